@@ -1,0 +1,81 @@
+"""Dependencies: the process runtime, the authenticated principal, read-your-writes waits."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from api.auth import user_of_token
+from api.errors import AuthenticationError
+from domain.shared.access import ensure_role
+from domain.shared.actor import Principal, Role
+from projections.runner import wait_for
+from workers.runtime import Runtime
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_principal(runtime: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+    if not token:
+        raise AuthenticationError("a bearer token is required")
+    user_id = user_of_token(token, runtime.settings)
+    if user_id is None:
+        raise AuthenticationError("the token is invalid or has expired")
+    principal = runtime.organisation.principal(user_id)
+    if principal is None:
+        raise AuthenticationError("the user no longer exists or was deactivated")
+    return principal
+
+
+ActorDep = Annotated[Principal, Depends(get_principal)]
+
+
+def read_position(
+    runtime: RuntimeDep,
+    position: Annotated[
+        int | None,
+        Query(ge=0, description="Log position of your last write: wait until views include it"),
+    ] = None,
+) -> int | None:
+    """Read-your-writes: block (bounded) until the views reach the client's last write."""
+    if position:
+        names = [p.name for p in runtime.runner.projections]
+        wait_for(runtime.db, names, position, runtime.settings.read_wait_seconds)
+    return position
+
+
+ConsistentDep = Annotated[int | None, Depends(read_position)]
+
+
+def require(*roles: Role) -> object:
+    """A dependency allowing only these roles."""
+
+    def check(actor: ActorDep) -> Principal:
+        ensure_role(actor, *roles)
+        return actor
+
+    return Depends(check)
+
+
+class Page:
+    """limit/offset query parameters shared by every list."""
+
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    ) -> None:
+        self.limit, self.offset = limit, offset
+
+
+PageDep = Annotated[Page, Depends()]

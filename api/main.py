@@ -1,0 +1,97 @@
+"""The FastAPI application: one runtime per process, opened in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from api import errors, idempotency
+from api.routes import (
+    auth,
+    customers,
+    deals,
+    exports,
+    history,
+    leads,
+    organisation,
+    reports,
+    vehicles,
+)
+from projections.settings import Settings
+from workers import broker as job_broker
+from workers.runtime import Runtime
+
+DESCRIPTION = """
+Showroom runs a dealer group's sales floor — leads, customers, deals, vehicles — and turns it
+into KPI tables, leaderboards, funnels and inventory positions.
+
+Every write returns `id`, `version` and the log `position`; pass that `position` to any query
+to read your own write. Send `Idempotency-Key` on a POST to make retries safe.
+"""
+
+
+def create_app(
+    settings: Settings,
+    *,
+    run_projections: bool = True,
+    run_workers: bool = True,
+    create_tables: bool = False,
+) -> FastAPI:
+    """Build the API. The embedded default runs projections and job workers as threads here."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await run_in_threadpool(Runtime.build, settings, create_tables=create_tables)
+        await run_in_threadpool(idempotency.migrate, runtime.db)
+        app.state.runtime = runtime
+        jobs = job_broker.configure(settings, runtime)
+        if run_projections:
+            runtime.runner.start()
+        if run_workers:
+            jobs.start_worker()
+        try:
+            yield
+        finally:
+            jobs.stop_worker()
+            await run_in_threadpool(runtime.close)
+
+    app = FastAPI(
+        title="Showroom",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.add_middleware(idempotency.IdempotencyMiddleware)
+
+    @app.middleware("http")
+    async def wake_projections(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        if request.method != "GET" and response.status_code < 300:
+            # A write just landed in the log: let the in-process runner see it now.
+            request.app.state.runtime.runner.wake()
+        return response
+
+    @app.get("/health", tags=["ops"], include_in_schema=True)
+    def health() -> dict[str, str]:
+        """Liveness probe (no data, so no authentication)."""
+        return {"status": "ok"}
+
+    for module in (
+        auth,
+        organisation,
+        customers,
+        leads,
+        vehicles,
+        deals,
+        reports,
+        exports,
+        history,
+    ):
+        app.include_router(module.router)
+    return app

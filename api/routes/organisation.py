@@ -1,0 +1,174 @@
+"""Stores, staff and users of the group."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
+from api.schemas.common import PageOf, Written
+from api.schemas.organisation import (
+    ChangePassword,
+    HireStaff,
+    OpenStore,
+    RegisterUser,
+    StaffLeaves,
+    StaffOut,
+    StoreOut,
+    TransferStaff,
+    UpdateStore,
+)
+from domain.organisation.model import Staff, Store
+from projections.directory import queries as directory
+
+router = APIRouter(tags=["organisation"])
+
+
+def _store(store: Store) -> StoreOut:
+    return StoreOut(
+        id=store.id,
+        version=store.version,
+        name=store.name,
+        city=store.city,
+        brands=store.brands,
+        timezone=store.timezone,
+        active=store.active,
+    )
+
+
+def _staff(staff: Staff) -> StaffOut:
+    return StaffOut(
+        id=staff.id,
+        version=staff.version,
+        name=staff.name,
+        role=staff.role,
+        store_id=staff.store_id,
+        active=staff.active,
+    )
+
+
+@router.post("/stores", status_code=201)
+def open_store(body: OpenStore, runtime: RuntimeDep, actor: ActorDep) -> Written:
+    """Open a store of the group (admin)."""
+    return Written.of(
+        runtime.organisation.open_store(actor, body.name, body.city, body.brands, body.timezone)
+    )
+
+
+@router.get("/stores")
+def list_stores(
+    runtime: RuntimeDep, actor: ActorDep, page: PageDep, _: ConsistentDep
+) -> PageOf[dict[str, Any]]:
+    """The stores the caller can see."""
+    store_id = None if actor.reads_everything else actor.store_id
+    if not actor.reads_everything and store_id is None:
+        return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
+    result = directory.list_stores(
+        runtime.db, store_id=store_id, limit=page.limit, offset=page.offset
+    )
+    return PageOf(items=result["items"], total=result["total"], limit=page.limit, offset=page.offset)
+
+
+@router.get("/stores/{store_id}")
+def get_store(store_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> StoreOut:
+    """One store."""
+    return _store(runtime.organisation.get_store(actor, store_id))
+
+
+@router.put("/stores/{store_id}", status_code=201)
+def update_store(store_id: UUID, body: UpdateStore, runtime: RuntimeDep, actor: ActorDep) -> Written:
+    """Change a store's name, city, brands or timezone (admin)."""
+    return Written.of(
+        runtime.organisation.update_store(
+            actor,
+            store_id,
+            body.name,
+            body.city,
+            body.brands,
+            body.timezone,
+            expected_version=body.expected_version,
+            occurred_at=body.occurred_at,
+        )
+    )
+
+
+@router.post("/staff", status_code=201)
+def hire_staff(body: HireStaff, runtime: RuntimeDep, actor: ActorDep) -> Written:
+    """Put a person on a store's staff (admin, or that store's manager)."""
+    return Written.of(runtime.organisation.hire_staff(actor, body.store_id, body.name, body.role))
+
+
+@router.get("/staff")
+def list_staff(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    page: PageDep,
+    _: ConsistentDep,
+    store_id: UUID | None = None,
+) -> PageOf[dict[str, Any]]:
+    """Staff of the stores the caller can see."""
+    if not actor.reads_everything:
+        if actor.store_id is None or (store_id is not None and store_id != actor.store_id):
+            return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
+        store_id = actor.store_id
+    result = directory.list_staff(
+        runtime.db, store_id=store_id, limit=page.limit, offset=page.offset
+    )
+    return PageOf(items=result["items"], total=result["total"], limit=page.limit, offset=page.offset)
+
+
+@router.get("/staff/{staff_id}")
+def get_staff(staff_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> StaffOut:
+    """One staff member."""
+    return _staff(runtime.organisation.get_staff(actor, staff_id))
+
+
+@router.post("/staff/{staff_id}/transfer", status_code=201)
+def transfer_staff(
+    staff_id: UUID, body: TransferStaff, runtime: RuntimeDep, actor: ActorDep
+) -> Written:
+    """Move a staff member to another store (admin)."""
+    return Written.of(
+        runtime.organisation.transfer_staff(
+            actor, staff_id, body.to_store_id, body.expected_version, body.occurred_at
+        )
+    )
+
+
+@router.post("/staff/{staff_id}/departure", status_code=201)
+def staff_leaves(staff_id: UUID, body: StaffLeaves, runtime: RuntimeDep, actor: ActorDep) -> Written:
+    """Record that a staff member left."""
+    return Written.of(
+        runtime.organisation.staff_leaves(
+            actor, staff_id, body.reason, body.expected_version, body.occurred_at
+        )
+    )
+
+
+@router.post("/users", status_code=201)
+def register_user(body: RegisterUser, runtime: RuntimeDep, actor: ActorDep) -> Written:
+    """Create a login with a role and scope (admin)."""
+    return Written.of(
+        runtime.organisation.register_user(
+            actor, body.username, body.password, body.role, body.store_id, body.staff_id
+        )
+    )
+
+
+@router.post("/users/{username}/password", status_code=201)
+def change_password(
+    username: str, body: ChangePassword, runtime: RuntimeDep, actor: ActorDep
+) -> Written:
+    """Set a new password (admins for anyone, users for themselves)."""
+    return Written.of(runtime.organisation.change_password(actor, username, body.password))
+
+
+@router.post("/users/{username}/deactivation", status_code=201)
+def deactivate_user(username: str, runtime: RuntimeDep, actor: ActorDep) -> Written:
+    """Switch a login off; its tokens stop working at once (admin)."""
+    return Written.of(runtime.organisation.deactivate_user(actor, username))
+
+
+

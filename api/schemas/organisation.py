@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import Command, Strict
+from domain.shared.actor import Role
+from domain.shared.clock import DEFAULT_TIMEZONE
+
+
+class OpenStore(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    city: str = Field(min_length=1, max_length=200)
+    brands: list[str] = Field(default_factory=list, max_length=50)
+    timezone: str = DEFAULT_TIMEZONE
+
+
+class UpdateStore(Command):
+    name: str = Field(min_length=1, max_length=200)
+    city: str = Field(min_length=1, max_length=200)
+    brands: list[str] = Field(default_factory=list, max_length=50)
+    timezone: str = DEFAULT_TIMEZONE
+
+
+class StoreOut(BaseModel):
+    id: UUID
+    version: int
+    name: str
+    city: str
+    brands: list[str]
+    timezone: str
+    active: bool
+
+
+class HireStaff(Strict):
+    store_id: UUID
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+
+
+class TransferStaff(Command):
+    to_store_id: UUID
+
+
+class StaffLeaves(Command):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class StaffOut(BaseModel):
+    id: UUID
+    version: int
+    name: str
+    role: Role
+    store_id: UUID
+    active: bool
+
+
+class RegisterUser(Strict):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=8, max_length=200)
+    role: Role
+    store_id: UUID | None = None
+    staff_id: UUID | None = None
+
+
+class ChangePassword(Strict):
+    password: str = Field(min_length=8, max_length=200)
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+
+
+class Me(BaseModel):
+    user_id: str
+    username: str
+    role: Role
+    store_id: UUID | None
+    staff_id: UUID | None

@@ -1,0 +1,164 @@
+"""Organisation: stores, staff and the users who log in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain.shared.actor import Role
+from domain.shared.aggregate import ShowroomAggregate
+from domain.shared.errors import IllegalTransitionError
+
+USER_NAMESPACE = UUID("6f1c3f7e-3c1a-4f0e-9a59-0b7f6d1f2a10")
+
+
+class Store(ShowroomAggregate):
+    """A dealership (4S store) of the group."""
+
+    class Opened(ShowroomAggregate.Created):
+        name: str
+        city: str
+        brands: list[str]
+        timezone: str
+
+    class Updated(ShowroomAggregate.Event):
+        name: str
+        city: str
+        brands: list[str]
+        timezone: str
+
+    class Closed(ShowroomAggregate.Event):
+        pass
+
+    @event(Opened)
+    def __init__(
+        self, name: str, city: str, brands: list[str], timezone: str, occurred_at: datetime
+    ) -> None:
+        self.name, self.city, self.brands, self.timezone = name, city, list(brands), timezone
+        self.active = True
+
+    def update(
+        self, name: str, city: str, brands: list[str], timezone: str, occurred_at: datetime
+    ) -> None:
+        if not self.active:
+            raise IllegalTransitionError("store", self.id, "closed", "update")
+        self._update(name=name, city=city, brands=brands, timezone=timezone, occurred_at=occurred_at)
+
+    @event(Updated)
+    def _update(
+        self, name: str, city: str, brands: list[str], timezone: str, occurred_at: datetime
+    ) -> None:
+        self.name, self.city, self.brands, self.timezone = name, city, list(brands), timezone
+
+    def close(self, occurred_at: datetime) -> None:
+        if not self.active:
+            raise IllegalTransitionError("store", self.id, "closed", "close")
+        self._close(occurred_at=occurred_at)
+
+    @event(Closed)
+    def _close(self, occurred_at: datetime) -> None:
+        self.active = False
+
+
+class Staff(ShowroomAggregate):
+    """A person on the payroll of a store: salesperson, manager, finance..."""
+
+    class Hired(ShowroomAggregate.Created):
+        name: str
+        role: str
+        store_id: UUID
+
+    class Transferred(ShowroomAggregate.Event):
+        from_store_id: UUID
+        to_store_id: UUID
+
+    class Left(ShowroomAggregate.Event):
+        reason: str
+
+    @event(Hired)
+    def __init__(self, name: str, role: str, store_id: UUID, occurred_at: datetime) -> None:
+        self.name, self.role, self.store_id = name, Role(role), store_id
+        self.active = True
+
+    def transfer(self, to_store_id: UUID, occurred_at: datetime) -> None:
+        if not self.active:
+            raise IllegalTransitionError("staff", self.id, "inactive", "transfer")
+        if to_store_id == self.store_id:
+            raise IllegalTransitionError("staff", self.id, "already at that store", "transfer")
+        self._transfer(from_store_id=self.store_id, to_store_id=to_store_id, occurred_at=occurred_at)
+
+    @event(Transferred)
+    def _transfer(self, from_store_id: UUID, to_store_id: UUID, occurred_at: datetime) -> None:
+        self.store_id = to_store_id
+
+    def leave(self, reason: str, occurred_at: datetime) -> None:
+        if not self.active:
+            raise IllegalTransitionError("staff", self.id, "inactive", "leave")
+        self._leave(reason=reason, occurred_at=occurred_at)
+
+    @event(Left)
+    def _leave(self, reason: str, occurred_at: datetime) -> None:
+        self.active = False
+
+
+class User(ShowroomAggregate):
+    """A login with a role and a scope (group, one store, or one salesperson's own records).
+
+    The id derives from the lower-cased username, so a second user of that name is a conflict
+    on save; usernames are logins, not personal data such as phone numbers.
+    """
+
+    class Registered(ShowroomAggregate.Created):
+        username: str
+        password_hash: str
+        role: str
+        store_id: UUID | None
+        staff_id: UUID | None
+
+    class PasswordChanged(ShowroomAggregate.Event):
+        password_hash: str
+
+    class Deactivated(ShowroomAggregate.Event):
+        pass
+
+    @staticmethod
+    def id_for(username: str) -> UUID:
+        return uuid5(USER_NAMESPACE, username.strip().lower())
+
+    @staticmethod
+    def create_id(username: str) -> UUID:
+        return User.id_for(username)
+
+    @event(Registered)
+    def __init__(
+        self,
+        username: str,
+        password_hash: str,
+        role: str,
+        store_id: UUID | None,
+        staff_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        self.username, self.password_hash = username, password_hash
+        self.role, self.store_id, self.staff_id = Role(role), store_id, staff_id
+        self.active = True
+
+    def change_password(self, password_hash: str, occurred_at: datetime) -> None:
+        if not self.active:
+            raise IllegalTransitionError("user", self.id, "inactive", "change password of")
+        self._change_password(password_hash=password_hash, occurred_at=occurred_at)
+
+    @event(PasswordChanged)
+    def _change_password(self, password_hash: str, occurred_at: datetime) -> None:
+        self.password_hash = password_hash
+
+    def deactivate(self, occurred_at: datetime) -> None:
+        if not self.active:
+            raise IllegalTransitionError("user", self.id, "inactive", "deactivate")
+        self._deactivate(occurred_at=occurred_at)
+
+    @event(Deactivated)
+    def _deactivate(self, occurred_at: datetime) -> None:
+        self.active = False

@@ -1,0 +1,285 @@
+"""Organisation service: open stores, hire staff, register users and authenticate them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from domain.app import Showroom, Written
+from domain.organisation.errors import (
+    StaffInactiveError,
+    UserAlreadyExistsError,
+    UserScopeError,
+    WeakPasswordError,
+)
+from domain.organisation.model import Staff, Store, User
+from domain.organisation.passwords import hash_password, verify_password
+from domain.shared.access import MANAGERS, ensure_readable, ensure_role, ensure_store
+from domain.shared.actor import Principal, Role, acting_as
+from domain.shared.clock import DEFAULT_TIMEZONE, aware, zone
+from domain.shared.errors import ConflictError, InvalidValueError, NotFoundError
+from domain.shared.values import text
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def _brands(brands: list[str]) -> list[str]:
+    cleaned = [text(b, "brand", max_length=60) for b in brands]
+    if len(set(cleaned)) != len(cleaned):
+        raise InvalidValueError("brands must not repeat")
+    return cleaned
+
+
+class Organisation:
+    """Stores, staff and users of the group."""
+
+    def __init__(self, app: Showroom) -> None:
+        self.app = app
+
+    # --- stores -----------------------------------------------------------------------------
+
+    def open_store(
+        self,
+        actor: Principal,
+        name: str,
+        city: str,
+        brands: list[str],
+        timezone: str = DEFAULT_TIMEZONE,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Open a store of the group (admin)."""
+        with acting_as(actor):
+            ensure_role(actor, Role.ADMIN)
+            zone(timezone)
+            store = Store(
+                name=text(name, "name"),
+                city=text(city, "city"),
+                brands=_brands(brands),
+                timezone=timezone,
+                occurred_at=aware(occurred_at),
+            )
+            return self.app.written(store)
+
+    def update_store(
+        self,
+        actor: Principal,
+        store_id: UUID,
+        name: str,
+        city: str,
+        brands: list[str],
+        timezone: str,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Change a store's name, city, brands or timezone (admin)."""
+        with acting_as(actor):
+            ensure_role(actor, Role.ADMIN)
+            zone(timezone)
+            store = self.app.load(Store, store_id, "store", expected_version)
+            store.update(
+                name=text(name, "name"),
+                city=text(city, "city"),
+                brands=_brands(brands),
+                timezone=timezone,
+                occurred_at=aware(occurred_at),
+            )
+            return self.app.written(store)
+
+    def get_store(self, actor: Principal, store_id: UUID) -> Store:
+        store = self.app.load(Store, store_id, "store")
+        if actor.role in (Role.STORE_MANAGER, Role.SALESPERSON) and actor.store_id != store_id:
+            raise NotFoundError("store", store_id)
+        return store
+
+    # --- staff ------------------------------------------------------------------------------
+
+    def hire_staff(
+        self,
+        actor: Principal,
+        store_id: UUID,
+        name: str,
+        role: Role | str,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Put a person on a store's staff (admin, or that store's manager)."""
+        with acting_as(actor):
+            ensure_role(actor, *MANAGERS)
+            ensure_store(actor, store_id)
+            try:
+                staff_role = Role(role)
+            except ValueError:
+                raise InvalidValueError(f"unknown role {role!r}") from None
+            if actor.role is Role.STORE_MANAGER and staff_role not in (
+                Role.SALESPERSON,
+                Role.STORE_MANAGER,
+            ):
+                raise InvalidValueError("a store manager hires salespeople and managers only")
+            store = self.app.load(Store, store_id, "store")
+            if not store.active:
+                raise InvalidValueError(f"store {store_id} is closed")
+            staff = Staff(
+                name=text(name, "name"),
+                role=staff_role.value,
+                store_id=store_id,
+                occurred_at=aware(occurred_at),
+            )
+            return self.app.written(staff)
+
+    def transfer_staff(
+        self,
+        actor: Principal,
+        staff_id: UUID,
+        to_store_id: UUID,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Move a staff member to another store (admin)."""
+        with acting_as(actor):
+            ensure_role(actor, Role.ADMIN)
+            self.app.load(Store, to_store_id, "store")
+            staff = self.app.load(Staff, staff_id, "staff", expected_version)
+            staff.transfer(to_store_id, occurred_at=aware(occurred_at))
+            return self.app.written(staff)
+
+    def staff_leaves(
+        self,
+        actor: Principal,
+        staff_id: UUID,
+        reason: str,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Record that a staff member left (admin, or the store's manager)."""
+        with acting_as(actor):
+            ensure_role(actor, *MANAGERS)
+            staff = self.app.load(Staff, staff_id, "staff", expected_version)
+            ensure_readable(actor, "staff", staff_id, staff.store_id, None)
+            staff.leave(text(reason, "reason"), occurred_at=aware(occurred_at))
+            return self.app.written(staff)
+
+    def get_staff(self, actor: Principal, staff_id: UUID) -> Staff:
+        staff = self.app.load(Staff, staff_id, "staff")
+        same_store = actor.store_id is not None and actor.store_id == staff.store_id
+        if not (actor.reads_everything or same_store):
+            raise NotFoundError("staff", staff_id)
+        return staff
+
+    def active_salesperson(self, store_id: UUID, staff_id: UUID) -> Staff:
+        """The staff member, who must be active at `store_id` and able to sell."""
+        staff = self.app.load(Staff, staff_id, "staff")
+        if not staff.active:
+            raise StaffInactiveError(f"staff {staff_id} is no longer active")
+        if staff.store_id != store_id:
+            raise InvalidValueError(f"staff {staff_id} does not work at store {store_id}")
+        if staff.role not in (Role.SALESPERSON, Role.STORE_MANAGER):
+            raise InvalidValueError(f"staff {staff_id} is not on the sales floor")
+        return staff
+
+    # --- users ------------------------------------------------------------------------------
+
+    def register_user(
+        self,
+        actor: Principal,
+        username: str,
+        password: str,
+        role: Role | str,
+        store_id: UUID | None = None,
+        staff_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Create a login (admin). Salespeople are tied to their staff record, managers to a store."""
+        with acting_as(actor):
+            ensure_role(actor, Role.ADMIN)
+            name = text(username, "username", max_length=64).lower()
+            if not name.replace(".", "").replace("_", "").replace("-", "").isalnum():
+                raise InvalidValueError("username may hold letters, digits, '.', '_' and '-'")
+            try:
+                user_role = Role(role)
+            except ValueError:
+                raise InvalidValueError(f"unknown role {role!r}") from None
+            _check_password(password)
+            store_id, staff_id = self._scope_for(user_role, store_id, staff_id)
+            user = User(
+                username=name,
+                password_hash=hash_password(password),
+                role=user_role.value,
+                store_id=store_id,
+                staff_id=staff_id,
+                occurred_at=aware(occurred_at),
+            )
+            try:
+                return self.app.written(user)
+            except ConflictError:
+                raise UserAlreadyExistsError(f"user {name!r} already exists") from None
+
+    def _scope_for(
+        self, role: Role, store_id: UUID | None, staff_id: UUID | None
+    ) -> tuple[UUID | None, UUID | None]:
+        if role is Role.SALESPERSON:
+            if staff_id is None:
+                raise UserScopeError("a salesperson login needs staff_id")
+            staff = self.app.load(Staff, staff_id, "staff")
+            if not staff.active:
+                raise StaffInactiveError(f"staff {staff_id} is no longer active")
+            return staff.store_id, staff.id
+        if role is Role.STORE_MANAGER:
+            if staff_id is not None:
+                staff = self.app.load(Staff, staff_id, "staff")
+                store_id = staff.store_id
+            if store_id is None:
+                raise UserScopeError("a store manager login needs store_id or staff_id")
+            self.app.load(Store, store_id, "store")
+            return store_id, staff_id
+        return None, staff_id
+
+    def change_password(
+        self, actor: Principal, username: str, password: str, occurred_at: datetime | None = None
+    ) -> Written:
+        """Set a new password: admins for anyone, users for themselves."""
+        with acting_as(actor):
+            user = self.app.load(User, User.id_for(username), "user")
+            if actor.role is not Role.ADMIN and str(user.id) != actor.user_id:
+                raise NotFoundError("user", username)
+            _check_password(password)
+            user.change_password(hash_password(password), occurred_at=aware(occurred_at))
+            return self.app.written(user)
+
+    def deactivate_user(self, actor: Principal, username: str) -> Written:
+        with acting_as(actor):
+            ensure_role(actor, Role.ADMIN)
+            user = self.app.load(User, User.id_for(username), "user")
+            user.deactivate(occurred_at=aware(None))
+            return self.app.written(user)
+
+    def authenticate(self, username: str, password: str) -> Principal | None:
+        """The principal for valid credentials of an active user, else None."""
+        try:
+            user = self.app.load(User, User.id_for(username), "user")
+        except NotFoundError:
+            return None
+        if not user.active or not verify_password(password, user.password_hash):
+            return None
+        return principal_of(user)
+
+    def principal(self, user_id: UUID) -> Principal | None:
+        """The principal of an active user, re-read on every request so deactivation bites."""
+        try:
+            user = self.app.load(User, user_id, "user")
+        except NotFoundError:
+            return None
+        return principal_of(user) if user.active else None
+
+
+def principal_of(user: User) -> Principal:
+    return Principal(
+        user_id=str(user.id),
+        role=user.role,
+        store_id=user.store_id,
+        staff_id=user.staff_id,
+        username=user.username,
+    )
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPasswordError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")

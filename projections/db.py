@@ -1,0 +1,204 @@
+"""The read-model database: SQLite (embedded) or PostgreSQL, behind one small interface.
+
+Views write portable SQL with `?` placeholders; the PostgreSQL side rewrites them to `%s`.
+Money is stored as integer fen and dates as ISO text, so sums are exact and both engines
+return the same rows (the views' contract tests run on both).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+Row = dict[str, Any]
+Params = Sequence[Any]
+
+
+class Tx(ABC):
+    """One open transaction on the views database."""
+
+    @abstractmethod
+    def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement; the number of rows it changed."""
+
+    @abstractmethod
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
+
+    @abstractmethod
+    def query(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    def one(self, sql: str, params: Params = ()) -> Row | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+
+class Database(ABC):
+    dialect: str
+
+    @abstractmethod
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """A write transaction: committed when the block ends, rolled back on error."""
+
+    def query(self, sql: str, params: Params = ()) -> list[Row]:
+        with self.transaction() as tx:
+            return tx.query(sql, params)
+
+    def one(self, sql: str, params: Params = ()) -> Row | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+# --- SQLite -------------------------------------------------------------------------------------
+
+
+class _SqliteTx(Tx):
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        return self.connection.execute(sql, tuple(params)).rowcount
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        self.connection.executemany(sql, [tuple(r) for r in rows])
+
+    def query(self, sql: str, params: Params = ()) -> list[Row]:
+        cursor = self.connection.execute(sql, tuple(params))
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+class SqliteDatabase(Database):
+    """A file in WAL mode: readers never wait for the projection writer."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._connect() as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("PRAGMA busy_timeout=30000")
+        return connection
+
+    def _connection(self) -> sqlite3.Connection:
+        # One connection per thread: sqlite3 connections must not be shared across threads.
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._connect()
+            self._local.connection = connection
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield _SqliteTx(connection)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def query(self, sql: str, params: Params = ()) -> list[Row]:
+        # Reads need no write lock: a plain autocommit SELECT sees the last committed page.
+        return _SqliteTx(self._connection()).query(sql, params)
+
+    def close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+
+def _pg(sql: str) -> str:
+    return sql.replace("?", "%s")
+
+
+class _PostgresTx(Tx):
+    def __init__(self, connection: psycopg.Connection[Row]) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        with self.connection.cursor() as cursor:
+            cursor.execute(_pg(sql), tuple(params))  # type: ignore[arg-type]
+            return cursor.rowcount
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.executemany(_pg(sql), [tuple(r) for r in rows])  # type: ignore[arg-type]
+
+    def query(self, sql: str, params: Params = ()) -> list[Row]:
+        with self.connection.cursor() as cursor:
+            cursor.execute(_pg(sql), tuple(params))  # type: ignore[arg-type]
+            return list(cursor.fetchall()) if cursor.description else []
+
+
+class PostgresDatabase(Database):
+    dialect = "postgres"
+
+    def __init__(self, url: str, schema: str = "public", max_size: int = 10) -> None:
+        self.url, self.schema = url, schema
+        options = f"-c search_path={schema}" if schema != "public" else ""
+        self.pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max_size,
+            kwargs={"row_factory": dict_row, "options": options},
+            open=True,
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self.pool.connection() as connection, connection.transaction():
+            yield _PostgresTx(connection)
+
+    def connect(self) -> psycopg.Connection[Row]:
+        """A dedicated connection (advisory locks live as long as it does)."""
+        options = f"-c search_path={self.schema}" if self.schema != "public" else ""
+        return psycopg.connect(self.url, row_factory=dict_row, autocommit=True, options=options)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def open_database(
+    database_url: str | None, data_dir: Path, schema: str = "public"
+) -> Database:
+    if database_url is None:
+        return SqliteDatabase(data_dir / "views.sqlite3")
+    return PostgresDatabase(database_url, schema=schema)
+
+
+def fen(amount: Any) -> int:
+    """Money to integer fen for storage (exact sums on both engines)."""
+    from decimal import Decimal
+
+    return int((Decimal(amount) * 100).to_integral_value())
+
+
+def yuan(fen_amount: int | None) -> Any:
+    """Integer fen back to a Decimal amount."""
+    from decimal import Decimal
+
+    return (Decimal(fen_amount or 0) / 100).quantize(Decimal("0.01"))

@@ -1,0 +1,61 @@
+"""The base of every read model: a named projection that turns events into rows.
+
+A projection handles the event classes it registers with `@handles`; every other event is
+skipped before it is even decoded. Its rows and its tracking position are written in the same
+transaction by the runner, so each event takes effect exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+from eventsourcing.utils import get_topic
+
+from projections.db import Tx
+
+H = TypeVar("H", bound=Callable[..., None])
+
+
+def handles(*event_classes: type[Any]) -> Callable[[H], H]:
+    """Mark a method as the handler of these event classes: `def on_x(self, event, tx)`."""
+
+    def mark(method: H) -> H:
+        method.__handles__ = event_classes  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+class Projection:
+    """A read model: its name never changes (it keys the tracking row)."""
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[str, ...]] = ()
+    ddl: ClassVar[tuple[str, ...]] = ()
+
+    _handlers: ClassVar[dict[str, str]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        handlers: dict[str, str] = {}
+        for base in reversed(cls.__mro__):
+            for attr, value in vars(base).items():
+                for event_class in getattr(value, "__handles__", ()):
+                    handlers[get_topic(event_class)] = attr
+        cls._handlers = handlers
+
+    @property
+    def topics(self) -> frozenset[str]:
+        return frozenset(self._handlers)
+
+    def create(self, tx: Tx) -> None:
+        for statement in self.ddl:
+            tx.execute(statement)
+
+    def drop(self, tx: Tx) -> None:
+        for table in self.tables:
+            tx.execute(f"DROP TABLE IF EXISTS {table}")
+
+    def handle(self, topic: str, event: Any, tx: Tx) -> None:
+        getattr(self, self._handlers[topic])(event, tx)

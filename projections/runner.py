@@ -1,0 +1,234 @@
+"""Follows the one notification log and keeps every projection up to date.
+
+Unlike the library's runner (one transaction per event, no SQLite subscription), this one polls
+the log, decodes a page once for all projections, and commits each projection's page together
+with its tracking position. Exactly one runner works on a projection at a time: PostgreSQL
+advisory locks (or file locks on the embedded default) guard each name, and a second runner
+waits as a hot standby.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from typing import IO, Any
+
+from eventsourcing.persistence import Notification
+
+from domain.app import Showroom
+from projections.db import Database, PostgresDatabase, Tx
+from projections.projection import Projection
+
+log = logging.getLogger(__name__)
+
+TRACKING_DDL = (
+    "CREATE TABLE IF NOT EXISTS projection_tracking ("
+    " name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+)
+
+
+class ViewsNotCaughtUpError(Exception):
+    """The views did not reach a requested log position within the wait (HTTP 503)."""
+
+    def __init__(self, position: int, reached: int) -> None:
+        super().__init__(f"views reached log position {reached}, not yet {position}")
+        self.position, self.reached = position, reached
+
+
+def tracking_position(tx: Tx, name: str) -> int:
+    row = tx.one("SELECT position FROM projection_tracking WHERE name = ?", (name,))
+    return int(row["position"]) if row else 0
+
+
+def set_tracking(tx: Tx, name: str, position: int) -> None:
+    tx.execute(
+        "INSERT INTO projection_tracking (name, position) VALUES (?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+        (name, position),
+    )
+
+
+def migrate(db: Database, projections: Iterable[Projection]) -> None:
+    """Create the tracking table and every view's tables (idempotent)."""
+    with db.transaction() as tx:
+        tx.execute(TRACKING_DDL)
+        for projection in projections:
+            projection.create(tx)
+
+
+def positions(db: Database) -> dict[str, int]:
+    return {r["name"]: int(r["position"]) for r in db.query("SELECT * FROM projection_tracking")}
+
+
+def reset(db: Database, projection: Projection) -> None:
+    """Drop a view's rows and tracking in one transaction; a runner then replays the log."""
+    with db.transaction() as tx:
+        projection.drop(tx)
+        projection.create(tx)
+        tx.execute("DELETE FROM projection_tracking WHERE name = ?", (projection.name,))
+
+
+class _Locks:
+    """One lock per projection name, so a second runner of a name stands by."""
+
+    def __init__(self, db: Database, lock_dir: Any) -> None:
+        self.db = db
+        self.lock_dir = lock_dir
+        self._files: dict[str, IO[str]] = {}
+        self._pg: Any = None
+
+    def try_acquire(self, name: str) -> bool:
+        if name in self._files:
+            return True
+        if isinstance(self.db, PostgresDatabase):
+            if self._pg is None:
+                self._pg = self.db.connect()
+            key = int.from_bytes(hashlib.sha256(f"showroom:{name}".encode()).digest()[:8], "big")
+            key -= 1 << 63 if key >= 1 << 63 else 0
+            row = self._pg.execute("SELECT pg_try_advisory_lock(%s) AS ok", (key,)).fetchone()
+            if row and row["ok"]:
+                self._files[name] = None  # type: ignore[assignment]
+                return True
+            return False
+        self.lock_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(self.lock_dir / f"projection-{name}.lock", "w")  # noqa: SIM115
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._files[name] = handle
+        return True
+
+    def release_all(self) -> None:
+        for handle in self._files.values():
+            if handle is not None:
+                handle.close()
+        self._files.clear()
+        if self._pg is not None:
+            self._pg.close()  # closing the session releases its advisory locks
+            self._pg = None
+
+
+class ProjectionRunner:
+    """Keeps a set of projections following the log, a page at a time."""
+
+    def __init__(
+        self,
+        app: Showroom,
+        db: Database,
+        projections: Iterable[Projection],
+        *,
+        lock_dir: Any,
+        page_size: int = 1000,
+        poll_seconds: float = 0.1,
+    ) -> None:
+        self.app, self.db = app, db
+        self.projections = list(projections)
+        self.page_size, self.poll_seconds = page_size, poll_seconds
+        self._locks = _Locks(db, lock_dir)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.errors = 0
+
+    # --- processing -----------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Process at most one page for each projection this runner holds; events handled."""
+        owned = [p for p in self.projections if self._locks.try_acquire(p.name)]
+        if not owned:
+            return 0
+        current = positions(self.db)
+        start = min(current.get(p.name, 0) for p in owned) + 1
+        notifications = self.app.recorder.select_notifications(start=start, limit=self.page_size)
+        if not notifications:
+            return 0
+        decoded: dict[int, Any] = {}
+        handled = 0
+        for projection in owned:
+            handled += self._apply_page(projection, notifications, decoded)
+        return handled or len(notifications)
+
+    def _apply_page(
+        self, projection: Projection, page: list[Notification], decoded: dict[int, Any]
+    ) -> int:
+        topics = projection.topics
+        count = 0
+        with self.db.transaction() as tx:
+            # Read the position inside the transaction: it is the truth, even after a rebuild.
+            after = tracking_position(tx, projection.name)
+            todo = [n for n in page if n.id > after]
+            if not todo:
+                return 0
+            for notification in todo:
+                if notification.topic not in topics:
+                    continue
+                event = decoded.get(notification.id)
+                if event is None:
+                    event = self.app.mapper.to_domain_event(notification)
+                    decoded[notification.id] = event
+                projection.handle(notification.topic, event, tx)
+                count += 1
+            set_tracking(tx, projection.name, todo[-1].id)
+        return max(count, 1)
+
+    def run_until_caught_up(self, max_pages: int | None = None) -> None:
+        pages = 0
+        while self.run_once():
+            pages += 1
+            if max_pages is not None and pages >= max_pages:
+                return
+
+    # --- the background loop ----------------------------------------------------------------
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="projections", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                worked = self.run_once()
+            except Exception:
+                # A failing page is retried after a pause; nothing it wrote was committed.
+                self.errors += 1
+                log.exception("projection page failed; retrying")
+                worked = 0
+                self._stop.wait(1.0)
+            if not worked:
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+
+    def wake(self) -> None:
+        """Look at the log now rather than at the next poll (called after a local write)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._locks.release_all()
+
+
+def wait_for(db: Database, names: Iterable[str], position: int, timeout: float) -> None:
+    """Block until every named view has reached `position` (read-your-writes), or raise."""
+    wanted = list(names)
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        known = positions(db)
+        reached = min((known.get(n, 0) for n in wanted), default=position)
+        if reached >= position:
+            return
+        if time.monotonic() >= deadline:
+            raise ViewsNotCaughtUpError(position, reached)
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)

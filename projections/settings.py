@@ -1,0 +1,95 @@
+"""Settings from the environment, for every process (API, projection runner, worker, CLI).
+
+They live at the lowest layer that touches infrastructure, so that `api`, `workers` and `ops`
+can all take them; only `ops` reads them from the environment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str = field(default="", repr=False)
+    cipher_key: str | None = field(default=None, repr=False)
+    postgres_schema: str = "public"
+    token_minutes: int = 8 * 60
+    read_wait_seconds: float = 5.0
+    postgres_lock_timeout: int = 5
+    postgres_pool_size: int = 5
+    page_size: int = 1000
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("SHOWROOM_DATA_DIR", "var"))
+        return cls(
+            data_dir=data_dir,
+            database_url=env.get("DATABASE_URL") or None,
+            redis_url=env.get("REDIS_URL") or None,
+            secret_key=env.get("SHOWROOM_SECRET_KEY") or _local_secret(data_dir),
+            cipher_key=env.get("SHOWROOM_CIPHER_KEY") or None,
+            postgres_schema=env.get("SHOWROOM_PG_SCHEMA", "public"),
+            token_minutes=int(env.get("SHOWROOM_TOKEN_MINUTES", str(8 * 60))),
+            read_wait_seconds=float(env.get("SHOWROOM_READ_WAIT_SECONDS", "5")),
+            postgres_lock_timeout=int(env.get("SHOWROOM_PG_LOCK_TIMEOUT", "5")),
+        )
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def phone_key(self) -> bytes:
+        """Key of the phone de-duplication hash: derived, so it rotates with the secret."""
+        return hmac.new(self.secret_key.encode(), b"phone-index", hashlib.sha256).digest()
+
+    def event_store_env(self, *, create_table: bool = False) -> dict[str, str]:
+        """The eventsourcing environment of the one application."""
+        env = {"CREATE_TABLE": "y" if create_table else "n"}
+        if self.cipher_key:
+            env |= {"CIPHER_TOPIC": "eventsourcing.cipher:AESCipher", "CIPHER_KEY": self.cipher_key}
+        if self.database_url is None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            return env | {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.data_dir / "events.sqlite3"),
+                "SQLITE_LOCK_TIMEOUT": "10",
+            }
+        url = urlparse(self.database_url)
+        return env | {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_SCHEMA": self.postgres_schema,
+            "POSTGRES_LOCK_TIMEOUT": str(self.postgres_lock_timeout),
+            "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
+            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_CONN_MAX_AGE": "600",
+        }
+
+
+def _local_secret(data_dir: Path) -> str:
+    """The embedded default keeps a random secret in var/ so tokens survive restarts."""
+    path = data_dir / "secret.key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret

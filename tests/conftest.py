@@ -1,0 +1,70 @@
+"""Backends for the integration tests: SQLite always, PostgreSQL and Redis when reachable.
+
+With SHOWROOM_REQUIRE_SERVICES=1 (CI) a PostgreSQL or Redis test that cannot connect fails
+instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from projections.settings import Settings
+
+PG_URL = os.environ.get("SHOWROOM_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("SHOWROOM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REQUIRE = os.environ.get("SHOWROOM_REQUIRE_SERVICES") == "1"
+
+
+def _unavailable(what: str, error: Exception) -> None:
+    if REQUIRE:
+        pytest.fail(f"{what} is required (SHOWROOM_REQUIRE_SERVICES=1) but unreachable: {error}")
+    pytest.skip(f"{what} unreachable: {error}")
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A fresh PostgreSQL schema for one test, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(PG_URL, autocommit=True, connect_timeout=3) as connection:
+            connection.execute(f"CREATE SCHEMA {schema}")
+    except psycopg.OperationalError as error:
+        _unavailable("PostgreSQL", error)
+    yield schema
+    with psycopg.connect(PG_URL, autocommit=True) as connection:
+        connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        _unavailable("Redis", error)
+    return REDIS_URL
+
+
+def sqlite_settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "var", secret_key="test-secret-" + "x" * 32)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for one backend: every test that takes it runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return sqlite_settings(tmp_path)
+    schema = request.getfixturevalue("pg_schema")
+    return Settings(
+        data_dir=tmp_path / "var",
+        database_url=PG_URL,
+        postgres_schema=schema,
+        secret_key="test-secret-" + "x" * 32,
+    )

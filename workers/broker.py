@@ -1,0 +1,79 @@
+"""The dramatiq broker: Redis when REDIS_URL is set, in-process (StubBroker) otherwise.
+
+Actors are declared in workers/actors/ against whatever broker is current; `configure` swaps
+them onto this process's broker and hands them the process runtime.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
+
+from projections.settings import Settings
+from workers import context
+from workers.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def _middleware() -> list[Any]:
+    return [
+        AgeLimit(),
+        TimeLimit(time_limit=10 * 60 * 1000),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        Retries(max_retries=5, min_backoff=500, max_backoff=60_000),
+    ]
+
+
+@dataclass
+class Jobs:
+    """This process's broker, and its worker threads when it runs them."""
+
+    broker: dramatiq.Broker
+    worker_threads: int = 2
+    _worker: dramatiq.Worker | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def start_worker(self) -> None:
+        with self._lock:
+            if self._worker is None:
+                self._worker = dramatiq.Worker(self.broker, worker_threads=self.worker_threads)
+                self._worker.start()
+
+    def stop_worker(self) -> None:
+        with self._lock:
+            if self._worker is not None:
+                self._worker.stop(timeout=5000)
+                self._worker = None
+
+    def join(self, timeout_ms: int = 30_000) -> None:
+        """Wait until every queued job ran (tests and the CLI on the embedded default)."""
+        self.broker.join("default", timeout=timeout_ms)
+
+
+def make_broker(settings: Settings) -> dramatiq.Broker:
+    if settings.redis_url:
+        return RedisBroker(url=settings.redis_url, middleware=_middleware())
+    return StubBroker(middleware=_middleware())
+
+
+def configure(settings: Settings, runtime: Runtime) -> Jobs:
+    """Point every actor at this process's broker and runtime."""
+    from workers.actors import ACTORS  # after the broker exists, actors can be declared on it
+
+    broker = make_broker(settings)
+    dramatiq.set_broker(broker)
+    for actor in ACTORS:
+        actor.broker = broker
+        broker.declare_actor(actor)
+    context.install(runtime)
+    return Jobs(broker=broker)
