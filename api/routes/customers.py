@@ -1,0 +1,134 @@
+"""Customers (CRM): profile, preferences, owner, consent."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
+from api.schemas.common import PageOf, Written
+from api.schemas.customers import (
+    CustomerOut,
+    ReassignCustomer,
+    RecordConsent,
+    RecordPreferences,
+    RegisterCustomer,
+)
+from domain.crm.model import Customer
+from domain.shared.actor import Principal, Role
+from domain.shared.values import masked_phone
+from projections.directory import queries as directory
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+# Who works with the customer sees the number; everyone else (finance, executives, auditors
+# browsing) sees it masked: personal data is shown to those who need it, not to all who can read.
+_SEES_PHONE = (Role.ADMIN, Role.STORE_MANAGER, Role.SALESPERSON)
+
+
+def customer_out(customer: Customer, actor: Principal) -> CustomerOut:
+    return CustomerOut(
+        id=customer.id,
+        version=customer.version,
+        store_id=customer.store_id,
+        owner_id=customer.owner_id,
+        name=customer.name,
+        phone=customer.phone if actor.role in _SEES_PHONE else masked_phone(customer.phone),
+        source=str(customer.source),
+        preferences={
+            "model": customer.preferred_model,
+            "colour": customer.preferred_colour,
+            "trim": customer.preferred_trim,
+            "budget": None if customer.budget is None else str(customer.budget),
+        },
+        consents={str(k): v for k, v in customer.consents.items()},
+    )
+
+
+@router.post("", status_code=201)
+def register_customer(body: RegisterCustomer, runtime: RuntimeDep, actor: ActorDep) -> Written:
+    """Register a customer; a phone number the group already knows is a 409 naming the customer."""
+    return Written.of(
+        runtime.crm.register_customer(
+            actor,
+            body.store_id,
+            body.name,
+            body.phone,
+            owner_id=body.owner_id,
+            source=body.source.value,
+            occurred_at=body.occurred_at,
+        )
+    )
+
+
+@router.get("")
+def list_customers(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    page: PageDep,
+    _: ConsistentDep,
+    store_id: UUID | None = None,
+) -> PageOf[dict[str, Any]]:
+    """Customers in the caller's scope (phone numbers masked in lists)."""
+    owner_id = actor.staff_id if actor.role is Role.SALESPERSON else None
+    if actor.role is Role.STORE_MANAGER:
+        if store_id is not None and store_id != actor.store_id:
+            return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
+        store_id = actor.store_id
+    if actor.role is Role.SALESPERSON and owner_id is None:
+        return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
+    result = directory.list_customers(
+        runtime.db, store_id=store_id, owner_id=owner_id, limit=page.limit, offset=page.offset
+    )
+    return PageOf(items=result["items"], total=result["total"], limit=page.limit, offset=page.offset)
+
+
+@router.get("/{customer_id}")
+def get_customer(customer_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> CustomerOut:
+    """One customer with preferences and consents."""
+    return customer_out(runtime.crm.get_customer(actor, customer_id), actor)
+
+
+@router.post("/{customer_id}/preferences", status_code=201)
+def record_preferences(
+    customer_id: UUID, body: RecordPreferences, runtime: RuntimeDep, actor: ActorDep
+) -> Written:
+    """Record what the customer is looking for."""
+    return Written.of(
+        runtime.crm.record_preferences(
+            actor,
+            customer_id,
+            body.model,
+            body.colour,
+            body.trim,
+            body.budget,
+            expected_version=body.expected_version,
+            occurred_at=body.occurred_at,
+        )
+    )
+
+
+@router.post("/{customer_id}/owner", status_code=201)
+def reassign_customer(
+    customer_id: UUID, body: ReassignCustomer, runtime: RuntimeDep, actor: ActorDep
+) -> Written:
+    """Hand the customer to another salesperson (managers)."""
+    return Written.of(
+        runtime.crm.reassign_customer(
+            actor, customer_id, body.owner_id, body.expected_version, body.occurred_at
+        )
+    )
+
+
+@router.post("/{customer_id}/consents", status_code=201)
+def record_consent(
+    customer_id: UUID, body: RecordConsent, runtime: RuntimeDep, actor: ActorDep
+) -> Written:
+    """Record a consent granted or withdrawn for a contact channel."""
+    return Written.of(
+        runtime.crm.record_consent(
+            actor, customer_id, body.channel, body.granted, body.expected_version, body.occurred_at
+        )
+    )

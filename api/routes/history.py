@@ -1,0 +1,48 @@
+"""Audit: replay any record's history from the log and verify the log was not altered."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from api.deps import ActorDep, RuntimeDep
+from api.schemas.history import HistoryOut, IntegrityOut
+from audit.history import replay
+from audit.integrity import verify
+from domain.shared.access import ensure_role
+from domain.shared.actor import Role
+
+router = APIRouter(prefix="/history", tags=["audit"])
+
+AUDITORS = (Role.AUDITOR, Role.ADMIN)
+
+
+# Declared before /{aggregate_id} so that "integrity" is never parsed as an id.
+@router.get("/integrity")
+def integrity(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    upto: Annotated[
+        int | None,
+        Query(ge=1, description="Verify only up to this log position (to compare a recorded head)"),
+    ] = None,
+) -> IntegrityOut:
+    """Check the whole log (ordered, gapless, decodable) and return its hash-chain head (auditor)."""
+    ensure_role(actor, *AUDITORS)
+    return IntegrityOut(**verify(runtime.app, stop=upto).as_dict())
+
+
+@router.get("/{aggregate_id}")
+def aggregate_history(
+    aggregate_id: UUID,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    version: Annotated[
+        int | None, Query(ge=1, description="Show the state at this version (events up to it)")
+    ] = None,
+) -> HistoryOut:
+    """Every event of a record, who caused it and when, and its state at a version (auditor)."""
+    ensure_role(actor, *AUDITORS)
+    return HistoryOut.model_validate(replay(runtime.app, aggregate_id, version))

@@ -1,0 +1,194 @@
+"""Leads: capture, assignment, follow-up activities, appointments, loss."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
+from api.schemas.common import PageOf, Written
+from api.schemas.leads import (
+    AppointmentOutcome,
+    AssignLead,
+    CaptureLead,
+    LeadOut,
+    LogActivity,
+    LoseLead,
+    SetAppointment,
+)
+from domain.leads.model import Lead, LeadStatus
+from domain.shared.actor import Role
+from projections.directory import queries as directory
+
+router = APIRouter(prefix="/leads", tags=["leads"])
+
+
+def lead_out(lead: Lead) -> LeadOut:
+    return LeadOut(
+        id=lead.id,
+        version=lead.version,
+        store_id=lead.store_id,
+        customer_id=lead.customer_id,
+        channel=str(lead.channel),
+        status=str(lead.status),
+        salesperson_id=lead.salesperson_id,
+        model_interest=lead.model_interest,
+        note=lead.note,
+        captured_at=lead.captured_at,
+        first_response_at=lead.first_response_at,
+        activities=lead.activities,
+        appointment_id=lead.appointment_id,
+        appointment_for=lead.appointment_for,
+        appointment_purpose=None if lead.appointment_purpose is None else str(lead.appointment_purpose),
+        appointments_shown=lead.appointments_shown,
+        appointments_missed=lead.appointments_missed,
+        deal_id=lead.deal_id,
+        lost_reason=None if lead.lost_reason is None else str(lead.lost_reason),
+    )
+
+
+@router.post("", status_code=201)
+def capture_lead(body: CaptureLead, runtime: RuntimeDep, actor: ActorDep) -> Written:
+    """Capture a lead for a known customer or a name and phone (de-duplicated by phone).
+
+    A salesperson's own capture is assigned to them; managers may assign at capture.
+    """
+    return Written.of(
+        runtime.leads.capture_lead(
+            actor,
+            body.store_id,
+            body.channel.value,
+            customer_id=body.customer_id,
+            customer_name=body.customer_name,
+            customer_phone=body.customer_phone,
+            model_interest=body.model_interest,
+            note=body.note,
+            salesperson_id=body.salesperson_id,
+            occurred_at=body.occurred_at,
+        )
+    )
+
+
+@router.get("")
+def list_leads(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    page: PageDep,
+    _: ConsistentDep,
+    store_id: UUID | None = None,
+    status: LeadStatus | None = None,
+) -> PageOf[dict[str, Any]]:
+    """Leads in the caller's scope, newest first."""
+    salesperson_id = None
+    if actor.role is Role.SALESPERSON:
+        if actor.staff_id is None:
+            return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
+        salesperson_id = actor.staff_id
+    if actor.role is Role.STORE_MANAGER:
+        if store_id is not None and store_id != actor.store_id:
+            return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
+        store_id = actor.store_id
+    result = directory.list_leads(
+        runtime.db,
+        store_id=store_id,
+        salesperson_id=salesperson_id,
+        status=None if status is None else status.value,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return PageOf(items=result["items"], total=result["total"], limit=page.limit, offset=page.offset)
+
+
+@router.get("/{lead_id}")
+def get_lead(lead_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> LeadOut:
+    """One lead with its follow-up state."""
+    return lead_out(runtime.leads.get_lead(actor, lead_id))
+
+
+@router.post("/{lead_id}/assignment", status_code=201)
+def assign_lead(lead_id: UUID, body: AssignLead, runtime: RuntimeDep, actor: ActorDep) -> Written:
+    """Assign or reassign the lead to a salesperson of its store (managers)."""
+    return Written.of(
+        runtime.leads.assign_lead(
+            actor, lead_id, body.salesperson_id, body.expected_version, body.occurred_at
+        )
+    )
+
+
+@router.post("/{lead_id}/activities", status_code=201)
+def log_activity(lead_id: UUID, body: LogActivity, runtime: RuntimeDep, actor: ActorDep) -> Written:
+    """Log a call, message, visit or test drive."""
+    return Written.of(
+        runtime.leads.log_activity(
+            actor,
+            lead_id,
+            body.kind.value,
+            body.outcome,
+            body.note,
+            body.automated,
+            expected_version=body.expected_version,
+            occurred_at=body.occurred_at,
+        )
+    )
+
+
+@router.post("/{lead_id}/appointments", status_code=201)
+def set_appointment(
+    lead_id: UUID, body: SetAppointment, runtime: RuntimeDep, actor: ActorDep
+) -> Written:
+    """Book a visit or test drive."""
+    return Written.of(
+        runtime.leads.set_appointment(
+            actor,
+            lead_id,
+            body.scheduled_for,
+            body.purpose.value,
+            appointment_id=body.appointment_id,
+            expected_version=body.expected_version,
+            occurred_at=body.occurred_at,
+        )
+    )
+
+
+@router.post("/{lead_id}/appointments/{appointment_id}/shown", status_code=201)
+def mark_shown(
+    lead_id: UUID,
+    appointment_id: UUID,
+    body: AppointmentOutcome,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+) -> Written:
+    """The customer came to the appointment."""
+    return Written.of(
+        runtime.leads.mark_shown(
+            actor, lead_id, appointment_id, body.expected_version, body.occurred_at
+        )
+    )
+
+
+@router.post("/{lead_id}/appointments/{appointment_id}/no-show", status_code=201)
+def mark_no_show(
+    lead_id: UUID,
+    appointment_id: UUID,
+    body: AppointmentOutcome,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+) -> Written:
+    """The customer missed the appointment."""
+    return Written.of(
+        runtime.leads.mark_no_show(
+            actor, lead_id, appointment_id, body.expected_version, body.occurred_at
+        )
+    )
+
+
+@router.post("/{lead_id}/loss", status_code=201)
+def lose_lead(lead_id: UUID, body: LoseLead, runtime: RuntimeDep, actor: ActorDep) -> Written:
+    """Close the lead as lost, with a reason."""
+    return Written.of(
+        runtime.leads.lose_lead(
+            actor, lead_id, body.reason.value, body.note, body.expected_version, body.occurred_at
+        )
+    )

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import Command, Strict
+from domain.shared.values import Channel
+
+
+class RegisterCustomer(Strict):
+    store_id: UUID
+    name: str = Field(min_length=1, max_length=200)
+    phone: str = Field(min_length=5, max_length=32, examples=["13800138000"])
+    owner_id: UUID | None = None
+    source: Channel = Channel.WALK_IN
+    occurred_at: datetime | None = None
+
+
+class RecordPreferences(Command):
+    model: str | None = Field(default=None, max_length=100)
+    colour: str | None = Field(default=None, max_length=60)
+    trim: str | None = Field(default=None, max_length=100)
+    budget: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+
+
+class ReassignCustomer(Command):
+    owner_id: UUID
+
+
+class RecordConsent(Command):
+    channel: str = Field(min_length=1, max_length=20, examples=["sms"])
+    granted: bool
+
+
+class CustomerOut(BaseModel):
+    id: UUID
+    version: int
+    store_id: UUID
+    owner_id: UUID | None
+    name: str
+    phone: str
+    source: str
+    preferences: dict[str, str | None]
+    consents: dict[str, bool]

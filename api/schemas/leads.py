@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from api.schemas.common import Command, Strict
+from domain.leads.model import ActivityKind, AppointmentPurpose, LossReason
+from domain.shared.values import Channel
+
+
+class CaptureLead(Strict):
+    store_id: UUID
+    channel: Channel
+    customer_id: UUID | None = None
+    customer_name: str | None = Field(default=None, min_length=1, max_length=200)
+    customer_phone: str | None = Field(default=None, min_length=5, max_length=32)
+    model_interest: str | None = Field(default=None, max_length=100)
+    note: str | None = Field(default=None, max_length=2000)
+    salesperson_id: UUID | None = None
+    occurred_at: AwareDatetime | None = None
+
+
+class AssignLead(Command):
+    salesperson_id: UUID
+
+
+class LogActivity(Command):
+    kind: ActivityKind
+    outcome: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=2000)
+    automated: bool = Field(
+        default=False, description="Auto-replies are recorded but never count as a response"
+    )
+
+
+class SetAppointment(Command):
+    scheduled_for: AwareDatetime
+    purpose: AppointmentPurpose = AppointmentPurpose.VISIT
+    appointment_id: UUID | None = None
+
+
+class AppointmentOutcome(Command):
+    pass
+
+
+class LoseLead(Command):
+    reason: LossReason
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class LeadOut(BaseModel):
+    id: UUID
+    version: int
+    store_id: UUID
+    customer_id: UUID
+    channel: str
+    status: str
+    salesperson_id: UUID | None
+    model_interest: str | None
+    note: str | None
+    captured_at: datetime
+    first_response_at: datetime | None
+    activities: int
+    appointment_id: UUID | None
+    appointment_for: datetime | None
+    appointment_purpose: str | None
+    appointments_shown: int
+    appointments_missed: int
+    deal_id: UUID | None
+    lost_reason: str | None

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from api.schemas.common import Command, Strict
+from domain.shared.values import Condition
+
+Money = Decimal
+
+
+class ReceiveVehicle(Strict):
+    store_id: UUID
+    vin: str = Field(min_length=17, max_length=17, examples=["LSVAU2180N2183294"])
+    make: str = Field(min_length=1, max_length=60)
+    model: str = Field(min_length=1, max_length=60)
+    trim: str = Field(min_length=1, max_length=60)
+    colour: str = Field(min_length=1, max_length=60)
+    model_year: int = Field(ge=1990, le=2100)
+    condition: Condition = Condition.NEW
+    cost: Money = Field(ge=0, max_digits=12, decimal_places=2)
+    list_price: Money = Field(ge=0, max_digits=12, decimal_places=2)
+    received_on: date | None = None
+    occurred_at: AwareDatetime | None = None
+
+
+class TransferVehicle(Command):
+    to_store_id: UUID
+
+
+class RepriceVehicle(Command):
+    list_price: Money = Field(ge=0, max_digits=12, decimal_places=2)
+
+
+class VehicleOut(BaseModel):
+    id: UUID
+    version: int
+    vin: str
+    store_id: UUID
+    make: str
+    model: str
+    trim: str
+    colour: str
+    model_year: int
+    condition: str
+    status: str
+    list_price: Decimal
+    cost: Decimal | None = Field(description="Hidden from salespeople")
+    received_on: date
+    age_days: int
+    deal_id: UUID | None
