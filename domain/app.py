@@ -51,12 +51,10 @@ class Showroom(Application[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
-    def load(
-        self, cls: type[A], ident: UUID, kind: str, expected_version: int | None = None
-    ) -> A:
+    def load(self, cls: type[A], ident: UUID, kind: str, expected_version: int | None = None) -> A:
         """The aggregate, or NotFoundError when it is missing or of another kind."""
         try:
-            aggregate = self.repository.get(ident)
+            aggregate: ShowroomAggregate = self.repository.get(ident)
         except AggregateNotFoundError:
             raise NotFoundError(kind, ident) from None
         if not isinstance(aggregate, cls):

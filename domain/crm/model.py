@@ -1,0 +1,185 @@
+"""CRM: the customers of the dealer group, their preferences and their contact consents."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.crm.errors import CustomerOwnerUnchangedError
+from domain.shared import values
+from domain.shared.aggregate import ShowroomAggregate
+from domain.shared.errors import InvalidValueError
+
+_PHONE_HASH = re.compile(r"^[0-9a-f]{64}$")
+
+
+class ConsentChannel(StrEnum):
+    CALL = "call"
+    SMS = "sms"
+    WECHAT = "wechat"
+    EMAIL = "email"
+
+
+def consent_channel(value: str) -> ConsentChannel:
+    try:
+        return ConsentChannel(value)
+    except ValueError:
+        allowed = ", ".join(c.value for c in ConsentChannel)
+        raise InvalidValueError(f"consent channel must be one of {allowed}") from None
+
+
+def source_channel(value: str) -> values.Channel:
+    try:
+        return values.Channel(value)
+    except ValueError:
+        allowed = ", ".join(c.value for c in values.Channel)
+        raise InvalidValueError(f"source must be one of {allowed}") from None
+
+
+def _optional_text(value: str | None, field: str) -> str | None:
+    if value is None:
+        return None
+    return values.text(value, field, max_length=60, required=False) or None
+
+
+class Customer(ShowroomAggregate):
+    """A person the group sells to, known once across all stores (de-duplicated by phone)."""
+
+    class Registered(ShowroomAggregate.Created):
+        store_id: UUID
+        owner_id: UUID | None
+        name: str
+        phone: str
+        phone_hash: str
+        source: str
+
+    class PreferencesRecorded(ShowroomAggregate.Event):
+        model: str | None
+        colour: str | None
+        trim: str | None
+        budget: Decimal | None
+
+    class Reassigned(ShowroomAggregate.Event):
+        owner_id: UUID
+
+    class ConsentRecorded(ShowroomAggregate.Event):
+        channel: str
+        granted: bool
+
+    # --- registration -------------------------------------------------------------------------
+
+    @classmethod
+    def register(
+        cls,
+        store_id: UUID,
+        owner_id: UUID | None,
+        name: str,
+        phone: str,
+        phone_hash: str,
+        source: str,
+        occurred_at: datetime,
+    ) -> Customer:
+        """A new customer; `phone_hash` is the keyed hash of the normalised phone number."""
+        if not _PHONE_HASH.match(phone_hash):
+            raise InvalidValueError("phone_hash must be a hex SHA-256 digest")
+        return cls(
+            store_id=store_id,
+            owner_id=owner_id,
+            name=values.text(name, "name", max_length=100),
+            phone=values.phone(phone),
+            phone_hash=phone_hash,
+            source=source_channel(source).value,
+            occurred_at=occurred_at,
+        )
+
+    @event(Registered)
+    def __init__(
+        self,
+        store_id: UUID,
+        owner_id: UUID | None,
+        name: str,
+        phone: str,
+        phone_hash: str,
+        source: str,
+        occurred_at: datetime,
+    ) -> None:
+        self.store_id = store_id
+        self.owner_id = owner_id
+        self.name = name
+        self.phone = phone
+        self.phone_hash = phone_hash
+        self.source = values.Channel(source)
+        self.registered_at = occurred_at
+        self.preferred_model: str | None = None
+        self.preferred_colour: str | None = None
+        self.preferred_trim: str | None = None
+        self.budget: Decimal | None = None
+        self.consents: dict[ConsentChannel, bool] = {}
+
+    # --- preferences --------------------------------------------------------------------------
+
+    def record_preferences(
+        self,
+        model: str | None,
+        colour: str | None,
+        trim: str | None,
+        budget: Decimal | int | str | None,
+        occurred_at: datetime,
+    ) -> None:
+        """Replace what the customer wants (None clears a preference)."""
+        amount = None if budget is None else values.money(budget, field="budget")
+        if amount is not None and amount == 0:
+            raise InvalidValueError("budget must be positive")
+        self._record_preferences(
+            model=_optional_text(model, "model"),
+            colour=_optional_text(colour, "colour"),
+            trim=_optional_text(trim, "trim"),
+            budget=amount,
+            occurred_at=occurred_at,
+        )
+
+    @event(PreferencesRecorded)
+    def _record_preferences(
+        self,
+        model: str | None,
+        colour: str | None,
+        trim: str | None,
+        budget: Decimal | None,
+        occurred_at: datetime,
+    ) -> None:
+        self.preferred_model = model
+        self.preferred_colour = colour
+        self.preferred_trim = trim
+        self.budget = budget
+
+    # --- ownership ----------------------------------------------------------------------------
+
+    def reassign(self, owner_id: UUID, occurred_at: datetime) -> None:
+        if owner_id == self.owner_id:
+            raise CustomerOwnerUnchangedError(f"customer {self.id} is already owned by {owner_id}")
+        self._reassign(owner_id=owner_id, occurred_at=occurred_at)
+
+    @event(Reassigned)
+    def _reassign(self, owner_id: UUID, occurred_at: datetime) -> None:
+        self.owner_id = owner_id
+
+    # --- consent ------------------------------------------------------------------------------
+
+    def record_consent(self, channel: str, granted: bool, occurred_at: datetime) -> None:
+        """Record a grant or withdrawal; repeating one is kept too (it is a fresh confirmation)."""
+        self._record_consent(
+            channel=consent_channel(channel).value, granted=granted, occurred_at=occurred_at
+        )
+
+    @event(ConsentRecorded)
+    def _record_consent(self, channel: str, granted: bool, occurred_at: datetime) -> None:
+        self.consents = {**self.consents, ConsentChannel(channel): granted}
+
+    def may_contact(self, channel: ConsentChannel) -> bool:
+        """Marketing contact needs an explicit grant; silence is no consent."""
+        return self.consents.get(channel, False)

@@ -1,0 +1,208 @@
+"""CRM service: register customers once per group, record preferences and consents."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+from decimal import Decimal
+from hashlib import sha256
+from uuid import UUID
+
+from domain.app import Showroom, Written
+from domain.crm.errors import CustomerAlreadyExistsError, CustomerStoreClosedError
+from domain.crm.model import Customer
+from domain.crm.ports import PhoneIndex
+from domain.organisation.model import Store
+from domain.organisation.service import Organisation
+from domain.shared import values
+from domain.shared.access import (
+    FLOOR_WRITERS,
+    MANAGERS,
+    can_read,
+    ensure_floor_write,
+    ensure_readable,
+    ensure_role,
+    ensure_store,
+)
+from domain.shared.actor import Principal, Role, acting_as
+from domain.shared.clock import aware
+from domain.shared.errors import PermissionDeniedError, StaleVersionError
+
+
+class Crm:
+    """Customers of the group: one record per person, found again by phone number."""
+
+    def __init__(self, app: Showroom, phone_index: PhoneIndex, phone_key: bytes) -> None:
+        self.app = app
+        self.phone_index = phone_index
+        self._phone_key = phone_key
+        self._organisation = Organisation(app)
+
+    def phone_hash(self, phone: str) -> str:
+        """The keyed hash of a phone number: the only form in which it is ever looked up."""
+        normalised = values.phone(phone)
+        return hmac.new(self._phone_key, normalised.encode(), sha256).hexdigest()
+
+    # --- registration -------------------------------------------------------------------------
+
+    def register_customer(
+        self,
+        actor: Principal,
+        store_id: UUID,
+        name: str,
+        phone: str,
+        owner_id: UUID | None = None,
+        source: str = values.Channel.WALK_IN.value,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Register a new customer; a phone number already known to the group is a conflict."""
+        with acting_as(actor):
+            customer_id, customer = self.find_or_new(
+                actor, store_id, name, phone, owner_id, source, occurred_at
+            )
+            if customer is None:
+                known = self.app.load(Customer, customer_id, "customer")
+                readable = can_read(actor, known.store_id, known.owner_id)
+                raise CustomerAlreadyExistsError(customer_id if readable else None)
+            return self.app.written(customer)
+
+    def find_or_register(
+        self,
+        actor: Principal,
+        store_id: UUID,
+        name: str,
+        phone: str,
+        owner_id: UUID | None = None,
+        source: str = values.Channel.WALK_IN.value,
+        occurred_at: datetime | None = None,
+    ) -> tuple[UUID, bool]:
+        """The id of the customer with this phone, registering one if none; and whether it's new."""
+        with acting_as(actor):
+            customer_id, customer = self.find_or_new(
+                actor, store_id, name, phone, owner_id, source, occurred_at
+            )
+            if customer is None:
+                return customer_id, False
+            self.app.written(customer)
+            return customer_id, True
+
+    def find_or_new(
+        self,
+        actor: Principal,
+        store_id: UUID,
+        name: str,
+        phone: str,
+        owner_id: UUID | None = None,
+        source: str = values.Channel.WALK_IN.value,
+        occurred_at: datetime | None = None,
+    ) -> tuple[UUID, Customer | None]:
+        """The known customer's id and None, or a new unsaved customer for the caller to save.
+
+        Callers that create something for the customer (a lead) save both in one `written` call,
+        so a refused lead leaves no orphan customer behind.
+        """
+        with acting_as(actor):
+            ensure_role(actor, *FLOOR_WRITERS)
+            ensure_store(actor, store_id)
+            phone_hash = self.phone_hash(phone)
+            existing = self.phone_index.find(phone_hash)
+            if existing is not None:
+                return existing, None
+            self._open_store(store_id)
+            customer = Customer.register(
+                store_id=store_id,
+                owner_id=self._owner_for(actor, store_id, owner_id),
+                name=name,
+                phone=phone,
+                phone_hash=phone_hash,
+                source=source,
+                occurred_at=aware(occurred_at),
+            )
+            return customer.id, customer
+
+    # --- changes ------------------------------------------------------------------------------
+
+    def record_preferences(
+        self,
+        actor: Principal,
+        customer_id: UUID,
+        model: str | None = None,
+        colour: str | None = None,
+        trim: str | None = None,
+        budget: Decimal | int | str | None = None,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Replace what the customer is looking for: model, colour, trim and budget."""
+        with acting_as(actor):
+            customer = self._writable(actor, customer_id, expected_version)
+            customer.record_preferences(model, colour, trim, budget, occurred_at=aware(occurred_at))
+            return self.app.written(customer)
+
+    def reassign_customer(
+        self,
+        actor: Principal,
+        customer_id: UUID,
+        owner_id: UUID,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Hand the customer to another salesperson of the store (managers)."""
+        with acting_as(actor):
+            customer = self._writable(actor, customer_id, expected_version)
+            ensure_role(actor, *MANAGERS)
+            self._organisation.active_salesperson(customer.store_id, owner_id)
+            customer.reassign(owner_id, occurred_at=aware(occurred_at))
+            return self.app.written(customer)
+
+    def record_consent(
+        self,
+        actor: Principal,
+        customer_id: UUID,
+        channel: str,
+        granted: bool,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Record that the customer granted or withdrew consent to contact on a channel."""
+        with acting_as(actor):
+            customer = self._writable(actor, customer_id, expected_version)
+            customer.record_consent(channel, granted, occurred_at=aware(occurred_at))
+            return self.app.written(customer)
+
+    def get_customer(self, actor: Principal, customer_id: UUID) -> Customer:
+        """The customer, if the actor's scope reaches it."""
+        with acting_as(actor):
+            customer = self.app.load(Customer, customer_id, "customer")
+            ensure_readable(actor, "customer", customer_id, customer.store_id, customer.owner_id)
+            return customer
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _writable(
+        self, actor: Principal, customer_id: UUID, expected_version: int | None
+    ) -> Customer:
+        # Scope before version: a stale-version answer would tell an outsider the id exists.
+        customer = self.app.load(Customer, customer_id, "customer")
+        ensure_floor_write(actor, "customer", customer_id, customer.store_id, customer.owner_id)
+        if expected_version is not None and expected_version != customer.version:
+            raise StaleVersionError(customer_id, expected_version, customer.version)
+        return customer
+
+    def _owner_for(self, actor: Principal, store_id: UUID, owner_id: UUID | None) -> UUID | None:
+        """Salespeople own what they register; managers may name an owner of the store."""
+        if actor.role is Role.SALESPERSON:
+            if actor.staff_id is None:
+                raise PermissionDeniedError("this salesperson login has no staff record")
+            if owner_id is not None and owner_id != actor.staff_id:
+                raise PermissionDeniedError("a salesperson registers customers for themselves")
+            return actor.staff_id
+        if owner_id is not None:
+            self._organisation.active_salesperson(store_id, owner_id)
+        return owner_id
+
+    def _open_store(self, store_id: UUID) -> Store:
+        store = self.app.load(Store, store_id, "store")
+        if not store.active:
+            raise CustomerStoreClosedError(f"store {store_id} is closed")
+        return store

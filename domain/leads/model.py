@@ -1,0 +1,337 @@
+"""Leads: a customer's interest, worked by a salesperson until it converts to a deal or is lost."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import event
+
+from domain.leads.errors import (
+    LeadActivityNotAutomatableError,
+    LeadAlreadyAssignedError,
+    LeadAppointmentNotDueError,
+    LeadAppointmentNotPendingError,
+    LeadAppointmentPendingError,
+    LeadLossNoteRequiredError,
+    LeadNotAssignedError,
+)
+from domain.shared import values
+from domain.shared.aggregate import ShowroomAggregate
+from domain.shared.clock import aware
+from domain.shared.errors import IllegalTransitionError, InvalidValueError
+
+
+class LeadStatus(StrEnum):
+    OPEN = "open"
+    CONVERTED = "converted"
+    LOST = "lost"
+
+
+class ActivityKind(StrEnum):
+    CALL = "call"
+    MESSAGE = "message"
+    VISIT = "visit"
+    TEST_DRIVE = "test_drive"
+
+
+class AppointmentPurpose(StrEnum):
+    VISIT = "visit"
+    TEST_DRIVE = "test_drive"
+
+
+class LossReason(StrEnum):
+    PRICE = "price"
+    COMPETITOR = "competitor"
+    FINANCING = "financing"
+    NO_RESPONSE = "no_response"
+    BOUGHT_ELSEWHERE = "bought_elsewhere"
+    NOT_INTERESTED = "not_interested"
+    OTHER = "other"
+
+
+# An auto-reply is a message or a robot call; nobody can visit or test-drive automatically.
+AUTOMATABLE = frozenset({ActivityKind.CALL, ActivityKind.MESSAGE})
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def choice(enum: type[E], value: str, field: str) -> E:
+    """The member of `enum` named by `value`, or an InvalidValueError listing the choices."""
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise InvalidValueError(f"{field} must be one of {allowed}") from None
+
+
+def _note(value: str | None, field: str = "note") -> str | None:
+    if value is None:
+        return None
+    return values.text(value, field, max_length=1000, required=False) or None
+
+
+class Lead(ShowroomAggregate):
+    """A sales opportunity of one store: open until converted into a deal or lost."""
+
+    class Captured(ShowroomAggregate.Created):
+        store_id: UUID
+        customer_id: UUID
+        channel: str
+        model_interest: str | None
+        note: str | None
+
+    class Assigned(ShowroomAggregate.Event):
+        salesperson_id: UUID
+        previous_id: UUID | None
+
+    class ActivityLogged(ShowroomAggregate.Event):
+        kind: str
+        outcome: str | None
+        note: str | None
+        automated: bool
+
+    class AppointmentSet(ShowroomAggregate.Event):
+        appointment_id: UUID
+        scheduled_for: datetime
+        purpose: str
+
+    class AppointmentShown(ShowroomAggregate.Event):
+        appointment_id: UUID
+
+    class AppointmentMissed(ShowroomAggregate.Event):
+        appointment_id: UUID
+
+    class Converted(ShowroomAggregate.Event):
+        deal_id: UUID
+
+    class Lost(ShowroomAggregate.Event):
+        reason: str
+        note: str | None
+
+    # --- capture ------------------------------------------------------------------------------
+
+    @classmethod
+    def capture(
+        cls,
+        store_id: UUID,
+        customer_id: UUID,
+        channel: str,
+        model_interest: str | None,
+        note: str | None,
+        occurred_at: datetime,
+    ) -> Lead:
+        return cls(
+            store_id=store_id,
+            customer_id=customer_id,
+            channel=choice(values.Channel, channel, "channel").value,
+            model_interest=_note(model_interest, "model_interest"),
+            note=_note(note),
+            occurred_at=occurred_at,
+        )
+
+    @event(Captured)
+    def __init__(
+        self,
+        store_id: UUID,
+        customer_id: UUID,
+        channel: str,
+        model_interest: str | None,
+        note: str | None,
+        occurred_at: datetime,
+    ) -> None:
+        self.store_id = store_id
+        self.customer_id = customer_id
+        self.channel = values.Channel(channel)
+        self.model_interest = model_interest
+        self.note = note
+        self.status = LeadStatus.OPEN
+        self.captured_at = occurred_at
+        self.salesperson_id: UUID | None = None
+        self.assigned_at: datetime | None = None
+        self.first_response_at: datetime | None = None
+        self.last_activity_at: datetime | None = None
+        self.activities = 0
+        self.appointment_id: UUID | None = None
+        self.appointment_for: datetime | None = None
+        self.appointment_purpose: AppointmentPurpose | None = None
+        self.appointments_shown = 0
+        self.appointments_missed = 0
+        self.deal_id: UUID | None = None
+        self.lost_reason: LossReason | None = None
+        self.lost_note: str | None = None
+        self.closed_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is LeadStatus.OPEN
+
+    def _ensure_open(self, action: str) -> None:
+        if self.status is not LeadStatus.OPEN:
+            raise IllegalTransitionError("lead", self.id, self.status.value, action)
+
+    # --- assignment ---------------------------------------------------------------------------
+
+    def assign(self, salesperson_id: UUID, occurred_at: datetime) -> None:
+        """Give the lead to a salesperson, or hand it from one to another."""
+        self._ensure_open("assign")
+        if salesperson_id == self.salesperson_id:
+            raise LeadAlreadyAssignedError(f"lead {self.id} is already with {salesperson_id}")
+        self._assign(
+            salesperson_id=salesperson_id, previous_id=self.salesperson_id, occurred_at=occurred_at
+        )
+
+    @event(Assigned)
+    def _assign(
+        self, salesperson_id: UUID, previous_id: UUID | None, occurred_at: datetime
+    ) -> None:
+        self.salesperson_id = salesperson_id
+        self.assigned_at = occurred_at
+
+    # --- activities ---------------------------------------------------------------------------
+
+    def log_activity(
+        self,
+        kind: str,
+        outcome: str | None,
+        note: str | None,
+        automated: bool,
+        occurred_at: datetime,
+    ) -> None:
+        """Record a contact with the customer; automated ones (auto-replies) are no response."""
+        self._ensure_open("log activity on")
+        if self.salesperson_id is None:
+            raise LeadNotAssignedError(f"lead {self.id} has no salesperson yet")
+        activity = choice(ActivityKind, kind, "kind")
+        if automated and activity not in AUTOMATABLE:
+            raise LeadActivityNotAutomatableError(f"a {activity.value} cannot be automated")
+        self._log_activity(
+            kind=activity.value,
+            outcome=_note(outcome, "outcome"),
+            note=_note(note),
+            automated=automated,
+            occurred_at=occurred_at,
+        )
+
+    @event(ActivityLogged)
+    def _log_activity(
+        self,
+        kind: str,
+        outcome: str | None,
+        note: str | None,
+        automated: bool,
+        occurred_at: datetime,
+    ) -> None:
+        self.activities += 1
+        if self.last_activity_at is None or occurred_at > self.last_activity_at:
+            self.last_activity_at = occurred_at
+        # Activities may be entered late: the first response is the earliest by business time.
+        if not automated and (
+            self.first_response_at is None or occurred_at < self.first_response_at
+        ):
+            self.first_response_at = occurred_at
+
+    # --- appointments -------------------------------------------------------------------------
+
+    def set_appointment(
+        self,
+        scheduled_for: datetime,
+        purpose: str,
+        occurred_at: datetime,
+        appointment_id: UUID | None = None,
+    ) -> UUID:
+        """Book a visit or test drive; one pending appointment at a time. Returns its id."""
+        self._ensure_open("set an appointment on")
+        if self.salesperson_id is None:
+            raise LeadNotAssignedError(f"lead {self.id} has no salesperson to host it")
+        if self.appointment_id is not None:
+            raise LeadAppointmentPendingError(
+                f"lead {self.id} already has appointment {self.appointment_id} pending"
+            )
+        when = aware(scheduled_for)
+        if when < occurred_at:
+            raise InvalidValueError("an appointment cannot be scheduled before it was made")
+        new_id = appointment_id or uuid4()
+        self._set_appointment(
+            appointment_id=new_id,
+            scheduled_for=when,
+            purpose=choice(AppointmentPurpose, purpose, "purpose").value,
+            occurred_at=occurred_at,
+        )
+        return new_id
+
+    @event(AppointmentSet)
+    def _set_appointment(
+        self, appointment_id: UUID, scheduled_for: datetime, purpose: str, occurred_at: datetime
+    ) -> None:
+        self.appointment_id = appointment_id
+        self.appointment_for = scheduled_for
+        self.appointment_purpose = AppointmentPurpose(purpose)
+
+    def _ensure_pending(self, appointment_id: UUID) -> None:
+        # Resolving the appointment is allowed after the lead closed: a deal is usually opened
+        # during the visit, and the record should still say that the customer came.
+        if self.appointment_id is None or appointment_id != self.appointment_id:
+            raise LeadAppointmentNotPendingError(
+                f"appointment {appointment_id} is not pending on lead {self.id}"
+            )
+
+    def mark_shown(self, appointment_id: UUID, occurred_at: datetime) -> None:
+        """The customer came to the pending appointment."""
+        self._ensure_pending(appointment_id)
+        self._mark_shown(appointment_id=appointment_id, occurred_at=occurred_at)
+
+    @event(AppointmentShown)
+    def _mark_shown(self, appointment_id: UUID, occurred_at: datetime) -> None:
+        self.appointment_id = None
+        self.appointment_for = None
+        self.appointment_purpose = None
+        self.appointments_shown += 1
+
+    def mark_no_show(self, appointment_id: UUID, occurred_at: datetime) -> None:
+        """The customer did not come; only said once the appointment time has passed."""
+        self._ensure_pending(appointment_id)
+        due = self.appointment_for
+        if due is not None and occurred_at < due:
+            raise LeadAppointmentNotDueError(
+                f"appointment {appointment_id} is not due until {due.isoformat()}"
+            )
+        self._mark_no_show(appointment_id=appointment_id, occurred_at=occurred_at)
+
+    @event(AppointmentMissed)
+    def _mark_no_show(self, appointment_id: UUID, occurred_at: datetime) -> None:
+        self.appointment_id = None
+        self.appointment_for = None
+        self.appointment_purpose = None
+        self.appointments_missed += 1
+
+    # --- closing ------------------------------------------------------------------------------
+
+    def convert(self, deal_id: UUID, occurred_at: datetime) -> None:
+        """The lead became a deal (called by the sales service when it opens the deal)."""
+        self._ensure_open("convert")
+        self._convert(deal_id=deal_id, occurred_at=occurred_at)
+
+    @event(Converted)
+    def _convert(self, deal_id: UUID, occurred_at: datetime) -> None:
+        self.status = LeadStatus.CONVERTED
+        self.deal_id = deal_id
+        self.closed_at = occurred_at
+
+    def lose(self, reason: str, note: str | None, occurred_at: datetime) -> None:
+        """Close the lead without a deal; 'other' must say why in a note."""
+        self._ensure_open("lose")
+        loss = choice(LossReason, reason, "reason")
+        cleaned = _note(note)
+        if loss is LossReason.OTHER and cleaned is None:
+            raise LeadLossNoteRequiredError("say in a note why the lead was lost")
+        self._lose(reason=loss.value, note=cleaned, occurred_at=occurred_at)
+
+    @event(Lost)
+    def _lose(self, reason: str, note: str | None, occurred_at: datetime) -> None:
+        self.status = LeadStatus.LOST
+        self.lost_reason = LossReason(reason)
+        self.lost_note = note
+        self.closed_at = occurred_at

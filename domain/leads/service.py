@@ -1,0 +1,223 @@
+"""Leads service: capture, assign and work leads until they convert or are lost."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from domain.app import Showroom, Written
+from domain.crm.model import Customer
+from domain.crm.service import Crm
+from domain.leads.errors import LeadCustomerMissingError, LeadStoreClosedError
+from domain.leads.model import Lead
+from domain.organisation.model import Store
+from domain.organisation.service import Organisation
+from domain.shared.access import (
+    FLOOR_WRITERS,
+    MANAGERS,
+    ensure_floor_write,
+    ensure_readable,
+    ensure_role,
+    ensure_store,
+)
+from domain.shared.actor import Principal, Role, acting_as
+from domain.shared.aggregate import ShowroomAggregate
+from domain.shared.clock import aware
+from domain.shared.errors import InvalidValueError, PermissionDeniedError, StaleVersionError
+
+
+class Leads:
+    """Leads of the stores, from capture to conversion or loss.
+
+    Round-robin assignment (give a new lead to the store's active salesperson with the fewest
+    open leads) is not here on purpose: it needs the open-lead count per salesperson and the
+    list of a store's active salespeople, which only read models hold. It belongs in a worker
+    that queries those views and then calls `assign_lead` as the system principal.
+    """
+
+    def __init__(self, app: Showroom, crm: Crm) -> None:
+        self.app = app
+        self.crm = crm
+        self._organisation = Organisation(app)
+
+    def capture_lead(
+        self,
+        actor: Principal,
+        store_id: UUID,
+        channel: str,
+        customer_id: UUID | None = None,
+        customer_name: str | None = None,
+        customer_phone: str | None = None,
+        model_interest: str | None = None,
+        note: str | None = None,
+        salesperson_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Capture a lead for a known customer, or for a name and phone (de-duplicated)."""
+        with acting_as(actor):
+            ensure_role(actor, *FLOOR_WRITERS)
+            ensure_store(actor, store_id)
+            self._open_store(store_id)
+            when = aware(occurred_at)
+            assignee = self._assignee(actor, store_id, salesperson_id)
+            new_customer: Customer | None = None
+            if customer_id is not None:
+                if customer_name is not None or customer_phone is not None:
+                    raise InvalidValueError("give either customer_id or name and phone, not both")
+                customer = self.app.load(Customer, customer_id, "customer")
+                ensure_readable(
+                    actor, "customer", customer_id, customer.store_id, customer.owner_id
+                )
+            elif customer_name is not None and customer_phone is not None:
+                customer_id, new_customer = self.crm.find_or_new(
+                    actor,
+                    store_id,
+                    customer_name,
+                    customer_phone,
+                    owner_id=assignee,
+                    source=channel,
+                    occurred_at=when,
+                )
+            else:
+                raise LeadCustomerMissingError(
+                    "a lead needs customer_id, or customer name and phone"
+                )
+            lead = Lead.capture(store_id, customer_id, channel, model_interest, note, when)
+            if assignee is not None:
+                lead.assign(assignee, occurred_at=when)
+            others: list[ShowroomAggregate] = [new_customer] if new_customer is not None else []
+            return self.app.written(lead, *others)
+
+    def assign_lead(
+        self,
+        actor: Principal,
+        lead_id: UUID,
+        salesperson_id: UUID,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Give the lead to an active salesperson of its store, or hand it over (managers)."""
+        with acting_as(actor):
+            lead = self._writable(actor, lead_id, expected_version)
+            ensure_role(actor, *MANAGERS)
+            self._organisation.active_salesperson(lead.store_id, salesperson_id)
+            lead.assign(salesperson_id, occurred_at=aware(occurred_at))
+            return self.app.written(lead)
+
+    def log_activity(
+        self,
+        actor: Principal,
+        lead_id: UUID,
+        kind: str,
+        outcome: str | None = None,
+        note: str | None = None,
+        automated: bool = False,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Record a call, message, visit or test drive with the lead's customer."""
+        with acting_as(actor):
+            lead = self._writable(actor, lead_id, expected_version)
+            lead.log_activity(kind, outcome, note, automated, occurred_at=aware(occurred_at))
+            return self.app.written(lead)
+
+    def set_appointment(
+        self,
+        actor: Principal,
+        lead_id: UUID,
+        scheduled_for: datetime,
+        purpose: str,
+        appointment_id: UUID | None = None,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Book a visit or a test drive (a client may choose the appointment id to retry safely)."""
+        with acting_as(actor):
+            lead = self._writable(actor, lead_id, expected_version)
+            lead.set_appointment(
+                scheduled_for,
+                purpose,
+                occurred_at=aware(occurred_at),
+                appointment_id=appointment_id,
+            )
+            return self.app.written(lead)
+
+    def mark_shown(
+        self,
+        actor: Principal,
+        lead_id: UUID,
+        appointment_id: UUID,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """The customer came to the pending appointment."""
+        with acting_as(actor):
+            lead = self._writable(actor, lead_id, expected_version)
+            lead.mark_shown(appointment_id, occurred_at=aware(occurred_at))
+            return self.app.written(lead)
+
+    def mark_no_show(
+        self,
+        actor: Principal,
+        lead_id: UUID,
+        appointment_id: UUID,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """The customer missed the pending appointment."""
+        with acting_as(actor):
+            lead = self._writable(actor, lead_id, expected_version)
+            lead.mark_no_show(appointment_id, occurred_at=aware(occurred_at))
+            return self.app.written(lead)
+
+    def lose_lead(
+        self,
+        actor: Principal,
+        lead_id: UUID,
+        reason: str,
+        note: str | None = None,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Close the lead without a deal, with the reason it was lost."""
+        with acting_as(actor):
+            lead = self._writable(actor, lead_id, expected_version)
+            lead.lose(reason, note, occurred_at=aware(occurred_at))
+            return self.app.written(lead)
+
+    def get_lead(self, actor: Principal, lead_id: UUID) -> Lead:
+        """The lead, if the actor's scope reaches it."""
+        with acting_as(actor):
+            lead = self.app.load(Lead, lead_id, "lead")
+            ensure_readable(actor, "lead", lead_id, lead.store_id, lead.salesperson_id)
+            return lead
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _writable(self, actor: Principal, lead_id: UUID, expected_version: int | None) -> Lead:
+        # Scope before version: a stale-version answer would tell an outsider the id exists.
+        lead = self.app.load(Lead, lead_id, "lead")
+        ensure_floor_write(actor, "lead", lead_id, lead.store_id, lead.salesperson_id)
+        if expected_version is not None and expected_version != lead.version:
+            raise StaleVersionError(lead_id, expected_version, lead.version)
+        return lead
+
+    def _assignee(
+        self, actor: Principal, store_id: UUID, salesperson_id: UUID | None
+    ) -> UUID | None:
+        """Salespeople take what they capture; managers may assign it at once."""
+        if actor.role is Role.SALESPERSON:
+            if actor.staff_id is None:
+                raise PermissionDeniedError("this salesperson login has no staff record")
+            if salesperson_id is not None and salesperson_id != actor.staff_id:
+                raise PermissionDeniedError("only managers assign leads to others")
+            return actor.staff_id
+        if salesperson_id is not None:
+            self._organisation.active_salesperson(store_id, salesperson_id)
+        return salesperson_id
+
+    def _open_store(self, store_id: UUID) -> Store:
+        store = self.app.load(Store, store_id, "store")
+        if not store.active:
+            raise LeadStoreClosedError(f"store {store_id} is closed")
+        return store

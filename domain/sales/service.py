@@ -1,0 +1,238 @@
+"""Sales service: deals from opening to delivery; the vehicle changes in the same atomic save."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from domain.app import Showroom, Written
+from domain.crm.model import Customer
+from domain.inventory.model import Vehicle
+from domain.inventory.service import can_see_vehicle
+from domain.leads.model import Lead
+from domain.organisation.model import Store
+from domain.organisation.service import Organisation
+from domain.sales.errors import (
+    DealLeadMismatchError,
+    DealSalespersonMissingError,
+    DealStoreClosedError,
+    DealVehicleMissingError,
+)
+from domain.sales.model import Deal
+from domain.shared.access import (
+    FLOOR_WRITERS,
+    MANAGERS,
+    ensure_floor_write,
+    ensure_readable,
+    ensure_role,
+    ensure_store,
+)
+from domain.shared.actor import Principal, Role, acting_as
+from domain.shared.aggregate import ShowroomAggregate
+from domain.shared.clock import aware
+from domain.shared.errors import NotFoundError, PermissionDeniedError, StaleVersionError
+
+
+class Sales:
+    """Deals of the stores: vehicle, quote, contract, delivery, and their undoing."""
+
+    def __init__(self, app: Showroom) -> None:
+        self.app = app
+        self._organisation = Organisation(app)
+
+    def open_deal(
+        self,
+        actor: Principal,
+        store_id: UUID,
+        customer_id: UUID,
+        salesperson_id: UUID | None = None,
+        lead_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Open a deal for a customer; opened from a lead, the lead converts in the same save."""
+        with acting_as(actor):
+            ensure_role(actor, *FLOOR_WRITERS)
+            ensure_store(actor, store_id)
+            self._open_store(store_id)
+            when = aware(occurred_at)
+            lead: Lead | None = None
+            if lead_id is not None:
+                lead = self.app.load(Lead, lead_id, "lead")
+                ensure_readable(actor, "lead", lead_id, lead.store_id, lead.salesperson_id)
+                if lead.store_id != store_id or lead.customer_id != customer_id:
+                    raise DealLeadMismatchError(
+                        f"lead {lead_id} is not for customer {customer_id} at store {store_id}"
+                    )
+            else:
+                # Through a lead the customer is reachable already; otherwise it must be readable.
+                customer = self.app.load(Customer, customer_id, "customer")
+                ensure_readable(
+                    actor, "customer", customer_id, customer.store_id, customer.owner_id
+                )
+            seller = self._seller(actor, store_id, salesperson_id, lead)
+            deal = Deal.open(store_id, customer_id, seller, lead_id, occurred_at=when)
+            others: list[ShowroomAggregate] = []
+            if lead is not None:
+                if lead.salesperson_id is None:
+                    lead.assign(seller, occurred_at=when)
+                lead.convert(deal.id, occurred_at=when)
+                others.append(lead)
+            return self.app.written(deal, *others)
+
+    def attach_vehicle(
+        self,
+        actor: Principal,
+        deal_id: UUID,
+        vehicle_id: UUID,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Reserve a free vehicle of the deal's store for the deal, freeing the previous one."""
+        with acting_as(actor):
+            deal = self._writable(actor, deal_id, expected_version)
+            when = aware(occurred_at)
+            vehicle = self.app.load(Vehicle, vehicle_id, "vehicle")
+            if not can_see_vehicle(actor, vehicle.store_id):
+                raise NotFoundError("vehicle", vehicle_id)
+            previous_id = deal.vehicle_id
+            deal.attach_vehicle(vehicle, occurred_at=when)
+            vehicle.reserve(deal.id, occurred_at=when)
+            others: list[ShowroomAggregate] = [vehicle]
+            if previous_id is not None:
+                previous = self.app.load(Vehicle, previous_id, "vehicle")
+                previous.release(deal.id, occurred_at=when)
+                others.append(previous)
+            return self.app.written(deal, *others)
+
+    def quote_deal(
+        self,
+        actor: Principal,
+        deal_id: UUID,
+        price: Decimal | int | str,
+        discount: Decimal | int | str = 0,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Quote the attached vehicle: price less discount is the selling price."""
+        with acting_as(actor):
+            deal = self._writable(actor, deal_id, expected_version)
+            deal.quote(price, discount, occurred_at=aware(occurred_at))
+            return self.app.written(deal)
+
+    def sign_contract(
+        self,
+        actor: Principal,
+        deal_id: UUID,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Sign at the quoted price; the vehicle is sold in the same save."""
+        with acting_as(actor):
+            deal = self._writable(actor, deal_id, expected_version)
+            when = aware(occurred_at)
+            deal.sign_contract(occurred_at=when)
+            vehicle = self._vehicle_of(deal)
+            if deal.selling_price is None:  # set by the contract just signed
+                raise DealVehicleMissingError(f"deal {deal_id} has no selling price")
+            vehicle.sell(deal.id, deal.selling_price, occurred_at=when)
+            return self.app.written(deal, vehicle)
+
+    def deliver_deal(
+        self,
+        actor: Principal,
+        deal_id: UUID,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Hand the contracted vehicle over; the vehicle is delivered in the same save."""
+        with acting_as(actor):
+            deal = self._writable(actor, deal_id, expected_version)
+            when = aware(occurred_at)
+            deal.deliver(occurred_at=when)
+            vehicle = self._vehicle_of(deal)
+            vehicle.deliver(deal.id, occurred_at=when)
+            return self.app.written(deal, vehicle)
+
+    def unwind_deal(
+        self,
+        actor: Principal,
+        deal_id: UUID,
+        reason: str,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Take back a delivered sale (managers); the vehicle returns to stock in the same save."""
+        with acting_as(actor):
+            deal = self._writable(actor, deal_id, expected_version)
+            ensure_role(actor, *MANAGERS)
+            when = aware(occurred_at)
+            deal.unwind(reason, occurred_at=when)
+            vehicle = self._vehicle_of(deal)
+            vehicle.return_to_stock(deal.id, reason, occurred_at=when)
+            return self.app.written(deal, vehicle)
+
+    def cancel_deal(
+        self,
+        actor: Principal,
+        deal_id: UUID,
+        reason: str,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Give up a deal before its contract; a reserved vehicle is released in the same save."""
+        with acting_as(actor):
+            deal = self._writable(actor, deal_id, expected_version)
+            when = aware(occurred_at)
+            deal.cancel(reason, occurred_at=when)
+            if deal.vehicle_id is None:
+                return self.app.written(deal)
+            vehicle = self._vehicle_of(deal)
+            vehicle.release(deal.id, occurred_at=when)
+            return self.app.written(deal, vehicle)
+
+    def get_deal(self, actor: Principal, deal_id: UUID) -> Deal:
+        """The deal, if the actor's scope reaches it."""
+        with acting_as(actor):
+            deal = self.app.load(Deal, deal_id, "deal")
+            ensure_readable(actor, "deal", deal_id, deal.store_id, deal.salesperson_id)
+            return deal
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _writable(self, actor: Principal, deal_id: UUID, expected_version: int | None) -> Deal:
+        # Scope before version: a stale-version answer would tell an outsider the id exists.
+        deal = self.app.load(Deal, deal_id, "deal")
+        ensure_floor_write(actor, "deal", deal_id, deal.store_id, deal.salesperson_id)
+        if expected_version is not None and expected_version != deal.version:
+            raise StaleVersionError(deal_id, expected_version, deal.version)
+        return deal
+
+    def _vehicle_of(self, deal: Deal) -> Vehicle:
+        if deal.vehicle_id is None:
+            raise DealVehicleMissingError(f"deal {deal.id} has no vehicle")
+        return self.app.load(Vehicle, deal.vehicle_id, "vehicle")
+
+    def _seller(
+        self, actor: Principal, store_id: UUID, salesperson_id: UUID | None, lead: Lead | None
+    ) -> UUID:
+        """Salespeople sell for themselves; managers name a seller or take the lead's."""
+        if actor.role is Role.SALESPERSON:
+            if actor.staff_id is None:
+                raise PermissionDeniedError("this salesperson login has no staff record")
+            if salesperson_id is not None and salesperson_id != actor.staff_id:
+                raise PermissionDeniedError("a salesperson opens deals for themselves")
+            return actor.staff_id
+        seller = salesperson_id
+        if seller is None and lead is not None:
+            seller = lead.salesperson_id
+        if seller is None:
+            raise DealSalespersonMissingError("name the salesperson of the deal")
+        self._organisation.active_salesperson(store_id, seller)
+        return seller
+
+    def _open_store(self, store_id: UUID) -> Store:
+        store = self.app.load(Store, store_id, "store")
+        if not store.active:
+            raise DealStoreClosedError(f"store {store_id} is closed")
+        return store
