@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -39,9 +40,14 @@ class AuthenticationError(Exception):
 
 
 def problem(
-    status: int, title: str, detail: str = "", headers: dict[str, str] | None = None, **extra: Any
+    status: int,
+    title: str,
+    detail: str = "",
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    # Extras never overwrite the standard members of a problem document.
+    body = {**extra, "type": "about:blank", "title": title, "status": status, "detail": detail}
     return JSONResponse(
         jsonable_encoder(body), status_code=status, media_type=PROBLEM, headers=headers
     )
@@ -67,7 +73,9 @@ def install(app: FastAPI) -> None:
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in error.errors()
         ]
-        return problem(422, "Invalid request", "the request does not match its schema", errors=errors)
+        return problem(
+            422, "Invalid request", "the request does not match its schema", errors=errors
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -76,9 +84,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(AuthenticationError)
     async def unauthenticated(request: Request, error: AuthenticationError) -> JSONResponse:
-        return problem(
-            401, "Unauthenticated", str(error), headers={"WWW-Authenticate": "Bearer"}
-        )
+        return problem(401, "Unauthenticated", str(error), headers={"WWW-Authenticate": "Bearer"})
 
     @app.exception_handler(ViewsNotCaughtUpError)
     async def views_behind(request: Request, error: ViewsNotCaughtUpError) -> JSONResponse:

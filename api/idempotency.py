@@ -81,8 +81,13 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
             return await call_next(request)  # unauthenticated: the route answers 401
         body = await request.body()
         digest = hashlib.sha256(
-            request.method.encode() + b" " + request.url.path.encode() + b"?"
-            + request.url.query.encode() + b"\n" + body
+            request.method.encode()
+            + b" "
+            + request.url.path.encode()
+            + b"?"
+            + request.url.query.encode()
+            + b"\n"
+            + body
         ).hexdigest()
         db: Database = runtime.db
         existing = await run_in_threadpool(_claim, db, str(user), key, digest)

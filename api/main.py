@@ -22,6 +22,7 @@ from api.routes import (
 )
 from projections.settings import Settings
 from workers import broker as job_broker
+from workers import files
 from workers.runtime import Runtime
 
 DESCRIPTION = """
@@ -46,6 +47,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await run_in_threadpool(Runtime.build, settings, create_tables=create_tables)
         await run_in_threadpool(idempotency.migrate, runtime.db)
+        await run_in_threadpool(files.migrate, runtime.db)
         app.state.runtime = runtime
         jobs = job_broker.configure(settings, runtime)
         if run_projections:

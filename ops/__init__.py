@@ -1,0 +1,1 @@
+"""Operations: the command line, demo data, backups and benchmarks."""

@@ -1,13 +1,13 @@
 """`showroom`: the command line of every process and of the operator.
 
-    showroom run        migrate, load the demo if empty, serve everything in one process
-    showroom migrate    create the event store, views and support tables (once per deployment)
-    showroom serve      the API (add --projections/--workers to run those threads here too)
-    showroom project    the projection runner (one active per projection; more stand by)
-    showroom worker     dramatiq job workers (Redis)
-    showroom rebuild    drop a view and replay the log into it (NAME or all)
-    showroom demo       load the deterministic demo dealer group
-    showroom users      create a login or set its password
+showroom run        migrate, load the demo if empty, serve everything in one process
+showroom migrate    create the event store, views and support tables (once per deployment)
+showroom serve      the API (add --projections/--workers to run those threads here too)
+showroom project    the projection runner (one active per projection; more stand by)
+showroom worker     dramatiq job workers (Redis)
+showroom rebuild    drop a view and replay the log into it (NAME or all)
+showroom demo       load the deterministic demo dealer group
+showroom users      create a login or set its password
 """
 
 from __future__ import annotations
@@ -199,7 +199,9 @@ def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="showroom", description=__doc__.splitlines()[0] if __doc__ else None)
+    top = argparse.ArgumentParser(
+        prog="showroom", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     sub = top.add_subparsers(dest="command", required=True)
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))

@@ -182,9 +182,7 @@ class PostgresDatabase(Database):
         self.pool.close()
 
 
-def open_database(
-    database_url: str | None, data_dir: Path, schema: str = "public"
-) -> Database:
+def open_database(database_url: str | None, data_dir: Path, schema: str = "public") -> Database:
     if database_url is None:
         return SqliteDatabase(data_dir / "views.sqlite3")
     return PostgresDatabase(database_url, schema=schema)

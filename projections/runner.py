@@ -14,7 +14,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from eventsourcing.persistence import Notification
@@ -87,7 +87,10 @@ class _Locks:
         if isinstance(self.db, PostgresDatabase):
             if self._pg is None:
                 self._pg = self.db.connect()
-            key = int.from_bytes(hashlib.sha256(f"showroom:{name}".encode()).digest()[:8], "big")
+            # The schema is part of the key: deployments (and test runs) sharing a database
+            # server must not block each other's runners.
+            scope = f"showroom:{self.db.schema}:{name}"
+            key = int.from_bytes(hashlib.sha256(scope.encode()).digest()[:8], "big")
             key -= 1 << 63 if key >= 1 << 63 else 0
             row = self._pg.execute("SELECT pg_try_advisory_lock(%s) AS ok", (key,)).fetchone()
             if row and row["ok"]:
@@ -155,7 +158,7 @@ class ProjectionRunner:
         return handled or len(notifications)
 
     def _apply_page(
-        self, projection: Projection, page: list[Notification], decoded: dict[int, Any]
+        self, projection: Projection, page: Sequence[Notification], decoded: dict[int, Any]
     ) -> int:
         topics = projection.topics
         count = 0

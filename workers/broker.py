@@ -14,7 +14,14 @@ from typing import Any
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
 
 from projections.settings import Settings
 from workers import context
@@ -62,7 +69,7 @@ class Jobs:
 
 def make_broker(settings: Settings) -> dramatiq.Broker:
     if settings.redis_url:
-        return RedisBroker(url=settings.redis_url, middleware=_middleware())
+        return RedisBroker(url=settings.redis_url, middleware=_middleware())  # type: ignore[no-untyped-call]
     return StubBroker(middleware=_middleware())
 
 

@@ -82,7 +82,9 @@ def list_customers(
     result = directory.list_customers(
         runtime.db, store_id=store_id, owner_id=owner_id, limit=page.limit, offset=page.offset
     )
-    return PageOf(items=result["items"], total=result["total"], limit=page.limit, offset=page.offset)
+    return PageOf(
+        items=result["items"], total=result["total"], limit=page.limit, offset=page.offset
+    )
 
 
 @router.get("/{customer_id}")

@@ -83,7 +83,9 @@ def list_deals(
         limit=page.limit,
         offset=page.offset,
     )
-    return PageOf(items=result["items"], total=result["total"], limit=page.limit, offset=page.offset)
+    return PageOf(
+        items=result["items"], total=result["total"], limit=page.limit, offset=page.offset
+    )
 
 
 @router.get("/{deal_id}")

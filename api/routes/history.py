@@ -29,7 +29,7 @@ def integrity(
         Query(ge=1, description="Verify only up to this log position (to compare a recorded head)"),
     ] = None,
 ) -> IntegrityOut:
-    """Check the whole log (ordered, gapless, decodable) and return its hash-chain head (auditor)."""
+    """Check the log (ordered, gapless, decodable) and return its hash-chain head (auditor)."""
     ensure_role(actor, *AUDITORS)
     return IntegrityOut(**verify(runtime.app, stop=upto).as_dict())
 

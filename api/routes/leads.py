@@ -41,7 +41,9 @@ def lead_out(lead: Lead) -> LeadOut:
         activities=lead.activities,
         appointment_id=lead.appointment_id,
         appointment_for=lead.appointment_for,
-        appointment_purpose=None if lead.appointment_purpose is None else str(lead.appointment_purpose),
+        appointment_purpose=None
+        if lead.appointment_purpose is None
+        else str(lead.appointment_purpose),
         appointments_shown=lead.appointments_shown,
         appointments_missed=lead.appointments_missed,
         deal_id=lead.deal_id,
@@ -98,7 +100,9 @@ def list_leads(
         limit=page.limit,
         offset=page.offset,
     )
-    return PageOf(items=result["items"], total=result["total"], limit=page.limit, offset=page.offset)
+    return PageOf(
+        items=result["items"], total=result["total"], limit=page.limit, offset=page.offset
+    )
 
 
 @router.get("/{lead_id}")

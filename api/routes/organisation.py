@@ -62,13 +62,14 @@ def list_stores(
     runtime: RuntimeDep, actor: ActorDep, page: PageDep, _: ConsistentDep
 ) -> PageOf[dict[str, Any]]:
     """The stores the caller can see."""
-    store_id = None if actor.reads_everything else actor.store_id
-    if not actor.reads_everything and store_id is None:
-        return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
-    result = directory.list_stores(
-        runtime.db, store_id=store_id, limit=page.limit, offset=page.offset
+    if not actor.reads_everything:
+        own = directory.get_store(runtime.db, actor.store_id) if actor.store_id else None
+        items = [own] if own is not None and page.offset == 0 else []
+        return PageOf(items=items, total=int(own is not None), limit=page.limit, offset=page.offset)
+    result = directory.list_stores(runtime.db, limit=page.limit, offset=page.offset)
+    return PageOf(
+        items=result["items"], total=result["total"], limit=page.limit, offset=page.offset
     )
-    return PageOf(items=result["items"], total=result["total"], limit=page.limit, offset=page.offset)
 
 
 @router.get("/stores/{store_id}")
@@ -78,7 +79,9 @@ def get_store(store_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> StoreOut:
 
 
 @router.put("/stores/{store_id}", status_code=201)
-def update_store(store_id: UUID, body: UpdateStore, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def update_store(
+    store_id: UUID, body: UpdateStore, runtime: RuntimeDep, actor: ActorDep
+) -> Written:
     """Change a store's name, city, brands or timezone (admin)."""
     return Written.of(
         runtime.organisation.update_store(
@@ -116,7 +119,9 @@ def list_staff(
     result = directory.list_staff(
         runtime.db, store_id=store_id, limit=page.limit, offset=page.offset
     )
-    return PageOf(items=result["items"], total=result["total"], limit=page.limit, offset=page.offset)
+    return PageOf(
+        items=result["items"], total=result["total"], limit=page.limit, offset=page.offset
+    )
 
 
 @router.get("/staff/{staff_id}")
@@ -138,7 +143,9 @@ def transfer_staff(
 
 
 @router.post("/staff/{staff_id}/departure", status_code=201)
-def staff_leaves(staff_id: UUID, body: StaffLeaves, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def staff_leaves(
+    staff_id: UUID, body: StaffLeaves, runtime: RuntimeDep, actor: ActorDep
+) -> Written:
     """Record that a staff member left."""
     return Written.of(
         runtime.organisation.staff_leaves(
@@ -169,6 +176,3 @@ def change_password(
 def deactivate_user(username: str, runtime: RuntimeDep, actor: ActorDep) -> Written:
     """Switch a login off; its tokens stop working at once (admin)."""
     return Written.of(runtime.organisation.deactivate_user(actor, username))
-
-
-

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Generic, TypeVar
 from uuid import UUID
 
@@ -45,5 +44,3 @@ class PageOf(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
-
-

@@ -44,7 +44,9 @@ class Store(ShowroomAggregate):
     ) -> None:
         if not self.active:
             raise IllegalTransitionError("store", self.id, "closed", "update")
-        self._update(name=name, city=city, brands=brands, timezone=timezone, occurred_at=occurred_at)
+        self._update(
+            name=name, city=city, brands=brands, timezone=timezone, occurred_at=occurred_at
+        )
 
     @event(Updated)
     def _update(
@@ -87,7 +89,9 @@ class Staff(ShowroomAggregate):
             raise IllegalTransitionError("staff", self.id, "inactive", "transfer")
         if to_store_id == self.store_id:
             raise IllegalTransitionError("staff", self.id, "already at that store", "transfer")
-        self._transfer(from_store_id=self.store_id, to_store_id=to_store_id, occurred_at=occurred_at)
+        self._transfer(
+            from_store_id=self.store_id, to_store_id=to_store_id, occurred_at=occurred_at
+        )
 
     @event(Transferred)
     def _transfer(self, from_store_id: UUID, to_store_id: UUID, occurred_at: datetime) -> None:

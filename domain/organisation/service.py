@@ -187,7 +187,7 @@ class Organisation:
         staff_id: UUID | None = None,
         occurred_at: datetime | None = None,
     ) -> Written:
-        """Create a login (admin). Salespeople are tied to their staff record, managers to a store."""
+        """Create a login (admin): salespeople are tied to a staff record, managers to a store."""
         with acting_as(actor):
             ensure_role(actor, Role.ADMIN)
             name = text(username, "username", max_length=64).lower()

@@ -33,7 +33,9 @@ def ensure_readable(
 def ensure_role(principal: Principal, *roles: Role) -> None:
     if principal.role not in roles:
         allowed = ", ".join(sorted(r.value for r in roles))
-        raise PermissionDeniedError(f"role {principal.role.value} may not do this (needs {allowed})")
+        raise PermissionDeniedError(
+            f"role {principal.role.value} may not do this (needs {allowed})"
+        )
 
 
 def ensure_store(principal: Principal, store_id: UUID) -> None:

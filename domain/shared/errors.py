@@ -65,6 +65,6 @@ class IllegalTransitionError(DomainError):
         super().__init__(
             f"cannot {action} {kind} {ident} while it is {status}",
             id=str(ident),
-            status=status,
+            current_status=status,
             action=action,
         )

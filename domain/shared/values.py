@@ -13,7 +13,9 @@ _CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("100000000")  # ¥100m: no single vehicle or deal line is larger
 
 
-def money(value: Decimal | int | str, *, field: str = "amount", allow_negative: bool = False) -> Decimal:
+def money(
+    value: Decimal | int | str, *, field: str = "amount", allow_negative: bool = False
+) -> Decimal:
     """A CNY amount rounded to the fen; floats are refused because they cannot hold one."""
     if isinstance(value, float):
         raise InvalidValueError(f"{field} must be a decimal string or integer, not a float")
@@ -84,7 +86,9 @@ def phone(value: str) -> str:
     if text.startswith("+86"):
         if _CN_MOBILE.match(text[3:]):
             return text
-        raise InvalidValueError("a +86 number must be a mainland mobile number (1[3-9] and 9 digits)")
+        raise InvalidValueError(
+            "a +86 number must be a mainland mobile number (1[3-9] and 9 digits)"
+        )
     if _E164.match(text):
         return text
     raise InvalidValueError("phone must be a mainland China mobile number or an E.164 number")

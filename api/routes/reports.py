@@ -1,0 +1,135 @@
+"""Reports: salesperson KPIs, leaderboards, the lead funnel and inventory positions.
+
+Each report is scoped like the records behind it: a salesperson sees own KPIs and the own
+store's leaderboard; a store manager the own store; executives, finance and auditors the group.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
+from domain.shared.access import ensure_role
+from domain.shared.actor import Principal, Role
+from domain.shared.clock import business_day, now
+from domain.shared.errors import NotFoundError
+from projections.inventory import queries as inventory
+from projections.lead_funnel import queries as funnel
+from projections.leaderboard import queries as leaderboard
+from projections.salesperson_kpi import queries as kpis
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])]
+
+
+def _store(actor: Principal, store_id: UUID | None) -> UUID | None:
+    """The store a store-bound user may report on (their own); others choose or see the group."""
+    if actor.role in (Role.STORE_MANAGER, Role.SALESPERSON):
+        if actor.store_id is None or (store_id is not None and store_id != actor.store_id):
+            raise NotFoundError("store", store_id or "none")
+        return actor.store_id
+    return store_id
+
+
+@router.get("/kpis")
+def kpi_table(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    page: PageDep,
+    _: ConsistentDep,
+    month: Month,
+    store_id: UUID | None = None,
+    salesperson_id: UUID | None = None,
+) -> dict[str, Any]:
+    """Per-salesperson KPIs of a month: leads, response time, appointments, deals, units, gross."""
+    store = _store(actor, store_id)
+    if actor.role is Role.SALESPERSON:
+        if salesperson_id is not None and salesperson_id != actor.staff_id:
+            raise NotFoundError("salesperson", salesperson_id)
+        salesperson_id = actor.staff_id
+    table = kpis.kpi_table(
+        runtime.db,
+        month=month,
+        store_id=store,
+        salesperson_id=salesperson_id,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return {"month": month, "store_id": store, **table}
+
+
+@router.get("/leaderboard")
+def leaderboard_of_month(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    page: PageDep,
+    _: ConsistentDep,
+    month: Month,
+    store_id: UUID | None = None,
+) -> dict[str, Any]:
+    """Ranking by units then gross (ties share a rank): one store's, or the group's."""
+    store = _store(actor, store_id)
+    return leaderboard.leaderboard(
+        runtime.db, month=month, store_id=store, limit=page.limit, offset=page.offset
+    )
+
+
+@router.get("/funnel")
+def lead_funnel(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    _: ConsistentDep,
+    month: Month,
+    store_id: UUID | None = None,
+) -> dict[str, Any]:
+    """Lead funnel by channel for leads captured in the month, with conversion rates."""
+    ensure_role(actor, Role.ADMIN, Role.GROUP_EXEC, Role.STORE_MANAGER, Role.FINANCE, Role.AUDITOR)
+    store = _store(actor, store_id)
+    return {
+        "month": month,
+        "store_id": store,
+        **funnel.funnel(runtime.db, month=month, store_id=store),
+    }
+
+
+@router.get("/inventory")
+def inventory_positions(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    page: PageDep,
+    _: ConsistentDep,
+    store_id: UUID | None = None,
+) -> dict[str, Any]:
+    """Stock per store × model × trim × colour: in stock and reserved."""
+    store = _store(actor, store_id)
+    positions = inventory.positions(
+        runtime.db, store_id=store, limit=page.limit, offset=page.offset
+    )
+    if actor.role is Role.SALESPERSON:
+        positions["items"] = [
+            {k: v for k, v in i.items() if k != "cost"} for i in positions["items"]
+        ]
+    return positions
+
+
+@router.get("/inventory/aging")
+def inventory_aging(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    _: ConsistentDep,
+    store_id: UUID | None = None,
+    as_of: date | None = None,
+) -> dict[str, Any]:
+    """Vehicles on hand by days since acquisition: 0–30, 31–60, 61–90, 90+."""
+    store = _store(actor, store_id)
+    day = as_of or business_day(now(), "Asia/Shanghai")
+    return {
+        "store_id": store,
+        "as_of": day,
+        "rows": inventory.aging(runtime.db, as_of=day, store_id=store),
+    }

@@ -1,0 +1,160 @@
+"""Small helpers every read model shares: ids, times, months and pages.
+
+Only code is shared here, never tables: each projection keeps its own lookups (store zones,
+lead owners...) under its own table prefix, so a view can be dropped and rebuilt on its own.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from domain.shared.clock import DEFAULT_TIMEZONE, business_day
+from projections.db import Database, Params, Row, Tx
+
+MAX_LIMIT = 1000
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def sid(value: UUID | str | None) -> str | None:
+    """An id as stored in a view: text, or NULL."""
+    return None if value is None else str(value)
+
+
+def uid(value: str | None) -> UUID | None:
+    """An id read from a view."""
+    return None if value is None else UUID(value)
+
+
+def utc_iso(moment: datetime) -> str:
+    """A moment as stored in a view: ISO text in UTC, so that text order is time order."""
+    return moment.astimezone(UTC).isoformat()
+
+
+def moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def day_of(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def flag(value: Any) -> bool:
+    return bool(value)
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def month_bounds(month: str) -> tuple[str, str]:
+    """First and last ISO day of a 'YYYY-MM' month (both inclusive)."""
+    if not _MONTH.match(month):
+        raise ValueError(f"month must look like YYYY-MM, not {month!r}")
+    year, number = int(month[:4]), int(month[5:])
+    last = calendar.monthrange(year, number)[1]
+    return f"{month}-01", f"{month}-{last:02d}"
+
+
+def check_month(month: str) -> str:
+    month_bounds(month)
+    return month
+
+
+class StoreZones:
+    """The timezone of each store, as a projection keeps it in its own lookup table.
+
+    Lookups are remembered for the length of one transaction only (the runner opens one per
+    page): inside it this projection is the table's only writer, and after a rollback or a
+    rebuild nothing remembered can outlive the rows it came from.
+    """
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        self._tx: Tx | None = None
+        self._known: dict[str, str] = {}
+
+    @property
+    def ddl(self) -> str:
+        return (
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
+            " store_id TEXT PRIMARY KEY, timezone TEXT NOT NULL)"
+        )
+
+    def _memo(self, tx: Tx) -> dict[str, str]:
+        if tx is not self._tx:
+            self._tx, self._known = tx, {}
+        return self._known
+
+    def remember(self, tx: Tx, store_id: UUID, timezone: str, *, write: bool = True) -> None:
+        """Keep a store's zone (`write=False`: the caller's own upsert already stored it)."""
+        if write:
+            tx.execute(
+                f"INSERT INTO {self.table} (store_id, timezone) VALUES (?, ?)"
+                " ON CONFLICT (store_id) DO UPDATE SET timezone = excluded.timezone",
+                (sid(store_id), timezone),
+            )
+        self._memo(tx)[str(store_id)] = timezone
+
+    def day(self, tx: Tx, store_id: UUID | str, when: datetime) -> date:
+        """The business day of `when` on the floor of the store."""
+        known = self._memo(tx)
+        key = str(store_id)
+        timezone = known.get(key)
+        if timezone is None:
+            row = tx.one(f"SELECT timezone FROM {self.table} WHERE store_id = ?", (key,))
+            timezone = known[key] = row["timezone"] if row else DEFAULT_TIMEZONE
+        return business_day(when, timezone)
+
+
+def check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
+    if offset < 0:
+        raise ValueError("offset must not be negative")
+
+
+def page(
+    db: Database,
+    select: str,
+    params: Params,
+    order_by: str,
+    limit: int,
+    offset: int,
+) -> tuple[list[Row], int]:
+    """One page of a SELECT in a stable order, and how many rows the whole SELECT has."""
+    check_page(limit, offset)
+    counted = db.one(f"SELECT COUNT(*) AS n FROM ({select}) AS counted", params)
+    total = int(counted["n"]) if counted else 0
+    rows = db.query(f"{select} ORDER BY {order_by} LIMIT ? OFFSET ?", (*params, limit, offset))
+    return rows, total
+
+
+def paged(items: list[dict[str, Any]], total: int, limit: int, offset: int) -> dict[str, Any]:
+    """The shape of every paginated answer."""
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+class Where:
+    """AND-ed optional filters with `?` parameters."""
+
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, clause: str, *params: Any) -> Where:
+        self.clauses.append(clause)
+        self.params.extend(params)
+        return self
+
+    def equal(self, column: str, value: Any) -> Where:
+        if value is not None:
+            self.add(f"{column} = ?", sid(value) if isinstance(value, UUID) else value)
+        return self
+
+    @property
+    def sql(self) -> str:
+        return (" WHERE " + " AND ".join(self.clauses)) if self.clauses else ""

@@ -1,0 +1,1 @@
+"""The directory: lists of stores, staff, customers, leads and deals for the API."""

@@ -1,0 +1,281 @@
+"""Rows the API lists and filters: one per store, staff member, customer, lead and deal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from domain.crm.model import Customer
+from domain.leads.model import Lead, LeadStatus
+from domain.organisation.model import Staff, Store
+from domain.sales.model import Deal, DealStatus
+from domain.shared.values import masked_phone
+from projections.common import sid, utc_iso
+from projections.db import Tx, fen
+from projections.projection import Projection, handles
+
+
+class DirectoryProjection(Projection):
+    """Current state of the things people look up by list: no history, no figures."""
+
+    name = "directory"
+    tables = (
+        "rm_directory_store",
+        "rm_directory_staff",
+        "rm_directory_customer",
+        "rm_directory_phone",
+        "rm_directory_lead",
+        "rm_directory_deal",
+    )
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS rm_directory_store ("
+        " store_id TEXT PRIMARY KEY, name TEXT NOT NULL, city TEXT NOT NULL,"
+        " brands TEXT NOT NULL, timezone TEXT NOT NULL, active INTEGER NOT NULL,"
+        " opened_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS rm_directory_staff ("
+        " staff_id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
+        " store_id TEXT NOT NULL, active INTEGER NOT NULL, hired_at TEXT NOT NULL,"
+        " updated_at TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS rm_directory_staff_store ON rm_directory_staff (store_id)",
+        "CREATE TABLE IF NOT EXISTS rm_directory_customer ("
+        " customer_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, owner_id TEXT,"
+        " name TEXT NOT NULL, phone_masked TEXT NOT NULL, source TEXT NOT NULL,"
+        " preferred_model TEXT, preferred_colour TEXT, preferred_trim TEXT, budget BIGINT,"
+        " created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS rm_directory_customer_store"
+        " ON rm_directory_customer (store_id, created_at)",
+        "CREATE INDEX IF NOT EXISTS rm_directory_customer_owner"
+        " ON rm_directory_customer (owner_id, created_at)",
+        "CREATE TABLE IF NOT EXISTS rm_directory_phone ("
+        " phone_hash TEXT PRIMARY KEY, customer_id TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS rm_directory_lead ("
+        " lead_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, customer_id TEXT NOT NULL,"
+        " salesperson_id TEXT, channel TEXT NOT NULL, status TEXT NOT NULL,"
+        " model_interest TEXT, deal_id TEXT, lost_reason TEXT,"
+        " created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS rm_directory_lead_store"
+        " ON rm_directory_lead (store_id, created_at)",
+        "CREATE INDEX IF NOT EXISTS rm_directory_lead_salesperson"
+        " ON rm_directory_lead (salesperson_id, created_at)",
+        "CREATE TABLE IF NOT EXISTS rm_directory_deal ("
+        " deal_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, customer_id TEXT NOT NULL,"
+        " salesperson_id TEXT NOT NULL, lead_id TEXT, vehicle_id TEXT, vin TEXT,"
+        " status TEXT NOT NULL, quoted_price BIGINT, discount BIGINT,"
+        " selling_price BIGINT, front_gross BIGINT,"
+        " created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS rm_directory_deal_store"
+        " ON rm_directory_deal (store_id, created_at)",
+        "CREATE INDEX IF NOT EXISTS rm_directory_deal_salesperson"
+        " ON rm_directory_deal (salesperson_id, created_at)",
+    )
+
+    # --- organisation -------------------------------------------------------------------------
+
+    @handles(Store.Opened, Store.Updated)
+    def on_store(self, event: Any, tx: Tx) -> None:
+        when = utc_iso(event.occurred_at)
+        tx.execute(
+            "INSERT INTO rm_directory_store"
+            " (store_id, name, city, brands, timezone, active, opened_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, 1, ?, ?)"
+            " ON CONFLICT (store_id) DO UPDATE SET name = excluded.name, city = excluded.city,"
+            " brands = excluded.brands, timezone = excluded.timezone,"
+            " updated_at = excluded.updated_at",
+            (
+                sid(event.originator_id),
+                event.name,
+                event.city,
+                json.dumps(list(event.brands), ensure_ascii=False),
+                event.timezone,
+                when,
+                when,
+            ),
+        )
+
+    @handles(Store.Closed)
+    def on_store_closed(self, event: Store.Closed, tx: Tx) -> None:
+        self._set(tx, "store", event, active=0)
+
+    @handles(Staff.Hired)
+    def on_staff_hired(self, event: Staff.Hired, tx: Tx) -> None:
+        when = utc_iso(event.occurred_at)
+        tx.execute(
+            "INSERT INTO rm_directory_staff"
+            " (staff_id, name, role, store_id, active, hired_at, updated_at)"
+            " VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (staff_id) DO NOTHING",
+            (sid(event.originator_id), event.name, event.role, sid(event.store_id), when, when),
+        )
+
+    @handles(Staff.Transferred)
+    def on_staff_transferred(self, event: Staff.Transferred, tx: Tx) -> None:
+        self._set(tx, "staff", event, store_id=sid(event.to_store_id))
+
+    @handles(Staff.Left)
+    def on_staff_left(self, event: Staff.Left, tx: Tx) -> None:
+        self._set(tx, "staff", event, active=0)
+
+    # --- customers ----------------------------------------------------------------------------
+
+    @handles(Customer.Registered)
+    def on_customer_registered(self, event: Customer.Registered, tx: Tx) -> None:
+        customer_id, when = sid(event.originator_id), utc_iso(event.occurred_at)
+        tx.execute(
+            "INSERT INTO rm_directory_customer (customer_id, store_id, owner_id, name,"
+            " phone_masked, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (customer_id) DO NOTHING",
+            (
+                customer_id,
+                sid(event.store_id),
+                sid(event.owner_id),
+                event.name,
+                masked_phone(event.phone),
+                event.source,
+                when,
+                when,
+            ),
+        )
+        # The first customer with a number keeps it; the domain refuses a second one anyway.
+        tx.execute(
+            "INSERT INTO rm_directory_phone (phone_hash, customer_id) VALUES (?, ?)"
+            " ON CONFLICT (phone_hash) DO NOTHING",
+            (event.phone_hash, customer_id),
+        )
+
+    @handles(Customer.PreferencesRecorded)
+    def on_preferences(self, event: Customer.PreferencesRecorded, tx: Tx) -> None:
+        self._set(
+            tx,
+            "customer",
+            event,
+            preferred_model=event.model,
+            preferred_colour=event.colour,
+            preferred_trim=event.trim,
+            budget=None if event.budget is None else fen(event.budget),
+        )
+
+    @handles(Customer.Reassigned)
+    def on_reassigned(self, event: Customer.Reassigned, tx: Tx) -> None:
+        self._set(tx, "customer", event, owner_id=sid(event.owner_id))
+
+    # --- leads --------------------------------------------------------------------------------
+
+    @handles(Lead.Captured)
+    def on_lead_captured(self, event: Lead.Captured, tx: Tx) -> None:
+        when = utc_iso(event.occurred_at)
+        tx.execute(
+            "INSERT INTO rm_directory_lead (lead_id, store_id, customer_id, channel, status,"
+            " model_interest, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (lead_id) DO NOTHING",
+            (
+                sid(event.originator_id),
+                sid(event.store_id),
+                sid(event.customer_id),
+                event.channel,
+                LeadStatus.OPEN.value,
+                event.model_interest,
+                when,
+                when,
+            ),
+        )
+
+    @handles(Lead.Assigned)
+    def on_lead_assigned(self, event: Lead.Assigned, tx: Tx) -> None:
+        self._set(tx, "lead", event, salesperson_id=sid(event.salesperson_id))
+
+    @handles(
+        Lead.ActivityLogged,
+        Lead.AppointmentSet,
+        Lead.AppointmentShown,
+        Lead.AppointmentMissed,
+    )
+    def on_lead_worked(self, event: Any, tx: Tx) -> None:
+        self._set(tx, "lead", event)
+
+    @handles(Lead.Converted)
+    def on_lead_converted(self, event: Lead.Converted, tx: Tx) -> None:
+        self._set(tx, "lead", event, status=LeadStatus.CONVERTED.value, deal_id=sid(event.deal_id))
+
+    @handles(Lead.Lost)
+    def on_lead_lost(self, event: Lead.Lost, tx: Tx) -> None:
+        self._set(tx, "lead", event, status=LeadStatus.LOST.value, lost_reason=event.reason)
+
+    # --- deals --------------------------------------------------------------------------------
+
+    @handles(Deal.Opened)
+    def on_deal_opened(self, event: Deal.Opened, tx: Tx) -> None:
+        when = utc_iso(event.occurred_at)
+        tx.execute(
+            "INSERT INTO rm_directory_deal (deal_id, store_id, customer_id, salesperson_id,"
+            " lead_id, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (deal_id) DO NOTHING",
+            (
+                sid(event.originator_id),
+                sid(event.store_id),
+                sid(event.customer_id),
+                sid(event.salesperson_id),
+                sid(event.lead_id),
+                DealStatus.OPEN.value,
+                when,
+                when,
+            ),
+        )
+
+    @handles(Deal.VehicleAttached)
+    def on_vehicle_attached(self, event: Deal.VehicleAttached, tx: Tx) -> None:
+        # A new vehicle voids the quote, as it does in the aggregate.
+        self._set(
+            tx,
+            "deal",
+            event,
+            vehicle_id=sid(event.vehicle_id),
+            vin=event.vin,
+            status=DealStatus.OPEN.value,
+            quoted_price=None,
+            discount=None,
+        )
+
+    @handles(Deal.Quoted)
+    def on_quoted(self, event: Deal.Quoted, tx: Tx) -> None:
+        self._set(
+            tx,
+            "deal",
+            event,
+            status=DealStatus.QUOTED.value,
+            quoted_price=fen(event.price),
+            discount=fen(event.discount),
+        )
+
+    @handles(Deal.ContractSigned)
+    def on_contract(self, event: Deal.ContractSigned, tx: Tx) -> None:
+        self._set(
+            tx,
+            "deal",
+            event,
+            status=DealStatus.CONTRACTED.value,
+            selling_price=fen(event.selling_price),
+            front_gross=fen(event.front_gross),
+        )
+
+    @handles(Deal.Delivered)
+    def on_deal_delivered(self, event: Deal.Delivered, tx: Tx) -> None:
+        self._set(tx, "deal", event, status=DealStatus.DELIVERED.value)
+
+    @handles(Deal.Unwound)
+    def on_deal_unwound(self, event: Deal.Unwound, tx: Tx) -> None:
+        self._set(tx, "deal", event, status=DealStatus.UNWOUND.value)
+
+    @handles(Deal.Cancelled)
+    def on_deal_cancelled(self, event: Deal.Cancelled, tx: Tx) -> None:
+        self._set(tx, "deal", event, status=DealStatus.CANCELLED.value)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _set(tx: Tx, kind: str, event: Any, **columns: Any) -> None:
+        """Change some columns of one row and stamp it with the event's business time."""
+        columns["updated_at"] = utc_iso(event.occurred_at)
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        tx.execute(
+            f"UPDATE rm_directory_{kind} SET {assignments} WHERE {kind}_id = ?",
+            (*columns.values(), sid(event.originator_id)),
+        )

@@ -1,0 +1,218 @@
+"""Paginated lists of the directory view; every answer is `{items, total, limit, offset}`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from projections.common import Where, flag, moment, page, paged, uid
+from projections.db import Database, Row, yuan
+
+
+def list_stores(
+    db: Database, active: bool | None = None, limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
+    """Stores by name."""
+    where = Where()
+    if active is not None:
+        where.add("active = ?", int(active))
+    rows, total = page(
+        db,
+        f"SELECT * FROM rm_directory_store{where.sql}",
+        where.params,
+        "name, store_id",
+        limit,
+        offset,
+    )
+    return paged([_store(r) for r in rows], total, limit, offset)
+
+
+def get_store(db: Database, store_id: UUID) -> dict[str, Any] | None:
+    row = db.one("SELECT * FROM rm_directory_store WHERE store_id = ?", (str(store_id),))
+    return None if row is None else _store(row)
+
+
+def list_staff(
+    db: Database,
+    store_id: UUID | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Staff by name, optionally of one store (where they work now) or one role."""
+    where = Where().equal("store_id", store_id).equal("role", role)
+    if active is not None:
+        where.add("active = ?", int(active))
+    rows, total = page(
+        db,
+        f"SELECT * FROM rm_directory_staff{where.sql}",
+        where.params,
+        "name, staff_id",
+        limit,
+        offset,
+    )
+    return paged([_staff(r) for r in rows], total, limit, offset)
+
+
+def list_customers(
+    db: Database,
+    store_id: UUID | None = None,
+    owner_id: UUID | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Customers, newest first; the phone number only masked."""
+    where = Where().equal("store_id", store_id).equal("owner_id", owner_id)
+    rows, total = page(
+        db,
+        f"SELECT * FROM rm_directory_customer{where.sql}",
+        where.params,
+        "created_at DESC, customer_id",
+        limit,
+        offset,
+    )
+    return paged([_customer(r) for r in rows], total, limit, offset)
+
+
+def find_customer_by_phone_hash(db: Database, phone_hash: str) -> UUID | None:
+    row = db.one("SELECT customer_id FROM rm_directory_phone WHERE phone_hash = ?", (phone_hash,))
+    return None if row is None else UUID(row["customer_id"])
+
+
+def list_leads(
+    db: Database,
+    store_id: UUID | None = None,
+    salesperson_id: UUID | None = None,
+    status: str | None = None,
+    customer_id: UUID | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Leads, newest first; status is open, converted or lost."""
+    where = (
+        Where()
+        .equal("store_id", store_id)
+        .equal("salesperson_id", salesperson_id)
+        .equal("status", status)
+        .equal("customer_id", customer_id)
+    )
+    rows, total = page(
+        db,
+        f"SELECT * FROM rm_directory_lead{where.sql}",
+        where.params,
+        "created_at DESC, lead_id",
+        limit,
+        offset,
+    )
+    return paged([_lead(r) for r in rows], total, limit, offset)
+
+
+def list_deals(
+    db: Database,
+    store_id: UUID | None = None,
+    salesperson_id: UUID | None = None,
+    status: str | None = None,
+    customer_id: UUID | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Deals, newest first; status is open, quoted, contracted, delivered, unwound, cancelled."""
+    where = (
+        Where()
+        .equal("store_id", store_id)
+        .equal("salesperson_id", salesperson_id)
+        .equal("status", status)
+        .equal("customer_id", customer_id)
+    )
+    rows, total = page(
+        db,
+        f"SELECT * FROM rm_directory_deal{where.sql}",
+        where.params,
+        "created_at DESC, deal_id",
+        limit,
+        offset,
+    )
+    return paged([_deal(r) for r in rows], total, limit, offset)
+
+
+# --- row shapes ------------------------------------------------------------------------------
+
+
+def _store(r: Row) -> dict[str, Any]:
+    return {
+        "id": uid(r["store_id"]),
+        "name": r["name"],
+        "city": r["city"],
+        "brands": json.loads(r["brands"]),
+        "timezone": r["timezone"],
+        "active": flag(r["active"]),
+        "opened_at": moment(r["opened_at"]),
+    }
+
+
+def _staff(r: Row) -> dict[str, Any]:
+    return {
+        "id": uid(r["staff_id"]),
+        "name": r["name"],
+        "role": r["role"],
+        "store_id": uid(r["store_id"]),
+        "active": flag(r["active"]),
+        "hired_at": moment(r["hired_at"]),
+    }
+
+
+def _customer(r: Row) -> dict[str, Any]:
+    return {
+        "id": uid(r["customer_id"]),
+        "store_id": uid(r["store_id"]),
+        "owner_id": uid(r["owner_id"]),
+        "name": r["name"],
+        "phone": r["phone_masked"],
+        "source": r["source"],
+        "preferred_model": r["preferred_model"],
+        "preferred_colour": r["preferred_colour"],
+        "preferred_trim": r["preferred_trim"],
+        "budget": None if r["budget"] is None else yuan(r["budget"]),
+        "created_at": moment(r["created_at"]),
+        "updated_at": moment(r["updated_at"]),
+    }
+
+
+def _lead(r: Row) -> dict[str, Any]:
+    return {
+        "id": uid(r["lead_id"]),
+        "store_id": uid(r["store_id"]),
+        "customer_id": uid(r["customer_id"]),
+        "salesperson_id": uid(r["salesperson_id"]),
+        "channel": r["channel"],
+        "status": r["status"],
+        "model_interest": r["model_interest"],
+        "deal_id": uid(r["deal_id"]),
+        "lost_reason": r["lost_reason"],
+        "created_at": moment(r["created_at"]),
+        "updated_at": moment(r["updated_at"]),
+    }
+
+
+def _deal(r: Row) -> dict[str, Any]:
+    def money(column: str) -> Any:
+        return None if r[column] is None else yuan(r[column])
+
+    return {
+        "id": uid(r["deal_id"]),
+        "store_id": uid(r["store_id"]),
+        "customer_id": uid(r["customer_id"]),
+        "salesperson_id": uid(r["salesperson_id"]),
+        "lead_id": uid(r["lead_id"]),
+        "vehicle_id": uid(r["vehicle_id"]),
+        "vin": r["vin"],
+        "status": r["status"],
+        "quoted_price": money("quoted_price"),
+        "discount": money("discount"),
+        "selling_price": money("selling_price"),
+        "front_gross": money("front_gross"),
+        "created_at": moment(r["created_at"]),
+        "updated_at": moment(r["updated_at"]),
+    }

@@ -1,0 +1,1 @@
+"""Stock: every vehicle of the group with its status, positions and aging."""

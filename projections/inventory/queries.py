@@ -1,0 +1,134 @@
+"""Stock positions, the vehicle list with ages, and aging buckets (days since acquisition)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from domain.inventory.model import VehicleStatus
+from projections.common import Where, day_of, page, paged, uid
+from projections.db import Database, Row, yuan
+
+IN_STOCK, RESERVED = VehicleStatus.IN_STOCK.value, VehicleStatus.RESERVED.value
+BUCKETS = ("0-30", "31-60", "61-90", "90+")
+
+
+def positions(
+    db: Database, store_id: UUID | None = None, limit: int = 100, offset: int = 0
+) -> dict[str, Any]:
+    """Vehicles on hand per store, make, model, trim and colour.
+
+    Items: store_id, make, model, trim, colour, in_stock, reserved (counts) and cost (Decimal
+    yuan, the cost of both). Only lines with at least one vehicle on hand.
+    """
+    where = Where().add("status IN (?, ?)", IN_STOCK, RESERVED).equal("store_id", store_id)
+    select = (
+        "SELECT store_id, make, model, trim, colour,"
+        " SUM(CASE WHEN status = ? THEN 1 ELSE 0 END) AS in_stock,"
+        " SUM(CASE WHEN status = ? THEN 1 ELSE 0 END) AS reserved,"
+        " SUM(cost) AS cost"
+        f" FROM rm_inventory_vehicle{where.sql}"
+        " GROUP BY store_id, make, model, trim, colour"
+    )
+    rows, total = page(
+        db,
+        select,
+        (IN_STOCK, RESERVED, *where.params),
+        "store_id, make, model, trim, colour",
+        limit,
+        offset,
+    )
+    items = [
+        {
+            "store_id": uid(r["store_id"]),
+            "make": r["make"],
+            "model": r["model"],
+            "trim": r["trim"],
+            "colour": r["colour"],
+            "in_stock": int(r["in_stock"]),
+            "reserved": int(r["reserved"]),
+            "cost": yuan(int(r["cost"])),
+        }
+        for r in rows
+    ]
+    return paged(items, total, limit, offset)
+
+
+def vehicles(
+    db: Database,
+    store_id: UUID | None = None,
+    status: str | None = None,
+    *,
+    as_of: date,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Vehicles, oldest acquisition first, with `age_days` = as_of - received_on.
+
+    Items: vehicle_id, vin, store_id, make, model, trim, colour, model_year, condition, cost,
+    list_price, sold_price (Decimal yuan or None), status, deal_id, received_on, age_days.
+    """
+    where = Where().equal("store_id", store_id).equal("status", status)
+    rows, total = page(
+        db,
+        f"SELECT * FROM rm_inventory_vehicle{where.sql}",
+        where.params,
+        "received_on, vehicle_id",
+        limit,
+        offset,
+    )
+    return paged([_vehicle(r, as_of) for r in rows], total, limit, offset) | {"as_of": as_of}
+
+
+def aging(db: Database, as_of: date, store_id: UUID | None = None) -> dict[str, Any]:
+    """In-stock and reserved vehicles by days since acquisition: 0-30, 31-60, 61-90, 90+.
+
+    Answer: {as_of, store_id, buckets: [{bucket, vehicles, cost}...] (all four, in order),
+    total: {vehicles, cost}}; cost is Decimal yuan.
+    """
+    edges = [(as_of - timedelta(days=days)).isoformat() for days in (30, 60, 90)]
+    where = Where().add("status IN (?, ?)", IN_STOCK, RESERVED).equal("store_id", store_id)
+    rows = db.query(
+        "SELECT bucket, COUNT(*) AS vehicles, SUM(cost) AS cost FROM ("
+        " SELECT cost, CASE WHEN received_on >= ? THEN '0-30'"
+        "  WHEN received_on >= ? THEN '31-60' WHEN received_on >= ? THEN '61-90'"
+        f"  ELSE '90+' END AS bucket FROM rm_inventory_vehicle{where.sql}"
+        ") AS aged GROUP BY bucket",
+        (*edges, *where.params),
+    )
+    found = {r["bucket"]: (int(r["vehicles"]), int(r["cost"] or 0)) for r in rows}
+    counts = [(name, *found.get(name, (0, 0))) for name in BUCKETS]
+    buckets = [{"bucket": n, "vehicles": v, "cost": yuan(c)} for n, v, c in counts]
+    return {
+        "as_of": as_of,
+        "store_id": store_id,
+        "buckets": buckets,
+        "total": {
+            "vehicles": sum(v for v, _ in found.values()),
+            "cost": yuan(sum(c for _, c in found.values())),
+        },
+    }
+
+
+def _vehicle(r: Row, as_of: date) -> dict[str, Any]:
+    received_on = day_of(r["received_on"])
+    assert received_on is not None  # NOT NULL column
+    return {
+        "vehicle_id": uid(r["vehicle_id"]),
+        "vin": r["vin"],
+        "store_id": uid(r["store_id"]),
+        "make": r["make"],
+        "model": r["model"],
+        "trim": r["trim"],
+        "colour": r["colour"],
+        "model_year": int(r["model_year"]),
+        "condition": r["condition"],
+        "cost": yuan(r["cost"]),
+        "list_price": yuan(r["list_price"]),
+        "sold_price": None if r["sold_price"] is None else yuan(r["sold_price"]),
+        "status": r["status"],
+        "deal_id": uid(r["deal_id"]),
+        "received_on": received_on,
+        "age_days": (as_of - received_on).days,
+    }

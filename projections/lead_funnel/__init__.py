@@ -1,0 +1,1 @@
+"""The lead funnel: cohorts of leads by capture month, store and channel."""

@@ -1,0 +1,150 @@
+"""How far each month's leads got: captured → contacted → appointment → shown → deal → delivered."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from domain.leads.model import Lead
+from domain.organisation.model import Store
+from domain.sales.model import Deal
+from projections.common import StoreZones, month_of, sid
+from projections.db import Tx
+from projections.projection import Projection, handles
+
+TABLE = "rm_lead_funnel"
+ZONES = "rm_lead_funnel_store"
+STAGES = ("captured", "contacted", "appointment", "shown", "deal", "delivered")
+CAPTURED, CONTACTED, APPOINTMENT, SHOWN, DEAL, DELIVERED = range(len(STAGES))
+
+_BUMP = (
+    f"INSERT INTO {TABLE} (month, store_id, channel, {', '.join(STAGES)})"
+    f" VALUES (?, ?, ?, {', '.join('?' for _ in STAGES)})"
+    " ON CONFLICT (month, store_id, channel) DO UPDATE SET "
+    + ", ".join(f"{s} = {TABLE}.{s} + excluded.{s}" for s in STAGES)
+)
+
+
+class LeadFunnelProjection(Projection):
+    """Counts leads by the furthest stage they reached, in the cohort of their capture month.
+
+    A lead that reached a stage counts in every stage before it too (a walk-in converted on the
+    spot was contacted, though nobody logged a call), so the counts never grow along the funnel
+    and each lead counts at most once per stage. An unwind takes a delivered lead back to deal.
+    """
+
+    name = "lead_funnel"
+    tables = (TABLE, ZONES, "rm_lead_funnel_lead", "rm_lead_funnel_deal")
+    ddl = (
+        f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+        " month TEXT NOT NULL, store_id TEXT NOT NULL, channel TEXT NOT NULL, "
+        + ", ".join(f"{s} BIGINT NOT NULL DEFAULT 0" for s in STAGES)
+        + ", PRIMARY KEY (month, store_id, channel))",
+        StoreZones(ZONES).ddl,
+        # One row per lead: its cohort and the furthest stage reached (the per-lead flags).
+        "CREATE TABLE IF NOT EXISTS rm_lead_funnel_lead ("
+        " lead_id TEXT PRIMARY KEY, month TEXT NOT NULL, store_id TEXT NOT NULL,"
+        " channel TEXT NOT NULL, stage INTEGER NOT NULL, delivered_deal_id TEXT)",
+        "CREATE TABLE IF NOT EXISTS rm_lead_funnel_deal ("
+        " deal_id TEXT PRIMARY KEY, lead_id TEXT NOT NULL)",
+    )
+
+    def __init__(self) -> None:
+        self.zones = StoreZones(ZONES)
+
+    @handles(Store.Opened, Store.Updated)
+    def on_store(self, event: Any, tx: Tx) -> None:
+        self.zones.remember(tx, event.originator_id, event.timezone)
+
+    @handles(Lead.Captured)
+    def on_captured(self, event: Lead.Captured, tx: Tx) -> None:
+        month = month_of(self.zones.day(tx, event.store_id, event.occurred_at))
+        inserted = tx.execute(
+            "INSERT INTO rm_lead_funnel_lead (lead_id, month, store_id, channel, stage)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (lead_id) DO NOTHING",
+            (sid(event.originator_id), month, sid(event.store_id), event.channel, CAPTURED),
+        )
+        if inserted:
+            self._bump(tx, month, sid(event.store_id), event.channel, CAPTURED, CAPTURED)
+
+    @handles(Lead.ActivityLogged)
+    def on_activity(self, event: Lead.ActivityLogged, tx: Tx) -> None:
+        if not event.automated:
+            self._advance(tx, event.originator_id, CONTACTED)
+
+    @handles(Lead.AppointmentSet)
+    def on_appointment(self, event: Lead.AppointmentSet, tx: Tx) -> None:
+        self._advance(tx, event.originator_id, APPOINTMENT)
+
+    @handles(Lead.AppointmentShown)
+    def on_shown(self, event: Lead.AppointmentShown, tx: Tx) -> None:
+        self._advance(tx, event.originator_id, SHOWN)
+
+    @handles(Lead.Converted)
+    def on_converted(self, event: Lead.Converted, tx: Tx) -> None:
+        self._link(tx, event.deal_id, event.originator_id)
+        self._advance(tx, event.originator_id, DEAL)
+
+    @handles(Deal.Opened)
+    def on_deal_opened(self, event: Deal.Opened, tx: Tx) -> None:
+        if event.lead_id is not None:
+            self._link(tx, event.originator_id, event.lead_id)
+
+    @handles(Deal.Delivered)
+    def on_delivered(self, event: Deal.Delivered, tx: Tx) -> None:
+        lead_id = self._lead_of(tx, event.originator_id)
+        if lead_id is not None and self._advance(tx, lead_id, DELIVERED):
+            tx.execute(
+                "UPDATE rm_lead_funnel_lead SET delivered_deal_id = ? WHERE lead_id = ?",
+                (sid(event.originator_id), lead_id),
+            )
+
+    @handles(Deal.Unwound)
+    def on_unwound(self, event: Deal.Unwound, tx: Tx) -> None:
+        lead_id = self._lead_of(tx, event.originator_id)
+        if lead_id is None:
+            return
+        lead = tx.one("SELECT * FROM rm_lead_funnel_lead WHERE lead_id = ?", (lead_id,))
+        if lead is None or lead["delivered_deal_id"] != sid(event.originator_id):
+            return
+        tx.execute(
+            "UPDATE rm_lead_funnel_lead SET stage = ?, delivered_deal_id = NULL WHERE lead_id = ?",
+            (DEAL, lead_id),
+        )
+        self._bump(tx, lead["month"], lead["store_id"], lead["channel"], DELIVERED, DELIVERED, -1)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _link(tx: Tx, deal_id: UUID, lead_id: UUID) -> None:
+        tx.execute(
+            "INSERT INTO rm_lead_funnel_deal (deal_id, lead_id) VALUES (?, ?)"
+            " ON CONFLICT (deal_id) DO NOTHING",
+            (sid(deal_id), sid(lead_id)),
+        )
+
+    @staticmethod
+    def _lead_of(tx: Tx, deal_id: UUID) -> str | None:
+        row = tx.one("SELECT lead_id FROM rm_lead_funnel_deal WHERE deal_id = ?", (sid(deal_id),))
+        return None if row is None else str(row["lead_id"])
+
+    def _advance(self, tx: Tx, lead_id: UUID | str, stage: int) -> bool:
+        """Move a lead to `stage` if it is further than it got so far; whether it moved."""
+        lead = tx.one("SELECT * FROM rm_lead_funnel_lead WHERE lead_id = ?", (sid(lead_id),))
+        if lead is None or int(lead["stage"]) >= stage:
+            return False
+        tx.execute(
+            "UPDATE rm_lead_funnel_lead SET stage = ? WHERE lead_id = ?", (stage, sid(lead_id))
+        )
+        self._bump(
+            tx, lead["month"], lead["store_id"], lead["channel"], int(lead["stage"]) + 1, stage
+        )
+        return True
+
+    @staticmethod
+    def _bump(
+        tx: Tx, month: str, store_id: str | None, channel: str, first: int, last: int, by: int = 1
+    ) -> None:
+        """Add `by` to the stages first..last of a cohort row."""
+        deltas = [by if first <= s <= last else 0 for s in range(len(STAGES))]
+        tx.execute(_BUMP, (month, store_id, channel, *deltas))

@@ -1,0 +1,1 @@
+"""Monthly leaderboards of salespeople: by store and across the group."""

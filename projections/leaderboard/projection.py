@@ -1,0 +1,114 @@
+"""Units, front gross and revenue per month, store and salesperson, net of unwinds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.organisation.model import Staff, Store
+from domain.sales.model import Deal
+from projections.common import StoreZones, month_of, sid
+from projections.db import Tx, fen
+from projections.projection import Projection, handles
+
+TABLE = "rm_leaderboard"
+STORES = "rm_leaderboard_store"
+
+
+class LeaderboardProjection(Projection):
+    """A delivery counts in the month of its business day; an unwind takes it back out in the
+    month of the unwind (so a month can hold negative units for a salesperson)."""
+
+    name = "leaderboard"
+    tables = (TABLE, STORES, "rm_leaderboard_staff", "rm_leaderboard_deal")
+    ddl = (
+        f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+        " month TEXT NOT NULL, store_id TEXT NOT NULL, salesperson_id TEXT NOT NULL,"
+        " units BIGINT NOT NULL, gross BIGINT NOT NULL, revenue BIGINT NOT NULL,"
+        " PRIMARY KEY (month, store_id, salesperson_id))",
+        f"CREATE TABLE IF NOT EXISTS {STORES} ("
+        " store_id TEXT PRIMARY KEY, name TEXT NOT NULL, timezone TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS rm_leaderboard_staff ("
+        " staff_id TEXT PRIMARY KEY, name TEXT NOT NULL, store_id TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS rm_leaderboard_deal ("
+        " deal_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, salesperson_id TEXT NOT NULL,"
+        " selling_price BIGINT, front_gross BIGINT, delivered INTEGER NOT NULL DEFAULT 0)",
+    )
+
+    def __init__(self) -> None:
+        self.zones = StoreZones(STORES)
+
+    @handles(Store.Opened, Store.Updated)
+    def on_store(self, event: Any, tx: Tx) -> None:
+        tx.execute(
+            f"INSERT INTO {STORES} (store_id, name, timezone) VALUES (?, ?, ?)"
+            " ON CONFLICT (store_id) DO UPDATE SET name = excluded.name,"
+            " timezone = excluded.timezone",
+            (sid(event.originator_id), event.name, event.timezone),
+        )
+        self.zones.remember(tx, event.originator_id, event.timezone, write=False)
+
+    @handles(Staff.Hired)
+    def on_staff_hired(self, event: Staff.Hired, tx: Tx) -> None:
+        tx.execute(
+            "INSERT INTO rm_leaderboard_staff (staff_id, name, store_id) VALUES (?, ?, ?)"
+            " ON CONFLICT (staff_id) DO NOTHING",
+            (sid(event.originator_id), event.name, sid(event.store_id)),
+        )
+
+    @handles(Staff.Transferred)
+    def on_staff_transferred(self, event: Staff.Transferred, tx: Tx) -> None:
+        tx.execute(
+            "UPDATE rm_leaderboard_staff SET store_id = ? WHERE staff_id = ?",
+            (sid(event.to_store_id), sid(event.originator_id)),
+        )
+
+    @handles(Deal.Opened)
+    def on_deal_opened(self, event: Deal.Opened, tx: Tx) -> None:
+        tx.execute(
+            "INSERT INTO rm_leaderboard_deal (deal_id, store_id, salesperson_id)"
+            " VALUES (?, ?, ?) ON CONFLICT (deal_id) DO NOTHING",
+            (sid(event.originator_id), sid(event.store_id), sid(event.salesperson_id)),
+        )
+
+    @handles(Deal.ContractSigned)
+    def on_contract(self, event: Deal.ContractSigned, tx: Tx) -> None:
+        tx.execute(
+            "UPDATE rm_leaderboard_deal SET selling_price = ?, front_gross = ? WHERE deal_id = ?",
+            (fen(event.selling_price), fen(event.front_gross), sid(event.originator_id)),
+        )
+
+    @handles(Deal.Delivered)
+    def on_delivered(self, event: Deal.Delivered, tx: Tx) -> None:
+        self._count(tx, event, 1)
+
+    @handles(Deal.Unwound)
+    def on_unwound(self, event: Deal.Unwound, tx: Tx) -> None:
+        self._count(tx, event, -1)
+
+    def _count(self, tx: Tx, event: Any, sign: int) -> None:
+        deal = tx.one(
+            "SELECT * FROM rm_leaderboard_deal WHERE deal_id = ?", (sid(event.originator_id),)
+        )
+        delivered = 1 if sign > 0 else 0
+        if deal is None or int(deal["delivered"]) == delivered:
+            return  # only a delivered deal can be unwound, and only once
+        tx.execute(
+            "UPDATE rm_leaderboard_deal SET delivered = ? WHERE deal_id = ?",
+            (delivered, deal["deal_id"]),
+        )
+        month = month_of(self.zones.day(tx, deal["store_id"], event.occurred_at))
+        tx.execute(
+            f"INSERT INTO {TABLE} (month, store_id, salesperson_id, units, gross, revenue)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (month, store_id, salesperson_id)"
+            f" DO UPDATE SET units = {TABLE}.units + excluded.units,"
+            f" gross = {TABLE}.gross + excluded.gross,"
+            f" revenue = {TABLE}.revenue + excluded.revenue",
+            (
+                month,
+                deal["store_id"],
+                deal["salesperson_id"],
+                sign,
+                sign * int(deal["front_gross"] or 0),
+                sign * int(deal["selling_price"] or 0),
+            ),
+        )

@@ -1,0 +1,82 @@
+"""Leaderboards: ranked by units, then front gross; equal units and gross share a rank."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from projections.common import check_month, check_page, paged, uid
+from projections.db import Database, Row, yuan
+
+_RANKED = (
+    "SELECT board.*, RANK() OVER (ORDER BY board.units DESC, board.gross DESC) AS board_rank"
+    " FROM ({board}) AS board"
+)
+
+_STORE_BOARD = (
+    "SELECT l.salesperson_id AS salesperson_id, COALESCE(s.name, '') AS name,"
+    " l.store_id AS store_id, COALESCE(st.name, '') AS store_name,"
+    " l.units AS units, l.gross AS gross, l.revenue AS revenue"
+    " FROM rm_leaderboard l"
+    " LEFT JOIN rm_leaderboard_staff s ON s.staff_id = l.salesperson_id"
+    " LEFT JOIN rm_leaderboard_store st ON st.store_id = l.store_id"
+    " WHERE l.month = ? AND l.store_id = ?"
+)
+
+# Across the group a salesperson's stores are summed; the store shown is where they work now.
+_GROUP_BOARD = (
+    "SELECT t.salesperson_id AS salesperson_id, COALESCE(s.name, '') AS name,"
+    " s.store_id AS store_id, COALESCE(st.name, '') AS store_name,"
+    " t.units AS units, t.gross AS gross, t.revenue AS revenue"
+    " FROM (SELECT salesperson_id, CAST(SUM(units) AS BIGINT) AS units,"
+    "  CAST(SUM(gross) AS BIGINT) AS gross, CAST(SUM(revenue) AS BIGINT) AS revenue"
+    "  FROM rm_leaderboard WHERE month = ? GROUP BY salesperson_id) AS t"
+    " LEFT JOIN rm_leaderboard_staff s ON s.staff_id = t.salesperson_id"
+    " LEFT JOIN rm_leaderboard_store st ON st.store_id = s.store_id"
+)
+
+
+def leaderboard(
+    db: Database,
+    month: str,
+    store_id: UUID | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """A month's board of one store (with `store_id`) or of the whole group.
+
+    Items in rank order (ties by name): rank (competition ranking: 1, 1, 3), salesperson_id,
+    name, store_id, store_name, units, gross and revenue (Decimal yuan). Net of unwinds, so a
+    line may show zero or negative units.
+    """
+    check_month(month)
+    check_page(limit, offset)
+    if store_id is None:
+        board, params = _GROUP_BOARD, [month]
+    else:
+        board, params = _STORE_BOARD, [month, str(store_id)]
+    ranked = _RANKED.format(board=board)
+    counted = db.one(f"SELECT COUNT(*) AS n FROM ({board}) AS counted", params)
+    rows = db.query(
+        f"SELECT * FROM ({ranked}) AS ranked"
+        " ORDER BY board_rank, name, salesperson_id LIMIT ? OFFSET ?",
+        (*params, limit, offset),
+    )
+    total = int(counted["n"]) if counted else 0
+    return paged([_line(r) for r in rows], total, limit, offset) | {
+        "month": month,
+        "store_id": store_id,
+    }
+
+
+def _line(r: Row) -> dict[str, Any]:
+    return {
+        "rank": int(r["board_rank"]),
+        "salesperson_id": uid(r["salesperson_id"]),
+        "name": r["name"],
+        "store_id": uid(r["store_id"]),
+        "store_name": r["store_name"],
+        "units": int(r["units"]),
+        "gross": yuan(int(r["gross"])),
+        "revenue": yuan(int(r["revenue"])),
+    }

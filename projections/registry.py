@@ -1,0 +1,33 @@
+"""Every read model of the deployment, by name (the names key tracking rows: never rename)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from projections.directory.projection import DirectoryProjection
+from projections.inventory.projection import InventoryProjection
+from projections.lead_funnel.projection import LeadFunnelProjection
+from projections.leaderboard.projection import LeaderboardProjection
+from projections.projection import Projection
+from projections.salesperson_kpi.projection import SalespersonKpiProjection
+
+_FACTORIES: tuple[Callable[[], Projection], ...] = (
+    DirectoryProjection,
+    SalespersonKpiProjection,
+    LeaderboardProjection,
+    LeadFunnelProjection,
+    InventoryProjection,
+)
+
+
+def all_projections() -> list[Projection]:
+    """Fresh instances of every projection, always in the same order."""
+    return [factory() for factory in _FACTORIES]
+
+
+def projection_by_name(name: str) -> Projection:
+    """A fresh instance of the named projection; KeyError when there is none of that name."""
+    for projection in all_projections():
+        if projection.name == name:
+            return projection
+    raise KeyError(f"unknown projection {name!r}")

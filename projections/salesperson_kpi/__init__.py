@@ -1,0 +1,1 @@
+"""Daily activity and results of each salesperson, by store and business day."""

@@ -1,0 +1,83 @@
+"""The KPI table: one line per salesperson over a month or a range of business days."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from uuid import UUID
+
+from projections.common import Where, month_bounds, page, paged, uid
+from projections.db import Database, Row, yuan
+from projections.salesperson_kpi.projection import COUNTERS
+
+_MONEY = ("revenue", "front_gross")
+
+
+def period(month: str | None, date_from: date | None, date_to: date | None) -> tuple[str, str]:
+    """First and last business day (inclusive, ISO) of a month or of a day range."""
+    if month is not None:
+        if date_from is not None or date_to is not None:
+            raise ValueError("give a month or a date range, not both")
+        return month_bounds(month)
+    if date_from is None or date_to is None:
+        raise ValueError("give a month, or both date_from and date_to")
+    if date_to < date_from:
+        raise ValueError("date_to is before date_from")
+    return date_from.isoformat(), date_to.isoformat()
+
+
+def kpi_table(
+    db: Database,
+    month: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    store_id: UUID | None = None,
+    salesperson_id: UUID | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Per salesperson (summed over stores unless `store_id`), by name.
+
+    Items: salesperson_id, name, store_id (where they work now), the counters leads_assigned,
+    first_responses, response_seconds, activities, appointments_set, appointments_shown,
+    deals_contracted, units_delivered, revenue and front_gross (Decimal yuan), and
+    avg_response_seconds (Decimal to 0.1 s, None without a response).
+    """
+    first, last = period(month, date_from, date_to)
+    where = Where().add("k.day BETWEEN ? AND ?", first, last)
+    where.equal("k.store_id", store_id).equal("k.salesperson_id", salesperson_id)
+    sums = ", ".join(f"SUM(k.{c}) AS {c}" for c in COUNTERS)
+    select = (
+        f"SELECT k.salesperson_id AS salesperson_id, MAX(s.name) AS name,"
+        f" MAX(s.store_id) AS current_store_id, {sums}"
+        f" FROM rm_salesperson_kpi k"
+        f" LEFT JOIN rm_salesperson_kpi_staff s ON s.staff_id = k.salesperson_id"
+        f"{where.sql} GROUP BY k.salesperson_id"
+    )
+    rows, total = page(db, select, where.params, "name, salesperson_id", limit, offset)
+    items = [_line(r) for r in rows]
+    return paged(items, total, limit, offset) | {
+        "date_from": date.fromisoformat(first),
+        "date_to": date.fromisoformat(last),
+    }
+
+
+def _line(r: Row) -> dict[str, Any]:
+    line: dict[str, Any] = {
+        "salesperson_id": uid(r["salesperson_id"]),
+        "name": r["name"] or "",
+        "store_id": uid(r["current_store_id"]),
+    }
+    for column in COUNTERS:
+        value = int(r[column] or 0)
+        line[column] = yuan(value) if column in _MONEY else value
+    responses = line["first_responses"]
+    line["avg_response_seconds"] = (
+        (Decimal(line["response_seconds"]) / responses).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
+        if responses > 0
+        else None
+    )
+    return line

@@ -1,0 +1,199 @@
+"""Authorisation matrix: every id-taking route, for users outside the record's scope.
+
+A salesperson's records are invisible (404) to other salespeople and to another store's staff;
+a role that may not write gets 403 (or 404 when the record is also out of scope).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from domain.shared.values import with_check_digit
+from tests.integration.conftest import Api
+
+LEAD_MINUTE = "2026-03-10T02:00:00+00:00"
+
+
+def owned_by_sales_a1(api: Api) -> dict[str, str]:
+    """A customer, lead, deal, vehicle of store A, owned by sales_a1; plus staff and store ids."""
+    store = str(api.world.store_a)
+    lead = api.ok(
+        api.post(
+            "sales_a1",
+            "/leads",
+            {
+                "store_id": store,
+                "channel": "phone",
+                "customer_name": "Zhao Lei",
+                "customer_phone": "13600136000",
+                "occurred_at": LEAD_MINUTE,
+            },
+        )
+    )
+    lead_out = api.ok(api.get("sales_a1", f"/leads/{lead['id']}"), 200)
+    vehicle = api.ok(
+        api.post(
+            "manager_a",
+            "/vehicles",
+            {
+                "store_id": store,
+                "vin": with_check_digit("LGXCE4CB0PA000777"),
+                "make": "BYD",
+                "model": "Seal",
+                "trim": "AWD",
+                "colour": "blue",
+                "model_year": 2026,
+                "cost": "150000",
+                "list_price": "180000",
+            },
+        )
+    )
+    deal = api.ok(
+        api.post("sales_a1", "/deals", {"store_id": store, "customer_id": lead_out["customer_id"]})
+    )
+    appointment = api.ok(
+        api.post(
+            "sales_a1",
+            f"/leads/{lead['id']}/appointments",
+            {"scheduled_for": "2026-03-12T02:00:00+00:00", "occurred_at": LEAD_MINUTE},
+        )
+    )
+    appointment_id = api.ok(api.get("sales_a1", f"/leads/{lead['id']}"), 200)["appointment_id"]
+    del appointment
+    return {
+        "lead_id": lead["id"],
+        "customer_id": lead_out["customer_id"],
+        "deal_id": deal["id"],
+        "vehicle_id": vehicle["id"],
+        "staff_id": str(api.world.staff["sales_a1"]),
+        "store_id": store,
+        "appointment_id": appointment_id,
+        "aggregate_id": deal["id"],
+        "export_id": deal["id"],
+        "username": "sales_a1",
+    }
+
+
+# Every route with a path parameter, with a body that would be valid for someone in scope.
+ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
+    ("GET", "/stores/{store_id}"): None,
+    ("PUT", "/stores/{store_id}"): {"name": "X", "city": "Y", "brands": ["BYD"]},
+    ("GET", "/staff/{staff_id}"): None,
+    ("POST", "/staff/{staff_id}/transfer"): {"to_store_id": "{store_b}"},
+    ("POST", "/staff/{staff_id}/departure"): {"reason": "moved away"},
+    ("POST", "/users/{username}/password"): {"password": "another-password-1"},
+    ("POST", "/users/{username}/deactivation"): None,
+    ("GET", "/customers/{customer_id}"): None,
+    ("POST", "/customers/{customer_id}/preferences"): {"model": "Han"},
+    ("POST", "/customers/{customer_id}/owner"): {"owner_id": "{staff_id}"},
+    ("POST", "/customers/{customer_id}/consents"): {"channel": "sms", "granted": True},
+    ("GET", "/leads/{lead_id}"): None,
+    ("POST", "/leads/{lead_id}/assignment"): {"salesperson_id": "{staff_id}"},
+    ("POST", "/leads/{lead_id}/activities"): {"kind": "call"},
+    ("POST", "/leads/{lead_id}/appointments"): {"scheduled_for": "2026-03-13T02:00:00+00:00"},
+    ("POST", "/leads/{lead_id}/appointments/{appointment_id}/shown"): {},
+    ("POST", "/leads/{lead_id}/appointments/{appointment_id}/no-show"): {},
+    ("POST", "/leads/{lead_id}/loss"): {"reason": "price"},
+    ("GET", "/vehicles/{vehicle_id}"): None,
+    ("POST", "/vehicles/{vehicle_id}/transfer"): {"to_store_id": "{store_b}"},
+    ("POST", "/vehicles/{vehicle_id}/price"): {"list_price": "170000"},
+    ("GET", "/deals/{deal_id}"): None,
+    ("POST", "/deals/{deal_id}/vehicle"): {"vehicle_id": "{vehicle_id}"},
+    ("POST", "/deals/{deal_id}/quote"): {"price": "180000"},
+    ("POST", "/deals/{deal_id}/contract"): {},
+    ("POST", "/deals/{deal_id}/delivery"): {},
+    ("POST", "/deals/{deal_id}/unwind"): {"reason": "x"},
+    ("POST", "/deals/{deal_id}/cancellation"): {"reason": "x"},
+    ("GET", "/history/{aggregate_id}"): None,
+    ("GET", "/exports/{export_id}"): None,
+    ("GET", "/exports/{export_id}/file"): None,
+}
+
+STORE_LEVEL_READS = {
+    ("GET", "/stores/{store_id}"),
+    ("GET", "/staff/{staff_id}"),
+    ("GET", "/vehicles/{vehicle_id}"),
+}
+OUTSIDERS = ["sales_a2", "sales_b1", "manager_b"]
+
+
+def fill(template: Any, ids: dict[str, str]) -> Any:
+    if isinstance(template, str):
+        return template.format(**ids)
+    if isinstance(template, dict):
+        return {k: fill(v, ids) for k, v in template.items()}
+    return template
+
+
+def test_the_matrix_covers_every_route_that_takes_an_id(api: Api) -> None:
+    routes = {(method, path) for method, path in api.routes() if "{" in path}
+
+    assert routes == set(ROUTES)
+
+
+@pytest.mark.parametrize("user", OUTSIDERS)
+def test_records_out_of_scope_are_not_found_or_forbidden(api: Api, user: str) -> None:
+    ids = owned_by_sales_a1(api) | {"store_b": str(api.world.store_b)}
+    before = api.runtime.app.position()
+    answers = {}
+
+    for (method, path), body in ROUTES.items():
+        url = fill(path, ids)
+        response = api.client.request(method, url, json=fill(body, ids), headers=api.headers(user))
+        answers[(method, path)] = response.status_code
+
+    # A colleague of the same store may see the store, its staff and its stock, nothing more.
+    visible = STORE_LEVEL_READS if user == "sales_a2" else set()
+    wrong = {
+        route: status
+        for route, status in answers.items()
+        if status not in (403, 404) and not (route in visible and status == 200)
+    }
+    assert wrong == {}
+    assert api.runtime.app.position() == before
+
+
+@pytest.mark.parametrize("user", ["finance", "auditor", "exec"])
+def test_read_only_roles_read_but_cannot_change_the_sales_floor(api: Api, user: str) -> None:
+    ids = owned_by_sales_a1(api) | {"store_b": str(api.world.store_b)}
+    before = api.runtime.app.position()
+
+    reads = [api.get(user, f"/deals/{ids['deal_id']}"), api.get(user, f"/leads/{ids['lead_id']}")]
+    writes = [
+        api.post(user, f"/leads/{ids['lead_id']}/activities", {"kind": "call"}),
+        api.post(user, f"/deals/{ids['deal_id']}/quote", {"price": "1"}),
+        api.post(
+            user, "/customers", {"store_id": ids["store_id"], "name": "N", "phone": "13511112222"}
+        ),
+    ]
+
+    assert [r.status_code for r in reads] == [200, 200]
+    assert [r.status_code for r in writes] == [403, 403, 403]
+    assert api.runtime.app.position() == before
+
+
+def test_the_owner_can_use_the_routes_the_outsiders_cannot(api: Api) -> None:
+    ids = owned_by_sales_a1(api)
+
+    statuses = [
+        api.get("sales_a1", f"/deals/{ids['deal_id']}").status_code,
+        api.get("sales_a1", f"/customers/{ids['customer_id']}").status_code,
+        api.get("manager_a", f"/leads/{ids['lead_id']}").status_code,
+        api.post("sales_a1", f"/leads/{ids['lead_id']}/activities", {"kind": "call"}).status_code,
+    ]
+
+    assert statuses == [200, 200, 200, 201]
+
+
+def test_every_route_but_login_and_health_needs_a_token(api: Api) -> None:
+    open_routes = {"/auth/token", "/health"}
+    paths = [(method, path) for method, path in api.routes() if path not in open_routes]
+
+    statuses = {
+        (m, p): api.client.request(m, p.replace("{", "").replace("}", "")).status_code
+        for m, p in paths
+    }
+
+    assert {k: v for k, v in statuses.items() if v != 401} == {}

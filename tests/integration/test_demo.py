@@ -1,0 +1,132 @@
+"""The demo dealer group: deterministic, idempotent, and a log every view and audit accepts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
+
+from audit.integrity import verify
+from domain.app import Showroom
+from domain.organisation.model import Store
+from domain.sales.model import Deal
+from ops.demo import DemoSummary, demo_logins, load_demo
+from tests.conftest import sqlite_settings
+from workers.runtime import Runtime
+
+TODAY = date(2024, 6, 30)
+
+
+def small_demo(runtime: Runtime) -> DemoSummary:
+    """Two stores, two months: the default's shape at a third of its size, for speed."""
+    return load_demo(runtime, seed=11, stores=2, months=2, today=TODAY)
+
+
+def fresh_runtime(directory: Path) -> Runtime:
+    return Runtime.build(sqlite_settings(directory), create_tables=True)
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, DemoSummary]]:
+    """One demo group shared by the tests that only read it (building one takes seconds)."""
+    runtime = fresh_runtime(tmp_path_factory.mktemp("demo"))
+    yield runtime, small_demo(runtime)
+    runtime.close()
+
+
+def event_of(app: Showroom, notification: Notification) -> Any:
+    return app.mapper.to_domain_event(notification)
+
+
+def delivered_units_by_store(runtime: Runtime) -> dict[str, int]:
+    """Net delivered units per store name, counted from the log itself (not from the summary)."""
+    app = runtime.app
+    opened = app.recorder.select_notifications(1, 1000, topics=[get_topic(Store.Opened)])
+    names = {UUID(str(n.originator_id)): event_of(app, n).name for n in opened}
+    units: Counter[str] = Counter()
+    topics = [get_topic(Deal.Delivered), get_topic(Deal.Unwound)]
+    for notification in app.recorder.select_notifications(1, 1_000_000, topics=topics):
+        deal: Deal = app.repository.get(UUID(str(notification.originator_id)), version=1)
+        step = 1 if notification.topic == topics[0] else -1
+        units[names[deal.store_id]] += step
+    return dict(units)
+
+
+def test_the_same_seed_and_day_build_the_same_group(
+    loaded: tuple[Runtime, DemoSummary], tmp_path: Path
+) -> None:
+    first, one = loaded
+    second = fresh_runtime(tmp_path)
+
+    try:
+        two = small_demo(second)
+        assert one == two
+        assert delivered_units_by_store(first) == delivered_units_by_store(second)
+    finally:
+        second.close()
+
+
+def test_the_summary_counts_what_the_log_holds(loaded: tuple[Runtime, DemoSummary]) -> None:
+    runtime, summary = loaded
+
+    assert summary.loaded
+    assert summary.events == runtime.app.position()
+    assert summary.delivered_by_store == delivered_units_by_store(runtime)
+    assert summary.stores == 2
+    assert summary.leads > summary.deals > summary.delivered > 0
+
+
+def test_loading_twice_adds_nothing(loaded: tuple[Runtime, DemoSummary]) -> None:
+    runtime, _ = loaded
+    position = runtime.app.position()
+
+    again = small_demo(runtime)
+
+    assert not again.loaded
+    assert runtime.app.position() == position
+
+
+def test_every_demo_login_authenticates_with_its_role(loaded: tuple[Runtime, DemoSummary]) -> None:
+    runtime, _ = loaded
+
+    for username, password, role, _ in demo_logins(stores=2):
+        principal = runtime.organisation.authenticate(username, password)
+        assert principal is not None, username
+        assert principal.role.value == role
+
+
+def test_demo_events_carry_the_actors_who_did_them(loaded: tuple[Runtime, DemoSummary]) -> None:
+    runtime, _ = loaded
+    app = runtime.app
+    sellers = {
+        str(p.user_id)
+        for username, password, _, _ in demo_logins(stores=2)
+        if username.startswith("sales")
+        for p in [runtime.organisation.authenticate(username, password)]
+        if p is not None
+    }
+    signed = app.recorder.select_notifications(1, 100_000, topics=[get_topic(Deal.ContractSigned)])
+
+    actors = {event_of(app, n).actor for n in signed}
+
+    assert actors and actors <= sellers
+
+
+def test_the_demo_log_projects_into_every_view_and_verifies(
+    loaded: tuple[Runtime, DemoSummary],
+) -> None:
+    runtime, _ = loaded
+
+    runtime.runner.run_until_caught_up()
+    report = verify(runtime.app)
+
+    assert runtime.runner.errors == 0
+    assert report.ok, report.problems
+    assert report.count == runtime.app.position()
