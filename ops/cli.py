@@ -26,6 +26,7 @@ from uuid import UUID
 from api import idempotency
 from api.main import create_app
 from domain.shared.actor import SYSTEM, Role
+from domain.shared.errors import DomainError
 from projections import runner as projection_runner
 from projections.registry import all_projections, projection_by_name
 from projections.settings import Settings
@@ -244,7 +245,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     args = parser().parse_args(argv)
     settings = Settings.from_env()
-    code: int = args.func(settings, args)
+    try:
+        code: int = args.func(settings, args)
+    except DomainError as error:
+        print(f"showroom {args.command}: {error.title}: {error.detail}", file=sys.stderr)
+        return 1
     return code
 
 

@@ -137,12 +137,19 @@ class ProjectionRunner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # One page at a time per runner object: the background loop and a caller of
+        # run_until_caught_up must never apply the same page twice.
+        self._busy = threading.Lock()
         self.errors = 0
 
     # --- processing -----------------------------------------------------------------------
 
     def run_once(self) -> int:
         """Process at most one page for each projection this runner holds; events handled."""
+        with self._busy:
+            return self._run_once()
+
+    def _run_once(self) -> int:
         owned = [p for p in self.projections if self._locks.try_acquire(p.name)]
         if not owned:
             return 0

@@ -44,6 +44,7 @@ class Settings:
             token_minutes=int(env.get("SHOWROOM_TOKEN_MINUTES", str(8 * 60))),
             read_wait_seconds=float(env.get("SHOWROOM_READ_WAIT_SECONDS", "5")),
             postgres_lock_timeout=int(env.get("SHOWROOM_PG_LOCK_TIMEOUT", "5")),
+            page_size=int(env.get("SHOWROOM_PAGE_SIZE", "1000")),
         )
 
     @property

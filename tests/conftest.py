@@ -7,6 +7,7 @@ instead of skipping.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,23 @@ from projections.settings import Settings
 PG_URL = os.environ.get("SHOWROOM_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("SHOWROOM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE = os.environ.get("SHOWROOM_REQUIRE_SERVICES") == "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep test files in memory-backed /dev/shm when the machine has it.
+
+    The event store commits with fsync (durability is its point); on a real disk that is most of
+    a test's time, and test stores need not survive a power cut.
+    """
+    shm = Path("/dev/shm")
+    if config.option.basetemp is None and shm.is_dir() and os.access(shm, os.W_OK):
+        config.option.basetemp = str(shm / f"showroom-pytest-{os.getpid()}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    basetemp = str(config.option.basetemp or "")
+    if basetemp.startswith("/dev/shm/showroom-pytest-"):
+        shutil.rmtree(basetemp, ignore_errors=True)
 
 
 def _unavailable(what: str, error: Exception) -> None:

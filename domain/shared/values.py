@@ -64,7 +64,9 @@ def vin(value: str) -> str:
 
 def with_check_digit(stem: str) -> str:
     """Put the right check digit into position 9 of a 17-character VIN stem (demo data, tests)."""
-    candidate = stem.upper()[:8] + "0" + stem.upper()[9:17]
+    candidate = stem.strip().upper()[:8] + "0" + stem.strip().upper()[9:17]
+    if not _VIN_SHAPE.match(candidate):
+        raise InvalidValueError("VIN must be 17 characters of 0-9 and A-Z without I, O, Q")
     return candidate[:8] + vin_check_digit(candidate) + candidate[9:]
 
 
