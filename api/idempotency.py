@@ -8,7 +8,6 @@ before the command runs, so two concurrent retries cannot both write.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -117,7 +116,3 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
         )
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         return Response(content=content, status_code=response.status_code, headers=headers)
-
-
-def request_fingerprint(payload: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

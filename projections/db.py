@@ -12,6 +12,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 Row = dict[str, Any]
+_CENT = Decimal("0.01")
 Params = Sequence[Any]
 
 
@@ -188,15 +190,11 @@ def open_database(database_url: str | None, data_dir: Path, schema: str = "publi
     return PostgresDatabase(database_url, schema=schema)
 
 
-def fen(amount: Any) -> int:
+def fen(amount: Decimal | int | str) -> int:
     """Money to integer fen for storage (exact sums on both engines)."""
-    from decimal import Decimal
-
     return int((Decimal(amount) * 100).to_integral_value())
 
 
-def yuan(fen_amount: int | None) -> Any:
+def yuan(fen_amount: int | None) -> Decimal:
     """Integer fen back to a Decimal amount."""
-    from decimal import Decimal
-
-    return (Decimal(fen_amount or 0) / 100).quantize(Decimal("0.01"))
+    return (Decimal(fen_amount or 0) / 100).quantize(_CENT)

@@ -28,7 +28,7 @@ def _env(settings: Settings) -> dict[str, str]:
         **os.environ,
         "SHOWROOM_DATA_DIR": str(settings.data_dir),
         "SHOWROOM_SECRET_KEY": settings.secret_key,
-        "SHOWROOM_PAGE_SIZE": "50",  # small pages: many commits, so the kill lands mid-run
+        "SHOWROOM_PAGE_SIZE": "10",  # small pages: many commits, so the kill lands mid-run
         "SHOWROOM_PG_SCHEMA": settings.postgres_schema,
     }
     env.pop("DATABASE_URL", None)
@@ -63,11 +63,11 @@ def test_a_killed_projection_process_resumes_to_the_same_views_as_a_rebuild(
     migrate(settings)
     runtime = Runtime.build(settings)
     try:
-        load_demo(runtime, seed=3, stores=1, months=1, today=date(2026, 3, 31))
+        load_demo(runtime, seed=3, stores=2, months=2, today=date(2026, 3, 31))
         head = runtime.app.position()
 
         first = _start(settings)
-        _wait(runtime, head // 4)
+        _wait(runtime, 1)  # the first pages are in: kill it mid-run
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         killed_at = positions(runtime.db)
