@@ -90,11 +90,7 @@ def lead_funnel(
     """Lead funnel by channel for leads captured in the month, with conversion rates."""
     ensure_role(actor, Role.ADMIN, Role.GROUP_EXEC, Role.STORE_MANAGER, Role.FINANCE, Role.AUDITOR)
     store = _store(actor, store_id)
-    return {
-        "month": month,
-        "store_id": store,
-        **funnel.funnel(runtime.db, month=month, store_id=store),
-    }
+    return funnel.funnel(runtime.db, month=month, store_id=store)
 
 
 @router.get("/inventory")
@@ -128,8 +124,4 @@ def inventory_aging(
     """Vehicles on hand by days since acquisition: 0–30, 31–60, 61–90, 90+."""
     store = _store(actor, store_id)
     day = as_of or business_day(now(), "Asia/Shanghai")
-    return {
-        "store_id": store,
-        "as_of": day,
-        "rows": inventory.aging(runtime.db, as_of=day, store_id=store),
-    }
+    return inventory.aging(runtime.db, as_of=day, store_id=store)
