@@ -35,5 +35,10 @@ pytest: install
 
 test: lint types imports pytest
 
+# The benchmark suite (small by default; `make bench BENCH_ARGS=--full` is the 1M-event run).
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/showroom bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

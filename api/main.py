@@ -17,7 +17,11 @@ from api.routes import (
     history,
     leads,
     organisation,
+    pay_periods,
+    pay_plans,
+    performance,
     reports,
+    surveys,
     vehicles,
 )
 from projections.settings import Settings
@@ -94,6 +98,10 @@ def create_app(
         reports,
         exports,
         history,
+        performance,
+        surveys,
+        pay_plans,
+        pay_periods,
     ):
         app.include_router(module.router)
     return app

@@ -6,8 +6,10 @@ showroom serve      the API (add --projections/--workers to run those threads he
 showroom project    the projection runner (one active per projection; more stand by)
 showroom worker     dramatiq job workers (Redis)
 showroom rebuild    drop a view and replay the log into it (NAME or all)
-showroom demo       load the deterministic demo dealer group
+showroom demo       load the deterministic demo dealer group (--bulk: a large group, fast)
+showroom bench      the benchmark suite: one table, written to docs/benchmarks.md
 showroom users      create a login or set its password
+showroom pay        pay periods: open, close, approve, export, verify STORE|group MONTH
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from uuid import UUID
 
 from api import idempotency
 from api.main import create_app
-from domain.shared.actor import SYSTEM, Role
+from domain.shared.actor import SYSTEM, Principal, Role
 from domain.shared.errors import DomainError
 from projections import runner as projection_runner
 from projections.registry import all_projections, projection_by_name
@@ -166,6 +168,8 @@ def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from ops.demo import load_demo
 
+    if args.bulk or args.target_events:
+        return cmd_demo_bulk(settings, args)
     migrate(settings)
     runtime = _runtime(settings)
     try:
@@ -175,6 +179,48 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     return 0
+
+
+def cmd_demo_bulk(settings: Settings, args: argparse.Namespace) -> int:
+    """A realistic group through the aggregates, saved in batches (ops/generator.py)."""
+    from datetime import date
+
+    from ops.generator import generate, stores_for
+
+    stores = args.stores
+    if args.target_events:
+        stores = stores_for(args.target_events, args.months)
+        print(f"{stores} stores × {args.months} months for about {args.target_events:,} events")
+    migrate(settings)
+    runtime = _runtime(settings)
+    try:
+        summary = generate(
+            runtime,
+            seed=args.seed,
+            stores=stores,
+            months=args.months,
+            today=date.fromisoformat(args.today) if args.today else None,
+            batch_size=args.batch,
+            progress=lambda month: print(f"  {month}...", flush=True),
+        )
+        print(summary)
+        if summary.loaded and not args.skip_views:
+            started = time.perf_counter()
+            runtime.runner.run_until_caught_up()
+            took = time.perf_counter() - started
+            print(
+                f"  views caught up in {took:.1f} s"
+                f" ({summary.events / took if took else 0:,.0f} events/s)"
+            )
+    finally:
+        runtime.close()
+    return 0
+
+
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    from ops.bench import suite
+
+    return suite.main(args=args)
 
 
 def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
@@ -197,6 +243,170 @@ def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     return 0
+
+
+def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
+    """Pay periods from the command line, acting as a finance operator (or `--user`)."""
+    from domain.organisation.model import User
+    from domain.performance.payroll_service import Payroll
+    from domain.performance.periods import period_id
+    from domain.reporting.model import ExportKind
+    from domain.reporting.service import Reporting
+    from projections.payouts.sources import ViewPayrollSources
+
+    store_id = None if args.store == "group" else UUID(args.store)
+    runtime = _runtime(settings)
+    try:
+        actor = Principal(user_id="cli", role=Role.FINANCE, username="cli")
+        if args.user:
+            found = runtime.organisation.principal(User.id_for(args.user))
+            if found is None:
+                print(f"no active user {args.user!r}", file=sys.stderr)
+                return 2
+            actor = found
+        runtime.runner.start()
+        views = ViewPayrollSources(runtime.app, runtime.db, max(settings.read_wait_seconds, 30))
+        payroll = Payroll(runtime.app, views)
+        ident = period_id(store_id, args.month)
+        if args.action == "open":
+            written = payroll.open_period(actor, store_id, args.month, args.protection_days)
+            print(f"opened pay period {written.id} ({args.store} {args.month})")
+        elif args.action == "close":
+            payroll.close_period(actor, ident)
+            print(f"closed {ident}: figures frozen as known now")
+        elif args.action == "approve":
+            payroll.approve_period(actor, ident)
+            period = payroll.get_period(actor, ident)
+            print(f"approved {ident}: total ¥{period.totals['total']}, hash {period.content_hash}")
+        elif args.action == "verify":
+            result = payroll.verify(actor, ident)
+            print(f"{'equal' if result.equal else 'DIFFERENT'}: snapshot {result.snapshot_hash}")
+            print(f"{' ' * (5 if result.equal else 9)}  recomputed {result.recomputed_hash}")
+            return 0 if result.equal else 1
+        elif args.action == "status":
+            period = payroll.get_period(actor, ident)
+            totals = payroll.figures(period).totals
+            print(f"{ident} {args.store} {args.month}: {period.status.value}")
+            print(f"  {totals['salespeople']} salespeople, total ¥{totals['total']}")
+        else:
+            from workers.actors.payouts import export_payouts
+
+            period = payroll.exportable(actor, ident)
+            kind = ExportKind.PAYOUT_CSV if args.format == "csv" else ExportKind.PAYOUT_WORKBOOK
+            written = Reporting(runtime.app).request_export(
+                actor, period.month, period.store_id, args.language, kind.value
+            )
+            job_broker.configure(settings, runtime)
+            export_payouts(str(written.id), written.position)  # run here, not queued
+            stored = files.load_file(runtime.db, written.id)
+            if stored is None:
+                print("the export left no file", file=sys.stderr)
+                return 1
+            target = args.output or stored.file_name
+            with open(target, "wb") as handle:
+                handle.write(stored.content)
+            print(f"wrote {target} ({len(stored.content):,} bytes)")
+    finally:
+        runtime.close()
+    return 0
+
+
+def _operator(runtime: Runtime, username: str | None, role: Role) -> Principal | None:
+    """The CLI acts as the named user, or as an operator of `role` stamped "cli" on events."""
+    from domain.organisation.model import User
+
+    if username is None:
+        return Principal(user_id="cli", role=role, username="cli")
+    found = runtime.organisation.principal(User.id_for(username))
+    if found is None:
+        print(f"no active user {username!r}", file=sys.stderr)
+    return found
+
+
+def cmd_plans(settings: Settings, args: argparse.Namespace) -> int:
+    """Pay plans: list, create with a first version from a JSON file, publish, assign."""
+    import json
+    from datetime import date
+    from pathlib import Path
+
+    from domain.performance.plan_service import PayPlans
+    from projections.pay_plans import queries as plan_queries
+
+    runtime = _runtime(settings)
+    try:
+        actor = _operator(runtime, args.user, Role.FINANCE)
+        if actor is None:
+            return 2
+        plans = PayPlans(runtime.app)
+        if args.action == "list":
+            runtime.runner.run_until_caught_up()
+            for plan in plan_queries.list_plans(runtime.db, limit=500)["items"]:
+                print(
+                    f"{plan['id']}  {plan['name']}  {plan['versions']} version(s),"
+                    f" latest from {plan['latest_effective_from']}"
+                )
+            return 0
+        if args.action == "assign":
+            assigned = plans.assign(
+                actor,
+                UUID(args.plan),
+                date.fromisoformat(args.effective_from),
+                staff_id=UUID(args.staff_id) if args.staff_id else None,
+                store_id=UUID(args.store_id) if args.store_id else None,
+                role=args.role,
+            )
+            print(f"assigned plan {args.plan}: assignment {assigned.assignment_id}")
+            return 0
+        components = json.loads(Path(args.components).read_text(encoding="utf-8"))
+        effective = date.fromisoformat(args.effective_from)
+        if args.action == "create":
+            plan_id = plans.create_plan(actor, args.plan, args.description).id
+        else:
+            plan_id = UUID(args.plan)
+        written = plans.publish_version(actor, plan_id, effective, components, args.note)
+        print(
+            f"plan {plan_id}: version published from {effective} (log position {written.position})"
+        )
+        return 0
+    finally:
+        runtime.close()
+
+
+def cmd_evaluations(settings: Settings, args: argparse.Namespace) -> int:
+    """Compute (or approve) the month's evaluation of every active salesperson of a store."""
+    from domain.performance.evaluations import evaluation_id_for
+    from domain.performance.performance_service import Performance
+    from projections.directory import queries as directory
+    from projections.performance.counters import ViewKpiCounters
+
+    runtime = _runtime(settings)
+    try:
+        actor = _operator(runtime, args.user, Role.ADMIN)
+        if actor is None:
+            return 2
+        runtime.runner.run_until_caught_up()
+        counters = ViewKpiCounters(runtime.app, runtime.db, settings.read_wait_seconds)
+        performance = Performance(runtime.app, counters)
+        staff = directory.list_staff(
+            runtime.db,
+            store_id=UUID(args.store),
+            role=Role.SALESPERSON.value,
+            active=True,
+            limit=1000,
+        )["items"]
+        for person in staff:
+            salesperson_id = UUID(str(person["id"]))
+            if args.action == "compute":
+                performance.compute_evaluation(actor, salesperson_id, args.month)
+                evaluation = performance.get(actor, evaluation_id_for(salesperson_id, args.month))
+                print(f"{person['name']}: score {evaluation.score} grade {evaluation.grade}")
+            else:
+                ident = evaluation_id_for(salesperson_id, args.month)
+                performance.approve(actor, ident)
+                print(f"{person['name']}: approved")
+        return 0
+    finally:
+        runtime.close()
 
 
 def parser() -> argparse.ArgumentParser:
@@ -230,7 +440,17 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--stores", type=int, default=3)
     demo.add_argument("--months", type=int, default=3)
+    demo.add_argument("--bulk", action="store_true", help="the large group, saved in batches")
+    demo.add_argument("--target-events", type=int, help="size the group for about N events")
+    demo.add_argument("--today", help="last day of the history, YYYY-MM-DD (default: today)")
+    demo.add_argument("--batch", type=int, default=1000, help="events per bulk transaction")
+    demo.add_argument("--skip-views", action="store_true", help="do not project after --bulk")
     demo.set_defaults(func=cmd_demo)
+    bench = sub.add_parser("bench", help="run the benchmark suite (small by default)")
+    from ops.bench.suite import add_arguments as bench_arguments
+
+    bench_arguments(bench)
+    bench.set_defaults(func=cmd_bench)
     users = sub.add_parser("users", help="create a login or set its password")
     users.add_argument("action", choices=["create", "password"])
     users.add_argument("username")
@@ -238,6 +458,34 @@ def parser() -> argparse.ArgumentParser:
     users.add_argument("--store-id")
     users.add_argument("--staff-id")
     users.set_defaults(func=cmd_users)
+    pay = sub.add_parser("pay", help="pay periods: open, close, approve, export, verify")
+    pay.add_argument("action", choices=["open", "close", "approve", "export", "verify", "status"])
+    pay.add_argument("store", help="store id, or 'group'")
+    pay.add_argument("month", help="YYYY-MM")
+    pay.add_argument("--protection-days", type=int, default=90, help="open: chargeback window")
+    pay.add_argument("--language", choices=["en", "zh"], default="en", help="export headers")
+    pay.add_argument("--format", choices=["xlsx", "csv"], default="xlsx", help="export file")
+    pay.add_argument("--output", help="export: where to write the file")
+    pay.add_argument("--user", help="act as this user (default: a finance operator)")
+    pay.set_defaults(func=cmd_pay)
+    plans = sub.add_parser("plans", help="pay plans: list, create, publish a version, assign")
+    plans.add_argument("action", choices=["list", "create", "publish", "assign"])
+    plans.add_argument("plan", nargs="?", default="", help="plan name (create) or id")
+    plans.add_argument("--components", help="JSON file: the version's components")
+    plans.add_argument("--effective-from", help="YYYY-MM-DD")
+    plans.add_argument("--description", default="")
+    plans.add_argument("--note", default="")
+    plans.add_argument("--staff-id")
+    plans.add_argument("--store-id")
+    plans.add_argument("--role", choices=[r.value for r in Role])
+    plans.add_argument("--user", help="act as this user (default: a finance operator)")
+    plans.set_defaults(func=cmd_plans)
+    evaluations = sub.add_parser("evaluations", help="compute or approve a store's evaluations")
+    evaluations.add_argument("action", choices=["compute", "approve"])
+    evaluations.add_argument("store", help="store id")
+    evaluations.add_argument("month", help="YYYY-MM")
+    evaluations.add_argument("--user", help="act as this user (default: an admin operator)")
+    evaluations.set_defaults(func=cmd_evaluations)
     return top
 
 

@@ -8,8 +8,13 @@ from projections.directory.projection import DirectoryProjection
 from projections.inventory.projection import InventoryProjection
 from projections.lead_funnel.projection import LeadFunnelProjection
 from projections.leaderboard.projection import LeaderboardProjection
+from projections.pay_facts.projection import PayFactsProjection
+from projections.pay_plans.projection import PayPlansProjection
+from projections.payouts.projection import PayoutsProjection
+from projections.performance.projection import PerformanceProjection
 from projections.projection import Projection
 from projections.salesperson_kpi.projection import SalespersonKpiProjection
+from projections.satisfaction.projection import SatisfactionProjection
 
 _FACTORIES: tuple[Callable[[], Projection], ...] = (
     DirectoryProjection,
@@ -17,6 +22,11 @@ _FACTORIES: tuple[Callable[[], Projection], ...] = (
     LeaderboardProjection,
     LeadFunnelProjection,
     InventoryProjection,
+    PayFactsProjection,
+    SatisfactionProjection,
+    PerformanceProjection,
+    PayPlansProjection,
+    PayoutsProjection,
 )
 
 

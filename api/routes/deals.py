@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter
 
 from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
 from api.schemas.common import PageOf, Written
-from api.schemas.deals import AttachVehicle, CloseDeal, DealOut, OpenDeal, QuoteDeal, StepDeal
+from api.schemas.deals import (
+    AddProduct,
+    AttachVehicle,
+    CancelProduct,
+    CloseDeal,
+    CreditOut,
+    DealOut,
+    OpenDeal,
+    ProductOut,
+    ProductWritten,
+    QuoteDeal,
+    SplitCredit,
+    StepDeal,
+)
 from domain.sales.model import Deal, DealStatus
 from domain.shared.actor import Role
 from projections.directory import queries as directory
@@ -38,6 +51,24 @@ def deal_out(deal: Deal) -> DealOut:
         delivered_at=deal.delivered_at,
         closed_at=deal.closed_at,
         close_reason=deal.close_reason,
+        credits=[CreditOut(salesperson_id=s, share=share) for s, share in deal.credits.items()],
+        products=[
+            ProductOut(
+                product_id=p.product_id,
+                kind=p.kind,
+                provider=p.provider,
+                amount=p.amount,
+                income=p.income,
+                revenue=p.revenue,
+                cost=p.cost,
+                added_at=p.added_at,
+                active=p.active,
+                cancelled_at=p.cancelled_at,
+                cancel_reason=p.cancel_reason,
+            )
+            for p in deal.products.values()
+        ],
+        back_gross=deal.back_gross,
     )
 
 
@@ -148,5 +179,55 @@ def cancel_deal(deal_id: UUID, body: CloseDeal, runtime: RuntimeDep, actor: Acto
     return Written.of(
         runtime.sales.cancel_deal(
             actor, deal_id, body.reason, body.expected_version, body.occurred_at
+        )
+    )
+
+
+@router.post("/{deal_id}/credits", status_code=201)
+def split_credit(deal_id: UUID, body: SplitCredit, runtime: RuntimeDep, actor: ActorDep) -> Written:
+    """Credit the deal to salespeople of its store in shares summing to 1 (managers)."""
+    return Written.of(
+        runtime.sales.split_credit(
+            actor,
+            deal_id,
+            [(c.salesperson_id, c.share) for c in body.credits],
+            body.expected_version,
+            body.occurred_at,
+        )
+    )
+
+
+@router.post("/{deal_id}/products", status_code=201)
+def add_product(
+    deal_id: UUID, body: AddProduct, runtime: RuntimeDep, actor: ActorDep
+) -> ProductWritten:
+    """Sell a finance contract, insurance, warranty, GAP or accessories on the deal."""
+    product_id = body.product_id or uuid4()
+    written = runtime.sales.add_product(
+        actor,
+        deal_id,
+        product_id,
+        body.kind.value,
+        provider=body.provider,
+        amount=body.amount,
+        income=body.income,
+        revenue=body.revenue,
+        cost=body.cost,
+        expected_version=body.expected_version,
+        occurred_at=body.occurred_at,
+    )
+    return ProductWritten(
+        id=written.id, version=written.version, position=written.position, product_id=product_id
+    )
+
+
+@router.post("/{deal_id}/product-cancellation", status_code=201)
+def cancel_product(
+    deal_id: UUID, body: CancelProduct, runtime: RuntimeDep, actor: ActorDep
+) -> Written:
+    """Cancel a product of the deal, before or after delivery (managers): pay is charged back."""
+    return Written.of(
+        runtime.sales.cancel_product(
+            actor, deal_id, body.product_id, body.reason, body.expected_version, body.occurred_at
         )
     )

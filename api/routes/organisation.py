@@ -14,6 +14,7 @@ from api.schemas.organisation import (
     HireStaff,
     OpenStore,
     RegisterUser,
+    SetPack,
     StaffLeaves,
     StaffOut,
     StoreOut,
@@ -35,6 +36,7 @@ def _store(store: Store) -> StoreOut:
         brands=store.brands,
         timezone=store.timezone,
         active=store.active,
+        packs=dict(store.packs),
     )
 
 
@@ -91,6 +93,22 @@ def update_store(
             body.city,
             body.brands,
             body.timezone,
+            expected_version=body.expected_version,
+            occurred_at=body.occurred_at,
+        )
+    )
+
+
+@router.post("/stores/{store_id}/pack", status_code=201)
+def set_pack(store_id: UUID, body: SetPack, runtime: RuntimeDep, actor: ActorDep) -> Written:
+    """Set the store's pack for new or used vehicles (admin, finance): commission gross is
+    front gross less the pack in force when a deal is delivered."""
+    return Written.of(
+        runtime.organisation.set_pack(
+            actor,
+            store_id,
+            body.condition.value,
+            body.amount,
             expected_version=body.expected_version,
             occurred_at=body.occurred_at,
         )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -7,6 +8,7 @@ from pydantic import BaseModel, Field
 from api.schemas.common import Command, Strict
 from domain.shared.actor import Role
 from domain.shared.clock import DEFAULT_TIMEZONE
+from domain.shared.values import Condition
 
 
 class OpenStore(Strict):
@@ -31,6 +33,12 @@ class StoreOut(BaseModel):
     brands: list[str]
     timezone: str
     active: bool
+    packs: dict[str, Decimal] = Field(description="Pack per condition (new, used); none is ¥0")
+
+
+class SetPack(Command):
+    condition: Condition
+    amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2, examples=["500"])
 
 
 class HireStaff(Strict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
@@ -32,12 +33,33 @@ class Store(ShowroomAggregate):
     class Closed(ShowroomAggregate.Event):
         pass
 
+    class PackSet(ShowroomAggregate.Event):
+        """From now on, `amount` is added to the cost of every `condition` vehicle for pay."""
+
+        condition: str
+        amount: Decimal
+
     @event(Opened)
     def __init__(
         self, name: str, city: str, brands: list[str], timezone: str, occurred_at: datetime
     ) -> None:
         self.name, self.city, self.brands, self.timezone = name, city, list(brands), timezone
         self.active = True
+        # The pack per condition (new, used); none set means no pack (¥0).
+        self.packs: dict[str, Decimal] = {}
+
+    def pack_for(self, condition: str) -> Decimal:
+        return self.packs.get(condition, Decimal("0.00"))
+
+    def set_pack(self, condition: str, amount: Decimal, occurred_at: datetime) -> None:
+        """Set the pack of new or used vehicles (the caller parses condition and amount)."""
+        if not self.active:
+            raise IllegalTransitionError("store", self.id, "closed", "set the pack of")
+        self._set_pack(condition=condition, amount=amount, occurred_at=occurred_at)
+
+    @event(PackSet)
+    def _set_pack(self, condition: str, amount: Decimal, occurred_at: datetime) -> None:
+        self.packs[condition] = amount
 
     def update(
         self, name: str, city: str, brands: list[str], timezone: str, occurred_at: datetime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from domain.app import Showroom, Written
@@ -18,7 +19,7 @@ from domain.shared.access import MANAGERS, ensure_readable, ensure_role, ensure_
 from domain.shared.actor import Principal, Role, acting_as
 from domain.shared.clock import DEFAULT_TIMEZONE, aware, zone
 from domain.shared.errors import ConflictError, InvalidValueError, NotFoundError
-from domain.shared.values import text
+from domain.shared.values import Condition, money, text
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -83,6 +84,31 @@ class Organisation:
                 timezone=timezone,
                 occurred_at=aware(occurred_at),
             )
+            return self.app.written(store)
+
+    def set_pack(
+        self,
+        actor: Principal,
+        store_id: UUID,
+        condition: str,
+        amount: Decimal | int | str,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Set a store's pack for new or used vehicles (admin, finance).
+
+        Commission gross is front gross less the pack; a deal takes the pack in force (in log
+        order) when it is delivered, so a change never re-rates deliveries already made.
+        """
+        with acting_as(actor):
+            ensure_role(actor, Role.ADMIN, Role.FINANCE)
+            try:
+                state = Condition(condition)
+            except ValueError:
+                raise InvalidValueError("condition must be new or used") from None
+            pack = money(amount, field="amount")
+            store = self.app.load(Store, store_id, "store", expected_version)
+            store.set_pack(state.value, pack, occurred_at=aware(occurred_at))
             return self.app.written(store)
 
     def get_store(self, actor: Principal, store_id: UUID) -> Store:

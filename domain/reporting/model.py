@@ -23,6 +23,9 @@ class ExportStatus(StrEnum):
 
 class ExportKind(StrEnum):
     KPI_MONTH = "kpi_month"
+    # A pay period's payouts (the period is the one of the export's store/group and month).
+    PAYOUT_WORKBOOK = "payout_workbook"
+    PAYOUT_CSV = "payout_csv"
 
 
 class Language(StrEnum):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from domain.shared.errors import DomainError
+from uuid import UUID
+
+from domain.shared.errors import ConflictError, DomainError, NotFoundError
 
 
 class DealVehicleMissingError(DomainError):
@@ -31,3 +33,31 @@ class DealSalespersonMissingError(DomainError):
 
 class DealStoreClosedError(DomainError):
     title = "Store is closed"
+
+
+class DealCreditSharesError(DomainError):
+    """The credit shares of a deal are not positive, of two decimals, summing to one."""
+
+    title = "Credit shares do not make one deal"
+
+
+class DealProductNotFoundError(NotFoundError):
+    """No product of that id on this deal (HTTP 404)."""
+
+    def __init__(self, deal_id: UUID, product_id: UUID) -> None:
+        super().__init__("product", product_id)
+        self.extra["deal_id"] = str(deal_id)
+
+
+class DealProductAlreadyCancelledError(DomainError):
+    title = "Product already cancelled"
+
+
+class DealProductExistsError(ConflictError):
+    """A product id used twice on a deal (a retried request with a client-chosen id)."""
+
+    title = "Product already on the deal"
+
+
+class DealTooManyProductsError(DomainError):
+    title = "Too many products on the deal"

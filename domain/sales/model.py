@@ -1,9 +1,11 @@
-"""Sales: a deal from first talk to delivery, with its vehicle, price and front-end gross."""
+"""Sales: a deal from first talk to delivery, with its vehicle, price, gross, credit and F&I."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from enum import StrEnum
 from uuid import UUID
 
@@ -11,7 +13,12 @@ from eventsourcing.domain import event
 
 from domain.inventory.model import Vehicle
 from domain.sales.errors import (
+    DealCreditSharesError,
     DealDiscountTooLargeError,
+    DealProductAlreadyCancelledError,
+    DealProductExistsError,
+    DealProductNotFoundError,
+    DealTooManyProductsError,
     DealVehicleAlreadyAttachedError,
     DealVehicleMissingError,
     DealVehicleOtherStoreError,
@@ -32,10 +39,197 @@ class DealStatus(StrEnum):
 
 # Before the contract the deal may still change its vehicle, its quote, or be cancelled.
 NEGOTIATING = (DealStatus.OPEN, DealStatus.QUOTED)
+# Until the car is handed over the credit may be split and F&I products sold.
+BEFORE_DELIVERY = (DealStatus.OPEN, DealStatus.QUOTED, DealStatus.CONTRACTED)
+# An F&I product can be cancelled before delivery and after it (a chargeback), not once the
+# deal is closed: an unwind takes back the whole deal, products included.
+PRODUCTS_CANCELLABLE = (*BEFORE_DELIVERY, DealStatus.DELIVERED)
+
+WHOLE = Decimal("1")
+_SHARE_STEP = Decimal("0.01")
+MAX_CREDITS = 4
+MAX_PRODUCTS = 20
+MILLI = 1000  # read models count credited units in thousandths of a unit
 
 
 def _reason(value: str) -> str:
     return values.text(value, "reason", max_length=500)
+
+
+# --- credit: who sold the deal, and in what shares ----------------------------------------------
+
+
+def credit_shares(
+    salesperson_ids: Sequence[UUID], shares: Sequence[Decimal | int | str]
+) -> list[Decimal]:
+    """The shares as Decimals of two places: each > 0, together exactly 1, one per salesperson.
+
+    Refused (DealCreditSharesError): floats, a share of more than two decimals, a zero or
+    negative share, a repeated salesperson, more than MAX_CREDITS people, or a sum other than 1.
+    """
+    if len(salesperson_ids) != len(shares):
+        raise DealCreditSharesError("give one share for every salesperson")
+    if not 1 <= len(salesperson_ids) <= MAX_CREDITS:
+        raise DealCreditSharesError(f"a deal is credited to 1 to {MAX_CREDITS} salespeople")
+    if len(set(salesperson_ids)) != len(salesperson_ids):
+        raise DealCreditSharesError("a salesperson appears twice in the credit")
+    parsed: list[Decimal] = []
+    for share in shares:
+        if isinstance(share, float | bool):
+            raise DealCreditSharesError("a share must be a decimal string, not a float")
+        try:
+            value = Decimal(share)
+        except (InvalidOperation, ValueError, TypeError):
+            raise DealCreditSharesError(f"share {share!r} is not a number") from None
+        if not value.is_finite() or value <= 0 or value > WHOLE:
+            raise DealCreditSharesError(f"share {share} is not above 0 and at most 1")
+        if value != value.quantize(_SHARE_STEP, rounding=ROUND_FLOOR):
+            raise DealCreditSharesError(f"share {share} has more than two decimals")
+        parsed.append(value.quantize(_SHARE_STEP))
+    if sum(parsed, Decimal(0)) != WHOLE:
+        raise DealCreditSharesError(f"shares sum to {sum(parsed, Decimal(0))}, not 1")
+    return parsed
+
+
+def milli_shares(shares: Sequence[Decimal]) -> list[int]:
+    """Shares in thousandths of a unit (exact: shares have two decimals and sum to 1000)."""
+    return [int(share * MILLI) for share in shares]
+
+
+def credited_units(milli: int) -> Decimal:
+    """Thousandths of a unit back to units, two decimals (shares have two)."""
+    return (Decimal(milli) / MILLI).quantize(_SHARE_STEP)
+
+
+def allocate(total: int, weights: Sequence[int]) -> list[int]:
+    """`total` (fen, thousandths...) split in proportion to `weights`, exactly.
+
+    Each part is the floor of its proportional amount; what is left over goes one unit at a time
+    to the parts with the largest remainders, the earlier part first on a tie. The parts always
+    sum to `total`, and a negative total splits like its absolute value, negated.
+    """
+    if not weights or any(w < 0 for w in weights) or sum(weights) == 0:
+        raise ValueError("weights must be non-negative and not all zero")
+    sign, amount, whole = (-1 if total < 0 else 1), abs(total), sum(weights)
+    parts = [amount * w // whole for w in weights]
+    remainders = [amount * w % whole for w in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+    for i in order[: amount - sum(parts)]:
+        parts[i] += 1
+    return [sign * p for p in parts]
+
+
+# --- F&I and add-on products ------------------------------------------------------------------
+
+
+class ProductKind(StrEnum):
+    FINANCE = "finance"  # a finance contract: lender, loan amount, dealer income (reserve)
+    INSURANCE = "insurance"  # a policy: premium, commission income
+    WARRANTY = "warranty"  # an extended warranty: price, income
+    GAP = "gap"  # GAP cover: price, income
+    ACCESSORIES = "accessories"  # 精品: revenue and cost; income is the margin
+
+
+@dataclass(frozen=True)
+class DealProduct:
+    """An F&I or add-on product sold on a deal (money in yuan, two decimals)."""
+
+    product_id: UUID
+    kind: ProductKind
+    provider: str | None
+    amount: Decimal
+    income: Decimal
+    revenue: Decimal
+    cost: Decimal
+    added_at: datetime
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.cancelled_at is None
+
+
+_ZERO = Decimal("0.00")
+
+
+def _optional_money(value: Decimal | int | str | None, field: str) -> Decimal | None:
+    return None if value is None else values.money(value, field=field)
+
+
+@dataclass(frozen=True)
+class ProductTerms:
+    """A product's fields as Deal.ProductAdded records them."""
+
+    kind: str
+    provider: str | None
+    amount: Decimal
+    income: Decimal
+    revenue: Decimal
+    cost: Decimal
+
+
+def product_terms(
+    kind: str,
+    provider: str | None,
+    amount: Decimal | int | str | None,
+    income: Decimal | int | str | None,
+    revenue: Decimal | int | str | None,
+    cost: Decimal | int | str | None,
+) -> ProductTerms:
+    """The event fields of a product of `kind`, or InvalidValueError.
+
+    - finance: provider (the lender) and amount (the loan, > 0) required; income is the dealer's
+      finance income (reserve/commission), required.
+    - insurance, warranty, gap: income required; amount is the premium or price (default 0);
+      provider optional.
+    - accessories: revenue and cost required; income is revenue − cost (may be negative: sold
+      below cost); a given income must equal it; amount defaults to the revenue.
+    Revenue and cost belong to accessories only.
+    """
+    try:
+        product_kind = ProductKind(kind)
+    except ValueError:
+        allowed = ", ".join(k.value for k in ProductKind)
+        raise InvalidValueError(f"kind must be one of {allowed}") from None
+    who = None if provider is None else (values.text(provider, "provider", max_length=100) or None)
+    paid = _optional_money(amount, "amount")
+    sold = _optional_money(revenue, "revenue")
+    bought = _optional_money(cost, "cost")
+    if product_kind is ProductKind.ACCESSORIES:
+        if sold is None or bought is None:
+            raise InvalidValueError("accessories need revenue and cost")
+        margin = sold - bought
+        if income is not None and values.money(income, field="income", allow_negative=True) != (
+            margin
+        ):
+            raise InvalidValueError(f"accessories income is revenue − cost = {margin}")
+        return ProductTerms(
+            kind=product_kind.value,
+            provider=who,
+            amount=sold if paid is None else paid,
+            income=margin,
+            revenue=sold,
+            cost=bought,
+        )
+    if sold is not None or bought is not None:
+        raise InvalidValueError("revenue and cost are for accessories only")
+    earned = _optional_money(income, "income")
+    if earned is None:
+        raise InvalidValueError(f"a {product_kind.value} product needs its income")
+    if product_kind is ProductKind.FINANCE:
+        if who is None:
+            raise InvalidValueError("a finance contract needs its lender (provider)")
+        if paid is None or paid == 0:
+            raise InvalidValueError("a finance contract needs the loan amount")
+    return ProductTerms(
+        kind=product_kind.value,
+        provider=who,
+        amount=_ZERO if paid is None else paid,
+        income=earned,
+        revenue=_ZERO,
+        cost=_ZERO,
+    )
 
 
 class Deal(ShowroomAggregate):
@@ -65,6 +259,25 @@ class Deal(ShowroomAggregate):
     class ContractSigned(ShowroomAggregate.Event):
         selling_price: Decimal
         front_gross: Decimal
+
+    class CreditSplit(ShowroomAggregate.Event):
+        """The deal is credited to these salespeople in these shares (parallel lists)."""
+
+        salesperson_ids: list[UUID]
+        shares: list[Decimal]
+
+    class ProductAdded(ShowroomAggregate.Event):
+        product_id: UUID
+        kind: str
+        provider: str | None
+        amount: Decimal
+        income: Decimal
+        revenue: Decimal
+        cost: Decimal
+
+    class ProductCancelled(ShowroomAggregate.Event):
+        product_id: UUID
+        reason: str
 
     class Delivered(ShowroomAggregate.Event):
         pass
@@ -126,6 +339,17 @@ class Deal(ShowroomAggregate):
         self.delivered_at: datetime | None = None
         self.closed_at: datetime | None = None
         self.close_reason: str | None = None
+        # Until split, the whole deal is credited to its salesperson.
+        self.credits: dict[UUID, Decimal] = {salesperson_id: WHOLE}
+        self.products: dict[UUID, DealProduct] = {}
+
+    @property
+    def back_gross(self) -> Decimal:
+        """Income of the products not cancelled: finance income, commissions, accessory margin."""
+        return sum((p.income for p in self.products.values() if p.active), _ZERO)
+
+    def is_credited_to(self, staff_id: UUID | None) -> bool:
+        return staff_id is not None and staff_id in self.credits
 
     def _ensure(self, action: str, *allowed: DealStatus) -> None:
         if self.status not in allowed:
@@ -205,6 +429,107 @@ class Deal(ShowroomAggregate):
         self.status = DealStatus.QUOTED
         self.price = price
         self.discount = discount
+
+    # --- credit -------------------------------------------------------------------------------
+
+    def split_credit(
+        self,
+        salesperson_ids: Sequence[UUID],
+        shares: Sequence[Decimal | int | str],
+        occurred_at: datetime,
+    ) -> None:
+        """Credit the deal to these salespeople in these shares (the caller checks the staff).
+
+        Allowed until delivery. The deal's own salesperson keeps it (ownership, access) and
+        must be among those credited; one salesperson at 1 undoes a split.
+        """
+        self._ensure("split the credit of", *BEFORE_DELIVERY)
+        parsed = credit_shares(salesperson_ids, shares)
+        if self.salesperson_id not in salesperson_ids:
+            raise DealCreditSharesError(
+                f"the deal's salesperson {self.salesperson_id} must keep a share"
+            )
+        self._split_credit(
+            salesperson_ids=list(salesperson_ids), shares=parsed, occurred_at=occurred_at
+        )
+
+    @event(CreditSplit)
+    def _split_credit(
+        self, salesperson_ids: list[UUID], shares: list[Decimal], occurred_at: datetime
+    ) -> None:
+        self.credits = dict(zip(salesperson_ids, shares, strict=True))
+
+    # --- F&I and add-ons ----------------------------------------------------------------------
+
+    def add_product(
+        self,
+        product_id: UUID,
+        kind: str,
+        occurred_at: datetime,
+        provider: str | None = None,
+        amount: Decimal | int | str | None = None,
+        income: Decimal | int | str | None = None,
+        revenue: Decimal | int | str | None = None,
+        cost: Decimal | int | str | None = None,
+    ) -> None:
+        """Sell an F&I product or accessories on the deal, before delivery (see product_terms)."""
+        self._ensure("add a product to", *BEFORE_DELIVERY)
+        if product_id in self.products:
+            raise DealProductExistsError(f"product {product_id} is already on deal {self.id}")
+        if len(self.products) >= MAX_PRODUCTS:
+            raise DealTooManyProductsError(f"a deal holds at most {MAX_PRODUCTS} products")
+        terms = product_terms(kind, provider, amount, income, revenue, cost)
+        self._add_product(
+            product_id=product_id,
+            kind=terms.kind,
+            provider=terms.provider,
+            amount=terms.amount,
+            income=terms.income,
+            revenue=terms.revenue,
+            cost=terms.cost,
+            occurred_at=occurred_at,
+        )
+
+    @event(ProductAdded)
+    def _add_product(
+        self,
+        product_id: UUID,
+        kind: str,
+        provider: str | None,
+        amount: Decimal,
+        income: Decimal,
+        revenue: Decimal,
+        cost: Decimal,
+        occurred_at: datetime,
+    ) -> None:
+        self.products[product_id] = DealProduct(
+            product_id=product_id,
+            kind=ProductKind(kind),
+            provider=provider,
+            amount=amount,
+            income=income,
+            revenue=revenue,
+            cost=cost,
+            added_at=occurred_at,
+        )
+
+    def cancel_product(self, product_id: UUID, reason: str, occurred_at: datetime) -> None:
+        """Cancel a product, before or after delivery (after it, pay is charged back)."""
+        self._ensure("cancel a product of", *PRODUCTS_CANCELLABLE)
+        product = self.products.get(product_id)
+        if product is None:
+            raise DealProductNotFoundError(self.id, product_id)
+        if not product.active:
+            raise DealProductAlreadyCancelledError(
+                f"product {product_id} was cancelled already", product_id=str(product_id)
+            )
+        self._cancel_product(product_id=product_id, reason=_reason(reason), occurred_at=occurred_at)
+
+    @event(ProductCancelled)
+    def _cancel_product(self, product_id: UUID, reason: str, occurred_at: datetime) -> None:
+        self.products[product_id] = replace(
+            self.products[product_id], cancelled_at=occurred_at, cancel_reason=reason
+        )
 
     # --- contract and after -------------------------------------------------------------------
 

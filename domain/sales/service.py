@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -19,7 +20,7 @@ from domain.sales.errors import (
     DealStoreClosedError,
     DealVehicleMissingError,
 )
-from domain.sales.model import Deal
+from domain.sales.model import Deal, credit_shares
 from domain.shared.access import (
     FLOOR_WRITERS,
     MANAGERS,
@@ -191,11 +192,83 @@ class Sales:
             vehicle.release(deal.id, occurred_at=when)
             return self.app.written(deal, vehicle)
 
+    # --- credit and F&I ----------------------------------------------------------------------
+
+    def split_credit(
+        self,
+        actor: Principal,
+        deal_id: UUID,
+        credits: Sequence[tuple[UUID, Decimal | int | str]],
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Credit a deal before delivery to salespeople of its store in shares summing to 1.
+
+        Managers (or admin) only: a split moves pay, and salespeople gifting half-deals to push
+        a colleague over a tier is a known game. Every salesperson named must be active on the
+        floor of the deal's store; the deal's own salesperson keeps a share and the deal.
+        """
+        with acting_as(actor):
+            deal = self._writable(actor, deal_id, expected_version)
+            ensure_role(actor, *MANAGERS)
+            salesperson_ids = [salesperson_id for salesperson_id, _ in credits]
+            shares = credit_shares(salesperson_ids, [share for _, share in credits])
+            for salesperson_id in salesperson_ids:
+                self._organisation.active_salesperson(deal.store_id, salesperson_id)
+            deal.split_credit(salesperson_ids, shares, occurred_at=aware(occurred_at))
+            return self.app.written(deal)
+
+    def add_product(
+        self,
+        actor: Principal,
+        deal_id: UUID,
+        product_id: UUID,
+        kind: str,
+        provider: str | None = None,
+        amount: Decimal | int | str | None = None,
+        income: Decimal | int | str | None = None,
+        revenue: Decimal | int | str | None = None,
+        cost: Decimal | int | str | None = None,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Sell an F&I product or accessories on a deal before delivery (floor writers)."""
+        with acting_as(actor):
+            deal = self._writable(actor, deal_id, expected_version)
+            deal.add_product(
+                product_id,
+                kind,
+                occurred_at=aware(occurred_at),
+                provider=provider,
+                amount=amount,
+                income=income,
+                revenue=revenue,
+                cost=cost,
+            )
+            return self.app.written(deal)
+
+    def cancel_product(
+        self,
+        actor: Principal,
+        deal_id: UUID,
+        product_id: UUID,
+        reason: str,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Cancel an F&I product, before or after delivery (managers): pay is charged back."""
+        with acting_as(actor):
+            deal = self._writable(actor, deal_id, expected_version)
+            ensure_role(actor, *MANAGERS)
+            deal.cancel_product(product_id, reason, occurred_at=aware(occurred_at))
+            return self.app.written(deal)
+
     def get_deal(self, actor: Principal, deal_id: UUID) -> Deal:
-        """The deal, if the actor's scope reaches it."""
+        """The deal, if the actor's scope reaches it (a co-credited salesperson reads it too)."""
         with acting_as(actor):
             deal = self.app.load(Deal, deal_id, "deal")
-            ensure_readable(actor, "deal", deal_id, deal.store_id, deal.salesperson_id)
+            if not (actor.role is Role.SALESPERSON and deal.is_credited_to(actor.staff_id)):
+                ensure_readable(actor, "deal", deal_id, deal.store_id, deal.salesperson_id)
             return deal
 
     # --- helpers ------------------------------------------------------------------------------

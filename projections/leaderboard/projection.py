@@ -1,25 +1,31 @@
-"""Units, front gross and revenue per month, store and salesperson, net of unwinds."""
+"""Credited units, front gross and revenue per month, store and salesperson, net of unwinds."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from domain.organisation.model import Staff, Store
-from domain.sales.model import Deal
+from domain.sales.model import MILLI, Deal, allocate, milli_shares
 from projections.common import StoreZones, month_of, sid
 from projections.db import Tx, fen
 from projections.projection import Projection, handles
 
 TABLE = "rm_leaderboard"
 STORES = "rm_leaderboard_store"
+CREDITS = "rm_leaderboard_credit"
 
 
 class LeaderboardProjection(Projection):
     """A delivery counts in the month of its business day; an unwind takes it back out in the
-    month of the unwind (so a month can hold negative units for a salesperson)."""
+    month of the unwind (so a month can hold negative units for a salesperson).
+
+    A split deal credits each salesperson their share: `units` holds thousandths of a unit
+    (500 is half a car), gross and revenue are split to the fen (remainders to the largest
+    fractions) and fixed at delivery, so an unwind takes back exactly what was credited.
+    """
 
     name = "leaderboard"
-    tables = (TABLE, STORES, "rm_leaderboard_staff", "rm_leaderboard_deal")
+    tables = (TABLE, STORES, "rm_leaderboard_staff", "rm_leaderboard_deal", CREDITS)
     ddl = (
         f"CREATE TABLE IF NOT EXISTS {TABLE} ("
         " month TEXT NOT NULL, store_id TEXT NOT NULL, salesperson_id TEXT NOT NULL,"
@@ -32,6 +38,10 @@ class LeaderboardProjection(Projection):
         "CREATE TABLE IF NOT EXISTS rm_leaderboard_deal ("
         " deal_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, salesperson_id TEXT NOT NULL,"
         " selling_price BIGINT, front_gross BIGINT, delivered INTEGER NOT NULL DEFAULT 0)",
+        f"CREATE TABLE IF NOT EXISTS {CREDITS} ("
+        " deal_id TEXT NOT NULL, salesperson_id TEXT NOT NULL, ordinal INTEGER NOT NULL,"
+        " share BIGINT NOT NULL, gross BIGINT, revenue BIGINT,"
+        " PRIMARY KEY (deal_id, salesperson_id))",
     )
 
     def __init__(self) -> None:
@@ -69,6 +79,25 @@ class LeaderboardProjection(Projection):
             " VALUES (?, ?, ?) ON CONFLICT (deal_id) DO NOTHING",
             (sid(event.originator_id), sid(event.store_id), sid(event.salesperson_id)),
         )
+        tx.execute(
+            f"INSERT INTO {CREDITS} (deal_id, salesperson_id, ordinal, share) VALUES (?, ?, 0, ?)"
+            " ON CONFLICT (deal_id, salesperson_id) DO NOTHING",
+            (sid(event.originator_id), sid(event.salesperson_id), MILLI),
+        )
+
+    @handles(Deal.CreditSplit)
+    def on_credit_split(self, event: Deal.CreditSplit, tx: Tx) -> None:
+        deal_id = sid(event.originator_id)
+        tx.execute(f"DELETE FROM {CREDITS} WHERE deal_id = ?", (deal_id,))
+        tx.executemany(
+            f"INSERT INTO {CREDITS} (deal_id, salesperson_id, ordinal, share) VALUES (?, ?, ?, ?)",
+            [
+                (deal_id, sid(salesperson_id), n, share)
+                for n, (salesperson_id, share) in enumerate(
+                    zip(event.salesperson_ids, milli_shares(event.shares), strict=True)
+                )
+            ],
+        )
 
     @handles(Deal.ContractSigned)
     def on_contract(self, event: Deal.ContractSigned, tx: Tx) -> None:
@@ -96,19 +125,38 @@ class LeaderboardProjection(Projection):
             "UPDATE rm_leaderboard_deal SET delivered = ? WHERE deal_id = ?",
             (delivered, deal["deal_id"]),
         )
+        credits = tx.query(
+            f"SELECT * FROM {CREDITS} WHERE deal_id = ? ORDER BY ordinal", (deal["deal_id"],)
+        )
+        if sign > 0:
+            shares = [int(c["share"]) for c in credits]
+            gross = allocate(int(deal["front_gross"] or 0), shares)
+            revenue = allocate(int(deal["selling_price"] or 0), shares)
+            credits = [
+                c | {"gross": g, "revenue": r}
+                for c, g, r in zip(credits, gross, revenue, strict=True)
+            ]
+            tx.executemany(
+                f"UPDATE {CREDITS} SET gross = ?, revenue = ?"
+                " WHERE deal_id = ? AND salesperson_id = ?",
+                [(c["gross"], c["revenue"], c["deal_id"], c["salesperson_id"]) for c in credits],
+            )
         month = month_of(self.zones.day(tx, deal["store_id"], event.occurred_at))
-        tx.execute(
+        tx.executemany(
             f"INSERT INTO {TABLE} (month, store_id, salesperson_id, units, gross, revenue)"
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (month, store_id, salesperson_id)"
             f" DO UPDATE SET units = {TABLE}.units + excluded.units,"
             f" gross = {TABLE}.gross + excluded.gross,"
             f" revenue = {TABLE}.revenue + excluded.revenue",
-            (
-                month,
-                deal["store_id"],
-                deal["salesperson_id"],
-                sign,
-                sign * int(deal["front_gross"] or 0),
-                sign * int(deal["selling_price"] or 0),
-            ),
+            [
+                (
+                    month,
+                    deal["store_id"],
+                    c["salesperson_id"],
+                    sign * int(c["share"]),
+                    sign * int(c["gross"] or 0),
+                    sign * int(c["revenue"] or 0),
+                )
+                for c in credits
+            ],
         )

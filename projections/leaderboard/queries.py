@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from domain.sales.model import credited_units
 from projections.common import check_month, check_page, paged, uid
 from projections.db import Database, Row, yuan
 
@@ -46,8 +47,9 @@ def leaderboard(
     """A month's board of one store (with `store_id`) or of the whole group.
 
     Items in rank order (ties by name): rank (competition ranking: 1, 1, 3), salesperson_id,
-    name, store_id, store_name, units, gross and revenue (Decimal yuan). Net of unwinds, so a
-    line may show zero or negative units.
+    name, store_id, store_name, units (Decimal: a split deal credits each salesperson their
+    share, e.g. 0.50), gross and revenue (Decimal yuan, split by share too). Net of unwinds,
+    so a line may show zero or negative units.
     """
     check_month(month)
     check_page(limit, offset)
@@ -76,7 +78,7 @@ def _line(r: Row) -> dict[str, Any]:
         "name": r["name"],
         "store_id": uid(r["store_id"]),
         "store_name": r["store_name"],
-        "units": int(r["units"]),
+        "units": credited_units(int(r["units"])),
         "gross": yuan(int(r["gross"])),
         "revenue": yuan(int(r["revenue"])),
     }

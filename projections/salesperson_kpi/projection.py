@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from domain.leads.model import Lead
 from domain.organisation.model import Staff, Store
-from domain.sales.model import Deal
+from domain.sales.model import MILLI, Deal, allocate, milli_shares
+from domain.satisfaction.model import Survey
 from projections.common import StoreZones, sid, utc_iso
 from projections.db import Tx, fen
 from projections.projection import Projection, handles
@@ -27,7 +29,11 @@ COUNTERS = (
     "units_delivered",
     "revenue",
     "front_gross",
+    "surveys",
+    "survey_score",
 )
+CREDITS = "rm_salesperson_kpi_credit"
+SURVEYS = "rm_salesperson_kpi_survey"
 
 _BUMP = (
     f"INSERT INTO {TABLE} (salesperson_id, store_id, day, {', '.join(COUNTERS)})"
@@ -45,8 +51,14 @@ class SalespersonKpiProjection(Projection):
       activity logged while that assignment stands; auto-replies never count, not even as
       activities. A response entered late with an earlier time replaces the one counted.
     - Activities and appointments go to the lead's salesperson at the time of the event.
-    - Deliveries add a unit, the selling price and the front gross on the delivery day; an
-      unwind takes them back on the unwind day.
+    - Deliveries credit each salesperson of the deal their share of the unit (stored in
+      thousandths: `units_delivered` 500 is half a unit), of the selling price and of the front
+      gross (split to the fen, the remainder to the largest fractions) on the delivery day; an
+      unwind takes back exactly what was credited, on the unwind day. Contracts count for the
+      deal's own salesperson.
+    - CSI: a survey counts once (`surveys`, and its overall score in `survey_score`) for every
+      salesperson it is credited to, on the day it was answered; an exclusion takes it back
+      out of that day and a reinstatement puts it back.
     """
 
     name = "salesperson_kpi"
@@ -56,6 +68,8 @@ class SalespersonKpiProjection(Projection):
         "rm_salesperson_kpi_staff",
         "rm_salesperson_kpi_lead",
         "rm_salesperson_kpi_deal",
+        CREDITS,
+        SURVEYS,
     )
     ddl = (
         f"CREATE TABLE IF NOT EXISTS {TABLE} ("
@@ -73,6 +87,15 @@ class SalespersonKpiProjection(Projection):
         "CREATE TABLE IF NOT EXISTS rm_salesperson_kpi_deal ("
         " deal_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, salesperson_id TEXT NOT NULL,"
         " selling_price BIGINT, front_gross BIGINT, delivered INTEGER NOT NULL DEFAULT 0)",
+        # The credit of each deal: share in thousandths; the money credited at delivery.
+        f"CREATE TABLE IF NOT EXISTS {CREDITS} ("
+        " deal_id TEXT NOT NULL, salesperson_id TEXT NOT NULL, ordinal INTEGER NOT NULL,"
+        " share BIGINT NOT NULL, units BIGINT, revenue BIGINT, front_gross BIGINT,"
+        " PRIMARY KEY (deal_id, salesperson_id))",
+        f"CREATE TABLE IF NOT EXISTS {SURVEYS} ("
+        " survey_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, day TEXT NOT NULL,"
+        " overall BIGINT NOT NULL, salesperson_ids TEXT NOT NULL,"
+        " excluded INTEGER NOT NULL DEFAULT 0)",
     )
 
     def __init__(self) -> None:
@@ -173,6 +196,25 @@ class SalespersonKpiProjection(Projection):
             " VALUES (?, ?, ?) ON CONFLICT (deal_id) DO NOTHING",
             (sid(event.originator_id), sid(event.store_id), sid(event.salesperson_id)),
         )
+        tx.execute(
+            f"INSERT INTO {CREDITS} (deal_id, salesperson_id, ordinal, share)"
+            " VALUES (?, ?, 0, ?) ON CONFLICT (deal_id, salesperson_id) DO NOTHING",
+            (sid(event.originator_id), sid(event.salesperson_id), MILLI),
+        )
+
+    @handles(Deal.CreditSplit)
+    def on_credit_split(self, event: Deal.CreditSplit, tx: Tx) -> None:
+        deal_id = sid(event.originator_id)
+        tx.execute(f"DELETE FROM {CREDITS} WHERE deal_id = ?", (deal_id,))
+        tx.executemany(
+            f"INSERT INTO {CREDITS} (deal_id, salesperson_id, ordinal, share) VALUES (?, ?, ?, ?)",
+            [
+                (deal_id, sid(salesperson_id), n, share)
+                for n, (salesperson_id, share) in enumerate(
+                    zip(event.salesperson_ids, milli_shares(event.shares), strict=True)
+                )
+            ],
+        )
 
     @handles(Deal.ContractSigned)
     def on_contract(self, event: Deal.ContractSigned, tx: Tx) -> None:
@@ -185,11 +227,39 @@ class SalespersonKpiProjection(Projection):
 
     @handles(Deal.Delivered)
     def on_delivered(self, event: Deal.Delivered, tx: Tx) -> None:
-        self._credit_deal(tx, event, 1)
+        self._count_unit(tx, event, 1)
 
     @handles(Deal.Unwound)
     def on_unwound(self, event: Deal.Unwound, tx: Tx) -> None:
-        self._credit_deal(tx, event, -1)
+        self._count_unit(tx, event, -1)
+
+    # --- CSI ----------------------------------------------------------------------------------
+
+    @handles(Survey.Answered)
+    def on_survey_answered(self, event: Survey.Answered, tx: Tx) -> None:
+        sellers = [sid(s) for s in event.salesperson_ids]
+        changed = tx.execute(
+            f"INSERT INTO {SURVEYS} (survey_id, store_id, day, overall, salesperson_ids)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (survey_id) DO NOTHING",
+            (
+                sid(event.originator_id),
+                sid(event.store_id),
+                event.answered_on.isoformat(),
+                event.overall,
+                json.dumps(sellers),
+            ),
+        )
+        survey = self._survey(tx, event.originator_id)
+        if changed and survey is not None:
+            self._count_survey(tx, survey, 1)
+
+    @handles(Survey.Excluded)
+    def on_survey_excluded(self, event: Survey.Excluded, tx: Tx) -> None:
+        self._exclude_survey(tx, event.originator_id, True)
+
+    @handles(Survey.Reinstated)
+    def on_survey_reinstated(self, event: Survey.Reinstated, tx: Tx) -> None:
+        self._exclude_survey(tx, event.originator_id, False)
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -204,28 +274,84 @@ class SalespersonKpiProjection(Projection):
         day = self.zones.day(tx, lead["store_id"], event.occurred_at)
         self._bump(tx, lead["salesperson_id"], lead["store_id"], day.isoformat(), **deltas)
 
-    def _credit_deal(self, tx: Tx, event: Any, sign: int | None, **deltas: int) -> None:
-        """Credit a deal's salesperson; with `sign`, also (un)count it as a delivered unit."""
-        deal = tx.one(
+    def _deal(self, tx: Tx, event: Any) -> dict[str, Any] | None:
+        return tx.one(
             "SELECT * FROM rm_salesperson_kpi_deal WHERE deal_id = ?", (sid(event.originator_id),)
         )
+
+    def _credit_deal(self, tx: Tx, event: Any, sign: int | None, **deltas: int) -> None:
+        """Credit the deal's own salesperson with these counters on the day of `event`."""
+        deal = self._deal(tx, event)
         if deal is None:
             return
-        if sign is not None:
-            delivered = 1 if sign > 0 else 0
-            if int(deal["delivered"]) == delivered:
-                return  # only a delivered deal can be unwound, and only once
-            tx.execute(
-                "UPDATE rm_salesperson_kpi_deal SET delivered = ? WHERE deal_id = ?",
-                (delivered, deal["deal_id"]),
-            )
-            deltas |= {
-                "units_delivered": sign,
-                "revenue": sign * int(deal["selling_price"] or 0),
-                "front_gross": sign * int(deal["front_gross"] or 0),
-            }
         day = self.zones.day(tx, deal["store_id"], event.occurred_at)
         self._bump(tx, deal["salesperson_id"], deal["store_id"], day.isoformat(), **deltas)
+
+    def _count_unit(self, tx: Tx, event: Any, sign: int) -> None:
+        """(Un)count a delivered unit for every credited salesperson, in their shares."""
+        deal = self._deal(tx, event)
+        delivered = 1 if sign > 0 else 0
+        if deal is None or int(deal["delivered"]) == delivered:
+            return  # only a delivered deal can be unwound, and only once
+        tx.execute(
+            "UPDATE rm_salesperson_kpi_deal SET delivered = ? WHERE deal_id = ?",
+            (delivered, deal["deal_id"]),
+        )
+        credits = tx.query(
+            f"SELECT * FROM {CREDITS} WHERE deal_id = ? ORDER BY ordinal", (deal["deal_id"],)
+        )
+        if sign > 0:
+            # Fix each person's part at delivery, so that an unwind takes back just that.
+            shares = [int(c["share"]) for c in credits]
+            revenue = allocate(int(deal["selling_price"] or 0), shares)
+            gross = allocate(int(deal["front_gross"] or 0), shares)
+            credits = [
+                c | {"units": c["share"], "revenue": r, "front_gross": g}
+                for c, r, g in zip(credits, revenue, gross, strict=True)
+            ]
+            tx.executemany(
+                f"UPDATE {CREDITS} SET units = ?, revenue = ?, front_gross = ?"
+                " WHERE deal_id = ? AND salesperson_id = ?",
+                [
+                    (c["units"], c["revenue"], c["front_gross"], c["deal_id"], c["salesperson_id"])
+                    for c in credits
+                ],
+            )
+        day = self.zones.day(tx, deal["store_id"], event.occurred_at).isoformat()
+        for credit in credits:
+            self._bump(
+                tx,
+                credit["salesperson_id"],
+                deal["store_id"],
+                day,
+                units_delivered=sign * int(credit["units"] or 0),
+                revenue=sign * int(credit["revenue"] or 0),
+                front_gross=sign * int(credit["front_gross"] or 0),
+            )
+
+    def _survey(self, tx: Tx, survey_id: UUID) -> dict[str, Any] | None:
+        return tx.one(f"SELECT * FROM {SURVEYS} WHERE survey_id = ?", (sid(survey_id),))
+
+    def _exclude_survey(self, tx: Tx, survey_id: UUID, excluded: bool) -> None:
+        survey = self._survey(tx, survey_id)
+        if survey is None or bool(survey["excluded"]) == excluded:
+            return  # the domain refuses a repeat; a repeat changes nothing here either
+        tx.execute(
+            f"UPDATE {SURVEYS} SET excluded = ? WHERE survey_id = ?",
+            (int(excluded), survey["survey_id"]),
+        )
+        self._count_survey(tx, survey, -1 if excluded else 1)
+
+    def _count_survey(self, tx: Tx, survey: dict[str, Any], sign: int) -> None:
+        for seller in json.loads(survey["salesperson_ids"]):
+            self._bump(
+                tx,
+                seller,
+                survey["store_id"],
+                survey["day"],
+                surveys=sign,
+                survey_score=sign * int(survey["overall"]),
+            )
 
     @staticmethod
     def _bump(tx: Tx, salesperson_id: UUID | str, store_id: str, day: str, **deltas: int) -> None:

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID
 
+from domain.sales.model import credited_units
 from projections.common import Where, month_bounds, page, paged, uid
 from projections.db import Database, Row, yuan
 from projections.salesperson_kpi.projection import COUNTERS
@@ -41,8 +42,11 @@ def kpi_table(
 
     Items: salesperson_id, name, store_id (where they work now), the counters leads_assigned,
     first_responses, response_seconds, activities, appointments_set, appointments_shown,
-    deals_contracted, units_delivered, revenue and front_gross (Decimal yuan), and
-    avg_response_seconds (Decimal to 0.1 s, None without a response).
+    deals_contracted, units_delivered (Decimal units: a split deal credits each salesperson
+    their share, e.g. 0.50), revenue and front_gross (Decimal yuan, their shares too), surveys
+    and survey_score (CSI surveys not excluded, and the sum of their overall scores),
+    avg_response_seconds (Decimal to 0.1 s, None without a response) and csi_average (mean
+    overall score of those surveys, Decimal to 0.1, None without a survey).
     """
     first, last = period(month, date_from, date_to)
     where = Where().add("k.day BETWEEN ? AND ?", first, last)
@@ -72,12 +76,19 @@ def _line(r: Row) -> dict[str, Any]:
     for column in COUNTERS:
         value = int(r[column] or 0)
         line[column] = yuan(value) if column in _MONEY else value
+    line["units_delivered"] = credited_units(int(r["units_delivered"] or 0))
     responses = line["first_responses"]
     line["avg_response_seconds"] = (
         (Decimal(line["response_seconds"]) / responses).quantize(
             Decimal("0.1"), rounding=ROUND_HALF_UP
         )
         if responses > 0
+        else None
+    )
+    surveys = line["surveys"]
+    line["csi_average"] = (
+        (Decimal(line["survey_score"]) / surveys).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        if surveys > 0
         else None
     )
     return line

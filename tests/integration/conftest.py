@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from domain.organisation import passwords
+from domain.organisation import service as organisation_service
 from domain.shared.actor import SYSTEM
 from projections.settings import Settings
 from workers.runtime import Runtime
@@ -85,8 +88,15 @@ def build_world(runtime: Runtime) -> World:
     return world
 
 
+@functools.cache
+def _hashed(password: str) -> str:
+    return passwords.hash_password(password)
+
+
 @pytest.fixture
-def api(settings: Settings) -> Iterator[Api]:
+def api(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    # scrypt is deliberately slow (~55 ms); the world's nine logins share one real hash.
+    monkeypatch.setattr(organisation_service, "hash_password", _hashed)
     app = create_app(settings, create_tables=True)
     with TestClient(app, raise_server_exceptions=False) as client:
         runtime: Runtime = app.state.runtime

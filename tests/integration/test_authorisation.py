@@ -72,6 +72,14 @@ def owned_by_sales_a1(api: Api) -> dict[str, str]:
         "appointment_id": appointment_id,
         "aggregate_id": deal["id"],
         "export_id": deal["id"],
+        "scorecard_id": deal["id"],
+        "evaluation_id": deal["id"],
+        "plan_id": deal["id"],  # not a plan: pay-plan routes answer 403/404 to outsiders
+        "assignment_id": deal["id"],
+        "period_id": deal["id"],  # not a pay period: its routes answer 404 to outsiders
+        "dispute_id": deal["id"],
+        "salesperson_id": str(api.world.staff["sales_a1"]),
+        "n": "1",
         "username": "sales_a1",
     }
 
@@ -106,9 +114,61 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/deals/{deal_id}/delivery"): {},
     ("POST", "/deals/{deal_id}/unwind"): {"reason": "x"},
     ("POST", "/deals/{deal_id}/cancellation"): {"reason": "x"},
+    # Ids inside lists are not filled in: any well-formed id makes the body valid.
+    ("POST", "/deals/{deal_id}/credits"): {
+        "credits": [{"salesperson_id": "00000000-0000-0000-0000-00000000a001", "share": "1"}]
+    },
+    ("POST", "/deals/{deal_id}/products"): {"kind": "insurance", "income": "800"},
+    ("POST", "/deals/{deal_id}/product-cancellation"): {"product_id": "{staff_id}", "reason": "x"},
+    ("POST", "/stores/{store_id}/pack"): {"condition": "new", "amount": "500"},
+    ("GET", "/deals/{deal_id}/survey"): None,
+    ("POST", "/deals/{deal_id}/survey/exclusion"): {"reason": "x"},
+    ("POST", "/deals/{deal_id}/survey/reinstatement"): {},
+    ("GET", "/scorecards/{scorecard_id}"): None,
+    ("POST", "/scorecards/{scorecard_id}/versions"): {
+        "effective_from_month": "2026-03",
+        "items": [{"kpi_id": "units", "weight": 100}],
+        "grades": [{"grade": "A", "minimum": 0}],
+    },
+    ("GET", "/evaluations/{evaluation_id}"): None,
+    ("POST", "/evaluations/{evaluation_id}/comment"): {"comment": "x"},
+    ("POST", "/evaluations/{evaluation_id}/approval"): {},
+    ("POST", "/evaluations/{evaluation_id}/reopening"): {"reason": "x"},
+    ("GET", "/staff/{staff_id}/evaluation-history"): None,
     ("GET", "/history/{aggregate_id}"): None,
     ("GET", "/exports/{export_id}"): None,
     ("GET", "/exports/{export_id}/file"): None,
+    ("GET", "/pay-plans/{plan_id}"): None,
+    ("POST", "/pay-plans/{plan_id}/versions"): {
+        "effective_from": "2026-03-01",
+        "components": [{"type": "per_unit", "key": "unit", "new": "300"}],
+    },
+    ("POST", "/pay-plans/{plan_id}/assignments"): {
+        "staff_id": "{staff_id}",
+        "effective_from": "2026-03-01",
+    },
+    ("POST", "/pay-plans/{plan_id}/assignments/{assignment_id}/end"): {
+        "effective_to": "2026-03-31"
+    },
+    ("POST", "/pay-plans/{plan_id}/retirement"): {},
+    ("GET", "/pay-periods/{period_id}"): None,
+    ("POST", "/pay-periods/{period_id}/close"): {},
+    ("POST", "/pay-periods/{period_id}/reopening"): {"reason": "x"},
+    ("POST", "/pay-periods/{period_id}/approval"): {},
+    ("POST", "/pay-periods/{period_id}/payment"): {"reference": "BANK-1"},
+    ("POST", "/pay-periods/{period_id}/adjustments"): {
+        "salesperson_id": "{staff_id}",
+        "amount": "100",
+        "reason": "x",
+    },
+    ("POST", "/pay-periods/{period_id}/disputes"): {"line": 1, "reason": "x"},
+    ("POST", "/pay-periods/{period_id}/disputes/{dispute_id}/resolution"): {"resolution": "x"},
+    ("GET", "/pay-periods/{period_id}/statements"): None,
+    ("GET", "/pay-periods/{period_id}/statements/{salesperson_id}"): None,
+    ("GET", "/pay-periods/{period_id}/statements/{salesperson_id}/lines/{n}/explain"): None,
+    ("GET", "/pay-periods/{period_id}/verification"): None,
+    ("POST", "/pay-periods/{period_id}/what-if"): {"tiers": [{"threshold": "1", "amount": "1"}]},
+    ("POST", "/pay-periods/{period_id}/exports"): {},
 }
 
 STORE_LEVEL_READS = {

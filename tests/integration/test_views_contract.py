@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from domain.satisfaction.service import Satisfaction
 from projections.directory import queries as directory
 from projections.directory.phone_index import ViewPhoneIndex
 from projections.inventory.queries import aging, positions, vehicles
 from projections.lead_funnel.queries import funnel
 from projections.leaderboard.queries import leaderboard
 from projections.salesperson_kpi.queries import kpi_table
+from projections.satisfaction.queries import list_surveys
 from projections.settings import Settings
+from tests.conftest import sqlite_settings
 from tests.integration.views_world import ADMIN, World, at, open_world, phone
 
 MARCH = "2024-03"
@@ -231,6 +238,100 @@ def test_the_business_day_is_the_stores_day_not_the_utc_day(world: World) -> Non
     assert [i["name"] for i in first_of_april["items"]] == ["Alice"]
 
 
+def split_delivery(
+    world: World, store: UUID, sellers: list[UUID], shares: list[str], when: datetime, **kw: Any
+) -> UUID:
+    deal_id = world.contracted_deal(store, sellers[0], when, **kw)
+    world.sales.split_credit(ADMIN, deal_id, list(zip(sellers, shares, strict=True)))
+    world.sales.deliver_deal(ADMIN, deal_id, occurred_at=when)
+    return deal_id
+
+
+def test_a_split_deal_credits_each_salesperson_their_share_of_unit_revenue_and_gross(
+    world: World,
+) -> None:
+    store = world.store()
+    alice, bob = world.salesperson(store, "Alice"), world.salesperson(store, "Bob")
+    split_delivery(world, store, [alice, bob], ["0.5", "0.5"], at(), price="120000.01")
+    world.delivered_deal(store, alice, at(hours=1))
+
+    world.catch_up()
+
+    lines = by_name(kpi_table(world.db, month=MARCH)["items"])
+    assert (lines["Alice"]["units_delivered"], lines["Bob"]["units_delivered"]) == (
+        Decimal("1.50"),
+        Decimal("0.50"),
+    )
+    assert lines["Alice"]["revenue"] + lines["Bob"]["revenue"] == Decimal("240000.01")
+    assert (lines["Alice"]["front_gross"], lines["Bob"]["front_gross"]) == (
+        Decimal("30000.01"),  # the odd fen goes to the first share
+        Decimal("10000.00"),
+    )
+    assert (lines["Alice"]["deals_contracted"], lines["Bob"]["deals_contracted"]) == (2, 0)
+
+
+def test_an_unwound_split_deal_takes_back_exactly_what_each_was_credited(world: World) -> None:
+    store = world.store()
+    alice, bob, cat = (world.salesperson(store, n) for n in ("Alice", "Bob", "Cat"))
+    deal_id = split_delivery(world, store, [alice, bob, cat], ["0.34", "0.33", "0.33"], at())
+    world.unwind(deal_id, at(days=2))
+
+    world.catch_up()
+
+    for line in kpi_table(world.db, month=MARCH)["items"]:
+        assert (line["units_delivered"], line["revenue"], line["front_gross"]) == (0, 0, 0)
+    for line in leaderboard(world.db, MARCH)["items"]:
+        assert (line["units"], line["gross"], line["revenue"]) == (0, 0, 0)
+
+
+def test_kpis_count_surveys_and_average_their_overall_score_leaving_excluded_ones_out(
+    world: World,
+) -> None:
+    store = world.store()
+    alice, bob = world.salesperson(store, "Alice"), world.salesperson(store, "Bob")
+    satisfaction = Satisfaction(world.app)
+    shared = split_delivery(world, store, [alice, bob], ["0.5", "0.5"], at())
+    own = world.delivered_deal(store, alice, at())
+    excluded = world.delivered_deal(store, alice, at())
+    satisfaction.record_survey(ADMIN, shared, {"delivery": 9}, 90, date(2024, 3, 10))
+    satisfaction.record_survey(ADMIN, own, {"delivery": 7}, 75, date(2024, 3, 11))
+    survey_id = satisfaction.record_survey(ADMIN, excluded, {"delivery": 0}, 0, date(2024, 3, 12))
+    satisfaction.exclude_survey(ADMIN, survey_id.id, "customer meant another dealer")
+
+    world.catch_up()
+
+    lines = by_name(kpi_table(world.db, month=MARCH)["items"])
+    assert (lines["Alice"]["surveys"], lines["Alice"]["csi_average"]) == (2, Decimal("82.5"))
+    assert (lines["Bob"]["surveys"], lines["Bob"]["csi_average"]) == (1, Decimal("90.0"))
+    satisfaction.reinstate_survey(ADMIN, survey_id.id)
+    world.catch_up()
+    assert by_name(kpi_table(world.db, month=MARCH)["items"])["Alice"]["surveys"] == 3
+
+
+def test_the_survey_list_is_scoped_by_store_salesperson_month_and_exclusion(world: World) -> None:
+    store, other = world.store(), world.store("Minhang BYD")
+    alice, bob = world.salesperson(store, "Alice"), world.salesperson(store, "Bob")
+    carol = world.salesperson(other, "Carol")
+    satisfaction = Satisfaction(world.app)
+    shared = split_delivery(world, store, [alice, bob], ["0.5", "0.5"], at())
+    elsewhere = world.delivered_deal(other, carol, at())
+    satisfaction.record_survey(ADMIN, shared, {"delivery": 9}, 90, date(2024, 3, 10))
+    far = satisfaction.record_survey(ADMIN, elsewhere, {"delivery": 3}, 30, date(2024, 4, 1)).id
+    satisfaction.exclude_survey(ADMIN, far, "test call")
+
+    world.catch_up()
+
+    [mine] = list_surveys(world.db, salesperson_id=bob)["items"]
+    assert (mine["deal_id"], mine["salesperson_ids"], mine["answers"]) == (
+        shared,
+        [alice, bob],
+        {"delivery": 9},
+    )
+    assert list_surveys(world.db, store_id=other)["items"][0]["excluded"] is True
+    assert list_surveys(world.db, month=MARCH)["total"] == 1
+    assert list_surveys(world.db, excluded=False)["total"] == 1
+
+
 # --- leaderboard ------------------------------------------------------------------------------
 
 
@@ -302,6 +403,60 @@ def test_the_leaderboard_is_paginated_after_ranking(world: World) -> None:
     page = leaderboard(world.db, MARCH, limit=1, offset=2)
     assert page["total"] == 3
     assert [(i["rank"], i["name"]) for i in page["items"]] == [(3, "Cat")]
+
+
+def test_the_leaderboard_ranks_split_units(world: World) -> None:
+    store = world.store()
+    amy, bob = world.salesperson(store, "Amy"), world.salesperson(store, "Bob")
+    split_delivery(world, store, [amy, bob], ["0.75", "0.25"], at(), price="120000")
+    world.delivered_deal(store, bob, at(), price="110000")
+
+    world.catch_up()
+
+    board = leaderboard(world.db, MARCH, store_id=store)["items"]
+    assert [(i["rank"], i["name"], i["units"], i["gross"]) for i in board] == [
+        (1, "Bob", Decimal("1.25"), Decimal("15000.00")),
+        (2, "Amy", Decimal("0.75"), Decimal("15000.00")),
+    ]
+
+
+# Shares in hundredths that sum to one deal, for one to four salespeople.
+split_shares = st.integers(1, 4).flatmap(
+    lambda n: (
+        st.lists(st.integers(1, 97), min_size=n - 1, max_size=n - 1)
+        .filter(lambda parts: sum(parts) < 100)
+        .map(lambda parts: [*parts, 100 - sum(parts)])
+    )
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    hundredths=split_shares,
+    price=st.decimals(100001, 999999, places=2),
+    unwound=st.booleans(),
+)
+def test_the_shares_of_a_split_deal_always_add_up_to_one_unit_in_the_kpis(
+    hundredths: list[int], price: Decimal, unwound: bool
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp, open_world(sqlite_settings(Path(tmp))) as world:
+        store = world.store()
+        sellers = [world.salesperson(store, f"S{n}") for n in range(len(hundredths))]
+        shares = [str(Decimal(h) / 100) for h in hundredths]
+        deal_id = split_delivery(world, store, sellers, shares, at(), price=str(price))
+        if unwound:
+            world.unwind(deal_id, at(hours=1))
+        world.catch_up()
+
+        kpis = kpi_table(world.db, month=MARCH)["items"]
+        board = leaderboard(world.db, MARCH)["items"]
+
+    expected = (0 if unwound else 1, 0 if unwound else price)
+    assert (sum(i["units_delivered"] for i in kpis), sum(i["revenue"] for i in kpis)) == expected
+    assert (sum(i["units"] for i in board), sum(i["revenue"] for i in board)) == expected
+    if not unwound:
+        units = {i["salesperson_id"]: i["units_delivered"] for i in kpis}
+        assert units == {s: Decimal(h) / 100 for s, h in zip(sellers, hundredths, strict=True)}
 
 
 # --- lead funnel ------------------------------------------------------------------------------

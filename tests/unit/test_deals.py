@@ -703,9 +703,18 @@ deal_commands = st.lists(
         st.tuples(st.just("deliver")),
         st.tuples(st.just("unwind")),
         st.tuples(st.just("cancel")),
+        st.tuples(st.just("split"), st.sampled_from(["1", "0.5", "0.25", "0.99"])),
+        st.tuples(
+            st.just("product"),
+            st.integers(0, 2),
+            st.sampled_from(["finance", "insurance", "accessories"]),
+        ),
+        st.tuples(st.just("cancel product"), st.integers(0, 2)),
     ),
     max_size=15,
 )
+PRODUCT_IDS = [UUID(int=n + 1) for n in range(3)]
+CO_SELLER = UUID(int=99)
 
 
 @settings(max_examples=50, deadline=None)
@@ -734,6 +743,25 @@ def test_a_replayed_deal_equals_the_live_one(
                     deal.unwind("returned", moment)
                 case ("cancel",):
                     deal.cancel("walked", moment)
+                case ("split", share):
+                    rest = 1 - Decimal(share)
+                    if rest:
+                        deal.split_credit([SELLER, CO_SELLER], [share, rest], moment)
+                    else:
+                        deal.split_credit([SELLER], [share], moment)
+                case ("product", index, kind):
+                    deal.add_product(
+                        PRODUCT_IDS[index],
+                        kind,
+                        moment,
+                        provider="Lender",
+                        amount="100000" if kind == "finance" else None,
+                        income=None if kind == "accessories" else "1000",
+                        revenue="800" if kind == "accessories" else None,
+                        cost="500" if kind == "accessories" else None,
+                    )
+                case ("cancel product", index):
+                    deal.cancel_product(PRODUCT_IDS[index], "cancelled", moment)
         except DomainError:
             pass  # a refused command records nothing
     app.save(deal)

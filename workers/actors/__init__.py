@@ -5,5 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from workers.actors.exports import export_kpi_month
+from workers.actors.payouts import export_payouts
 
-ACTORS: list[Any] = [export_kpi_month]
+ACTORS: list[Any] = [export_kpi_month, export_payouts]

@@ -1,0 +1,411 @@
+"""Pay periods: open → closed → approved → exported → paid, statements, explain, what-if.
+
+Scope: a salesperson sees only own statements (and `GET /me/pay`); a store manager the store's;
+finance, admins, executives and auditors everything. Finance approves and records payment;
+finance and the store's manager adjust and resolve disputes; auditors read and verify.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+
+from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
+from api.schemas.common import PageOf, Written
+from api.schemas.exports import MONTH_PATTERN
+from api.schemas.pay_periods import (
+    AddAdjustment,
+    AdjustmentOut,
+    DisputeOut,
+    EventOut,
+    ExplainOut,
+    LineOut,
+    MyPayOut,
+    OpenPeriod,
+    PeriodLine,
+    PeriodOut,
+    RaiseDispute,
+    RecordPayment,
+    ReopenPeriod,
+    RequestPayoutExport,
+    ResolveDispute,
+    SourceOut,
+    StatementOut,
+    StatementSummary,
+    StepPeriod,
+    TierOut,
+    TotalsOut,
+    VerificationOut,
+    WhatIf,
+    WhatIfOut,
+)
+from audit.history import history
+from domain.performance.payroll_service import Payroll
+from domain.performance.periods import PayPeriod
+from domain.reporting.model import ExportKind
+from domain.reporting.service import Reporting
+from domain.shared.actor import Principal, Role
+from domain.shared.errors import NotFoundError
+from projections.payouts import queries
+from projections.payouts.sources import ViewPayrollSources
+from workers.actors.payouts import export_payouts
+
+router = APIRouter(tags=["pay"])
+periods = APIRouter(prefix="/pay-periods")
+me = APIRouter(prefix="/me")
+
+# Event fields a salesperson does not see when a line is explained (vehicle and product cost).
+HIDDEN_FROM_SALESPEOPLE = frozenset({"cost"})
+
+
+def get_payroll(runtime: RuntimeDep) -> Payroll:
+    views = ViewPayrollSources(runtime.app, runtime.db, runtime.settings.read_wait_seconds)
+    return Payroll(runtime.app, views)
+
+
+PayrollDep = Annotated[Payroll, Depends(get_payroll)]
+
+
+def period_out(payroll: Payroll, actor: Principal, period: PayPeriod) -> PeriodOut:
+    totals = None
+    if payroll.sees_whole(actor, period):
+        totals = TotalsOut.model_validate(payroll.figures(period).totals)
+    return PeriodOut(
+        id=period.id,
+        version=period.version,
+        store_id=period.store_id,
+        scope=period.scope,
+        month=period.month,
+        status=period.status.value,
+        protection_days=period.protection_days,
+        opened_at=period.opened_at,
+        known_at=period.known_at,
+        approved_at=period.approved_at,
+        content_hash=period.content_hash,
+        totals=totals,
+        export_ids=period.export_ids,
+        paid_reference=period.paid_reference,
+        adjustments=[
+            AdjustmentOut.model_validate(a) for a in payroll.visible_adjustments(actor, period)
+        ],
+        disputes=[DisputeOut.model_validate(d) for d in payroll.visible_disputes(actor, period)],
+    )
+
+
+# --- lifecycle ----------------------------------------------------------------------------------
+
+
+@periods.post("", status_code=201)
+def open_period(body: OpenPeriod, payroll: PayrollDep, actor: ActorDep) -> Written:
+    """Open a store's (or the group's) pay period for a month: provisional pay starts."""
+    return Written.of(
+        payroll.open_period(
+            actor, body.store_id, body.month, body.protection_days, body.occurred_at
+        )
+    )
+
+
+@periods.get("")
+def list_periods(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    page: PageDep,
+    _: ConsistentDep,
+    month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
+    status: Annotated[str | None, Query(pattern="^(open|closed|approved|exported|paid)$")] = None,
+    store_id: UUID | None = None,
+) -> PageOf[PeriodLine]:
+    """Pay periods, newest month first (store staff: their store's and the group's)."""
+    visible = None if actor.reads_everything else actor.store_id
+    if not actor.reads_everything and visible is None:
+        return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
+    result = queries.list_periods(
+        runtime.db,
+        month=month,
+        status=status,
+        store_id=store_id,
+        visible_store=visible,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    items = []
+    for row in result["items"]:
+        whole = actor.reads_everything or (
+            actor.role is Role.STORE_MANAGER and row["store_id"] == actor.store_id
+        )
+        if not whole:
+            row = {**row, "salespeople": None, "total": None}
+        items.append(PeriodLine.model_validate(row))
+    return PageOf(items=items, total=result["total"], limit=page.limit, offset=page.offset)
+
+
+@periods.get("/{period_id}")
+def get_period(
+    period_id: UUID, payroll: PayrollDep, actor: ActorDep, _: ConsistentDep
+) -> PeriodOut:
+    """A period: status, figures' time, totals (provisional until approved), adjustments and
+    disputes in the actor's scope."""
+    return period_out(payroll, actor, payroll.get_period(actor, period_id))
+
+
+@periods.post("/{period_id}/close", status_code=201)
+def close_period(
+    period_id: UUID, body: StepPeriod, payroll: PayrollDep, actor: ActorDep
+) -> Written:
+    """Freeze the figures as the log knows them now (finance, admin, the store's manager)."""
+    return Written.of(
+        payroll.close_period(actor, period_id, body.expected_version, body.occurred_at)
+    )
+
+
+@periods.post("/{period_id}/reopening", status_code=201)
+def reopen_period(
+    period_id: UUID, body: ReopenPeriod, payroll: PayrollDep, actor: ActorDep
+) -> Written:
+    """Make a closed period provisional again (never after approval)."""
+    return Written.of(
+        payroll.reopen_period(
+            actor, period_id, body.reason, body.expected_version, body.occurred_at
+        )
+    )
+
+
+@periods.post("/{period_id}/approval", status_code=201)
+def approve_period(
+    period_id: UUID, body: StepPeriod, payroll: PayrollDep, actor: ActorDep
+) -> Written:
+    """Approve a closed period (finance): records the immutable snapshot and its hash."""
+    return Written.of(
+        payroll.approve_period(actor, period_id, body.expected_version, body.occurred_at)
+    )
+
+
+@periods.post("/{period_id}/payment", status_code=201)
+def record_payment(
+    period_id: UUID, body: RecordPayment, payroll: PayrollDep, actor: ActorDep
+) -> Written:
+    """Record that payroll paid the exported period (finance)."""
+    return Written.of(
+        payroll.record_payment(
+            actor, period_id, body.reference, body.expected_version, body.occurred_at
+        )
+    )
+
+
+@periods.post("/{period_id}/adjustments", status_code=201)
+def add_adjustment(
+    period_id: UUID, body: AddAdjustment, payroll: PayrollDep, actor: ActorDep
+) -> Written:
+    """A manual plus or minus on a statement, with its reason (finance, the store's manager)."""
+    return Written.of(
+        payroll.add_adjustment(
+            actor,
+            period_id,
+            body.salesperson_id,
+            body.amount,
+            body.reason,
+            body.expected_version,
+            body.occurred_at,
+        )
+    )
+
+
+@periods.post("/{period_id}/disputes", status_code=201)
+def raise_dispute(
+    period_id: UUID, body: RaiseDispute, payroll: PayrollDep, actor: ActorDep
+) -> Written:
+    """Dispute a line of your own statement (salesperson; once the period is closed)."""
+    return Written.of(
+        payroll.raise_dispute(actor, period_id, body.line, body.reason, body.occurred_at)
+    )
+
+
+@periods.post("/{period_id}/disputes/{dispute_id}/resolution", status_code=201)
+def resolve_dispute(
+    period_id: UUID,
+    dispute_id: UUID,
+    body: ResolveDispute,
+    payroll: PayrollDep,
+    actor: ActorDep,
+) -> Written:
+    """Resolve a dispute, with or without an adjustment (the store's manager, finance)."""
+    return Written.of(
+        payroll.resolve_dispute(
+            actor,
+            period_id,
+            dispute_id,
+            body.resolution,
+            body.adjustment_amount,
+            body.occurred_at,
+        )
+    )
+
+
+# --- statements -------------------------------------------------------------------------------
+
+
+@periods.get("/{period_id}/statements")
+def list_statements(
+    period_id: UUID,
+    payroll: PayrollDep,
+    actor: ActorDep,
+    page: PageDep,
+    _: ConsistentDep,
+    store_id: UUID | None = None,
+) -> PageOf[StatementSummary]:
+    """The statements in the actor's scope (salesperson: own; manager: the store's)."""
+    __, records, ___ = payroll.statements(actor, period_id, store_id)
+    chosen = records[page.offset : page.offset + page.limit]
+    return PageOf(
+        items=[StatementSummary.model_validate(r) for r in chosen],
+        total=len(records),
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@periods.get("/{period_id}/statements/{salesperson_id}")
+def get_statement(
+    period_id: UUID,
+    salesperson_id: UUID,
+    payroll: PayrollDep,
+    actor: ActorDep,
+    _: ConsistentDep,
+) -> StatementOut:
+    """One statement with every line: component, plan version, source deals, inputs, amount."""
+    return StatementOut.model_validate(payroll.statement(actor, period_id, salesperson_id))
+
+
+@periods.get("/{period_id}/statements/{salesperson_id}/lines/{n}/explain")
+def explain_line(
+    period_id: UUID,
+    salesperson_id: UUID,
+    n: int,
+    payroll: PayrollDep,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    _: ConsistentDep,
+) -> ExplainOut:
+    """Why a line pays what it pays: formula, inputs, plan version, and the events behind it."""
+    period, record, line = payroll.line(actor, period_id, salesperson_id, n)
+    sources = []
+    for kind, ident in payroll.sources_of(period, salesperson_id, line):
+        try:
+            events = history(runtime.app, ident)
+        except NotFoundError:
+            continue  # e.g. no evaluation was ever opened
+        if kind == "pay period":
+            wanted = str(line["inputs"].get("adjustment_id"))
+            events = [e for e in events if str(e["data"].get("adjustment_id")) == wanted]
+        if actor.role is Role.SALESPERSON:
+            events = [_masked(e) for e in events]
+        sources.append(
+            SourceOut(
+                aggregate_id=ident,
+                kind=kind,
+                events=[EventOut.model_validate(e) for e in events],
+            )
+        )
+    return ExplainOut(
+        period_id=period.id,
+        month=period.month,
+        status=period.status.value,
+        salesperson_id=salesperson_id,
+        line=LineOut.model_validate(line),
+        plan_id=record["plan_id"],
+        plan_version=record["plan_version"],
+        plan_name=record["plan_name"],
+        known_at=period.known_at,
+        sources=sources,
+    )
+
+
+def _masked(event: dict[str, Any]) -> dict[str, Any]:
+    data = {k: v for k, v in event["data"].items() if k not in HIDDEN_FROM_SALESPEOPLE}
+    return {**event, "data": data}
+
+
+@periods.get("/{period_id}/verification")
+def verify_period(
+    period_id: UUID, payroll: PayrollDep, actor: ActorDep, _: ConsistentDep
+) -> VerificationOut:
+    """Recompute an approved period from the log and compare with its snapshot's hash
+    (finance, admin, auditor)."""
+    result = payroll.verify(actor, period_id)
+    return VerificationOut(
+        period_id=result.period_id,
+        equal=result.equal,
+        snapshot_hash=result.snapshot_hash,
+        recomputed_hash=result.recomputed_hash,
+        differences=[UUID(d) for d in result.differences],
+    )
+
+
+@periods.post("/{period_id}/what-if")
+def what_if(period_id: UUID, body: WhatIf, payroll: PayrollDep, actor: ActorDep) -> WhatIfOut:
+    """Old and new pay side by side under a draft plan or a changed tier table (writes
+    nothing)."""
+    return WhatIfOut.model_validate(
+        payroll.what_if(
+            actor,
+            period_id,
+            components=body.components,
+            tiers=body.tiers,
+            tier_component=body.tier_component,
+            staff_ids=body.staff_ids,
+        )
+    )
+
+
+@periods.post("/{period_id}/exports", status_code=202)
+def request_payout_export(
+    period_id: UUID,
+    body: RequestPayoutExport,
+    payroll: PayrollDep,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+) -> Written:
+    """Ask for an approved period's payout workbook (or payroll CSV); poll GET /exports/{id}
+    and download GET /exports/{id}/file."""
+    period = payroll.exportable(actor, period_id)
+    kind = ExportKind.PAYOUT_CSV if body.format == "csv" else ExportKind.PAYOUT_WORKBOOK
+    written = Reporting(runtime.app).request_export(
+        actor, period.month, period.store_id, body.language.value, kind.value
+    )
+    export_payouts.send(str(written.id), written.position)
+    return Written.of(written)
+
+
+# --- the salesperson's own pay ----------------------------------------------------------------
+
+
+@me.get("/pay")
+def my_pay(
+    payroll: PayrollDep,
+    actor: ActorDep,
+    _: ConsistentDep,
+    month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
+) -> MyPayOut:
+    """Your pay to date this month (salesperson): total, current tier, units to the next tier
+    and what the next unit would pay."""
+    pay = payroll.provisional(actor, month)
+    statement = StatementOut.model_validate(pay.statement)
+    tier: TierOut | None = statement.tiers[0] if statement.tiers else None
+    return MyPayOut(
+        salesperson_id=pay.salesperson_id,
+        month=pay.month,
+        period_id=pay.period_id,
+        period_status=pay.period_status,
+        total=statement.total,
+        units=statement.units,
+        current_tier=tier,
+        units_to_next_tier=None if tier is None else tier.units_to_next,
+        next_unit_pays=None if tier is None else tier.next_unit_pays,
+        statement=statement,
+    )
+
+
+router.include_router(periods)
+router.include_router(me)

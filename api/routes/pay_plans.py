@@ -1,0 +1,224 @@
+"""Pay plans: versioned, effective-dated, assigned to staff or to a role at a store."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+
+from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
+from api.schemas.common import PageOf, Written
+from api.schemas.pay_plans import (
+    AssignmentOut,
+    AssignmentWritten,
+    AssignPlan,
+    CreatePlan,
+    EndAssignment,
+    PlanInForceOut,
+    PlanOut,
+    PlanSummaryOut,
+    PublishVersion,
+    RetirePlan,
+    ValidateComponents,
+    ValidatedComponents,
+    VersionOut,
+)
+from domain.performance.plan_service import PLAN_MANAGERS, PayPlans
+from domain.shared.access import ensure_role
+from domain.shared.actor import Role
+from domain.shared.errors import NotFoundError
+from projections.pay_plans import queries
+
+router = APIRouter(prefix="/pay-plans", tags=["pay"])
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def get_pay_plans(runtime: RuntimeDep) -> PayPlans:
+    return PayPlans(runtime.app)
+
+
+PayPlansDep = Annotated[PayPlans, Depends(get_pay_plans)]
+
+
+@router.post("", status_code=201)
+def create_plan(body: CreatePlan, plans: PayPlansDep, actor: ActorDep) -> Written:
+    """Create a pay plan (admin, finance); publish its first version next."""
+    return Written.of(plans.create_plan(actor, body.name, body.description, body.occurred_at))
+
+
+@router.get("")
+def list_plans(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    page: PageDep,
+    _: ConsistentDep,
+    retired: bool | None = None,
+) -> PageOf[PlanSummaryOut]:
+    """Pay plans by name: all for group-wide roles, those assigned at the store for a manager,
+    those assigned to them for a salesperson."""
+    scope_store, scope_staff = None, None
+    if not actor.reads_everything:
+        if actor.role is Role.SALESPERSON and actor.staff_id is not None:
+            scope_store, scope_staff = actor.store_id, actor.staff_id
+        elif actor.role is Role.STORE_MANAGER and actor.store_id is not None:
+            scope_store = actor.store_id
+        else:
+            return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
+    result = queries.list_plans(
+        runtime.db,
+        scope_store_id=scope_store,
+        scope_staff_id=scope_staff,
+        retired=retired,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return PageOf(
+        items=[PlanSummaryOut(**item) for item in result["items"]],
+        total=result["total"],
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post("/validate")
+def validate_components(
+    body: ValidateComponents, plans: PayPlansDep, actor: ActorDep
+) -> ValidatedComponents:
+    """Check components without saving them: the normalised components, or a 422 problem that
+    names the component and field at fault (admin, finance)."""
+    ensure_role(actor, *PLAN_MANAGERS)
+    return ValidatedComponents(components=plans.draft(body.components).to_dicts())
+
+
+@router.get("/in-force")
+def plan_in_force(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    _: ConsistentDep,
+    month: Annotated[str, Query(pattern=MONTH, description="YYYY-MM")],
+    staff_id: UUID | None = None,
+) -> PlanInForceOut:
+    """The plan version in force for a staff member in a month (default: yourself).
+
+    Salespeople ask about themselves, store managers about their store's staff."""
+    who = staff_id or actor.staff_id
+    if who is None:
+        raise NotFoundError("staff", "(none given)")
+    if not actor.reads_everything:
+        own = actor.role is Role.SALESPERSON and who == actor.staff_id
+        same_store = (
+            actor.role is Role.STORE_MANAGER
+            and actor.store_id is not None
+            and queries.staff_store(runtime.db, who) == actor.store_id
+        )
+        if not (own or same_store):
+            raise NotFoundError("staff", who)
+    version = queries.version_in_force_for(runtime.db, who, month)
+    return PlanInForceOut(
+        staff_id=who,
+        month=month,
+        plan_id=None if version is None else version.plan_id,
+        name=None if version is None else version.name,
+        version=None if version is None else version.version,
+        effective_from=None if version is None else version.effective_from,
+        components=None if version is None else version.to_dicts(),
+    )
+
+
+@router.get("/{plan_id}")
+def get_plan(plan_id: UUID, plans: PayPlansDep, actor: ActorDep) -> PlanOut:
+    """A plan with every version and the assignments within the caller's scope."""
+    plan = plans.get_plan(actor, plan_id)
+    return PlanOut(
+        id=plan.id,
+        version=plan.version,
+        name=plan.name,
+        description=plan.description,
+        retired=plan.retired,
+        versions=[
+            VersionOut(
+                version=v.version,
+                effective_from=v.effective_from,
+                components=list(v.components),
+                note=v.note,
+                published_at=v.published_at,
+            )
+            for v in plan.versions
+        ],
+        assignments=[
+            AssignmentOut(
+                assignment_id=a.assignment_id,
+                staff_id=a.staff_id,
+                store_id=a.store_id,
+                role=a.role,
+                effective_from=a.effective_from,
+                effective_to=a.effective_to,
+            )
+            for a in plans.visible_assignments(actor, plan)
+        ],
+    )
+
+
+@router.post("/{plan_id}/versions", status_code=201)
+def publish_version(
+    plan_id: UUID, body: PublishVersion, plans: PayPlansDep, actor: ActorDep
+) -> Written:
+    """Publish the next immutable version of a plan (admin, finance)."""
+    return Written.of(
+        plans.publish_version(
+            actor,
+            plan_id,
+            body.effective_from,
+            body.components,
+            body.note,
+            body.expected_version,
+            body.occurred_at,
+        )
+    )
+
+
+@router.post("/{plan_id}/assignments", status_code=201)
+def assign_plan(
+    plan_id: UUID, body: AssignPlan, plans: PayPlansDep, actor: ActorDep
+) -> AssignmentWritten:
+    """Assign the plan to a staff member, or to a role at a store (admin, finance)."""
+    return AssignmentWritten.of_assignment(
+        plans.assign(
+            actor,
+            plan_id,
+            body.effective_from,
+            staff_id=body.staff_id,
+            store_id=body.store_id,
+            role=body.role,
+            expected_version=body.expected_version,
+            occurred_at=body.occurred_at,
+        )
+    )
+
+
+@router.post("/{plan_id}/assignments/{assignment_id}/end", status_code=201)
+def end_assignment(
+    plan_id: UUID,
+    assignment_id: UUID,
+    body: EndAssignment,
+    plans: PayPlansDep,
+    actor: ActorDep,
+) -> Written:
+    """End an assignment after its last day (admin, finance)."""
+    return Written.of(
+        plans.unassign(
+            actor,
+            plan_id,
+            assignment_id,
+            body.effective_to,
+            body.expected_version,
+            body.occurred_at,
+        )
+    )
+
+
+@router.post("/{plan_id}/retirement", status_code=201)
+def retire_plan(plan_id: UUID, body: RetirePlan, plans: PayPlansDep, actor: ActorDep) -> Written:
+    """Retire a plan whose assignments have all ended (admin, finance)."""
+    return Written.of(plans.retire(actor, plan_id, body.expected_version, body.occurred_at))

@@ -1,0 +1,120 @@
+"""CSI surveys: recorded for delivered deals, credited to the deal's salespeople.
+
+A deal has at most one survey, so a survey is addressed through its deal
+(`/deals/{deal_id}/survey`); `POST /surveys` records one and `GET /surveys` lists them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+
+from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
+from api.schemas.common import PageOf, Written
+from api.schemas.surveys import ExcludeSurvey, RecordSurvey, ReinstateSurvey, SurveyOut
+from domain.satisfaction.model import Survey, survey_id_for
+from domain.satisfaction.service import Satisfaction
+from domain.shared.actor import Role
+from projections.satisfaction import queries as surveys
+
+router = APIRouter(tags=["surveys"])
+
+
+def get_satisfaction(runtime: RuntimeDep) -> Satisfaction:
+    return Satisfaction(runtime.app)
+
+
+SatisfactionDep = Annotated[Satisfaction, Depends(get_satisfaction)]
+Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])]
+
+
+def survey_out(survey: Survey) -> SurveyOut:
+    return SurveyOut(
+        id=survey.id,
+        version=survey.version,
+        deal_id=survey.deal_id,
+        store_id=survey.store_id,
+        salesperson_ids=survey.salesperson_ids,
+        answers=survey.answers,
+        overall=survey.overall,
+        answered_on=survey.answered_on,
+        excluded=survey.excluded,
+        exclusion_reason=survey.exclusion_reason,
+    )
+
+
+@router.post("/surveys", status_code=201)
+def record_survey(body: RecordSurvey, satisfaction: SatisfactionDep, actor: ActorDep) -> Written:
+    """Record a customer's survey of a delivered deal (admin, the store's manager)."""
+    return Written.of(
+        satisfaction.record_survey(
+            actor, body.deal_id, body.answers, body.overall, body.answered_on, body.occurred_at
+        )
+    )
+
+
+@router.get("/surveys")
+def list_surveys(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    page: PageDep,
+    _: ConsistentDep,
+    month: Month = None,
+    store_id: UUID | None = None,
+    salesperson_id: UUID | None = None,
+    excluded: bool | None = None,
+) -> PageOf[dict[str, Any]]:
+    """Surveys in the caller's scope, newest answered first (by answer month, store, seller)."""
+    empty = PageOf[dict[str, Any]](items=[], total=0, limit=page.limit, offset=page.offset)
+    if actor.role is Role.SALESPERSON:
+        if actor.staff_id is None or salesperson_id not in (None, actor.staff_id):
+            return empty
+        salesperson_id = actor.staff_id
+    elif actor.role is Role.STORE_MANAGER:
+        if store_id not in (None, actor.store_id):
+            return empty
+        store_id = actor.store_id
+    result = surveys.list_surveys(
+        runtime.db,
+        store_id=store_id,
+        salesperson_id=salesperson_id,
+        month=month,
+        excluded=excluded,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return PageOf(
+        items=result["items"], total=result["total"], limit=page.limit, offset=page.offset
+    )
+
+
+@router.get("/deals/{deal_id}/survey")
+def get_survey(deal_id: UUID, satisfaction: SatisfactionDep, actor: ActorDep) -> SurveyOut:
+    """The survey of a deal (readers of the group, the store's manager, its salespeople)."""
+    return survey_out(satisfaction.get_survey(actor, survey_id_for(deal_id)))
+
+
+@router.post("/deals/{deal_id}/survey/exclusion", status_code=201)
+def exclude_survey(
+    deal_id: UUID, body: ExcludeSurvey, satisfaction: SatisfactionDep, actor: ActorDep
+) -> Written:
+    """Leave the deal's survey out of CSI, with a reason (admin, the store's manager)."""
+    return Written.of(
+        satisfaction.exclude_survey(
+            actor, survey_id_for(deal_id), body.reason, body.expected_version, body.occurred_at
+        )
+    )
+
+
+@router.post("/deals/{deal_id}/survey/reinstatement", status_code=201)
+def reinstate_survey(
+    deal_id: UUID, body: ReinstateSurvey, satisfaction: SatisfactionDep, actor: ActorDep
+) -> Written:
+    """Count an excluded survey again (admin, the store's manager)."""
+    return Written.of(
+        satisfaction.reinstate_survey(
+            actor, survey_id_for(deal_id), body.expected_version, body.occurred_at
+        )
+    )

@@ -1,0 +1,341 @@
+"""KPI definitions: explicit, versioned, and the same for reports, scorecards and pay.
+
+A KPI is computed from the *base counters* of a salesperson's month as the salesperson KPI view
+keeps them (a plain mapping: `units_delivered`, `revenue`, `front_gross`, `leads_assigned`,
+`first_responses`, `response_seconds`, `appointments_set`, `appointments_shown`,
+`deals_contracted`, `activities`, `surveys`, `survey_score`...). A missing counter counts as
+0. A ratio whose denominator is 0 has no value (None): the KPI is not defined that month,
+which is different from 0.
+
+A definition never changes once published: a different formula is a new version of the same
+KPI id (`conversion_rate` v1 divides by leads assigned, v2 by shown appointments — DOMAIN.md
+leaves the denominator a choice, so both exist and a target or scorecard names the one it means).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Protocol
+from uuid import UUID
+
+from domain.performance.errors import KpiUnknownError, TargetValueError
+from domain.shared.errors import InvalidValueError
+
+Counters = Mapping[str, Decimal | int | None]
+
+
+class Direction(StrEnum):
+    HIGHER = "higher"  # more is better (units, gross, rates, CSI)
+    LOWER = "lower"  # less is better (response time)
+
+
+class Unit(StrEnum):
+    UNITS = "units"  # vehicles; a split deal credits its share, so fractions occur
+    CNY = "CNY"
+    RATIO = "ratio"  # a fraction: 0.25 is 25 %
+    MINUTES = "minutes"
+    SCORE = "score"  # 0–100
+    COUNT = "count"
+
+
+_PLACES = {
+    Unit.UNITS: Decimal("0.01"),
+    Unit.CNY: Decimal("0.01"),
+    Unit.RATIO: Decimal("0.0001"),
+    Unit.MINUTES: Decimal("0.01"),
+    Unit.SCORE: Decimal("0.01"),
+    Unit.COUNT: Decimal("1"),
+}
+# Largest sensible target per unit: a rate above 1 or a CSI above 100 is a typo, not ambition.
+_TARGET_CEILING = {
+    Unit.UNITS: Decimal("100000"),
+    Unit.CNY: Decimal("100000000"),
+    Unit.RATIO: Decimal("1"),
+    Unit.MINUTES: Decimal("100000"),
+    Unit.SCORE: Decimal("100"),
+    Unit.COUNT: Decimal("10000000"),
+}
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    """One version of one KPI: what it means, in words and as code."""
+
+    id: str
+    version: int
+    name_en: str
+    name_zh: str
+    unit: Unit
+    direction: Direction
+    formula: str  # in words, as the API shows it
+    inputs: tuple[str, ...]  # the base counters it reads
+    compute: Callable[[Counters], Decimal | None]
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.id, self.version
+
+    def value(self, counters: Counters) -> Decimal | None:
+        """The KPI over these counters, rounded to its unit's places; None when undefined."""
+        raw = self.compute(counters)
+        return None if raw is None else raw.quantize(_PLACES[self.unit], rounding=ROUND_HALF_UP)
+
+    def target(self, value: Decimal | int | str) -> Decimal:
+        """A target for this KPI: a positive number within the unit's range, at its places."""
+        return target_value(self, value)
+
+
+def _n(counters: Counters, name: str) -> Decimal:
+    value = counters.get(name)
+    return Decimal(0) if value is None else Decimal(value)
+
+
+def _ratio(numerator: str, denominator: str) -> Callable[[Counters], Decimal | None]:
+    def compute(counters: Counters) -> Decimal | None:
+        whole = _n(counters, denominator)
+        return None if whole <= 0 else _n(counters, numerator) / whole
+
+    return compute
+
+
+def _counter(name: str) -> Callable[[Counters], Decimal | None]:
+    return lambda counters: _n(counters, name)
+
+
+def _avg_response_minutes(counters: Counters) -> Decimal | None:
+    responses = _n(counters, "first_responses")
+    if responses <= 0:
+        return None
+    return _n(counters, "response_seconds") / responses / 60
+
+
+def _csi(counters: Counters) -> Decimal | None:
+    surveys = _n(counters, "surveys")
+    if surveys <= 0:
+        return None
+    if counters.get("survey_score") is not None:
+        return _n(counters, "survey_score") / surveys
+    # A view that keeps only the (rounded) mean: the same figure, to its precision.
+    average = counters.get("csi_average")
+    return None if average is None else Decimal(average)
+
+
+def _gross_per_unit(counters: Counters) -> Decimal | None:
+    units = _n(counters, "units_delivered")
+    return None if units <= 0 else _n(counters, "front_gross") / units
+
+
+_DEFINITIONS: tuple[KpiDefinition, ...] = (
+    KpiDefinition(
+        "units",
+        1,
+        "Units delivered",
+        "交车台数",
+        Unit.UNITS,
+        Direction.HIGHER,
+        "units delivered in the month, net of unwinds; a split deal counts each salesperson's"
+        " share",
+        ("units_delivered",),
+        _counter("units_delivered"),
+    ),
+    KpiDefinition(
+        "gross",
+        1,
+        "Front-end gross",
+        "前端毛利",
+        Unit.CNY,
+        Direction.HIGHER,
+        "front gross (selling price − vehicle cost) of the month's deliveries, net of unwinds",
+        ("front_gross",),
+        _counter("front_gross"),
+    ),
+    KpiDefinition(
+        "revenue",
+        1,
+        "Revenue",
+        "销售额",
+        Unit.CNY,
+        Direction.HIGHER,
+        "selling price of the month's deliveries, net of unwinds",
+        ("revenue",),
+        _counter("revenue"),
+    ),
+    KpiDefinition(
+        "gross_per_unit",
+        1,
+        "Front gross per unit",
+        "单车毛利",
+        Unit.CNY,
+        Direction.HIGHER,
+        "front gross ÷ units delivered (undefined without a unit)",
+        ("front_gross", "units_delivered"),
+        _gross_per_unit,
+    ),
+    KpiDefinition(
+        "conversion_rate",
+        1,
+        "Conversion rate (per lead)",
+        "线索成交率",
+        Unit.RATIO,
+        Direction.HIGHER,
+        "deals contracted ÷ leads assigned in the month (undefined without a lead)",
+        ("deals_contracted", "leads_assigned"),
+        _ratio("deals_contracted", "leads_assigned"),
+    ),
+    KpiDefinition(
+        "conversion_rate",
+        2,
+        "Conversion rate (per shown appointment)",
+        "到店成交率",
+        Unit.RATIO,
+        Direction.HIGHER,
+        "deals contracted ÷ appointments shown in the month (undefined without a shown"
+        " appointment)",
+        ("deals_contracted", "appointments_shown"),
+        _ratio("deals_contracted", "appointments_shown"),
+    ),
+    KpiDefinition(
+        "appointment_rate",
+        1,
+        "Appointment set rate",
+        "邀约率",
+        Unit.RATIO,
+        Direction.HIGHER,
+        "appointments set ÷ leads assigned in the month (undefined without a lead)",
+        ("appointments_set", "leads_assigned"),
+        _ratio("appointments_set", "leads_assigned"),
+    ),
+    KpiDefinition(
+        "show_rate",
+        1,
+        "Show rate",
+        "邀约到店率",
+        Unit.RATIO,
+        Direction.HIGHER,
+        "appointments shown ÷ appointments set in the month (undefined without an appointment)",
+        ("appointments_shown", "appointments_set"),
+        _ratio("appointments_shown", "appointments_set"),
+    ),
+    KpiDefinition(
+        "avg_response_minutes",
+        1,
+        "Average first response time",
+        "平均首次响应时长",
+        Unit.MINUTES,
+        Direction.LOWER,
+        "response seconds ÷ first responses ÷ 60: minutes from assignment to the first human"
+        " contact, auto-replies excluded (undefined without a response)",
+        ("response_seconds", "first_responses"),
+        _avg_response_minutes,
+    ),
+    KpiDefinition(
+        "activities",
+        1,
+        "Activities logged",
+        "跟进次数",
+        Unit.COUNT,
+        Direction.HIGHER,
+        "human activities (calls, messages, visits) logged on own leads in the month",
+        ("activities",),
+        _counter("activities"),
+    ),
+    KpiDefinition(
+        "csi",
+        1,
+        "Customer satisfaction (CSI)",
+        "客户满意度",
+        Unit.SCORE,
+        Direction.HIGHER,
+        "sum of the overall scores (0–100) of the month's surveys attributed to the"
+        " salesperson ÷ their number, excluded surveys left out (undefined without a survey)",
+        ("survey_score", "surveys"),
+        _csi,
+    ),
+)
+
+_BY_KEY: dict[tuple[str, int], KpiDefinition] = {d.key: d for d in _DEFINITIONS}
+
+
+def definitions() -> list[KpiDefinition]:
+    """Every KPI definition, by id then version."""
+    return sorted(_DEFINITIONS, key=lambda d: d.key)
+
+
+def definition(kpi_id: str, version: int) -> KpiDefinition:
+    """The definition of `kpi_id` at `version`; KpiUnknownError when there is none."""
+    found = _BY_KEY.get((kpi_id, version))
+    if found is None:
+        raise KpiUnknownError(f"there is no KPI {kpi_id!r} version {version}")
+    return found
+
+
+def latest_version(kpi_id: str) -> int:
+    versions = [v for (i, v) in _BY_KEY if i == kpi_id]
+    if not versions:
+        raise KpiUnknownError(f"there is no KPI {kpi_id!r}")
+    return max(versions)
+
+
+def kpi_value(kpi_id: str, version: int, counters: Counters) -> Decimal | None:
+    """The value of a KPI over a month's base counters (None when its denominator is 0)."""
+    return definition(kpi_id, version).value(counters)
+
+
+def target_value(kpi: KpiDefinition, value: Decimal | int | str) -> Decimal:
+    """A target must be a positive, finite number within the KPI unit's sensible range."""
+    if isinstance(value, float | bool):
+        raise TargetValueError("a target must be a decimal string or an integer")
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, ValueError, TypeError) as error:
+        raise TargetValueError(f"target is not a number: {value!r}") from error
+    if not number.is_finite() or number <= 0:
+        raise TargetValueError("a target must be a positive number (attainment divides by it)")
+    if number > _TARGET_CEILING[kpi.unit]:
+        raise TargetValueError(
+            f"a target in {kpi.unit.value} is at most {_TARGET_CEILING[kpi.unit]}"
+            + (" (rates are fractions: 0.25 is 25 %)" if kpi.unit is Unit.RATIO else "")
+        )
+    rounded = number.quantize(_PLACES[kpi.unit], rounding=ROUND_HALF_UP)
+    if rounded <= 0:
+        raise TargetValueError(f"target rounds to 0 at {_PLACES[kpi.unit]}")
+    return rounded
+
+
+# --- months ---------------------------------------------------------------------------------------
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def month(value: str) -> str:
+    """A calendar month as 'YYYY-MM' (targets, scorecard versions and evaluations are monthly)."""
+    if not isinstance(value, str) or not _MONTH.match(value):
+        raise InvalidValueError(f"month must look like YYYY-MM, not {value!r}")
+    return value
+
+
+# --- the port the evaluation reads counters through -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CounterReading:
+    """A salesperson's base counters for a month, and the log position they reflect."""
+
+    values: Mapping[str, Decimal | None]
+    position: int
+
+
+class KpiCounters(Protocol):
+    """The month's base counters of one salesperson, summed over every store they sold at.
+
+    A read model (the salesperson KPI view) answers it, so it may lag the log: the reading says
+    which log position it reflects, and an evaluation records that position with the counters.
+    """
+
+    def counters(self, salesperson_id: UUID, month: str) -> CounterReading:
+        """The counters of `salesperson_id` in `month` ('YYYY-MM', business days)."""
+        ...

@@ -1,0 +1,466 @@
+"""Pay periods: one per store (or the group) per month, from provisional pay to payment.
+
+open ──close──▶ closed ──approve──▶ approved ──export──▶ exported ──pay──▶ paid
+  ▲               │
+  └───reopen──────┘   (never after approval: an approved snapshot is immutable)
+
+A closed period's figures are frozen "as known at" the close (`Closed.known_at`, a record time):
+later facts (an unwind, a cancelled F&I product, a late survey) reach pay as chargebacks or
+adjustments in a later period, never by changing an approved snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain.shared.aggregate import ShowroomAggregate
+from domain.shared.errors import (
+    ConflictError,
+    DomainError,
+    IllegalTransitionError,
+    InvalidValueError,
+)
+
+PERIOD_NAMESPACE = UUID("0d6a3c1e-5b7e-4f21-8d0c-7e2b9a4f3c55")
+DEFAULT_PROTECTION_DAYS = 90
+MAX_PROTECTION_DAYS = 3660
+GROUP_SCOPE = "group"
+
+
+class PeriodStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    APPROVED = "approved"
+    EXPORTED = "exported"
+    PAID = "paid"
+
+
+# Once approved the snapshot is final: these states hold one.
+SNAPSHOT_STATES = (PeriodStatus.APPROVED, PeriodStatus.EXPORTED, PeriodStatus.PAID)
+# Manual adjustments change the figures, so they are taken only before approval.
+ADJUSTABLE_STATES = (PeriodStatus.OPEN, PeriodStatus.CLOSED)
+
+
+class DisputeStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class PayPeriodAlreadyExistsError(ConflictError):
+    title = "Pay period already exists"
+
+
+class PayPeriodOverlapError(DomainError):
+    """A store's month is already covered by the group's period, or the other way round."""
+
+    title = "Pay periods overlap"
+
+
+class PayPeriodOrderError(DomainError):
+    """Periods covering the same store are approved (and opened) in month order."""
+
+    title = "Pay periods out of order"
+
+
+class DisputeNotFoundError(DomainError):
+    title = "Dispute not found"
+
+
+class DisputeAlreadyResolvedError(DomainError):
+    title = "Dispute already resolved"
+
+
+class NoOpenPeriodError(DomainError):
+    """An adjustment for an approved period needs a later period that is not yet approved."""
+
+    title = "No open pay period to take the adjustment"
+
+
+def scope_key(store_id: UUID | None) -> str:
+    return GROUP_SCOPE if store_id is None else str(store_id)
+
+
+def period_id(store_id: UUID | None, month: str) -> UUID:
+    """The one id of a scope's month: a second period of it is a conflict on save."""
+    return uuid5(PERIOD_NAMESPACE, f"{scope_key(store_id)}:{month}")
+
+
+def previous_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:])
+    return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
+
+
+def next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:])
+    return f"{year + 1:04d}-01" if number == 12 else f"{year:04d}-{number + 1:02d}"
+
+
+def _plain(value: Any) -> Any:
+    """JSON for what a snapshot may hold besides JSON's own types: money prints canonically
+    (500, 500.0 and 500.00 alike), ids and days as text."""
+    if isinstance(value, Decimal):
+        return str(value.quantize(Decimal("0.0001")).normalize()) if value else "0"
+    if isinstance(value, UUID | date | datetime):
+        return str(value)
+    raise InvalidValueError(f"a snapshot cannot hold {type(value).__name__}")
+
+
+def snapshot_hash(statements: list[dict[str, Any]], totals: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a snapshot (sorted keys, no spaces, ASCII with \\u
+    escapes): equal figures, equal hash. The payroll service writes figures as decimal
+    strings, so only the fast C encoder runs; `_plain` covers values of other types."""
+    text = json.dumps(
+        {"statements": statements, "totals": totals},
+        sort_keys=True,
+        separators=(",", ":"),
+        allow_nan=False,
+        default=_plain,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class PayPeriod(ShowroomAggregate):
+    """The pay of one store's (or the group's) salespeople for one month."""
+
+    class Opened(ShowroomAggregate.Created):
+        store_id: UUID | None
+        month: str
+        protection_days: int
+
+    class Closed(ShowroomAggregate.Event):
+        known_at: datetime
+
+    class Reopened(ShowroomAggregate.Event):
+        reason: str
+
+    class Approved(ShowroomAggregate.Event):
+        statements: list[dict[str, Any]]
+        totals: dict[str, Any]
+        content_hash: str
+
+    class Exported(ShowroomAggregate.Event):
+        export_id: UUID
+
+    class Paid(ShowroomAggregate.Event):
+        reference: str
+
+    class AdjustmentAdded(ShowroomAggregate.Event):
+        adjustment_id: UUID
+        salesperson_id: UUID
+        amount: Decimal
+        reason: str
+        approver: str
+        # Set when the adjustment settles a dispute of an earlier, already approved period.
+        dispute_id: UUID | None
+        origin_period_id: UUID | None
+
+    class DisputeRaised(ShowroomAggregate.Event):
+        dispute_id: UUID
+        salesperson_id: UUID
+        line_ref: str
+        reason: str
+
+    class DisputeResolved(ShowroomAggregate.Event):
+        dispute_id: UUID
+        resolution: str
+        adjustment_amount: Decimal | None
+        # This period while it is not approved; else the later period the adjustment went to.
+        adjustment_period_id: UUID | None
+
+    @staticmethod
+    def create_id(store_id: UUID | None, month: str, **_: Any) -> UUID:
+        return period_id(store_id, month)
+
+    @event(Opened)
+    def __init__(
+        self, store_id: UUID | None, month: str, protection_days: int, occurred_at: datetime
+    ) -> None:
+        self.store_id, self.month, self.protection_days = store_id, month, protection_days
+        self.status = PeriodStatus.OPEN
+        self.opened_at = occurred_at
+        self.known_at: datetime | None = None
+        self.closed_at: datetime | None = None
+        self.approved_at: datetime | None = None
+        self.approved_by: str | None = None
+        self.statements: list[dict[str, Any]] = []
+        self.totals: dict[str, Any] = {}
+        self.content_hash: str | None = None
+        self.export_ids: list[UUID] = []
+        self.paid_reference: str | None = None
+        self.adjustments: list[dict[str, Any]] = []
+        self.disputes: dict[UUID, dict[str, Any]] = {}
+        self.reopenings = 0
+
+    @property
+    def scope(self) -> str:
+        return scope_key(self.store_id)
+
+    @property
+    def has_snapshot(self) -> bool:
+        return self.status in SNAPSHOT_STATES
+
+    def covers(self, store_id: UUID | None) -> bool:
+        """Whether this period pays the salespeople of `store_id`."""
+        return self.store_id is None or self.store_id == store_id
+
+    def _ensure(self, action: str, *allowed: PeriodStatus) -> None:
+        if self.status not in allowed:
+            raise IllegalTransitionError("pay period", self.id, self.status.value, action)
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    def close(self, known_at: datetime, occurred_at: datetime) -> None:
+        """Freeze the figures as the log knew them at `known_at` (the moment of closing)."""
+        self._ensure("close", PeriodStatus.OPEN)
+        self._close(known_at=known_at, occurred_at=occurred_at)
+
+    @event(Closed)
+    def _close(self, known_at: datetime, occurred_at: datetime) -> None:
+        self.status, self.known_at, self.closed_at = PeriodStatus.CLOSED, known_at, occurred_at
+
+    def reopen(self, reason: str, occurred_at: datetime) -> None:
+        """Take a closed period back to provisional; an approved one never reopens."""
+        self._ensure("reopen", PeriodStatus.CLOSED)
+        self._reopen(reason=reason, occurred_at=occurred_at)
+
+    @event(Reopened)
+    def _reopen(self, reason: str, occurred_at: datetime) -> None:
+        self.status, self.known_at, self.closed_at = PeriodStatus.OPEN, None, None
+        self.reopenings += 1
+
+    def approve(
+        self,
+        statements: list[dict[str, Any]],
+        totals: dict[str, Any],
+        content_hash: str,
+        occurred_at: datetime,
+    ) -> None:
+        """Record the immutable snapshot of a closed period's statements."""
+        self._ensure("approve", PeriodStatus.CLOSED)
+        # The service hashes what it computed (`snapshot_hash`); hashing a group's snapshot
+        # again here would cost seconds, so only the hash's shape is checked.
+        if not re.fullmatch(r"[0-9a-f]{64}", content_hash):
+            raise InvalidValueError("content_hash must be 64 lower-case hex digits")
+        self._approve(
+            statements=statements, totals=totals, content_hash=content_hash, occurred_at=occurred_at
+        )
+
+    @event(Approved)
+    def _approve(
+        self,
+        statements: list[dict[str, Any]],
+        totals: dict[str, Any],
+        content_hash: str,
+        occurred_at: datetime,
+    ) -> None:
+        self.status, self.approved_at = PeriodStatus.APPROVED, occurred_at
+        self.statements, self.totals, self.content_hash = statements, totals, content_hash
+
+    def record_export(self, export_id: UUID, occurred_at: datetime) -> None:
+        """Note a payout workbook built for payroll; the first one moves the period on."""
+        self._ensure("export", *SNAPSHOT_STATES)
+        self._record_export(export_id=export_id, occurred_at=occurred_at)
+
+    @event(Exported)
+    def _record_export(self, export_id: UUID, occurred_at: datetime) -> None:
+        if self.status is PeriodStatus.APPROVED:
+            self.status = PeriodStatus.EXPORTED
+        self.export_ids = [*self.export_ids, export_id]
+
+    def pay(self, reference: str, occurred_at: datetime) -> None:
+        """Record that payroll paid the exported statements (e.g. the bank batch reference)."""
+        self._ensure("pay", PeriodStatus.EXPORTED)
+        self._pay(reference=reference, occurred_at=occurred_at)
+
+    @event(Paid)
+    def _pay(self, reference: str, occurred_at: datetime) -> None:
+        self.status, self.paid_reference = PeriodStatus.PAID, reference
+
+    # --- adjustments and disputes -----------------------------------------------------------------
+
+    def add_adjustment(
+        self,
+        adjustment_id: UUID,
+        salesperson_id: UUID,
+        amount: Decimal,
+        reason: str,
+        approver: str,
+        occurred_at: datetime,
+        dispute_id: UUID | None = None,
+        origin_period_id: UUID | None = None,
+    ) -> None:
+        """A manual plus or minus on a salesperson's statement, before approval only."""
+        self._ensure("adjust", *ADJUSTABLE_STATES)
+        if amount == 0:
+            raise InvalidValueError("an adjustment of zero changes nothing")
+        if any(a["adjustment_id"] == adjustment_id for a in self.adjustments):
+            raise PayPeriodAlreadyExistsError(f"adjustment {adjustment_id} already recorded")
+        self._add_adjustment(
+            adjustment_id=adjustment_id,
+            salesperson_id=salesperson_id,
+            amount=amount,
+            reason=reason,
+            approver=approver,
+            dispute_id=dispute_id,
+            origin_period_id=origin_period_id,
+            occurred_at=occurred_at,
+        )
+
+    @event(AdjustmentAdded)
+    def _add_adjustment(
+        self,
+        adjustment_id: UUID,
+        salesperson_id: UUID,
+        amount: Decimal,
+        reason: str,
+        approver: str,
+        dispute_id: UUID | None,
+        origin_period_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        self.adjustments = [
+            *self.adjustments,
+            {
+                "adjustment_id": adjustment_id,
+                "salesperson_id": salesperson_id,
+                "amount": amount,
+                "reason": reason,
+                "approver": approver,
+                "dispute_id": dispute_id,
+                "origin_period_id": origin_period_id,
+                "occurred_at": occurred_at,
+            },
+        ]
+
+    def raise_dispute(
+        self,
+        dispute_id: UUID,
+        salesperson_id: UUID,
+        line_ref: str,
+        reason: str,
+        occurred_at: datetime,
+    ) -> None:
+        """A salesperson questions a line of their statement once its figures are frozen."""
+        self._ensure(
+            "dispute a line of",
+            PeriodStatus.CLOSED,
+            PeriodStatus.APPROVED,
+            PeriodStatus.EXPORTED,
+            PeriodStatus.PAID,
+        )
+        if dispute_id in self.disputes:
+            raise PayPeriodAlreadyExistsError(f"dispute {dispute_id} already raised")
+        self._raise_dispute(
+            dispute_id=dispute_id,
+            salesperson_id=salesperson_id,
+            line_ref=line_ref,
+            reason=reason,
+            occurred_at=occurred_at,
+        )
+
+    @event(DisputeRaised)
+    def _raise_dispute(
+        self,
+        dispute_id: UUID,
+        salesperson_id: UUID,
+        line_ref: str,
+        reason: str,
+        occurred_at: datetime,
+    ) -> None:
+        self.disputes = {
+            **self.disputes,
+            dispute_id: {
+                "dispute_id": dispute_id,
+                "salesperson_id": salesperson_id,
+                "line_ref": line_ref,
+                "reason": reason,
+                "status": DisputeStatus.OPEN.value,
+                "raised_at": occurred_at,
+                "resolution": None,
+                "adjustment_amount": None,
+                "adjustment_period_id": None,
+                "resolved_at": None,
+            },
+        }
+
+    def resolve_dispute(
+        self,
+        dispute_id: UUID,
+        resolution: str,
+        adjustment_amount: Decimal | None,
+        adjustment_period_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        """Close a dispute, with or without an adjustment (here, or in a later open period)."""
+        dispute = self.disputes.get(dispute_id)
+        if dispute is None:
+            raise DisputeNotFoundError(f"dispute {dispute_id} not found on period {self.id}")
+        if dispute["status"] != DisputeStatus.OPEN.value:
+            raise DisputeAlreadyResolvedError(f"dispute {dispute_id} is already resolved")
+        if adjustment_amount is not None and adjustment_amount == 0:
+            raise InvalidValueError("an adjustment of zero changes nothing: leave it out")
+        if adjustment_amount is None:
+            adjustment_period_id = None
+        elif self.status in ADJUSTABLE_STATES:
+            if adjustment_period_id not in (None, self.id):
+                raise InvalidValueError("an unapproved period takes its own adjustments")
+            adjustment_period_id = self.id
+        elif adjustment_period_id is None or adjustment_period_id == self.id:
+            raise NoOpenPeriodError("an approved period's adjustment goes to a later period")
+        self._resolve_dispute(
+            dispute_id=dispute_id,
+            resolution=resolution,
+            adjustment_amount=adjustment_amount,
+            adjustment_period_id=adjustment_period_id,
+            occurred_at=occurred_at,
+        )
+
+    @event(DisputeResolved)
+    def _resolve_dispute(
+        self,
+        dispute_id: UUID,
+        resolution: str,
+        adjustment_amount: Decimal | None,
+        adjustment_period_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        self.disputes = {
+            **self.disputes,
+            dispute_id: {
+                **self.disputes[dispute_id],
+                "status": DisputeStatus.RESOLVED.value,
+                "resolution": resolution,
+                "adjustment_amount": adjustment_amount,
+                "adjustment_period_id": adjustment_period_id,
+                "resolved_at": occurred_at,
+            },
+        }
+
+    def own_adjustments(self) -> list[dict[str, Any]]:
+        """Every manual and dispute adjustment this period pays, in the order recorded."""
+        items = [{**a, "kind": "adjustment"} for a in self.adjustments]
+        for dispute in self.disputes.values():
+            if dispute["adjustment_period_id"] == self.id:
+                items.append(
+                    {
+                        "adjustment_id": dispute["dispute_id"],
+                        "salesperson_id": dispute["salesperson_id"],
+                        "amount": dispute["adjustment_amount"],
+                        "reason": dispute["resolution"],
+                        "approver": "",
+                        "dispute_id": dispute["dispute_id"],
+                        "origin_period_id": None,
+                        "occurred_at": dispute["resolved_at"],
+                        "kind": "dispute",
+                    }
+                )
+        return items

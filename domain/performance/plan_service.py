@@ -1,0 +1,238 @@
+"""Pay-plan service: create plans, publish versions, assign them, and read them within scope.
+
+Admin and finance manage plans. Store managers read the plans assigned at their store (and only
+those assignments); salespeople read the plans assigned to them. `draft` validates components
+without saving anything (what-if runs use it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from domain.app import Showroom, Written
+from domain.organisation.model import Staff, Store
+from domain.performance.components import parse_components
+from domain.performance.errors import PlanAssignmentTargetError
+from domain.performance.plans import (
+    DRAFT_PLAN_ID,
+    Assignment,
+    AssignmentSlot,
+    PayPlan,
+    PlanVersion,
+    slot_key,
+)
+from domain.shared.access import ensure_role
+from domain.shared.actor import Principal, Role, acting_as
+from domain.shared.clock import aware
+from domain.shared.errors import NotFoundError
+from domain.shared.values import text
+
+PLAN_MANAGERS = (Role.ADMIN, Role.FINANCE)
+
+
+@dataclass(frozen=True)
+class AssignmentWritten(Written):
+    """An assignment was recorded on the plan: its id is needed to end it later."""
+
+    assignment_id: UUID
+
+
+class PayPlans:
+    """Versioned pay plans and their assignments (stateless: one per call is fine)."""
+
+    def __init__(self, app: Showroom) -> None:
+        self.app = app
+
+    # --- writes -----------------------------------------------------------------------------------
+
+    def create_plan(
+        self,
+        actor: Principal,
+        name: str,
+        description: str = "",
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Create an empty plan (admin, finance); versions are published next."""
+        with acting_as(actor):
+            ensure_role(actor, *PLAN_MANAGERS)
+            plan = PayPlan(
+                name=text(name, "name", max_length=120),
+                description=text(description, "description", max_length=2000, required=False),
+                occurred_at=aware(occurred_at),
+            )
+            return self.app.written(plan)
+
+    def publish_version(
+        self,
+        actor: Principal,
+        plan_id: UUID,
+        effective_from: date,
+        components: Sequence[Mapping[str, Any]],
+        note: str = "",
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Publish the next immutable version, in force from `effective_from` (admin, finance)."""
+        with acting_as(actor):
+            ensure_role(actor, *PLAN_MANAGERS)
+            plan = self.app.load(PayPlan, plan_id, "pay plan", expected_version)
+            plan.publish_version(
+                effective_from,
+                components,
+                text(note, "note", max_length=2000, required=False),
+                occurred_at=aware(occurred_at),
+            )
+            return self.app.written(plan)
+
+    def assign(
+        self,
+        actor: Principal,
+        plan_id: UUID,
+        effective_from: date,
+        staff_id: UUID | None = None,
+        store_id: UUID | None = None,
+        role: Role | str | None = None,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> AssignmentWritten:
+        """Assign the plan to a staff member, or to a role at a store (admin, finance).
+
+        The same target cannot get two plans from the same day (on this plan or another).
+        """
+        with acting_as(actor):
+            ensure_role(actor, *PLAN_MANAGERS)
+            role_name = _role(role)
+            if staff_id is not None:
+                self.app.load(Staff, staff_id, "staff")
+            if store_id is not None:
+                self.app.load(Store, store_id, "store")
+            plan = self.app.load(PayPlan, plan_id, "pay plan", expected_version)
+            when = aware(occurred_at)
+            assignment_id = uuid4()
+            plan.assign(assignment_id, staff_id, store_id, role_name, effective_from, when)
+            key = slot_key(staff_id, store_id, role_name, effective_from)
+            slot_id = AssignmentSlot.id_for(key)
+            if self.app.exists(slot_id):
+                slot = self.app.load(AssignmentSlot, slot_id, "assignment slot")
+                slot.reclaim(plan_id, assignment_id, occurred_at=when)
+            else:
+                slot = AssignmentSlot(
+                    key=key, plan_id=plan_id, assignment_id=assignment_id, occurred_at=when
+                )
+            written = self.app.written(plan, slot)
+            return AssignmentWritten(
+                id=written.id,
+                version=written.version,
+                position=written.position,
+                assignment_id=assignment_id,
+            )
+
+    def unassign(
+        self,
+        actor: Principal,
+        plan_id: UUID,
+        assignment_id: UUID,
+        effective_to: date,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """End an assignment after `effective_to`; the day before it starts voids it and frees
+        its day for another assignment (admin, finance)."""
+        with acting_as(actor):
+            ensure_role(actor, *PLAN_MANAGERS)
+            plan = self.app.load(PayPlan, plan_id, "pay plan", expected_version)
+            when = aware(occurred_at)
+            plan.unassign(assignment_id, effective_to, occurred_at=when)
+            assignment = plan.assignments[assignment_id]
+            if not assignment.void:
+                return self.app.written(plan)
+            slot_id = AssignmentSlot.id_for(assignment.slot_key)
+            slot = self.app.load(AssignmentSlot, slot_id, "assignment slot")
+            slot.release(assignment_id, occurred_at=when)
+            return self.app.written(plan, slot)
+
+    def retire(
+        self,
+        actor: Principal,
+        plan_id: UUID,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Retire a plan whose assignments have all ended (admin, finance)."""
+        with acting_as(actor):
+            ensure_role(actor, *PLAN_MANAGERS)
+            plan = self.app.load(PayPlan, plan_id, "pay plan", expected_version)
+            plan.retire(occurred_at=aware(occurred_at))
+            return self.app.written(plan)
+
+    # --- reads ------------------------------------------------------------------------------------
+
+    def get_plan(self, actor: Principal, plan_id: UUID) -> PayPlan:
+        """The plan, if the actor may read it (else not found, so ids cannot be probed)."""
+        plan = self.app.load(PayPlan, plan_id, "pay plan")
+        if not actor.reads_everything and not self.visible_assignments(actor, plan):
+            raise NotFoundError("pay plan", plan_id)
+        return plan
+
+    def visible_assignments(self, actor: Principal, plan: PayPlan) -> list[Assignment]:
+        """The plan's assignments the actor may see, by effective date: all for group-wide
+        readers, their store's for a store manager, their own for a salesperson."""
+        ordered = sorted(
+            plan.assignments.values(), key=lambda a: (a.effective_from, str(a.assignment_id))
+        )
+        if actor.reads_everything:
+            return ordered
+        if actor.role is Role.STORE_MANAGER and actor.store_id is not None:
+            return [a for a in ordered if self._at_store(a, actor.store_id)]
+        if actor.role is Role.SALESPERSON and actor.staff_id is not None:
+            return [
+                a
+                for a in ordered
+                if a.staff_id == actor.staff_id
+                or (
+                    a.staff_id is None
+                    and a.store_id == actor.store_id
+                    and a.role == Role.SALESPERSON.value
+                )
+            ]
+        return []
+
+    def _at_store(self, assignment: Assignment, store_id: UUID) -> bool:
+        if assignment.staff_id is None:
+            return assignment.store_id == store_id
+        try:
+            staff = self.app.load(Staff, assignment.staff_id, "staff")
+        except NotFoundError:
+            return False
+        return staff.store_id == store_id
+
+    def plan_version(self, actor: Principal, plan_id: UUID, version: int) -> PlanVersion:
+        """One published version, parsed for the engine (scope as get_plan)."""
+        return self.get_plan(actor, plan_id).plan_version(version)
+
+    def draft(
+        self,
+        components: Sequence[Mapping[str, Any]],
+        *,
+        plan_id: UUID = DRAFT_PLAN_ID,
+        version: int = 0,
+        effective_from: date = date.min,
+        name: str = "draft",
+    ) -> PlanVersion:
+        """Validate components into a plan version without saving anything (what-if, checks)."""
+        return PlanVersion(
+            plan_id, version, effective_from, parse_components(list(components)), name
+        )
+
+
+def _role(role: Role | str | None) -> str | None:
+    if role is None:
+        return None
+    try:
+        return Role(role).value
+    except ValueError:
+        raise PlanAssignmentTargetError(f"unknown role {role!r:.40}") from None

@@ -1,0 +1,1 @@
+"""Customer satisfaction (CSI): survey answers about delivered deals, credited to their sellers."""

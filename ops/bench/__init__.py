@@ -1,0 +1,1 @@
+"""Benchmarks: plain scripts that measure, never timed tests."""

@@ -1,0 +1,1 @@
+"""Targets, scorecard definitions, evaluations and the ranking history kept for promotions."""

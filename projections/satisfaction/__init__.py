@@ -1,0 +1,1 @@
+"""CSI surveys as lists: one row per survey, with the salespeople it is credited to."""
