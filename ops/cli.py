@@ -283,6 +283,22 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{'equal' if result.equal else 'DIFFERENT'}: snapshot {result.snapshot_hash}")
             print(f"{' ' * (5 if result.equal else 9)}  recomputed {result.recomputed_hash}")
             return 0 if result.equal else 1
+        elif args.action == "adjust":
+            if not (args.salesperson and args.amount and args.reason):
+                print("adjust needs --salesperson, --amount and --reason", file=sys.stderr)
+                return 2
+            payroll.add_adjustment(actor, ident, UUID(args.salesperson), args.amount, args.reason)
+            print(f"adjustment of ¥{args.amount} recorded on {ident}")
+        elif args.action == "what-if":
+            import json
+            from pathlib import Path
+
+            if not args.components:
+                print("what-if needs --components FILE", file=sys.stderr)
+                return 2
+            draft = json.loads(Path(args.components).read_text(encoding="utf-8"))
+            comparison = payroll.what_if(actor, ident, components=draft)
+            print(json.dumps(comparison, default=str, ensure_ascii=False, indent=2))
         elif args.action == "status":
             period = payroll.get_period(actor, ident)
             totals = payroll.figures(period).totals
@@ -409,6 +425,65 @@ def cmd_evaluations(settings: Settings, args: argparse.Namespace) -> int:
         runtime.close()
 
 
+def cmd_targets(settings: Settings, args: argparse.Namespace) -> int:
+    """Set or clear a month's target for a KPI (salesperson, store or group)."""
+    from domain.performance.performance_service import Performance
+    from projections.performance.counters import ViewKpiCounters
+
+    runtime = _runtime(settings)
+    try:
+        actor = _operator(runtime, args.user, Role.ADMIN)
+        if actor is None:
+            return 2
+        counters = ViewKpiCounters(runtime.app, runtime.db, settings.read_wait_seconds)
+        performance = Performance(runtime.app, counters)
+        subject = UUID(args.subject) if args.subject else None
+        if args.action == "set":
+            performance.set_target(
+                actor, args.scope, subject, args.month, args.kpi, args.kpi_version, args.value
+            )
+            print(f"target {args.kpi} v{args.kpi_version} = {args.value} for {args.month}")
+        else:
+            performance.clear_target(
+                actor, args.scope, subject, args.month, args.kpi, args.kpi_version
+            )
+            print(f"target {args.kpi} v{args.kpi_version} cleared for {args.month}")
+        return 0
+    finally:
+        runtime.close()
+
+
+def cmd_scorecards(settings: Settings, args: argparse.Namespace) -> int:
+    """Create a scorecard (group or store) or publish its next version from JSON files."""
+    import json
+    from pathlib import Path
+
+    from domain.performance.performance_service import Performance
+    from projections.performance.counters import ViewKpiCounters
+
+    runtime = _runtime(settings)
+    try:
+        actor = _operator(runtime, args.user, Role.ADMIN)
+        if actor is None:
+            return 2
+        counters = ViewKpiCounters(runtime.app, runtime.db, settings.read_wait_seconds)
+        performance = Performance(runtime.app, counters)
+        if args.action == "create":
+            store = UUID(args.store_id) if args.store_id else None
+            written = performance.create_scorecard(actor, args.name_or_id, store)
+            print(f"scorecard {written.id} created")
+            return 0
+        items = json.loads(Path(args.items).read_text(encoding="utf-8"))
+        grades = json.loads(Path(args.grades).read_text(encoding="utf-8"))
+        performance.publish_scorecard_version(
+            actor, UUID(args.name_or_id), args.effective_from, items, grades
+        )
+        print(f"scorecard {args.name_or_id}: version published from {args.effective_from}")
+        return 0
+    finally:
+        runtime.close()
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="showroom", description=__doc__.splitlines()[0] if __doc__ else None
@@ -459,13 +534,20 @@ def parser() -> argparse.ArgumentParser:
     users.add_argument("--staff-id")
     users.set_defaults(func=cmd_users)
     pay = sub.add_parser("pay", help="pay periods: open, close, approve, export, verify")
-    pay.add_argument("action", choices=["open", "close", "approve", "export", "verify", "status"])
+    pay.add_argument(
+        "action",
+        choices=["open", "close", "approve", "export", "verify", "status", "adjust", "what-if"],
+    )
     pay.add_argument("store", help="store id, or 'group'")
     pay.add_argument("month", help="YYYY-MM")
     pay.add_argument("--protection-days", type=int, default=90, help="open: chargeback window")
     pay.add_argument("--language", choices=["en", "zh"], default="en", help="export headers")
     pay.add_argument("--format", choices=["xlsx", "csv"], default="xlsx", help="export file")
     pay.add_argument("--output", help="export: where to write the file")
+    pay.add_argument("--salesperson", help="adjust: staff id")
+    pay.add_argument("--amount", help="adjust: amount in CNY (negative to deduct)")
+    pay.add_argument("--reason", help="adjust: why")
+    pay.add_argument("--components", help="what-if: JSON file of a draft plan's components")
     pay.add_argument("--user", help="act as this user (default: a finance operator)")
     pay.set_defaults(func=cmd_pay)
     plans = sub.add_parser("plans", help="pay plans: list, create, publish a version, assign")
@@ -486,6 +568,25 @@ def parser() -> argparse.ArgumentParser:
     evaluations.add_argument("month", help="YYYY-MM")
     evaluations.add_argument("--user", help="act as this user (default: an admin operator)")
     evaluations.set_defaults(func=cmd_evaluations)
+    targets = sub.add_parser("targets", help="set or clear a month's KPI target")
+    targets.add_argument("action", choices=["set", "clear"])
+    targets.add_argument("scope", choices=["salesperson", "store", "group"])
+    targets.add_argument("month", help="YYYY-MM")
+    targets.add_argument("kpi", help="KPI id, e.g. units (see GET /kpis/definitions)")
+    targets.add_argument("value", nargs="?", default="0")
+    targets.add_argument("--subject", help="staff or store id (not for group)")
+    targets.add_argument("--kpi-version", type=int, default=1)
+    targets.add_argument("--user", help="act as this user (default: an admin operator)")
+    targets.set_defaults(func=cmd_targets)
+    scorecards = sub.add_parser("scorecards", help="create a scorecard or publish a version")
+    scorecards.add_argument("action", choices=["create", "publish"])
+    scorecards.add_argument("name_or_id", help="name (create) or scorecard id (publish)")
+    scorecards.add_argument("--store-id", help="create: a store's own scorecard")
+    scorecards.add_argument("--effective-from", help="publish: first month, YYYY-MM")
+    scorecards.add_argument("--items", help="publish: JSON file of weighted KPI items")
+    scorecards.add_argument("--grades", help="publish: JSON file of grade thresholds")
+    scorecards.add_argument("--user", help="act as this user (default: an admin operator)")
+    scorecards.set_defaults(func=cmd_scorecards)
     return top
 
 

@@ -71,3 +71,55 @@ def test_evaluations_need_a_scorecard_and_say_so(
 
     assert code == 0  # a store without salespeople: nothing to evaluate
     assert capsys.readouterr().err == ""
+
+
+def test_a_group_target_and_a_scorecard_are_set_from_the_command_line(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    items, grades = data_dir / "items.json", data_dir / "grades.json"
+    items.write_text(json.dumps([{"kpi_id": "units", "weight": 100}]))
+    grades.write_text(
+        json.dumps([{"grade": "A", "minimum": "100"}, {"grade": "D", "minimum": "0"}])
+    )
+
+    target = main(["targets", "set", "group", "2026-01", "units", "120"])
+    created = main(["scorecards", "create", "Group card"])
+    scorecard_id = capsys.readouterr().out.split("scorecard ")[1].split()[0]
+    published = main(
+        [
+            "scorecards",
+            "publish",
+            scorecard_id,
+            "--effective-from",
+            "2026-01",
+            "--items",
+            str(items),
+            "--grades",
+            str(grades),
+        ]
+    )
+
+    assert (target, created, published) == (0, 0, 0)
+    assert "version published from 2026-01" in capsys.readouterr().out
+
+
+def test_pay_commands_refuse_a_period_that_does_not_exist(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "pay",
+            "adjust",
+            "group",
+            "2026-01",
+            "--salesperson",
+            "00000000-0000-0000-0000-000000000000",
+            "--amount",
+            "100",
+            "--reason",
+            "bonus",
+        ]
+    )
+
+    assert code == 1
+    assert "not found" in capsys.readouterr().err.lower()
