@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
+from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep, floor_scope
 from api.schemas.common import PageOf, Written
 from api.schemas.customers import (
     CustomerOut,
@@ -72,19 +72,17 @@ def list_customers(
     store_id: UUID | None = None,
 ) -> PageOf[dict[str, Any]]:
     """Customers in the caller's scope (phone numbers masked in lists)."""
-    owner_id = actor.staff_id if actor.role is Role.SALESPERSON else None
-    if actor.role is Role.STORE_MANAGER:
-        if store_id is not None and store_id != actor.store_id:
-            return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
-        store_id = actor.store_id
-    if actor.role is Role.SALESPERSON and owner_id is None:
-        return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
+    scope = floor_scope(actor, store_id)
+    if not scope.visible:
+        return PageOf.empty(page.limit, page.offset)
     result = directory.list_customers(
-        runtime.db, store_id=store_id, owner_id=owner_id, limit=page.limit, offset=page.offset
+        runtime.db,
+        store_id=scope.store_id,
+        owner_id=scope.salesperson_id,
+        limit=page.limit,
+        offset=page.offset,
     )
-    return PageOf(
-        items=result["items"], total=result["total"], limit=page.limit, offset=page.offset
-    )
+    return PageOf.of(result, page.limit, page.offset)
 
 
 @router.get("/{customer_id}")

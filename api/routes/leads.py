@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
+from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep, floor_scope
 from api.schemas.common import PageOf, Written
 from api.schemas.leads import (
     AppointmentOutcome,
@@ -19,7 +19,6 @@ from api.schemas.leads import (
     SetAppointment,
 )
 from domain.leads.model import Lead, LeadStatus
-from domain.shared.actor import Role
 from projections.directory import queries as directory
 
 router = APIRouter(prefix="/leads", tags=["leads"])
@@ -83,26 +82,18 @@ def list_leads(
     status: LeadStatus | None = None,
 ) -> PageOf[dict[str, Any]]:
     """Leads in the caller's scope, newest first."""
-    salesperson_id = None
-    if actor.role is Role.SALESPERSON:
-        if actor.staff_id is None:
-            return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
-        salesperson_id = actor.staff_id
-    if actor.role is Role.STORE_MANAGER:
-        if store_id is not None and store_id != actor.store_id:
-            return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
-        store_id = actor.store_id
+    scope = floor_scope(actor, store_id)
+    if not scope.visible:
+        return PageOf.empty(page.limit, page.offset)
     result = directory.list_leads(
         runtime.db,
-        store_id=store_id,
-        salesperson_id=salesperson_id,
+        store_id=scope.store_id,
+        salesperson_id=scope.salesperson_id,
         status=None if status is None else status.value,
         limit=page.limit,
         offset=page.offset,
     )
-    return PageOf(
-        items=result["items"], total=result["total"], limit=page.limit, offset=page.offset
-    )
+    return PageOf.of(result, page.limit, page.offset)
 
 
 @router.get("/{lead_id}")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Mapping
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -44,3 +45,12 @@ class PageOf(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+    @classmethod
+    def of(cls, result: Mapping[str, Any], limit: int, offset: int) -> PageOf[T]:
+        """A page from a view query's `{items, total}` answer."""
+        return cls(items=result["items"], total=result["total"], limit=limit, offset=offset)
+
+    @classmethod
+    def empty(cls, limit: int, offset: int) -> PageOf[T]:
+        return cls(items=[], total=0, limit=limit, offset=offset)
