@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -955,6 +955,41 @@ def _has_store(runtime: Runtime) -> bool:
     return bool(found)
 
 
+# The demo's pay plan: a flat per unit, 20 % of commission gross with a ¥300 mini, retroactive
+# volume tiers, and F&I flats, assigned to every store's salespeople from the demo's first month.
+STANDARD_PLAN: list[dict[str, Any]] = [
+    {"type": "per_unit", "key": "unit", "new": "300", "used": "200"},
+    {"type": "percent_of_gross", "key": "commission", "rate": "0.20", "mini": "300"},
+    {
+        "type": "volume_tiers",
+        "key": "volume",
+        "mode": "retroactive",
+        "tiers": [{"threshold": "4", "amount": "100"}, {"threshold": "8", "amount": "200"}],
+    },
+    {
+        "type": "fni",
+        "key": "fni",
+        "products": {"finance": {"flat": "300"}, "insurance": {"rate": "0.1"}},
+    },
+]
+
+
+def _standard_pay_plan(runtime: Runtime, demo: _Demo) -> None:
+    from domain.performance.plan_service import PayPlans
+
+    plans = PayPlans(runtime.app)
+    first = demo.start.replace(day=1)
+    when = datetime.combine(first, time(9), TZ)
+    plan_id = plans.create_plan(
+        SYSTEM, "Sales floor standard", "The demo's pay plan", occurred_at=when
+    ).id
+    plans.publish_version(SYSTEM, plan_id, first, STANDARD_PLAN, "demo", occurred_at=when)
+    for store in demo.stores:
+        plans.assign(
+            SYSTEM, plan_id, first, store_id=store.id, role="salesperson", occurred_at=when
+        )
+
+
 def load_demo(
     runtime: Runtime,
     *,
@@ -980,6 +1015,7 @@ def load_demo(
     before = runtime.app.position()
     demo = _Demo(runtime, seed, stores, today, end)
     demo.run(months)
+    _standard_pay_plan(runtime, demo)
     counts = demo.counts
     return DemoSummary(
         loaded=True,
