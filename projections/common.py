@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
+from domain.sales.model import MILLI, milli_shares
 from domain.shared.clock import DEFAULT_TIMEZONE, business_day
 from projections.db import Database, Params, Row, Tx
 
@@ -158,3 +160,28 @@ class Where:
     @property
     def sql(self) -> str:
         return (" WHERE " + " AND ".join(self.clauses)) if self.clauses else ""
+
+
+def credit_whole_deal(tx: Tx, table: str, deal_id: UUID, salesperson_id: UUID) -> None:
+    """A new deal credits its salesperson with the whole unit until a split says otherwise."""
+    tx.execute(
+        f"INSERT INTO {table} (deal_id, salesperson_id, ordinal, share) VALUES (?, ?, 0, ?)"
+        " ON CONFLICT (deal_id, salesperson_id) DO NOTHING",
+        (sid(deal_id), sid(salesperson_id), MILLI),
+    )
+
+
+def split_deal_credit(
+    tx: Tx, table: str, deal_id: UUID, salesperson_ids: Iterable[UUID], shares: Iterable[Any]
+) -> None:
+    """Replace a deal's credits with its split: shares in thousandths, in the order given."""
+    tx.execute(f"DELETE FROM {table} WHERE deal_id = ?", (sid(deal_id),))
+    tx.executemany(
+        f"INSERT INTO {table} (deal_id, salesperson_id, ordinal, share) VALUES (?, ?, ?, ?)",
+        [
+            (sid(deal_id), sid(salesperson_id), n, share)
+            for n, (salesperson_id, share) in enumerate(
+                zip(salesperson_ids, milli_shares(list(shares)), strict=True)
+            )
+        ],
+    )

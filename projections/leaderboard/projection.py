@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from domain.organisation.model import Staff, Store
-from domain.sales.model import MILLI, Deal, allocate, milli_shares
-from projections.common import StoreZones, month_of, sid
+from domain.sales.model import Deal, allocate
+from projections.common import StoreZones, credit_whole_deal, month_of, sid, split_deal_credit
 from projections.db import Tx, fen
 from projections.projection import Projection, handles
 
@@ -79,25 +79,11 @@ class LeaderboardProjection(Projection):
             " VALUES (?, ?, ?) ON CONFLICT (deal_id) DO NOTHING",
             (sid(event.originator_id), sid(event.store_id), sid(event.salesperson_id)),
         )
-        tx.execute(
-            f"INSERT INTO {CREDITS} (deal_id, salesperson_id, ordinal, share) VALUES (?, ?, 0, ?)"
-            " ON CONFLICT (deal_id, salesperson_id) DO NOTHING",
-            (sid(event.originator_id), sid(event.salesperson_id), MILLI),
-        )
+        credit_whole_deal(tx, CREDITS, event.originator_id, event.salesperson_id)
 
     @handles(Deal.CreditSplit)
     def on_credit_split(self, event: Deal.CreditSplit, tx: Tx) -> None:
-        deal_id = sid(event.originator_id)
-        tx.execute(f"DELETE FROM {CREDITS} WHERE deal_id = ?", (deal_id,))
-        tx.executemany(
-            f"INSERT INTO {CREDITS} (deal_id, salesperson_id, ordinal, share) VALUES (?, ?, ?, ?)",
-            [
-                (deal_id, sid(salesperson_id), n, share)
-                for n, (salesperson_id, share) in enumerate(
-                    zip(event.salesperson_ids, milli_shares(event.shares), strict=True)
-                )
-            ],
-        )
+        split_deal_credit(tx, CREDITS, event.originator_id, event.salesperson_ids, event.shares)
 
     @handles(Deal.ContractSigned)
     def on_contract(self, event: Deal.ContractSigned, tx: Tx) -> None:

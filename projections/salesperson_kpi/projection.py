@@ -9,9 +9,9 @@ from uuid import UUID
 
 from domain.leads.model import Lead
 from domain.organisation.model import Staff, Store
-from domain.sales.model import MILLI, Deal, allocate, milli_shares
+from domain.sales.model import Deal, allocate
 from domain.satisfaction.model import Survey
-from projections.common import StoreZones, sid, utc_iso
+from projections.common import StoreZones, credit_whole_deal, sid, split_deal_credit, utc_iso
 from projections.db import Tx, fen
 from projections.projection import Projection, handles
 
@@ -196,25 +196,11 @@ class SalespersonKpiProjection(Projection):
             " VALUES (?, ?, ?) ON CONFLICT (deal_id) DO NOTHING",
             (sid(event.originator_id), sid(event.store_id), sid(event.salesperson_id)),
         )
-        tx.execute(
-            f"INSERT INTO {CREDITS} (deal_id, salesperson_id, ordinal, share)"
-            " VALUES (?, ?, 0, ?) ON CONFLICT (deal_id, salesperson_id) DO NOTHING",
-            (sid(event.originator_id), sid(event.salesperson_id), MILLI),
-        )
+        credit_whole_deal(tx, CREDITS, event.originator_id, event.salesperson_id)
 
     @handles(Deal.CreditSplit)
     def on_credit_split(self, event: Deal.CreditSplit, tx: Tx) -> None:
-        deal_id = sid(event.originator_id)
-        tx.execute(f"DELETE FROM {CREDITS} WHERE deal_id = ?", (deal_id,))
-        tx.executemany(
-            f"INSERT INTO {CREDITS} (deal_id, salesperson_id, ordinal, share) VALUES (?, ?, ?, ?)",
-            [
-                (deal_id, sid(salesperson_id), n, share)
-                for n, (salesperson_id, share) in enumerate(
-                    zip(event.salesperson_ids, milli_shares(event.shares), strict=True)
-                )
-            ],
-        )
+        split_deal_credit(tx, CREDITS, event.originator_id, event.salesperson_ids, event.shares)
 
     @handles(Deal.ContractSigned)
     def on_contract(self, event: Deal.ContractSigned, tx: Tx) -> None:
