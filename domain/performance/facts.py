@@ -70,6 +70,7 @@ class SurveyFact:
     score: Decimal  # overall 0–100
     answered_on: date
     excluded: bool = False
+    store_id: UUID | None = None  # the deal's store (None where a caller does not know it)
 
 
 @dataclass(frozen=True)

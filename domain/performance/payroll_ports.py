@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Protocol
 from uuid import UUID
 
-from domain.performance.facts import CreditFact, PeriodFacts, ProductFact
+from domain.performance.facts import CreditFact, PeriodFacts, ProductFact, SurveyFact
 from domain.performance.plans import PlanVersion
 
 
@@ -39,6 +39,17 @@ class Reversal:
     @property
     def days_since_delivery(self) -> int:
         return (self.occurred_on - self.delivered_on).days
+
+
+@dataclass(frozen=True)
+class SurveyChange:
+    """A survey answered, excluded or reinstated: one per salesperson the survey rates."""
+
+    survey_id: UUID
+    salesperson_id: UUID
+    store_id: UUID
+    month: str  # the month the survey was answered in: the month whose CSI it counts for
+    recorded_at: datetime  # record time: decides which period learns of it
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,16 @@ class PayrollViews(Protocol):
         self, store_id: UUID | None, after: datetime, until: datetime
     ) -> Sequence[Reversal]:
         """Unwinds and post-delivery cancellations recorded in (after, until]."""
+
+    def survey_changes(
+        self, store_id: UUID | None, after: datetime, until: datetime
+    ) -> Sequence[SurveyChange]:
+        """Surveys answered, excluded or reinstated with a record time in (after, until]."""
+
+    def period_surveys(
+        self, month: str, store_id: UUID | None, known_at: datetime | None
+    ) -> tuple[SurveyFact, ...]:
+        """The month's surveys as known at `known_at` (as in `period_facts`)."""
 
     def periods(self) -> Sequence[PeriodRef]:
         """Every pay period (any scope, any status)."""

@@ -19,6 +19,11 @@ Chargebacks (docs/payroll.md states the rule for finance):
   period's protection window (default 90 days) after delivery.
 Periods covering a store are approved in month order, and a period is never opened for a month
 before an approved one, so which period takes a chargeback never changes once it is approved.
+
+Late surveys follow the same rule: a survey answered, excluded or reinstated for a month whose
+period had already closed (so its CSI gates did not see it) re-rates that period's earnings for
+the salespeople it rates — gates and caps re-applied, the draw not — and the difference lands as
+a `late_survey` line in the next open period (see `LateSurvey`).
 """
 
 from __future__ import annotations
@@ -38,8 +43,15 @@ from domain.organisation.model import Staff, Store
 from domain.performance import engine
 from domain.performance.components import Component, VolumeTiers, cents, parse_components
 from domain.performance.evaluations import Evaluation, EvaluationStatus, evaluation_id_for
-from domain.performance.facts import CreditFact, PeriodFacts
-from domain.performance.payroll_ports import PaidLine, PayrollViews, PeriodRef, Reversal
+from domain.performance.facts import CreditFact, PeriodFacts, SurveyFact
+from domain.performance.payroll_ports import (
+    PaidLine,
+    PayrollViews,
+    PeriodRef,
+    PlansFor,
+    Reversal,
+    SurveyChange,
+)
 from domain.performance.periods import (
     DEFAULT_PROTECTION_DAYS,
     MAX_PROTECTION_DAYS,
@@ -75,7 +87,7 @@ ZERO = Decimal("0.00")
 CHARGEABLE = ("per_unit", "percent_of_gross", "volume_tiers", "spiff", "fni")
 PER_DEAL = ("per_unit", "percent_of_gross", "spiff")
 DRAW_TYPES = ("draw",)
-OWN_LINE_TYPES = ("adjustment", "chargeback")
+OWN_LINE_TYPES = ("adjustment", "chargeback", "late_survey")
 
 PERIOD_MANAGERS = (Role.ADMIN, Role.FINANCE, Role.STORE_MANAGER)
 ADJUSTERS = (Role.FINANCE, Role.STORE_MANAGER)
@@ -145,6 +157,81 @@ class Chargeback:
                 for number, paid in self.links
             ],
         }
+
+
+@dataclass(frozen=True)
+class LateSurvey:
+    """One salesperson's earnings of an earlier, frozen period re-rated for surveys of its month
+    learnt of only after its close (record time in `known_from`, `known_until`]).
+
+    The amount is what the period would have earned had it known them: its earnings (every line
+    before the draw: CSI gates and caps re-applied) with the surveys as known at `known_until`,
+    less the same with the surveys as known at `known_from`. Everything else is the period's
+    own facts as known at its close. Successive windows telescope, so however many later
+    periods take part of it, they add up to the period re-rated with every survey it missed.
+    """
+
+    salesperson_id: UUID
+    store_id: UUID
+    origin_period_id: UUID
+    origin_month: str
+    survey_ids: tuple[UUID, ...]
+    deal_ids: tuple[UUID, ...]
+    known_from: datetime
+    known_until: datetime
+    earnings_before: Decimal
+    earnings_after: Decimal
+    csi_before: Decimal | None  # average of the counted surveys; None when none counted
+    csi_after: Decimal | None
+    links: tuple[tuple[int, Decimal], ...]  # the origin's CSI-gate lines (n, amount) before
+
+    @property
+    def amount(self) -> Decimal:
+        return self.earnings_after - self.earnings_before
+
+    def line(self, n: int) -> dict[str, Any]:
+        def csi(value: Decimal | None) -> str:
+            return "none counted" if value is None else str(cents(value))
+
+        count = len(self.survey_ids)
+        return {
+            "n": n,
+            "component_key": "late_survey",
+            "component_type": "late_survey",
+            "source_deal_ids": [str(d) for d in self.deal_ids],
+            "inputs": {
+                "survey_ids": [str(s) for s in self.survey_ids],
+                "origin_period_id": str(self.origin_period_id),
+                "origin_month": self.origin_month,
+                "known_from": self.known_from.isoformat(),
+                "known_until": self.known_until.isoformat(),
+                "csi_before": None if self.csi_before is None else str(cents(self.csi_before)),
+                "csi_after": None if self.csi_after is None else str(cents(self.csi_after)),
+                "earnings_before": str(self.earnings_before),
+                "earnings_after": str(self.earnings_after),
+            },
+            "formula": (
+                f"{count} survey change(s) of {self.origin_month} learnt after its close:"
+                f" CSI {csi(self.csi_before)} → {csi(self.csi_after)}; {self.origin_month}"
+                f" earnings {engine.yuan(self.earnings_before)} →"
+                f" {engine.yuan(self.earnings_after)} (gates and caps re-applied, not the draw)"
+            ),
+            "amount": str(self.amount),
+            "links": [
+                {
+                    "period_id": str(self.origin_period_id),
+                    "salesperson_id": str(self.salesperson_id),
+                    "n": number,
+                    "amount": str(amount),
+                }
+                for number, amount in self.links
+            ],
+        }
+
+
+def csi_average(surveys: Iterable[SurveyFact]) -> Decimal | None:
+    counted = [s.score for s in surveys if not s.excluded]
+    return sum(counted, Decimal(0)) / len(counted) if counted else None
 
 
 def _adjustment_line(n: int, adjustment: Mapping[str, Any]) -> dict[str, Any]:
@@ -309,9 +396,11 @@ def statement_record(
     adjustments: Sequence[Mapping[str, Any]],
     chargebacks: Sequence[Chargeback],
     ids: dict[UUID, str] | None = None,
+    late: Sequence[LateSurvey] = (),
 ) -> dict[str, Any]:
     """One salesperson's statement as the snapshot keeps it: the engine's lines (with what each
-    paid per deal) and then the period's adjustments and chargebacks, numbered on.
+    paid per deal) and then the period's adjustments, chargebacks and late-survey re-ratings
+    (counted with the adjustments), numbered on.
 
     `ids` remembers deal ids as text across statements (a group's period has 150,000 lines)."""
     text_of = {} if ids is None else ids
@@ -354,6 +443,9 @@ def statement_record(
     for chargeback in chargebacks:
         lines.append(chargeback.line(len(lines) + 1))
         by_type["chargeback"] += chargeback.amount
+    for rerated in late:
+        lines.append(rerated.line(len(lines) + 1))
+        by_type["adjustment"] += rerated.amount
     total = sum(by_type.values(), ZERO)
     draw = None if statement.draw is None else statement.draw.to_dict()
     return {
@@ -413,15 +505,18 @@ def _store_of(
     period_store: UUID | None,
     credits: Sequence[CreditFact],
     chargebacks: Sequence[Chargeback],
+    late: Sequence[LateSurvey] = (),
 ) -> UUID | None:
     """The store a statement belongs to: a store period's store; in a group period the store of
-    the person's latest delivery (else of a chargeback); none when neither exists."""
+    the person's latest delivery (else of a chargeback or late survey); else none."""
     if period_store is not None:
         return period_store
     if credits:
         return max(credits, key=lambda c: (c.delivered_at, c.deal_id)).store_id
     if chargebacks:
         return chargebacks[-1].store_id
+    if late:
+        return late[-1].store_id
     return None
 
 
@@ -432,6 +527,7 @@ def compose(
     plans_for: Callable[[UUID], PlanVersion | None],
     adjustments: Sequence[Mapping[str, Any]],
     chargebacks: Sequence[Chargeback],
+    late: Sequence[LateSurvey] = (),
     *,
     hashed: bool = True,
 ) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
@@ -446,6 +542,9 @@ def compose(
     own_chargebacks: dict[UUID, list[Chargeback]] = defaultdict(list)
     for chargeback in chargebacks:
         own_chargebacks[chargeback.salesperson_id].append(chargeback)
+    own_late: dict[UUID, list[LateSurvey]] = defaultdict(list)
+    for rerated in late:
+        own_late[rerated.salesperson_id].append(rerated)
     records = []
     ids: dict[UUID, str] = {}
     with collector_paused():
@@ -453,12 +552,19 @@ def compose(
             records.append(
                 statement_record(
                     statements[person],
-                    _store_of(person, period_store, credits[person], own_chargebacks[person]),
+                    _store_of(
+                        person,
+                        period_store,
+                        credits[person],
+                        own_chargebacks[person],
+                        own_late[person],
+                    ),
                     plans_for(person),
                     credits[person],
                     own_adjustments[person],
                     own_chargebacks[person],
                     ids,
+                    own_late[person],
                 )
             )
         totals = period_totals(records)
@@ -948,6 +1054,8 @@ class Payroll:
         if line["component_type"] == "adjustment":
             origin = line["inputs"].get("origin_period_id")
             found.append(("pay period", UUID(origin) if origin else period.id))
+        if line["component_type"] == "late_survey":
+            found.extend(("survey", UUID(s)) for s in line["inputs"]["survey_ids"])
         return found
 
     def visible_adjustments(self, actor: Principal, period: PayPeriod) -> list[dict[str, Any]]:
@@ -1130,20 +1238,30 @@ class Payroll:
     # --- computing --------------------------------------------------------------------------------
 
     def _inputs(self, period: PayPeriod | _Transient) -> _Inputs:
+        facts, plans, staff = self._engine_inputs(period)
+        adjustments = period.own_adjustments()
+        refs = self._refs(period)
+        chargebacks = self._chargebacks(period, refs)
+        late = self._late_surveys(period, refs)
+        staff |= {UUID(str(a["salesperson_id"])) for a in adjustments}
+        staff |= {c.salesperson_id for c in chargebacks}
+        staff |= {x.salesperson_id for x in late}
+        return _Inputs(facts, plans, sorted(staff), adjustments, chargebacks, late)
+
+    def _engine_inputs(
+        self, period: PayPeriod | _Transient
+    ) -> tuple[PeriodFacts, PlansFor, set[UUID]]:
+        """What the engine computes the period from: its facts as known at its close (or now),
+        with approved evaluation scores and carried draw deficits, the plans and the staff."""
         known_at = period.known_at
         facts = self.views.period_facts(period.month, period.store_id, known_at)
         plans = self.views.plan_resolver(period.month, period.store_id, known_at)
         staff = set(self.views.planned_staff(period.month, period.store_id, known_at))
-        adjustments = period.own_adjustments()
         people = {c.salesperson_id for c in facts.credits} | staff
-        people |= {UUID(str(a["salesperson_id"])) for a in adjustments}
+        people |= {UUID(str(a["salesperson_id"])) for a in period.own_adjustments()}
         scores = self._scores(period, people, known_at)
         draws = self._carried_draws(period)
-        chargebacks = self._chargebacks(period)
-        staff |= {UUID(str(a["salesperson_id"])) for a in adjustments}
-        staff |= {c.salesperson_id for c in chargebacks}
-        facts = replace(facts, evaluation_scores=scores, draw_balances=draws)
-        return _Inputs(facts, plans, sorted(staff), adjustments, chargebacks)
+        return replace(facts, evaluation_scores=scores, draw_balances=draws), plans, staff
 
     def _compute(self, period: PayPeriod | _Transient, *, hashed: bool = False) -> PeriodFigures:
         inputs = self._inputs(period)
@@ -1155,6 +1273,7 @@ class Payroll:
             inputs.plans_for,
             inputs.adjustments,
             inputs.chargebacks,
+            inputs.late,
             hashed=hashed,
         )
         return PeriodFigures(
@@ -1210,26 +1329,30 @@ class Payroll:
                 balances[UUID(record["salesperson_id"])] = deficit
         return balances
 
-    def _chargebacks(self, period: PayPeriod | _Transient) -> list[Chargeback]:
+    def _refs(self, period: PayPeriod | _Transient) -> list[PeriodRef]:
+        """Every period as the view lists it, this one as its aggregate says (the view may be a
+        moment behind); none for a month with no period."""
         if isinstance(period, _Transient):
             return []
         periods = list(self.views.periods())
-        me = next((p for p in periods if p.period_id == period.id), None)
-        if me is None:
-            me = PeriodRef(
-                period.id,
-                period.store_id,
-                period.month,
-                period.status.value,
-                period.known_at,
-                period.protection_days,
-            )
-            periods.append(me)
-        else:
-            # The aggregate is the truth about this period (the view may be a moment behind).
-            me = replace(me, status=period.status.value, known_at=period.known_at)
-            periods = [me if p.period_id == me.period_id else p for p in periods]
-        earlier = [p for p in periods if p.covers(period.store_id) and p.month < period.month]
+        me = PeriodRef(
+            period.id,
+            period.store_id,
+            period.month,
+            period.status.value,
+            period.known_at,
+            period.protection_days,
+        )
+        others = [p for p in periods if p.period_id != period.id]
+        return [*others, me]
+
+    def _chargebacks(
+        self, period: PayPeriod | _Transient, refs: Sequence[PeriodRef]
+    ) -> list[Chargeback]:
+        if isinstance(period, _Transient):
+            return []
+        me = refs[-1]
+        earlier = [p for p in refs if p.covers(period.store_id) and p.month < period.month]
         frozen = [p.known_at for p in earlier if p.known_at is not None]
         if not frozen:
             return []
@@ -1241,7 +1364,115 @@ class Payroll:
         if not reversals:
             return []
         paid = self.views.paid_lines(sorted({r.deal_id for r in reversals}))
-        return chargebacks_for(me, reversals, periods, paid)
+        return chargebacks_for(me, reversals, refs, paid)
+
+    def _late_surveys(
+        self, period: PayPeriod | _Transient, refs: Sequence[PeriodRef]
+    ) -> list[LateSurvey]:
+        """The re-ratings of earlier frozen periods for survey changes this period takes: those
+        recorded after the earlier period's close and after every period between them froze,
+        and by this period's own close (the rule is `_lands_in`'s, for surveys)."""
+        if isinstance(period, _Transient):
+            return []
+        me = refs[-1]
+        until = period.known_at or self.clock()
+        origins = sorted(
+            (
+                p
+                for p in refs
+                if p.known_at is not None and p.month < me.month and p.covers(me.store_id)
+            ),
+            key=lambda p: p.month,
+        )
+        if not origins:
+            return []
+        after = min(p.known_at for p in origins if p.known_at is not None)
+        if after >= until:
+            return []
+        changes = self.views.survey_changes(me.store_id, after, until)
+        found: list[LateSurvey] = []
+        for origin in origins:
+            windows: dict[datetime, list[SurveyChange]] = defaultdict(list)
+            for change in changes:
+                if change.month != origin.month or not origin.covers(change.store_id):
+                    continue
+                start = _window_start(origin, me, change.store_id, refs)
+                if start is not None and start < change.recorded_at <= until:
+                    windows[start].append(change)
+            for start, taken in sorted(windows.items()):
+                found.extend(self._rerate(origin, start, until, taken))
+        return found
+
+    def _rerate(
+        self,
+        origin: PeriodRef,
+        known_from: datetime,
+        known_until: datetime,
+        changes: Sequence[SurveyChange],
+    ) -> list[LateSurvey]:
+        """`origin`'s earnings for the people `changes` rate, with those changes and without."""
+        source = self.app.load(PayPeriod, origin.period_id, "pay period")
+        facts, plans, _ = self._engine_inputs(source)
+        people = {c.salesperson_id for c in changes}
+        stores = {c.store_id for c in changes}
+        before = self.views.period_surveys(origin.month, origin.store_id, known_from)
+        now_known = self.views.period_surveys(origin.month, origin.store_id, known_until)
+        after = tuple(s for s in before if s.store_id not in stores) + tuple(
+            s for s in now_known if s.store_id in stores
+        )
+        # A SPIFF budget is shared by everyone on the same plan: keep their deliveries.
+        plan_of = {p: _plan_key(plans(p)) for p in people}
+        sharing = {plan_of[p] for p in people}
+        keep: dict[UUID, bool] = {}
+        for credit in facts.credits:
+            person = credit.salesperson_id
+            if person not in keep:
+                keep[person] = _plan_key(plans(person)) in sharing
+        credits = tuple(c for c in facts.credits if keep[c.salesperson_id])
+
+        def computed(surveys: tuple[SurveyFact, ...]) -> dict[UUID, Statement]:
+            scoped = replace(
+                facts,
+                credits=credits,
+                surveys=tuple(s for s in surveys if s.salesperson_id in people),
+                evaluation_scores={p: v for p, v in facts.evaluation_scores.items() if p in people},
+                draw_balances={p: v for p, v in facts.draw_balances.items() if p in people},
+            )
+            return engine.calculate_period(scoped, plans, people)
+
+        old, new = computed(before), computed(after)
+        found = []
+        for person in sorted(people):
+            own = [c for c in changes if c.salesperson_id == person]
+            earlier, later = old[person], new[person]
+            if later.earnings == earlier.earnings:
+                continue  # the gate (and caps) come out the same: nothing to settle
+            own_after = [s for s in after if s.salesperson_id == person]
+            survey_ids = tuple(sorted({c.survey_id for c in own}))
+            found.append(
+                LateSurvey(
+                    salesperson_id=person,
+                    store_id=own[-1].store_id,
+                    origin_period_id=origin.period_id,
+                    origin_month=origin.month,
+                    survey_ids=survey_ids,
+                    deal_ids=tuple(
+                        sorted({s.deal_id for s in own_after if s.survey_id in survey_ids})
+                    ),
+                    known_from=known_from,
+                    known_until=known_until,
+                    earnings_before=earlier.earnings,
+                    earnings_after=later.earnings,
+                    csi_before=csi_average(s for s in before if s.salesperson_id == person),
+                    csi_after=csi_average(own_after),
+                    links=tuple(
+                        (line.n, line.amount)
+                        for line in earlier.lines
+                        if line.component_type == "csi_gate"
+                    ),
+                )
+            )
+        return found
 
     # --- access -----------------------------------------------------------------------------------
 
@@ -1293,6 +1524,7 @@ class _Inputs:
     staff: list[UUID]
     adjustments: list[dict[str, Any]]
     chargebacks: list[Chargeback]
+    late: list[LateSurvey]
 
 
 @dataclass(frozen=True)
@@ -1306,6 +1538,27 @@ class _Transient:
 
     def own_adjustments(self) -> list[dict[str, Any]]:
         return []
+
+
+def _plan_key(plan: PlanVersion | None) -> tuple[UUID, int] | None:
+    return None if plan is None else (plan.plan_id, plan.version)
+
+
+def _window_start(
+    origin: PeriodRef, me: PeriodRef, store_id: UUID, refs: Sequence[PeriodRef]
+) -> datetime | None:
+    """Where the record times `me` takes for `origin` and a store begin: after the origin's close
+    and after every period between them froze; None while one of those is not frozen (the
+    earlier period takes them)."""
+    start = origin.known_at
+    for p in refs:
+        if p.period_id in (origin.period_id, me.period_id) or not p.covers(store_id):
+            continue
+        if origin.month < p.month < me.month:
+            if p.known_at is None:
+                return None
+            start = p.known_at if start is None else max(start, p.known_at)
+    return start
 
 
 def _plan_label(record: Mapping[str, Any]) -> str | None:

@@ -108,6 +108,8 @@ class PayFactsProjection(Projection):
         " survey_id TEXT NOT NULL, version INTEGER NOT NULL, excluded INTEGER NOT NULL,"
         " reason TEXT, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL,"
         " PRIMARY KEY (survey_id, version))",
+        # Surveys learnt of after a period's close: the late-survey adjustment looks them up.
+        f"CREATE INDEX IF NOT EXISTS {SURVEY_STATUS}_recorded ON {SURVEY_STATUS} (recorded_at)",
     )
 
     def __init__(self) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.performance.facts import CreditFact, PeriodFacts, ProductFact, SurveyFact
+from domain.performance.payroll_ports import SurveyChange
 from domain.sales.model import credited_units
 from projections.common import Where, check_month
 from projections.db import Database, Row, yuan
@@ -307,6 +308,43 @@ def _grouped(rows: list[Row]) -> list[list[Row]]:
     return groups
 
 
+def period_surveys(
+    db: Database, month: str, store_id: UUID | None = None, known_at: datetime | None = None
+) -> tuple[SurveyFact, ...]:
+    """The month's surveys as known at `known_at`, as `period_facts` gives them."""
+    check_month(month)
+    return _surveys(db, month, store_id, None if known_at is None else stamp(known_at))
+
+
+def survey_changes(
+    db: Database,
+    known_after: datetime,
+    known_until: datetime,
+    store_id: UUID | None = None,
+) -> tuple[SurveyChange, ...]:
+    """Surveys answered, excluded or reinstated with a record time in (known_after, known_until],
+    one per (change, salesperson rated), in record order. Open at the start and closed at the
+    end, like `unwinds_between`."""
+    where = Where().add("t.recorded_at > ?", stamp(known_after))
+    where.add("t.recorded_at <= ?", stamp(known_until)).equal("s.store_id", store_id)
+    rows = db.query(
+        f"SELECT s.survey_id, s.salesperson_id, s.store_id, s.month, t.recorded_at"
+        f" FROM {SURVEY_STATUS} t JOIN {SURVEYS} s ON s.survey_id = t.survey_id{where.sql}"
+        " ORDER BY t.recorded_at, s.survey_id, t.version, s.ordinal",
+        where.params,
+    )
+    return tuple(
+        SurveyChange(
+            survey_id=UUID(r["survey_id"]),
+            salesperson_id=UUID(r["salesperson_id"]),
+            store_id=UUID(r["store_id"]),
+            month=r["month"],
+            recorded_at=datetime.fromisoformat(r["recorded_at"]),
+        )
+        for r in rows
+    )
+
+
 def _surveys(
     db: Database, month: str, store_id: UUID | None, known: str | None
 ) -> tuple[SurveyFact, ...]:
@@ -338,6 +376,7 @@ def _surveys(
             score=Decimal(int(r["score"])),
             answered_on=date.fromisoformat(r["answered_on"]),
             excluded=excluded.get(r["survey_id"], False),
+            store_id=UUID(r["store_id"]),
         )
         for r in rows
     )

@@ -9,8 +9,14 @@ from decimal import Decimal
 from uuid import UUID
 
 from domain.app import Showroom
-from domain.performance.facts import PeriodFacts
-from domain.performance.payroll_ports import PaidLine, PeriodRef, PlansFor, Reversal
+from domain.performance.facts import PeriodFacts, SurveyFact
+from domain.performance.payroll_ports import (
+    PaidLine,
+    PeriodRef,
+    PlansFor,
+    Reversal,
+    SurveyChange,
+)
 from projections.db import Database
 from projections.pay_facts import queries as pay_facts
 from projections.pay_plans import queries as pay_plans
@@ -93,6 +99,16 @@ class ViewPayrollSources:
             for c in pay_facts.cancellations_between(self.db, after, until, store_id)
         )
         return sorted(found, key=lambda r: (r.recorded_at, r.deal_id, r.kind))
+
+    def survey_changes(
+        self, store_id: UUID | None, after: datetime, until: datetime
+    ) -> Sequence[SurveyChange]:
+        return pay_facts.survey_changes(self.db, after, until, store_id)
+
+    def period_surveys(
+        self, month: str, store_id: UUID | None, known_at: datetime | None
+    ) -> tuple[SurveyFact, ...]:
+        return pay_facts.period_surveys(self.db, month, store_id, known_at)
 
     def periods(self) -> Sequence[PeriodRef]:
         return payouts.periods(self.db)

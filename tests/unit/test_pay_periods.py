@@ -760,6 +760,12 @@ class InMemoryPayrollViews:
     def reversals(self, store_id: UUID | None, after: Any, until: Any) -> list[Reversal]:
         return []
 
+    def survey_changes(self, store_id: UUID | None, after: Any, until: Any) -> list[Any]:
+        return []
+
+    def period_surveys(self, month: str, store_id: UUID | None, known_at: Any) -> tuple[Any, ...]:
+        return self.facts.surveys
+
     def _periods(self) -> list[PayPeriod]:
         opened = self.app.recorder.select_notifications(1, 10_000, topics=[OPENED_TOPIC])
         return [
