@@ -26,11 +26,20 @@ Params = Sequence[Any]
 
 
 class Tx(ABC):
-    """One open transaction on the views database."""
+    """One open transaction on the views database.
+
+    A write (`execute`, `executemany`) may be queued and sent with the next read or the commit
+    (PostgreSQL pipeline mode in the projection runner): its errors surface there, and the
+    whole transaction rolls back. `changed` is the write whose row count the caller needs.
+    """
 
     @abstractmethod
-    def execute(self, sql: str, params: Params = ()) -> int:
-        """Run a statement; the number of rows it changed."""
+    def execute(self, sql: str, params: Params = ()) -> None:
+        """Run a statement."""
+
+    @abstractmethod
+    def changed(self, sql: str, params: Params = ()) -> int:
+        """Run a statement now; the number of rows it changed."""
 
     @abstractmethod
     def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
@@ -48,8 +57,11 @@ class Database(ABC):
 
     @abstractmethod
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
-        """A write transaction: committed when the block ends, rolled back on error."""
+    def transaction(self, *, batched: bool = False) -> Iterator[Tx]:
+        """A write transaction: committed when the block ends, rolled back on error.
+
+        `batched`: writes may be queued until the next read or the commit (a projection
+        page's many small statements then cost one round trip per read, not one each)."""
 
     def query(self, sql: str, params: Params = ()) -> list[Row]:
         with self.transaction() as tx:
@@ -70,7 +82,10 @@ class _SqliteTx(Tx):
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
 
-    def execute(self, sql: str, params: Params = ()) -> int:
+    def execute(self, sql: str, params: Params = ()) -> None:
+        self.connection.execute(sql, tuple(params))
+
+    def changed(self, sql: str, params: Params = ()) -> int:
         return self.connection.execute(sql, tuple(params)).rowcount
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
@@ -109,7 +124,8 @@ class SqliteDatabase(Database):
         return connection
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
+    def transaction(self, *, batched: bool = False) -> Iterator[Tx]:
+        # In process, SQLite has no round trips to save: `batched` changes nothing.
         connection = self._connection()
         connection.execute("BEGIN IMMEDIATE")
         try:
@@ -138,12 +154,20 @@ def _pg(sql: str) -> str:
 
 
 class _PostgresTx(Tx):
-    def __init__(self, connection: psycopg.Connection[Row]) -> None:
-        self.connection = connection
+    def __init__(
+        self, connection: psycopg.Connection[Row], pipeline: psycopg.Pipeline | None = None
+    ) -> None:
+        self.connection, self.pipeline = connection, pipeline
 
-    def execute(self, sql: str, params: Params = ()) -> int:
+    def execute(self, sql: str, params: Params = ()) -> None:
         with self.connection.cursor() as cursor:
             cursor.execute(_pg(sql), tuple(params))  # type: ignore[arg-type]
+
+    def changed(self, sql: str, params: Params = ()) -> int:
+        with self.connection.cursor() as cursor:
+            cursor.execute(_pg(sql), tuple(params))  # type: ignore[arg-type]
+            if self.pipeline is not None:
+                self.pipeline.sync()  # the row count arrives with the result
             return cursor.rowcount
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
@@ -153,6 +177,8 @@ class _PostgresTx(Tx):
     def query(self, sql: str, params: Params = ()) -> list[Row]:
         with self.connection.cursor() as cursor:
             cursor.execute(_pg(sql), tuple(params))  # type: ignore[arg-type]
+            if self.pipeline is not None:
+                self.pipeline.sync()  # the rows (and `description`) arrive with the result
             return list(cursor.fetchall()) if cursor.description else []
 
 
@@ -171,9 +197,13 @@ class PostgresDatabase(Database):
         )
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
+    def transaction(self, *, batched: bool = False) -> Iterator[Tx]:
         with self.pool.connection() as connection, connection.transaction():
-            yield _PostgresTx(connection)
+            if not batched:
+                yield _PostgresTx(connection)
+                return
+            with connection.pipeline() as pipeline:
+                yield _PostgresTx(connection, pipeline)
 
     def connect(self) -> psycopg.Connection[Row]:
         """A dedicated connection (advisory locks live as long as it does)."""

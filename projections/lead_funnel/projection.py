@@ -59,7 +59,7 @@ class LeadFunnelProjection(Projection):
     @handles(Lead.Captured)
     def on_captured(self, event: Lead.Captured, tx: Tx) -> None:
         month = month_of(self.zones.day(tx, event.store_id, event.occurred_at))
-        inserted = tx.execute(
+        inserted = tx.changed(
             "INSERT INTO rm_lead_funnel_lead (lead_id, month, store_id, channel, stage)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (lead_id) DO NOTHING",
             (sid(event.originator_id), month, sid(event.store_id), event.channel, CAPTURED),

@@ -224,7 +224,7 @@ class SalespersonKpiProjection(Projection):
     @handles(Survey.Answered)
     def on_survey_answered(self, event: Survey.Answered, tx: Tx) -> None:
         sellers = [sid(s) for s in event.salesperson_ids]
-        changed = tx.execute(
+        changed = tx.changed(
             f"INSERT INTO {SURVEYS} (survey_id, store_id, day, overall, salesperson_ids)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (survey_id) DO NOTHING",
             (
