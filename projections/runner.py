@@ -18,7 +18,9 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
+import psycopg
 from eventsourcing.persistence import Notification
+from psycopg import sql
 
 from domain.app import Showroom
 from projections.db import Database, PostgresDatabase, Tx
@@ -49,12 +51,22 @@ def tracking_position(tx: Tx, name: str) -> int:
     return int(row["position"]) if row else 0
 
 
+_SET_TRACKING = (
+    "INSERT INTO projection_tracking (name, position) VALUES (?, ?)"
+    " ON CONFLICT (name) DO UPDATE SET position = excluded.position"
+)
+
+
 def set_tracking(tx: Tx, name: str, position: int) -> None:
-    tx.execute(
-        "INSERT INTO projection_tracking (name, position) VALUES (?, ?)"
-        " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-        (name, position),
+    tx.execute(_SET_TRACKING, (name, position))
+
+
+def _tracked(tx: Tx, names: Sequence[str]) -> dict[str, int]:
+    marks = ", ".join("?" for _ in names)
+    rows = tx.query(
+        f"SELECT name, position FROM projection_tracking WHERE name IN ({marks})", list(names)
     )
+    return {r["name"]: int(r["position"]) for r in rows}
 
 
 def migrate(db: Database, projections: Iterable[Projection]) -> None:
@@ -133,7 +145,8 @@ class ProjectionRunner:
         *,
         lock_dir: Any,
         page_size: int = 1000,
-        poll_seconds: float = 0.1,
+        poll_seconds: float = 0.02,
+        notify_url: str | None = None,
     ) -> None:
         self.app, self.db = app, db
         self.projections = list(projections)
@@ -143,6 +156,9 @@ class ProjectionRunner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._listener: threading.Thread | None = None
+        # The event store's PostgreSQL, whose appends are announced with NOTIFY (None: poll).
+        self.notify_url = notify_url
         # One page at a time per runner object: the background loop and a caller of
         # run_until_caught_up must never apply the same page twice.
         self._busy = threading.Lock()
@@ -174,8 +190,16 @@ class ProjectionRunner:
         # One commit for the whole page: a failure in any view rolls every view back to the
         # page's start, and the page is retried as a whole.
         with self.db.transaction(batched=True) as tx:
+            # Read the positions inside the transaction: they are the truth, even after a
+            # rebuild reset one view since the read above.
+            tracked = _tracked(tx, [p.name for p in owned])
+            reached: list[tuple[str, int]] = []
             for projection in owned:
-                handled += self._apply_page(projection, notifications, decoded, tx)
+                after = tracked.get(projection.name, 0)
+                handled += self._apply_page(projection, notifications, decoded, tx, after)
+                if notifications[-1].id > after:
+                    reached.append((projection.name, notifications[-1].id))
+            tx.executemany(_SET_TRACKING, reached)
         return handled or len(notifications)
 
     def _apply_page(
@@ -184,14 +208,13 @@ class ProjectionRunner:
         page: Sequence[Notification],
         decoded: dict[int, Any],
         tx: Tx,
+        after: int,
     ) -> int:
-        topics = projection.topics
-        count = 0
-        # Read the position inside the transaction: it is the truth, even after a rebuild.
-        after = tracking_position(tx, projection.name)
         todo = [n for n in page if n.id > after] if page[0].id <= after else page
         if not todo:
             return 0
+        topics = projection.topics
+        count = 0
         for notification in todo:
             if notification.topic not in topics:
                 continue
@@ -201,7 +224,6 @@ class ProjectionRunner:
                 decoded[notification.id] = event
             projection.handle(notification.topic, event, tx)
             count += 1
-        set_tracking(tx, projection.name, todo[-1].id)
         return max(count, 1)
 
     def run_until_caught_up(self, max_pages: int | None = None) -> None:
@@ -217,6 +239,11 @@ class ProjectionRunner:
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="projections", daemon=True)
         self._thread.start()
+        if self.notify_url and getattr(self.app.recorder, "channel_name", None):
+            self._listener = threading.Thread(
+                target=self._listen, name="projections-listen", daemon=True
+            )
+            self._listener.start()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -232,6 +259,27 @@ class ProjectionRunner:
                 self._wake.wait(self.poll_seconds)
                 self._wake.clear()
 
+    def _listen(self) -> None:
+        """Wake the loop as soon as PostgreSQL announces an append.
+
+        The library's insert path sends `NOTIFY <events table>` with every append, so another
+        process's commit reaches this runner in about a millisecond instead of at the next
+        poll; the poll stays as the fallback (a notification is lost while reconnecting).
+        """
+        assert self.notify_url is not None
+        channel = str(getattr(self.app.recorder, "channel_name", ""))
+        listen = sql.SQL("LISTEN {0}").format(sql.Identifier(channel))
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.notify_url, autocommit=True) as connection:
+                    connection.execute(listen)
+                    while not self._stop.is_set():
+                        for _ in connection.notifies(timeout=0.5, stop_after=1):
+                            self._wake.set()
+            except psycopg.Error:
+                log.warning("listening for appends failed; polling meanwhile", exc_info=True)
+                self._stop.wait(1.0)
+
     def wake(self) -> None:
         """Look at the log now rather than at the next poll (called after a local write)."""
         self._wake.set()
@@ -242,6 +290,9 @@ class ProjectionRunner:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self._listener is not None:
+            self._listener.join(timeout=5)
+            self._listener = None
         self._locks.release_all()
 
 

@@ -29,6 +29,7 @@ class Settings:
     postgres_lock_timeout: int = 5
     postgres_pool_size: int = 5
     page_size: int = 1000
+    poll_seconds: float = 0.02
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -45,6 +46,7 @@ class Settings:
             read_wait_seconds=float(env.get("SHOWROOM_READ_WAIT_SECONDS", "5")),
             postgres_lock_timeout=int(env.get("SHOWROOM_PG_LOCK_TIMEOUT", "5")),
             page_size=int(env.get("SHOWROOM_PAGE_SIZE", "1000")),
+            poll_seconds=float(env.get("SHOWROOM_POLL_SECONDS", "0.02")),
         )
 
     @property

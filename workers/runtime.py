@@ -40,7 +40,13 @@ class Runtime:
         if create_tables:
             migrate(db, all_projections())
         runner = ProjectionRunner(
-            app, db, all_projections(), lock_dir=settings.data_dir, page_size=settings.page_size
+            app,
+            db,
+            all_projections(),
+            lock_dir=settings.data_dir,
+            page_size=settings.page_size,
+            poll_seconds=settings.poll_seconds,
+            notify_url=settings.database_url,
         )
         crm = Crm(
             app,
