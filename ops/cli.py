@@ -9,7 +9,9 @@ showroom rebuild    drop a view and replay the log into it (NAME or all)
 showroom demo       load the deterministic demo dealer group (--bulk: a large group, fast)
 showroom bench      the benchmark suite: one table, written to docs/benchmarks.md
 showroom users      create a login or set its password
-showroom pay        pay periods: open, close, approve, export, verify STORE|group MONTH
+showroom pay        pay periods: open, close, approve, export, verify STORE|group MONTH;
+                    disputes: dispute, resolve, disputes --period ID
+showroom surveys    CSI surveys: record, exclude, reinstate (by deal), list
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from api import idempotency
@@ -31,10 +34,14 @@ from domain.shared.actor import SYSTEM, Principal, Role
 from domain.shared.errors import DomainError
 from projections import runner as projection_runner
 from projections.registry import all_projections, projection_by_name
+from projections.runner import ViewsNotCaughtUpError
 from projections.settings import Settings
 from workers import broker as job_broker
 from workers import files
 from workers.runtime import Runtime
+
+if TYPE_CHECKING:
+    from domain.performance.payroll_service import Payroll
 
 log = logging.getLogger("showroom")
 
@@ -245,15 +252,29 @@ def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _payroll(settings: Settings, runtime: Runtime) -> Payroll:
+    """The payroll service over the pay views, which this process's runner keeps current."""
+    from domain.performance.payroll_service import Payroll
+    from projections.payouts.sources import ViewPayrollSources
+
+    runtime.runner.start()
+    views = ViewPayrollSources(runtime.app, runtime.db, max(settings.read_wait_seconds, 30))
+    return Payroll(runtime.app, views)
+
+
 def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
     """Pay periods from the command line, acting as a finance operator (or `--user`)."""
     from domain.organisation.model import User
-    from domain.performance.payroll_service import Payroll
     from domain.performance.periods import period_id
     from domain.reporting.model import ExportKind
     from domain.reporting.service import Reporting
-    from projections.payouts.sources import ViewPayrollSources
+    from ops import cli_floor
 
+    if args.action in cli_floor.DISPUTE_ACTIONS:
+        return cli_floor.cmd_disputes(settings, args)
+    if args.store is None or args.month is None:
+        print(f"pay {args.action} needs STORE (or 'group') and MONTH", file=sys.stderr)
+        return 2
     store_id = None if args.store == "group" else UUID(args.store)
     runtime = _runtime(settings)
     try:
@@ -264,9 +285,7 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"no active user {args.user!r}", file=sys.stderr)
                 return 2
             actor = found
-        runtime.runner.start()
-        views = ViewPayrollSources(runtime.app, runtime.db, max(settings.read_wait_seconds, 30))
-        payroll = Payroll(runtime.app, views)
+        payroll = _payroll(settings, runtime)
         ident = period_id(store_id, args.month)
         if args.action == "open":
             written = payroll.open_period(actor, store_id, args.month, args.protection_days)
@@ -485,6 +504,8 @@ def cmd_scorecards(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from ops import cli_floor  # it builds on this module's helpers
+
     top = argparse.ArgumentParser(
         prog="showroom", description=__doc__.splitlines()[0] if __doc__ else None
     )
@@ -533,23 +554,40 @@ def parser() -> argparse.ArgumentParser:
     users.add_argument("--store-id")
     users.add_argument("--staff-id")
     users.set_defaults(func=cmd_users)
-    pay = sub.add_parser("pay", help="pay periods: open, close, approve, export, verify")
+    pay = sub.add_parser("pay", help="pay periods: open, close, approve, export, verify, disputes")
     pay.add_argument(
         "action",
-        choices=["open", "close", "approve", "export", "verify", "status", "adjust", "what-if"],
+        choices=[
+            "open",
+            "close",
+            "approve",
+            "export",
+            "verify",
+            "status",
+            "adjust",
+            "what-if",
+            *cli_floor.DISPUTE_ACTIONS,
+        ],
     )
-    pay.add_argument("store", help="store id, or 'group'")
-    pay.add_argument("month", help="YYYY-MM")
+    pay.add_argument("store", nargs="?", help="store id, or 'group' (not with --period)")
+    pay.add_argument("month", nargs="?", help="YYYY-MM (not with --period)")
     pay.add_argument("--protection-days", type=int, default=90, help="open: chargeback window")
     pay.add_argument("--language", choices=["en", "zh"], default="en", help="export headers")
     pay.add_argument("--format", choices=["xlsx", "csv"], default="xlsx", help="export file")
     pay.add_argument("--output", help="export: where to write the file")
-    pay.add_argument("--salesperson", help="adjust: staff id")
-    pay.add_argument("--amount", help="adjust: amount in CNY (negative to deduct)")
-    pay.add_argument("--reason", help="adjust: why")
+    pay.add_argument("--salesperson", help="adjust, dispute: staff id")
+    pay.add_argument("--amount", help="adjust, resolve: adjustment in CNY (negative to deduct)")
+    pay.add_argument("--reason", help="adjust, dispute: why")
     pay.add_argument("--components", help="what-if: JSON file of a draft plan's components")
-    pay.add_argument("--user", help="act as this user (default: a finance operator)")
+    pay.add_argument("--period", help="dispute, resolve, disputes: pay period id")
+    pay.add_argument("--line", type=int, help="dispute: the statement line's number (from 1)")
+    pay.add_argument("--dispute", help="resolve: dispute id")
+    pay.add_argument("--resolution", help="resolve: the answer to the salesperson")
+    pay.add_argument(
+        "--user", help="act as this user (default: a finance operator; dispute: the salesperson)"
+    )
     pay.set_defaults(func=cmd_pay)
+    cli_floor.add_surveys_parser(sub)
     plans = sub.add_parser("plans", help="pay plans: list, create, publish a version, assign")
     plans.add_argument("action", choices=["list", "create", "publish", "assign"])
     plans.add_argument("plan", nargs="?", default="", help="plan name (create) or id")
@@ -598,6 +636,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(settings, args)
     except DomainError as error:
         print(f"showroom {args.command}: {error.title}: {error.detail}", file=sys.stderr)
+        return 1
+    except ViewsNotCaughtUpError as error:
+        print(f"showroom {args.command}: the views lag behind the log: {error}", file=sys.stderr)
         return 1
     return code
 

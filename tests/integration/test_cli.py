@@ -1,13 +1,37 @@
-"""The `showroom` command line drives the same services as the API."""
+"""The `showroom` command line drives the same services as the API.
+
+The survey and pay dispute commands run on SQLite and PostgreSQL (the `backend` fixture): the
+world is arranged through the services, the act is a command, and the views or the payroll
+service say what changed.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
 
+from domain.organisation import service as organisation_service
+from domain.performance.payroll_service import Payroll
+from domain.performance.periods import period_id
+from domain.performance.plan_service import PayPlans
+from domain.shared.actor import SYSTEM
+from domain.shared.values import with_check_digit
 from ops.cli import main
+from projections.payouts.sources import ViewPayrollSources
+from projections.satisfaction import queries as survey_queries
+from projections.settings import Settings
+from tests.integration.conftest import World, _hashed, build_world
+from workers.runtime import Runtime
+
+MAY = datetime(2026, 5, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 
 @pytest.fixture
@@ -123,3 +147,318 @@ def test_pay_commands_refuse_a_period_that_does_not_exist(
 
     assert code == 1
     assert "not found" in capsys.readouterr().err.lower()
+
+
+# --- surveys and pay disputes, on SQLite and PostgreSQL -----------------------------------------
+
+
+@pytest.fixture
+def backend(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The CLI's environment pointed at one backend (the `settings` fixture), migrated."""
+    monkeypatch.setenv("SHOWROOM_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("SHOWROOM_SECRET_KEY", settings.secret_key)
+    monkeypatch.setenv("SHOWROOM_PG_SCHEMA", settings.postgres_schema)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    if settings.database_url:
+        monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert main(["migrate"]) == 0
+    return settings
+
+
+@contextmanager
+def opened(settings: Settings) -> Iterator[Runtime]:
+    runtime = Runtime.build(settings)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+@pytest.fixture
+def world(backend: Settings, monkeypatch: pytest.MonkeyPatch) -> World:
+    """Two stores with managers and salespeople (and their logins), arranged through services."""
+    monkeypatch.setattr(organisation_service, "hash_password", _hashed)
+    with opened(backend) as runtime:
+        return build_world(runtime)
+
+
+def sell(settings: Settings, world: World, n: int, seller: str, *, deliver: bool = True) -> str:
+    """A new car of store A sold by `seller` on 10 May 2026 (delivered unless told otherwise)."""
+    store = world.store_a
+    with opened(settings) as runtime:
+        vehicle = runtime.inventory.receive_vehicle(
+            SYSTEM,
+            store,
+            with_check_digit(f"LGXCE4CB0PA{n:06d}"),
+            "BYD",
+            "Han",
+            "EV",
+            "white",
+            2026,
+            "new",
+            Decimal("150000"),
+            Decimal("165000"),
+            received_on=date(2026, 4, 20),
+            occurred_at=MAY - timedelta(days=20),
+        ).id
+        runtime.runner.run_until_caught_up()  # the phone index reads the directory view
+        customer = runtime.crm.register_customer(
+            SYSTEM, store, f"Buyer {n}", f"1390000{n:04d}", occurred_at=MAY
+        ).id
+        deal = runtime.sales.open_deal(
+            SYSTEM, store, customer, world.staff[seller], occurred_at=MAY - timedelta(days=2)
+        ).id
+        runtime.sales.attach_vehicle(SYSTEM, deal, vehicle, occurred_at=MAY - timedelta(days=2))
+        runtime.sales.quote_deal(SYSTEM, deal, "160000", occurred_at=MAY - timedelta(days=2))
+        runtime.sales.sign_contract(SYSTEM, deal, occurred_at=MAY - timedelta(days=1))
+        if deliver:
+            runtime.sales.deliver_deal(SYSTEM, deal, occurred_at=MAY)
+    return str(deal)
+
+
+def log_position(settings: Settings) -> int:
+    with opened(settings) as runtime:
+        return runtime.app.position()
+
+
+def surveys_in_view(settings: Settings) -> dict[str, dict[str, Any]]:
+    """What GET /surveys lists (the satisfaction view, caught up), by deal id."""
+    with opened(settings) as runtime:
+        runtime.runner.run_until_caught_up()
+        items = survey_queries.list_surveys(runtime.db, limit=100)["items"]
+    return {str(s["deal_id"]): s for s in items}
+
+
+def record(deal: str, overall: str = "92") -> int:
+    return main(
+        [
+            "surveys",
+            "record",
+            "--deal",
+            deal,
+            "--overall",
+            overall,
+            "--answered-on",
+            "2026-05-15",
+            "--answer",
+            "greeting=90",
+            "--answer",
+            "delivery=100",
+        ]
+    )
+
+
+def test_a_survey_recorded_from_the_command_line_is_listed_as_counted(
+    backend: Settings, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deal = sell(backend, world, 1, "sales_a1")
+
+    code = record(deal)
+
+    listed = surveys_in_view(backend)[deal]
+    assert code == 0
+    assert f"recorded for deal {deal} (overall 92)" in capsys.readouterr().out
+    assert (listed["overall"], listed["answers"], listed["excluded"]) == (
+        92,
+        {"greeting": 90, "delivery": 100},
+        False,
+    )
+    assert listed["salesperson_ids"] == [world.staff["sales_a1"]]
+
+
+def test_a_survey_excluded_from_the_command_line_is_listed_as_excluded_with_its_reason(
+    backend: Settings, world: World
+) -> None:
+    deal = sell(backend, world, 1, "sales_a1")
+    assert record(deal) == 0
+
+    code = main(["surveys", "exclude", "--deal", deal, "--reason", "customer is staff"])
+
+    listed = surveys_in_view(backend)[deal]
+    assert code == 0
+    assert (listed["excluded"], listed["exclusion_reason"]) == (True, "customer is staff")
+
+
+def test_a_survey_reinstated_from_the_command_line_counts_again(
+    backend: Settings, world: World
+) -> None:
+    deal = sell(backend, world, 1, "sales_a1")
+    assert record(deal) == 0
+    assert main(["surveys", "exclude", "--deal", deal, "--reason", "duplicate"]) == 0
+
+    code = main(["surveys", "reinstate", "--deal", deal])
+
+    listed = surveys_in_view(backend)[deal]
+    assert code == 0
+    assert (listed["excluded"], listed["exclusion_reason"]) == (False, None)
+
+
+def test_the_survey_list_prints_a_table_of_the_excluded_or_the_counted_surveys(
+    backend: Settings, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    counted, excluded = sell(backend, world, 1, "sales_a1"), sell(backend, world, 2, "sales_a2")
+    assert (record(counted), record(excluded, overall="40")) == (0, 0)
+    assert main(["surveys", "exclude", "--deal", excluded, "--reason", "test drive only"]) == 0
+    capsys.readouterr()
+
+    listed_excluded = main(["surveys", "list", "--month", "2026-05", "--excluded"])
+    only_excluded = capsys.readouterr().out
+    listed_counted = main(["surveys", "list", "--store", str(world.store_a), "--included"])
+    only_counted = capsys.readouterr().out
+
+    assert (listed_excluded, listed_counted) == (0, 0)
+    assert only_excluded.splitlines()[0].split() == [
+        "deal", "store", "answered", "overall", "csi", "salespeople", "exclusion", "reason"
+    ]  # fmt: skip
+    assert excluded in only_excluded and "test drive only" in only_excluded
+    assert counted not in only_excluded
+    assert counted in only_counted and excluded not in only_counted
+    assert only_counted.splitlines()[-1] == "1 survey(s)"
+
+
+def test_a_malformed_deal_id_is_refused_with_a_message_and_writes_nothing(
+    backend: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = log_position(backend)
+
+    code = record("not-a-deal")
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("showroom surveys: Invalid value: deal must be an id")
+    assert "Traceback" not in err
+    assert log_position(backend) == before
+
+
+def test_a_survey_of_an_unknown_deal_is_refused_with_a_message_and_writes_nothing(
+    backend: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = log_position(backend)
+
+    code = record(str(uuid4()))
+
+    assert code == 1
+    assert capsys.readouterr().err.startswith("showroom surveys: Not found: deal ")
+    assert log_position(backend) == before
+
+
+def test_a_survey_of_an_undelivered_deal_is_refused_with_a_message_and_writes_nothing(
+    backend: Settings, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deal = sell(backend, world, 1, "sales_a1", deliver=False)
+    before = log_position(backend)
+
+    code = record(deal)
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("showroom surveys: Deal not delivered:")
+    assert "only a delivered deal is surveyed" in err
+    assert log_position(backend) == before
+    assert deal not in surveys_in_view(backend)
+
+
+def closed_may(settings: Settings, world: World) -> UUID:
+    """Store A's May 2026 period, closed: sales_a1 sold one car under a ¥500-a-unit plan."""
+    sell(settings, world, 1, "sales_a1")
+    with opened(settings) as runtime:
+        service = PayPlans(runtime.app)
+        plan = service.create_plan(SYSTEM, "Floor 2026").id
+        unit = [{"type": "per_unit", "key": "unit", "new": "500"}]
+        service.publish_version(SYSTEM, plan, date(2026, 1, 1), unit)
+        service.assign(SYSTEM, plan, date(2026, 1, 1), store_id=world.store_a, role="salesperson")
+    store = str(world.store_a)
+    assert main(["pay", "open", store, "2026-05"]) == 0
+    assert main(["pay", "close", store, "2026-05"]) == 0
+    return period_id(world.store_a, "2026-05")
+
+
+def statement_of(settings: Settings, period: UUID, person: UUID) -> dict[str, Any]:
+    with opened(settings) as runtime:
+        runtime.runner.run_until_caught_up()
+        payroll = Payroll(runtime.app, ViewPayrollSources(runtime.app, runtime.db, 30))
+        return payroll.statement(SYSTEM, period, person)
+
+
+def dispute(period: UUID, salesperson: UUID, user: str) -> int:
+    return main(
+        [
+            "pay",
+            "dispute",
+            "--period",
+            str(period),
+            "--salesperson",
+            str(salesperson),
+            "--line",
+            "1",
+            "--reason",
+            "the car was mine alone",
+            "--user",
+            user,
+        ]
+    )
+
+
+def test_a_dispute_raised_and_resolved_with_an_amount_adjusts_the_period(
+    backend: Settings, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    period, a1 = closed_may(backend, world), world.staff["sales_a1"]
+    capsys.readouterr()
+
+    raised = dispute(period, a1, "sales_a1")
+    dispute_id = capsys.readouterr().out.split("dispute ")[1].split()[0]
+    resolved = main(
+        [
+            "pay",
+            "resolve",
+            "--period",
+            str(period),
+            "--dispute",
+            dispute_id,
+            "--resolution",
+            "agreed: a bonus for the trade-in",
+            "--amount",
+            "150",
+        ]
+    )
+
+    statement = statement_of(backend, period, a1)
+    [line] = [x for x in statement["lines"] if x["component_type"] == "adjustment"]
+    assert (raised, resolved) == (0, 0)
+    assert f"adjustment of ¥150.00 on pay period {period}" in capsys.readouterr().out
+    assert Decimal(line["amount"]) == Decimal("150.00")
+    assert Decimal(statement["total"]) == Decimal("650.00")
+
+
+def test_the_period_disputes_are_listed_with_their_status(
+    backend: Settings, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    period, a1 = closed_may(backend, world), world.staff["sales_a1"]
+    assert dispute(period, a1, "sales_a1") == 0
+    capsys.readouterr()
+
+    code = main(["pay", "disputes", "--period", str(period)])
+
+    out = capsys.readouterr().out
+    [row] = out.splitlines()[1:]
+    assert code == 0
+    cells = row.split()
+    assert (cells[1], cells[2], cells[4]) == (str(a1), "1", "open")
+    assert row.endswith("the car was mine alone")
+
+
+def test_a_salesperson_cannot_dispute_another_salespersons_line(
+    backend: Settings, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    period = closed_may(backend, world)
+    capsys.readouterr()
+    before = log_position(backend)
+
+    code = dispute(period, world.staff["sales_a1"], "sales_a2")
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("showroom pay: Forbidden: sales_a2 is not the login of salesperson")
+    assert log_position(backend) == before
