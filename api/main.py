@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors, idempotency
 from api.routes import (
@@ -36,6 +37,29 @@ into KPI tables, leaderboards, funnels and inventory positions.
 Every write returns `id`, `version` and the log `position`; pass that `position` to any query
 to read your own write. Send `Idempotency-Key` on a POST to make retries safe.
 """
+
+
+class WakeProjections:
+    """After a successful write, let the in-process runner look at the log now (pure ASGI)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] == "GET":
+            await self.app(scope, receive, send)
+            return
+        status = 0
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, watch)
+        if 0 < status < 300:
+            scope["app"].state.runtime.runner.wake()
 
 
 def create_app(
@@ -73,15 +97,7 @@ def create_app(
     errors.install(app)
     app.add_middleware(idempotency.IdempotencyMiddleware)
 
-    @app.middleware("http")
-    async def wake_projections(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        if request.method != "GET" and response.status_code < 300:
-            # A write just landed in the log: let the in-process runner see it now.
-            request.app.state.runtime.runner.wake()
-        return response
+    app.add_middleware(WakeProjections)
 
     @app.get("/health", tags=["ops"], include_in_schema=True)
     def health() -> dict[str, str]:
