@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.integration.conftest import Api
 
 
@@ -61,3 +63,22 @@ def test_without_a_key_a_repeat_is_a_new_request(api: Api) -> None:
     again = api.post("sales_a1", "/customers", customer(api))
 
     assert again.status_code == 409  # same phone: the de-duplication answers, not idempotency
+
+
+def test_a_request_that_fails_on_the_server_frees_its_key_for_the_retry(
+    api: Api, monkeypatch: Any
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the disk is full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(api.runtime.crm, "register_customer", broken)
+        failed = api.post(
+            "sales_a1", "/customers", customer(api), headers={"Idempotency-Key": "k-9"}
+        )
+
+    retry = api.post("sales_a1", "/customers", customer(api), headers={"Idempotency-Key": "k-9"})
+
+    assert failed.status_code == 500
+    assert retry.status_code == 201
+    assert "idempotent-replayed" not in retry.headers
