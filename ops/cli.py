@@ -31,7 +31,7 @@ from uuid import UUID
 from api import idempotency
 from api.main import create_app
 from domain.shared.actor import SYSTEM, Principal, Role
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, InvalidValueError
 from projections import runner as projection_runner
 from projections.registry import all_projections, projection_by_name
 from projections.runner import ViewsNotCaughtUpError
@@ -77,12 +77,28 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from ops import serving
+
     embedded = settings.embedded
-    app = create_app(
-        settings,
-        run_projections=args.projections or embedded,
-        run_workers=args.workers or (embedded and not settings.redis_url),
-    )
+    roles = {
+        "projections": args.projections or embedded,
+        "workers": args.workers or (embedded and not settings.redis_url),
+    }
+    if args.processes > 1:
+        # Each process builds its own runtime; the projection runners among them share the
+        # views through their locks, so exactly one works on each view.
+        os.environ[serving.ROLES] = ",".join(name for name, wanted in roles.items() if wanted)
+        uvicorn.run(
+            "ops.serving:app",
+            factory=True,
+            workers=args.processes,
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            proxy_headers=True,
+        )
+        return 0
+    app = create_app(settings, run_projections=roles["projections"], run_workers=roles["workers"])
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True)
     return 0
 
@@ -240,8 +256,8 @@ def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
                 args.username,
                 password,
                 args.role,
-                store_id=UUID(args.store_id) if args.store_id else None,
-                staff_id=UUID(args.staff_id) if args.staff_id else None,
+                store_id=parse_id(args.store_id, "store id") if args.store_id else None,
+                staff_id=parse_id(args.staff_id, "staff id") if args.staff_id else None,
             )
             print(f"created {args.username} ({args.role}) id={written.id}")
         else:
@@ -275,7 +291,7 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
     if args.store is None or args.month is None:
         print(f"pay {args.action} needs STORE (or 'group') and MONTH", file=sys.stderr)
         return 2
-    store_id = None if args.store == "group" else UUID(args.store)
+    store_id = None if args.store == "group" else parse_id(args.store, "store")
     runtime = _runtime(settings)
     try:
         actor = Principal(user_id="cli", role=Role.FINANCE, username="cli")
@@ -306,7 +322,9 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
             if not (args.salesperson and args.amount and args.reason):
                 print("adjust needs --salesperson, --amount and --reason", file=sys.stderr)
                 return 2
-            payroll.add_adjustment(actor, ident, UUID(args.salesperson), args.amount, args.reason)
+            payroll.add_adjustment(
+                actor, ident, parse_id(args.salesperson, "salesperson"), args.amount, args.reason
+            )
             print(f"adjustment of ¥{args.amount} recorded on {ident}")
         elif args.action == "what-if":
             import json
@@ -344,6 +362,14 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     return 0
+
+
+def parse_id(value: str, field: str) -> UUID:
+    """An id the operator typed, or a clear error (never a traceback)."""
+    try:
+        return UUID(value)
+    except ValueError:
+        raise InvalidValueError(f"{field} must be an id, not {value!r}") from None
 
 
 def _operator(runtime: Runtime, username: str | None, role: Role) -> Principal | None:
@@ -384,10 +410,10 @@ def cmd_plans(settings: Settings, args: argparse.Namespace) -> int:
         if args.action == "assign":
             assigned = plans.assign(
                 actor,
-                UUID(args.plan),
+                parse_id(args.plan, "plan"),
                 date.fromisoformat(args.effective_from),
-                staff_id=UUID(args.staff_id) if args.staff_id else None,
-                store_id=UUID(args.store_id) if args.store_id else None,
+                staff_id=parse_id(args.staff_id, "staff id") if args.staff_id else None,
+                store_id=parse_id(args.store_id, "store id") if args.store_id else None,
                 role=args.role,
             )
             print(f"assigned plan {args.plan}: assignment {assigned.assignment_id}")
@@ -397,7 +423,7 @@ def cmd_plans(settings: Settings, args: argparse.Namespace) -> int:
         if args.action == "create":
             plan_id = plans.create_plan(actor, args.plan, args.description).id
         else:
-            plan_id = UUID(args.plan)
+            plan_id = parse_id(args.plan, "plan")
         written = plans.publish_version(actor, plan_id, effective, components, args.note)
         print(
             f"plan {plan_id}: version published from {effective} (log position {written.position})"
@@ -424,7 +450,7 @@ def cmd_evaluations(settings: Settings, args: argparse.Namespace) -> int:
         performance = Performance(runtime.app, counters)
         staff = directory.list_staff(
             runtime.db,
-            store_id=UUID(args.store),
+            store_id=parse_id(args.store, "store"),
             role=Role.SALESPERSON.value,
             active=True,
             limit=1000,
@@ -456,7 +482,7 @@ def cmd_targets(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         counters = ViewKpiCounters(runtime.app, runtime.db, settings.read_wait_seconds)
         performance = Performance(runtime.app, counters)
-        subject = UUID(args.subject) if args.subject else None
+        subject = parse_id(args.subject, "subject") if args.subject else None
         if args.action == "set":
             performance.set_target(
                 actor, args.scope, subject, args.month, args.kpi, args.kpi_version, args.value
@@ -488,14 +514,14 @@ def cmd_scorecards(settings: Settings, args: argparse.Namespace) -> int:
         counters = ViewKpiCounters(runtime.app, runtime.db, settings.read_wait_seconds)
         performance = Performance(runtime.app, counters)
         if args.action == "create":
-            store = UUID(args.store_id) if args.store_id else None
+            store = parse_id(args.store_id, "store id") if args.store_id else None
             written = performance.create_scorecard(actor, args.name_or_id, store)
             print(f"scorecard {written.id} created")
             return 0
         items = json.loads(Path(args.items).read_text(encoding="utf-8"))
         grades = json.loads(Path(args.grades).read_text(encoding="utf-8"))
         performance.publish_scorecard_version(
-            actor, UUID(args.name_or_id), args.effective_from, items, grades
+            actor, parse_id(args.name_or_id, "name or id"), args.effective_from, items, grades
         )
         print(f"scorecard {args.name_or_id}: version published from {args.effective_from}")
         return 0
@@ -525,6 +551,9 @@ def parser() -> argparse.ArgumentParser:
         if name == "serve":
             command.add_argument("--projections", action="store_true", help="also run projections")
             command.add_argument("--workers", action="store_true", help="also run job workers")
+            command.add_argument(
+                "--processes", type=int, default=1, help="API processes on this port (uvicorn)"
+            )
     sub.add_parser("project", help="run the projection runner").set_defaults(func=cmd_project)
     worker = sub.add_parser("worker", help="run dramatiq job workers (needs REDIS_URL)")
     worker.add_argument("--threads", type=int, default=4)

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from domain.shared.actor import Principal, Role
 from domain.shared.errors import InvalidValueError, NotFoundError, PermissionDeniedError
-from ops.cli import _operator, _payroll, _runtime
+from ops.cli import _operator, _payroll, _runtime, parse_id
 from projections.settings import Settings
 from workers.runtime import Runtime
 
@@ -43,13 +43,6 @@ DISPUTE_COLUMNS = (
 
 
 # --- parsing what the operator typed ------------------------------------------------------------
-
-
-def _id(value: str, field: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        raise InvalidValueError(f"{field} must be an id, not {value!r}") from None
 
 
 def _day(value: str, field: str) -> date:
@@ -120,7 +113,7 @@ def cmd_surveys(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         if args.action == "list":
             return _list_surveys(runtime, actor, args)
-        satisfaction, deal = Satisfaction(runtime.app), _id(args.deal, "deal")
+        satisfaction, deal = Satisfaction(runtime.app), parse_id(args.deal, "deal")
         if args.action == "record":
             return _record_survey(satisfaction, actor, deal, args)
         return _mark_survey(satisfaction, actor, deal, args)
@@ -175,8 +168,8 @@ def _list_surveys(runtime: Runtime, actor: Principal, args: argparse.Namespace) 
     from projections.satisfaction.projection import SatisfactionProjection
 
     month = parse_month(args.month) if args.month else None
-    store = _id(args.store, "store") if args.store else None
-    salesperson = _id(args.salesperson, "salesperson") if args.salesperson else None
+    store = parse_id(args.store, "store") if args.store else None
+    salesperson = parse_id(args.salesperson, "salesperson") if args.salesperson else None
     scope = _survey_scope(actor, store, salesperson)
     if scope is None:
         print("no surveys")
@@ -269,7 +262,7 @@ def cmd_disputes(settings: Settings, args: argparse.Namespace) -> int:
         actor = _operator(runtime, args.user, Role.FINANCE)
         if actor is None:
             return 2
-        period = _id(args.period, "period")
+        period = parse_id(args.period, "period")
         payroll = _payroll(settings, runtime)
         payroll.views.settle()  # a dispute names a line of figures computed from the views
         if args.action == "dispute":
@@ -284,7 +277,7 @@ def cmd_disputes(settings: Settings, args: argparse.Namespace) -> int:
 def _raise_dispute(
     runtime: Runtime, payroll: Payroll, actor: Principal, period: UUID, args: argparse.Namespace
 ) -> int:
-    salesperson = _id(args.salesperson, "salesperson")
+    salesperson = parse_id(args.salesperson, "salesperson")
     if actor.staff_id != salesperson:
         # The API disputes the caller's own statement; here the login must be the salesperson's.
         raise PermissionDeniedError(
@@ -301,7 +294,7 @@ def _raise_dispute(
 def _resolve_dispute(
     runtime: Runtime, payroll: Payroll, actor: Principal, period: UUID, args: argparse.Namespace
 ) -> int:
-    dispute = _id(args.dispute, "dispute")
+    dispute = parse_id(args.dispute, "dispute")
     written = payroll.resolve_dispute(actor, period, dispute, args.resolution, args.amount)
     settled = _as_written(runtime, written).disputes[dispute]
     if settled["adjustment_amount"] is None:

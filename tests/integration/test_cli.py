@@ -149,6 +149,15 @@ def test_pay_commands_refuse_a_period_that_does_not_exist(
     assert "not found" in capsys.readouterr().err.lower()
 
 
+def test_a_malformed_id_is_refused_with_a_message_not_a_traceback(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["pay", "open", "notauuid", "2026-01"])
+
+    assert code == 1
+    assert "store must be an id, not 'notauuid'" in capsys.readouterr().err
+
+
 # --- surveys and pay disputes, on SQLite and PostgreSQL -----------------------------------------
 
 
