@@ -249,3 +249,26 @@ def test_two_workers_share_one_redis_queue(cluster: Cluster) -> None:
     after = [request() for _ in range(2)]
 
     assert wait_until(lambda: all_completed(after), "two exports on the remaining worker")
+
+
+def test_serve_with_two_processes_runs_two_workers_on_one_port_that_write_and_read(
+    cluster: Cluster,
+) -> None:
+    port = free_port()
+    server = cluster.start("serve", "--host", "127.0.0.1", "--port", str(port), "--processes", "2")
+    url = f"http://127.0.0.1:{port}"
+    cluster.start("project")
+    wait_until(lambda: healthy(url), "the API processes")
+    children = wait_until(
+        lambda: (
+            len(Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()) >= 2
+        ),
+        "two worker processes",
+    )
+    headers = login(url, cluster.floor.usernames[0])
+
+    positions_written = [log_call(url, headers, cluster.floor.leads[0][0]) for _ in range(6)]
+
+    assert children
+    assert positions_written == sorted(positions_written)
+    assert read_own_write(url, headers, positions_written[-1])
