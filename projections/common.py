@@ -112,6 +112,36 @@ class StoreZones:
         return business_day(when, timezone)
 
 
+class CounterDeltas:
+    """Counter increments of one page, summed per row and written once at the page's end.
+
+    `sql` is an upsert that adds its last `width` parameters to the row named by the first
+    ones. The sums are kept for one transaction only (the runner opens one per page and calls
+    the projection's `flush` before committing): after a rollback the retried page starts
+    afresh. Only for counters no handler reads back while the page is running.
+    """
+
+    def __init__(self, sql: str) -> None:
+        self.sql = sql
+        self._tx: Tx | None = None
+        self._rows: dict[tuple[Any, ...], list[int]] = {}
+
+    def add(self, tx: Tx, key: tuple[Any, ...], deltas: Iterable[int]) -> None:
+        if tx is not self._tx:
+            self._tx, self._rows = tx, {}
+        row = self._rows.get(key)
+        if row is None:
+            self._rows[key] = list(deltas)
+        else:
+            for n, delta in enumerate(deltas):
+                row[n] += delta
+
+    def flush(self, tx: Tx) -> None:
+        if tx is self._tx and self._rows:
+            tx.executemany(self.sql, [(*key, *row) for key, row in self._rows.items()])
+        self._tx, self._rows = None, {}
+
+
 def check_page(limit: int, offset: int) -> None:
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")

@@ -59,3 +59,6 @@ class Projection:
 
     def handle(self, topic: str, event: Any, tx: Tx) -> None:
         getattr(self, self._handlers[topic])(event, tx)
+
+    def flush(self, tx: Tx) -> None:
+        """Write what the page's handlers buffered (the runner calls it before committing)."""

@@ -197,6 +197,7 @@ class ProjectionRunner:
             for projection in owned:
                 after = tracked.get(projection.name, 0)
                 handled += self._apply_page(projection, notifications, decoded, tx, after)
+                projection.flush(tx)
                 if notifications[-1].id > after:
                     reached.append((projection.name, notifications[-1].id))
             tx.executemany(_SET_TRACKING, reached)

@@ -8,7 +8,7 @@ from uuid import UUID
 from domain.leads.model import Lead
 from domain.organisation.model import Store
 from domain.sales.model import Deal
-from projections.common import StoreZones, month_of, sid
+from projections.common import CounterDeltas, StoreZones, month_of, sid
 from projections.db import Tx
 from projections.projection import Projection, handles
 
@@ -51,6 +51,7 @@ class LeadFunnelProjection(Projection):
 
     def __init__(self) -> None:
         self.zones = StoreZones(ZONES)
+        self.counters = CounterDeltas(_BUMP)
 
     @handles(Store.Opened, Store.Updated)
     def on_store(self, event: Any, tx: Tx) -> None:
@@ -141,10 +142,19 @@ class LeadFunnelProjection(Projection):
         )
         return True
 
-    @staticmethod
     def _bump(
-        tx: Tx, month: str, store_id: str | None, channel: str, first: int, last: int, by: int = 1
+        self,
+        tx: Tx,
+        month: str,
+        store_id: str | None,
+        channel: str,
+        first: int,
+        last: int,
+        by: int = 1,
     ) -> None:
         """Add `by` to the stages first..last of a cohort row."""
         deltas = [by if first <= s <= last else 0 for s in range(len(STAGES))]
-        tx.execute(_BUMP, (month, store_id, channel, *deltas))
+        self.counters.add(tx, (month, store_id, channel), deltas)
+
+    def flush(self, tx: Tx) -> None:
+        self.counters.flush(tx)

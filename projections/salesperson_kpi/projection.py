@@ -11,7 +11,14 @@ from domain.leads.model import Lead
 from domain.organisation.model import Staff, Store
 from domain.sales.model import Deal, allocate
 from domain.satisfaction.model import Survey
-from projections.common import StoreZones, credit_whole_deal, sid, split_deal_credit, utc_iso
+from projections.common import (
+    CounterDeltas,
+    StoreZones,
+    credit_whole_deal,
+    sid,
+    split_deal_credit,
+    utc_iso,
+)
 from projections.db import Tx, fen
 from projections.projection import Projection, handles
 
@@ -100,6 +107,10 @@ class SalespersonKpiProjection(Projection):
 
     def __init__(self) -> None:
         self.zones = StoreZones(ZONES)
+        self.counters = CounterDeltas(_BUMP)
+
+    def flush(self, tx: Tx) -> None:
+        self.counters.flush(tx)
 
     # --- lookups ------------------------------------------------------------------------------
 
@@ -339,9 +350,9 @@ class SalespersonKpiProjection(Projection):
                 survey_score=sign * int(survey["overall"]),
             )
 
-    @staticmethod
-    def _bump(tx: Tx, salesperson_id: UUID | str, store_id: str, day: str, **deltas: int) -> None:
-        tx.execute(
-            _BUMP,
-            (sid(salesperson_id), store_id, day, *(deltas.get(c, 0) for c in COUNTERS)),
+    def _bump(
+        self, tx: Tx, salesperson_id: UUID | str, store_id: str, day: str, **deltas: int
+    ) -> None:
+        self.counters.add(
+            tx, (sid(salesperson_id), store_id, day), [deltas.get(c, 0) for c in COUNTERS]
         )
