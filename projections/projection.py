@@ -7,7 +7,7 @@ transaction by the runner, so each event takes effect exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.utils import get_topic
@@ -59,6 +59,9 @@ class Projection:
 
     def handle(self, topic: str, event: Any, tx: Tx) -> None:
         getattr(self, self._handlers[topic])(event, tx)
+
+    def prepare(self, tx: Tx, events: Sequence[Any]) -> None:
+        """Before a page's events are handled: fetch what they will read (see PageRows)."""
 
     def flush(self, tx: Tx) -> None:
         """Write what the page's handlers buffered (the runner calls it before committing)."""

@@ -215,7 +215,7 @@ class ProjectionRunner:
         if not todo:
             return 0
         topics = projection.topics
-        count = 0
+        mine: list[tuple[str, Any]] = []
         for notification in todo:
             if notification.topic not in topics:
                 continue
@@ -223,9 +223,12 @@ class ProjectionRunner:
             if event is None:
                 event = self.app.mapper.to_domain_event(notification)
                 decoded[notification.id] = event
-            projection.handle(notification.topic, event, tx)
-            count += 1
-        return max(count, 1)
+            mine.append((notification.topic, event))
+        if mine:
+            projection.prepare(tx, [event for _, event in mine])
+        for topic, event in mine:
+            projection.handle(topic, event, tx)
+        return max(len(mine), 1)
 
     def run_until_caught_up(self, max_pages: int | None = None) -> None:
         pages = 0

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from domain.leads.model import Lead
 from domain.organisation.model import Store
 from domain.sales.model import Deal
-from projections.common import CounterDeltas, StoreZones, month_of, sid
+from projections.common import CounterDeltas, PageRows, StoreZones, month_of, sid
 from projections.db import Tx
 from projections.projection import Projection, handles
 
@@ -52,6 +53,16 @@ class LeadFunnelProjection(Projection):
     def __init__(self) -> None:
         self.zones = StoreZones(ZONES)
         self.counters = CounterDeltas(_BUMP)
+        self.leads = PageRows("rm_lead_funnel_lead", "lead_id")
+        self.links = PageRows("rm_lead_funnel_deal", "deal_id")
+
+    def prepare(self, tx: Tx, events: Sequence[Any]) -> None:
+        self.leads.fetch(tx, [str(e.originator_id) for e in events if isinstance(e, Lead.Event)])
+        deals = [str(e.originator_id) for e in events if isinstance(e, Deal.Event)]
+        self.links.fetch(tx, deals)
+        # Deliveries and unwinds read the lead their deal came from.
+        linked = [self.links.get(tx, d) for d in deals]
+        self.leads.fetch(tx, [str(row["lead_id"]) for row in linked if row is not None])
 
     @handles(Store.Opened, Store.Updated)
     def on_store(self, event: Any, tx: Tx) -> None:
@@ -60,13 +71,24 @@ class LeadFunnelProjection(Projection):
     @handles(Lead.Captured)
     def on_captured(self, event: Lead.Captured, tx: Tx) -> None:
         month = month_of(self.zones.day(tx, event.store_id, event.occurred_at))
-        inserted = tx.changed(
+        lead_id = str(event.originator_id)
+        if self.leads.get(tx, lead_id) is not None:
+            return  # counted when it was captured
+        row = {
+            "lead_id": lead_id,
+            "month": month,
+            "store_id": sid(event.store_id),
+            "channel": event.channel,
+            "stage": CAPTURED,
+            "delivered_deal_id": None,
+        }
+        tx.execute(
             "INSERT INTO rm_lead_funnel_lead (lead_id, month, store_id, channel, stage)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (lead_id) DO NOTHING",
-            (sid(event.originator_id), month, sid(event.store_id), event.channel, CAPTURED),
+            " VALUES (?, ?, ?, ?, ?)",
+            (lead_id, month, row["store_id"], event.channel, CAPTURED),
         )
-        if inserted:
-            self._bump(tx, month, sid(event.store_id), event.channel, CAPTURED, CAPTURED)
+        self.leads.inserted(tx, lead_id, row)
+        self._bump(tx, month, sid(event.store_id), event.channel, CAPTURED, CAPTURED)
 
     @handles(Lead.ActivityLogged)
     def on_activity(self, event: Lead.ActivityLogged, tx: Tx) -> None:
@@ -99,47 +121,48 @@ class LeadFunnelProjection(Projection):
                 "UPDATE rm_lead_funnel_lead SET delivered_deal_id = ? WHERE lead_id = ?",
                 (sid(event.originator_id), lead_id),
             )
+            self.leads.changed(tx, lead_id, delivered_deal_id=sid(event.originator_id))
 
     @handles(Deal.Unwound)
     def on_unwound(self, event: Deal.Unwound, tx: Tx) -> None:
         lead_id = self._lead_of(tx, event.originator_id)
         if lead_id is None:
             return
-        lead = tx.one("SELECT * FROM rm_lead_funnel_lead WHERE lead_id = ?", (lead_id,))
+        lead = self.leads.get(tx, lead_id)
         if lead is None or lead["delivered_deal_id"] != sid(event.originator_id):
             return
         tx.execute(
             "UPDATE rm_lead_funnel_lead SET stage = ?, delivered_deal_id = NULL WHERE lead_id = ?",
             (DEAL, lead_id),
         )
+        self.leads.changed(tx, lead_id, stage=DEAL, delivered_deal_id=None)
         self._bump(tx, lead["month"], lead["store_id"], lead["channel"], DELIVERED, DELIVERED, -1)
 
     # --- helpers ------------------------------------------------------------------------------
 
-    @staticmethod
-    def _link(tx: Tx, deal_id: UUID, lead_id: UUID) -> None:
+    def _link(self, tx: Tx, deal_id: UUID, lead_id: UUID) -> None:
         tx.execute(
             "INSERT INTO rm_lead_funnel_deal (deal_id, lead_id) VALUES (?, ?)"
             " ON CONFLICT (deal_id) DO NOTHING",
             (sid(deal_id), sid(lead_id)),
         )
+        self.links.inserted(tx, str(deal_id), {"deal_id": str(deal_id), "lead_id": str(lead_id)})
 
-    @staticmethod
-    def _lead_of(tx: Tx, deal_id: UUID) -> str | None:
-        row = tx.one("SELECT lead_id FROM rm_lead_funnel_deal WHERE deal_id = ?", (sid(deal_id),))
+    def _lead_of(self, tx: Tx, deal_id: UUID) -> str | None:
+        row = self.links.get(tx, str(deal_id))
         return None if row is None else str(row["lead_id"])
 
     def _advance(self, tx: Tx, lead_id: UUID | str, stage: int) -> bool:
         """Move a lead to `stage` if it is further than it got so far; whether it moved."""
-        lead = tx.one("SELECT * FROM rm_lead_funnel_lead WHERE lead_id = ?", (sid(lead_id),))
+        lead = self.leads.get(tx, str(lead_id))
         if lead is None or int(lead["stage"]) >= stage:
             return False
+        before = int(lead["stage"])
         tx.execute(
             "UPDATE rm_lead_funnel_lead SET stage = ? WHERE lead_id = ?", (stage, sid(lead_id))
         )
-        self._bump(
-            tx, lead["month"], lead["store_id"], lead["channel"], int(lead["stage"]) + 1, stage
-        )
+        self.leads.changed(tx, str(lead_id), stage=stage)
+        self._bump(tx, lead["month"], lead["store_id"], lead["channel"], before + 1, stage)
         return True
 
     def _bump(

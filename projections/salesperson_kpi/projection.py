@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -13,6 +14,7 @@ from domain.sales.model import Deal, allocate
 from domain.satisfaction.model import Survey
 from projections.common import (
     CounterDeltas,
+    PageRows,
     StoreZones,
     credit_whole_deal,
     sid,
@@ -108,6 +110,14 @@ class SalespersonKpiProjection(Projection):
     def __init__(self) -> None:
         self.zones = StoreZones(ZONES)
         self.counters = CounterDeltas(_BUMP)
+        self.leads = PageRows("rm_salesperson_kpi_lead", "lead_id")
+        self.deals = PageRows("rm_salesperson_kpi_deal", "deal_id")
+
+    def prepare(self, tx: Tx, events: Sequence[Any]) -> None:
+        leads = [e for e in events if isinstance(e, Lead.Event)]
+        deals = [e for e in events if isinstance(e, Deal.Event)]
+        self.leads.fetch(tx, [str(e.originator_id) for e in leads])
+        self.deals.fetch(tx, [str(e.originator_id) for e in deals])
 
     def flush(self, tx: Tx) -> None:
         self.counters.flush(tx)
@@ -137,11 +147,22 @@ class SalespersonKpiProjection(Projection):
 
     @handles(Lead.Captured)
     def on_lead_captured(self, event: Lead.Captured, tx: Tx) -> None:
+        row = {
+            "lead_id": sid(event.originator_id),
+            "store_id": sid(event.store_id),
+            "captured_at": utc_iso(event.occurred_at),
+            "salesperson_id": None,
+            "clock_start": None,
+            "responded_at": None,
+            "response_day": None,
+            "response_seconds": None,
+        }
         tx.execute(
             "INSERT INTO rm_salesperson_kpi_lead (lead_id, store_id, captured_at)"
             " VALUES (?, ?, ?) ON CONFLICT (lead_id) DO NOTHING",
-            (sid(event.originator_id), sid(event.store_id), utc_iso(event.occurred_at)),
+            (row["lead_id"], row["store_id"], row["captured_at"]),
         )
+        self.leads.inserted(tx, str(row["lead_id"]), row)
 
     @handles(Lead.Assigned)
     def on_lead_assigned(self, event: Lead.Assigned, tx: Tx) -> None:
@@ -154,6 +175,15 @@ class SalespersonKpiProjection(Projection):
             " responded_at = NULL, response_day = NULL, response_seconds = NULL"
             " WHERE lead_id = ?",
             (sid(event.salesperson_id), utc_iso(clock_start), sid(event.originator_id)),
+        )
+        self.leads.changed(
+            tx,
+            str(event.originator_id),
+            salesperson_id=sid(event.salesperson_id),
+            clock_start=utc_iso(clock_start),
+            responded_at=None,
+            response_day=None,
+            response_seconds=None,
         )
         day = self.zones.day(tx, lead["store_id"], event.occurred_at)
         self._bump(tx, event.salesperson_id, lead["store_id"], day.isoformat(), leads_assigned=1)
@@ -188,6 +218,13 @@ class SalespersonKpiProjection(Projection):
             " response_seconds = ? WHERE lead_id = ?",
             (utc_iso(event.occurred_at), day, seconds, sid(event.originator_id)),
         )
+        self.leads.changed(
+            tx,
+            str(event.originator_id),
+            responded_at=utc_iso(event.occurred_at),
+            response_day=day,
+            response_seconds=seconds,
+        )
         self._bump(tx, seller, store, day, first_responses=1, response_seconds=seconds)
 
     @handles(Lead.AppointmentSet)
@@ -202,11 +239,20 @@ class SalespersonKpiProjection(Projection):
 
     @handles(Deal.Opened)
     def on_deal_opened(self, event: Deal.Opened, tx: Tx) -> None:
+        row = {
+            "deal_id": sid(event.originator_id),
+            "store_id": sid(event.store_id),
+            "salesperson_id": sid(event.salesperson_id),
+            "selling_price": None,
+            "front_gross": None,
+            "delivered": 0,
+        }
         tx.execute(
             "INSERT INTO rm_salesperson_kpi_deal (deal_id, store_id, salesperson_id)"
             " VALUES (?, ?, ?) ON CONFLICT (deal_id) DO NOTHING",
-            (sid(event.originator_id), sid(event.store_id), sid(event.salesperson_id)),
+            (row["deal_id"], row["store_id"], row["salesperson_id"]),
         )
+        self.deals.inserted(tx, str(row["deal_id"]), row)
         credit_whole_deal(tx, CREDITS, event.originator_id, event.salesperson_id)
 
     @handles(Deal.CreditSplit)
@@ -215,11 +261,13 @@ class SalespersonKpiProjection(Projection):
 
     @handles(Deal.ContractSigned)
     def on_contract(self, event: Deal.ContractSigned, tx: Tx) -> None:
+        price, gross = fen(event.selling_price), fen(event.front_gross)
         tx.execute(
             "UPDATE rm_salesperson_kpi_deal SET selling_price = ?, front_gross = ?"
             " WHERE deal_id = ?",
-            (fen(event.selling_price), fen(event.front_gross), sid(event.originator_id)),
+            (price, gross, sid(event.originator_id)),
         )
+        self.deals.changed(tx, str(event.originator_id), selling_price=price, front_gross=gross)
         self._credit_deal(tx, event, None, deals_contracted=1)
 
     @handles(Deal.Delivered)
@@ -260,9 +308,8 @@ class SalespersonKpiProjection(Projection):
 
     # --- helpers ------------------------------------------------------------------------------
 
-    @staticmethod
-    def _lead(tx: Tx, lead_id: UUID) -> dict[str, Any] | None:
-        return tx.one("SELECT * FROM rm_salesperson_kpi_lead WHERE lead_id = ?", (sid(lead_id),))
+    def _lead(self, tx: Tx, lead_id: UUID) -> dict[str, Any] | None:
+        return self.leads.get(tx, str(lead_id))
 
     def _credit_lead(self, tx: Tx, event: Any, **deltas: int) -> None:
         lead = self._lead(tx, event.originator_id)
@@ -272,9 +319,7 @@ class SalespersonKpiProjection(Projection):
         self._bump(tx, lead["salesperson_id"], lead["store_id"], day.isoformat(), **deltas)
 
     def _deal(self, tx: Tx, event: Any) -> dict[str, Any] | None:
-        return tx.one(
-            "SELECT * FROM rm_salesperson_kpi_deal WHERE deal_id = ?", (sid(event.originator_id),)
-        )
+        return self.deals.get(tx, str(event.originator_id))
 
     def _credit_deal(self, tx: Tx, event: Any, sign: int | None, **deltas: int) -> None:
         """Credit the deal's own salesperson with these counters on the day of `event`."""
@@ -294,6 +339,7 @@ class SalespersonKpiProjection(Projection):
             "UPDATE rm_salesperson_kpi_deal SET delivered = ? WHERE deal_id = ?",
             (delivered, deal["deal_id"]),
         )
+        self.deals.changed(tx, str(deal["deal_id"]), delivered=delivered)
         credits = tx.query(
             f"SELECT * FROM {CREDITS} WHERE deal_id = ? ORDER BY ordinal", (deal["deal_id"],)
         )

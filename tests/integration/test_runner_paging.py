@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from domain.leads.model import Lead
+from projections.projection import Projection, handles
 from projections.registry import all_projections
 from projections.runner import CATCH_UP_PAGES, ProjectionRunner, positions
 from projections.settings import Settings
@@ -53,19 +55,16 @@ def test_a_runner_behind_the_log_takes_bigger_pages_and_small_ones_at_the_head(
     assert set(positions(world.db).values()) == {head}
 
 
-class Refusing:
-    """A view that fails on the third event it is given."""
+class Refusing(Projection):
+    """A view that fails on the third lead event it is given."""
 
     name = "refusing"
-    topics = frozenset(all_projections()[0].topics)
 
     def __init__(self) -> None:
         self.seen = 0
 
-    def create(self, tx: Any) -> None:
-        return None
-
-    def handle(self, topic: str, event: Any, tx: Any) -> None:
+    @handles(Lead.Captured, Lead.ActivityLogged)
+    def on_lead(self, event: Any, tx: Any) -> None:
         self.seen += 1
         if self.seen == 3:
             raise RuntimeError("this view cannot take the event")
@@ -75,7 +74,7 @@ def test_a_view_failing_on_a_page_rolls_the_whole_page_back_for_every_view(
     world: World,
 ) -> None:
     views = all_projections()
-    runner = world.runner([*views, Refusing()])  # type: ignore[list-item]
+    runner = world.runner([*views, Refusing()])
 
     with pytest.raises(RuntimeError):
         runner.run_once()
