@@ -194,6 +194,10 @@ class CounterDeltas:
             for n, delta in enumerate(deltas):
                 row[n] += delta
 
+    def keys(self, tx: Tx) -> list[tuple[Any, ...]]:
+        """The rows this page changes so far."""
+        return list(self._rows) if tx is self._tx else []
+
     def flush(self, tx: Tx) -> None:
         if tx is self._tx and self._rows:
             tx.executemany(self.sql, [(*key, *row) for key, row in self._rows.items()])

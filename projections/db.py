@@ -33,6 +33,8 @@ class Tx(ABC):
     whole transaction rolls back. `changed` is the write whose row count the caller needs.
     """
 
+    dialect: str  # "sqlite" | "postgres": for the little DDL that differs
+
     @abstractmethod
     def execute(self, sql: str, params: Params = ()) -> None:
         """Run a statement."""
@@ -79,6 +81,8 @@ class Database(ABC):
 
 
 class _SqliteTx(Tx):
+    dialect = "sqlite"
+
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
 
@@ -154,6 +158,8 @@ def _pg(sql: str) -> str:
 
 
 class _PostgresTx(Tx):
+    dialect = "postgres"
+
     def __init__(
         self, connection: psycopg.Connection[Row], pipeline: psycopg.Pipeline | None = None
     ) -> None:

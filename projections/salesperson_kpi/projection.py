@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +17,7 @@ from projections.common import (
     PageRows,
     StoreZones,
     credit_whole_deal,
+    month_bounds,
     sid,
     split_deal_credit,
     utc_iso,
@@ -52,6 +53,14 @@ _BUMP = (
 )
 
 
+_KPI_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+    " salesperson_id TEXT NOT NULL, store_id TEXT NOT NULL, day TEXT NOT NULL, "
+    + ", ".join(f"{c} BIGINT NOT NULL DEFAULT 0" for c in COUNTERS)
+    + ", PRIMARY KEY (salesperson_id, store_id, day))"
+)
+
+
 class SalespersonKpiProjection(Projection):
     """Salesperson KPIs by business day in the store's timezone.
 
@@ -81,10 +90,7 @@ class SalespersonKpiProjection(Projection):
         SURVEYS,
     )
     ddl = (
-        f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-        " salesperson_id TEXT NOT NULL, store_id TEXT NOT NULL, day TEXT NOT NULL, "
-        + ", ".join(f"{c} BIGINT NOT NULL DEFAULT 0" for c in COUNTERS)
-        + ", PRIMARY KEY (salesperson_id, store_id, day))",
+        _KPI_DDL,
         f"CREATE INDEX IF NOT EXISTS {TABLE}_day ON {TABLE} (day, store_id)",
         StoreZones(ZONES).ddl,
         "CREATE TABLE IF NOT EXISTS rm_salesperson_kpi_staff ("
@@ -119,8 +125,39 @@ class SalespersonKpiProjection(Projection):
         self.leads.fetch(tx, [str(e.originator_id) for e in leads])
         self.deals.fetch(tx, [str(e.originator_id) for e in deals])
 
+    def create(self, tx: Tx) -> None:
+        for statement in self.ddl:
+            if statement is _KPI_DDL and tx.dialect == "postgres":
+                # One partition per month on PostgreSQL (docs/scale-out.md): the table grows
+                # with salespeople × days, and every report reads a month's range of days.
+                statement += " PARTITION BY RANGE (day)"
+            tx.execute(statement)
+
     def flush(self, tx: Tx) -> None:
+        if tx.dialect == "postgres":
+            self._partitions(tx, {day[:7] for _, _, day in self.counters.keys(tx)})
         self.counters.flush(tx)
+
+    @staticmethod
+    def _partitions(tx: Tx, months: set[str]) -> None:
+        """Make sure the months this page writes have their partitions (idempotent DDL, in
+        the page's transaction: a rebuild in another process may have dropped them)."""
+        if not months:
+            return
+        partitioned = tx.one(
+            "SELECT 1 AS yes FROM pg_partitioned_table WHERE partrelid = to_regclass(?)",
+            (TABLE,),
+        )
+        if partitioned is None:
+            return  # made before partitioning: it stays one table until rebuilt
+        for month in sorted(months):
+            first, last = month_bounds(month)
+            following = date.fromisoformat(last) + timedelta(days=1)
+            tx.execute(
+                f"CREATE TABLE IF NOT EXISTS {TABLE}_{month.replace('-', '_')}"
+                f" PARTITION OF {TABLE}"
+                f" FOR VALUES FROM ('{first}') TO ('{following.isoformat()}')"
+            )
 
     # --- lookups ------------------------------------------------------------------------------
 
