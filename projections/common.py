@@ -158,10 +158,9 @@ class PageRows:
     def inserted(self, tx: Tx, key: str, row: Row) -> None:
         """After `INSERT ... ON CONFLICT DO NOTHING` of this whole row."""
         memo = self._memo(tx)
+        # Absent before, so the insert took place; a key not fetched is read by the next `get`.
         if key in memo and memo[key] is None:
-            memo[key] = dict(row)  # it was absent, so the insert took place
-        elif key not in memo:
-            pass  # not known here: the next `get` reads it
+            memo[key] = dict(row)
 
     def changed(self, tx: Tx, key: str, **columns: Any) -> None:
         """After `UPDATE ... SET columns WHERE key = ?`."""

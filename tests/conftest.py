@@ -74,6 +74,17 @@ def sqlite_settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "var", secret_key="test-secret-" + "x" * 32)
 
 
+@pytest.fixture
+def pg_settings(pg_schema: str, tmp_path: Path) -> Settings:
+    """Settings on PostgreSQL only, for behaviour SQLite does not have (NOTIFY, partitions)."""
+    return Settings(
+        data_dir=tmp_path / "var",
+        database_url=PG_URL,
+        postgres_schema=pg_schema,
+        secret_key="test-secret-" + "x" * 32,
+    )
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """Settings for one backend: every test that takes it runs on SQLite and on PostgreSQL."""

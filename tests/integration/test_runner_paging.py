@@ -84,19 +84,17 @@ def test_a_view_failing_on_a_page_rolls_the_whole_page_back_for_every_view(
 
 
 @pytest.mark.postgres
-def test_a_postgres_append_wakes_a_runner_long_before_its_next_poll(settings: Settings) -> None:
-    if settings.database_url is None:
-        pytest.skip("NOTIFY is PostgreSQL's")
-    with open_world(settings) as w:
+def test_a_postgres_append_wakes_a_runner_long_before_its_next_poll(pg_settings: Settings) -> None:
+    with open_world(pg_settings) as w:
         store = w.store()
         w.catch_up()
         runner = ProjectionRunner(
             w.app,
             w.db,
             all_projections(),
-            lock_dir=settings.data_dir,
+            lock_dir=pg_settings.data_dir,
             poll_seconds=60,  # a poll would come far too late for this test
-            notify_url=settings.database_url,
+            notify_url=pg_settings.database_url,
         )
         runner.start()
         try:
