@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -59,6 +59,23 @@ def month_bounds(month: str) -> tuple[str, str]:
     year, number = int(month[:4]), int(month[5:])
     last = calendar.monthrange(year, number)[1]
     return f"{month}-01", f"{month}-{last:02d}"
+
+
+def split_by_month(first: date, last: date) -> tuple[tuple[str, str] | None, list[tuple[str, str]]]:
+    """The whole months inside [first, last] (first and last 'YYYY-MM', or None) and the day
+    ranges (ISO, inclusive) left at either edge: at most two, one for a range inside a month."""
+    whole: list[str] = []
+    edges: list[tuple[str, str]] = []
+    month = first.replace(day=1)
+    while month <= last:
+        end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+        low, high = max(first, month), min(last, end)
+        if low == month and high == end:
+            whole.append(month_of(month))
+        else:
+            edges.append((low.isoformat(), high.isoformat()))
+        month = end + timedelta(days=1)
+    return ((whole[0], whole[-1]) if whole else None), edges
 
 
 def check_month(month: str) -> str:
@@ -193,9 +210,9 @@ class CounterDeltas:
             for n, delta in enumerate(deltas):
                 row[n] += delta
 
-    def keys(self, tx: Tx) -> list[tuple[Any, ...]]:
-        """The rows this page changes so far."""
-        return list(self._rows) if tx is self._tx else []
+    def items(self, tx: Tx) -> list[tuple[tuple[Any, ...], list[int]]]:
+        """The rows this page changes so far, with their summed increments."""
+        return list(self._rows.items()) if tx is self._tx else []
 
     def flush(self, tx: Tx) -> None:
         if tx is self._tx and self._rows:
@@ -217,9 +234,24 @@ def page(
     order_by: str,
     limit: int,
     offset: int,
+    *,
+    one_pass: bool = False,
 ) -> tuple[list[Row], int]:
     """One page of a SELECT in a stable order, and how many rows the whole SELECT has."""
     check_page(limit, offset)
+    if one_pass:
+        # An aggregate is computed once, its row count with it, instead of once to count and
+        # again to page (a plain list is better served by an index's count and order).
+        rows = db.query(
+            f"SELECT paged.*, COUNT(*) OVER () AS total_rows_ FROM ({select}) AS paged"
+            f" ORDER BY {order_by} LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        if rows or offset == 0:
+            total = int(rows[0].pop("total_rows_")) if rows else 0
+            for row in rows[1:]:
+                del row["total_rows_"]
+            return rows, total
     counted = db.one(f"SELECT COUNT(*) AS n FROM ({select}) AS counted", params)
     total = int(counted["n"]) if counted else 0
     rows = db.query(f"{select} ORDER BY {order_by} LIMIT ? OFFSET ?", (*params, limit, offset))
@@ -246,6 +278,11 @@ class Where:
     def equal(self, column: str, value: Any) -> Where:
         if value is not None:
             self.add(f"{column} = ?", sid(value) if isinstance(value, UUID) else value)
+        return self
+
+    def extend(self, other: Where) -> Where:
+        self.clauses += other.clauses
+        self.params += other.params
         return self
 
     @property

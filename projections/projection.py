@@ -7,6 +7,7 @@ transaction by the runner, so each event takes effect exactly once.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, TypeVar
 
@@ -33,6 +34,9 @@ class Projection:
     name: ClassVar[str]
     tables: ClassVar[tuple[str, ...]] = ()
     ddl: ClassVar[tuple[str, ...]] = ()
+    # Raise it when what the handlers write changes but the tables do not: a view whose
+    # fingerprint (version and DDL) differs from the one it was built with is rebuilt.
+    version: ClassVar[int] = 1
 
     _handlers: ClassVar[dict[str, str]]
 
@@ -48,6 +52,11 @@ class Projection:
     @property
     def topics(self) -> frozenset[str]:
         return frozenset(self._handlers)
+
+    @classmethod
+    def fingerprint(cls) -> str:
+        text = "\n".join((cls.name, str(cls.version), *cls.tables, *cls.ddl))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def create(self, tx: Tx) -> None:
         for statement in self.ddl:

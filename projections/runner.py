@@ -37,6 +37,14 @@ TRACKING_DDL = (
     " name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 )
 
+# Which shape of each view its tables hold (Projection.fingerprint).
+SCHEMA_DDL = (
+    "CREATE TABLE IF NOT EXISTS projection_schema ("
+    " name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL)"
+)
+# Processes starting together migrate one after the other (PostgreSQL advisory lock key).
+_MIGRATE_LOCK = 0x5EED_0F_5C
+
 
 class ViewsNotCaughtUpError(Exception):
     """The views did not reach a requested log position within the wait (HTTP 503)."""
@@ -70,10 +78,34 @@ def _tracked(tx: Tx, names: Sequence[str]) -> dict[str, int]:
 
 
 def migrate(db: Database, projections: Iterable[Projection]) -> None:
-    """Create the tracking table and every view's tables (idempotent)."""
+    """Create the tracking table and every view's tables (idempotent).
+
+    A view built by a release whose tables or handlers differ (another fingerprint, or none
+    recorded) is dropped and its tracking deleted, so that its runner replays the log into
+    the new shape: a deploy never serves a half-built view as if it were caught up.
+    """
     with db.transaction() as tx:
+        if tx.dialect == "postgres":
+            tx.query("SELECT pg_advisory_xact_lock(?) AS locked", (_MIGRATE_LOCK,))
         tx.execute(TRACKING_DDL)
+        tx.execute(SCHEMA_DDL)
+        built = {
+            r["name"]: r["fingerprint"]
+            for r in tx.query("SELECT name, fingerprint FROM projection_schema")
+        }
+        tracked = {r["name"] for r in tx.query("SELECT name FROM projection_tracking")}
         for projection in projections:
+            mark = projection.fingerprint()
+            if built.get(projection.name) != mark:
+                if projection.name in built or projection.name in tracked:
+                    log.warning("view %s changed shape: dropped, to be rebuilt", projection.name)
+                    projection.drop(tx)
+                    tx.execute("DELETE FROM projection_tracking WHERE name = ?", (projection.name,))
+                tx.execute(
+                    "INSERT INTO projection_schema (name, fingerprint) VALUES (?, ?)"
+                    " ON CONFLICT (name) DO UPDATE SET fingerprint = excluded.fingerprint",
+                    (projection.name, mark),
+                )
             projection.create(tx)
 
 

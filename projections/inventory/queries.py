@@ -9,6 +9,7 @@ from uuid import UUID
 from domain.inventory.model import VehicleStatus
 from projections.common import Where, day_of, page, paged, uid
 from projections.db import Database, Row, yuan
+from projections.inventory.projection import POSITIONS
 
 IN_STOCK, RESERVED = VehicleStatus.IN_STOCK.value, VehicleStatus.RESERVED.value
 BUCKETS = ("0-30", "31-60", "61-90", "90+")
@@ -22,19 +23,11 @@ def positions(
     Items: store_id, make, model, trim, colour, in_stock, reserved (counts) and cost (Decimal
     yuan, the cost of both). Only lines with at least one vehicle on hand.
     """
-    where = Where().add("status IN (?, ?)", IN_STOCK, RESERVED).equal("store_id", store_id)
-    select = (
-        "SELECT store_id, make, model, trim, colour,"
-        " SUM(CASE WHEN status = ? THEN 1 ELSE 0 END) AS in_stock,"
-        " SUM(CASE WHEN status = ? THEN 1 ELSE 0 END) AS reserved,"
-        " SUM(cost) AS cost"
-        f" FROM rm_inventory_vehicle{where.sql}"
-        " GROUP BY store_id, make, model, trim, colour"
-    )
+    where = Where().add("in_stock + reserved > 0").equal("store_id", store_id)
     rows, total = page(
         db,
-        select,
-        (IN_STOCK, RESERVED, *where.params),
+        f"SELECT * FROM {POSITIONS}{where.sql}",
+        where.params,
         "store_id, make, model, trim, colour",
         limit,
         offset,

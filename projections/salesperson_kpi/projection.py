@@ -26,6 +26,7 @@ from projections.db import Tx, fen
 from projections.projection import Projection, handles
 
 TABLE = "rm_salesperson_kpi"
+MONTHS = "rm_salesperson_kpi_month"
 ZONES = "rm_salesperson_kpi_store"
 
 COUNTERS = (
@@ -50,6 +51,16 @@ _BUMP = (
     f" VALUES (?, ?, ?, {', '.join('?' for _ in COUNTERS)})"
     " ON CONFLICT (salesperson_id, store_id, day) DO UPDATE SET "
     + ", ".join(f"{c} = {TABLE}.{c} + excluded.{c}" for c in COUNTERS)
+)
+
+
+# The same counters rolled up by month: a month's report reads one row per salesperson and
+# store instead of one per day (thirty times fewer; docs/read-models.md).
+_ROLL_UP = (
+    f"INSERT INTO {MONTHS} (month, salesperson_id, store_id, {', '.join(COUNTERS)})"
+    f" VALUES (?, ?, ?, {', '.join('?' for _ in COUNTERS)})"
+    " ON CONFLICT (month, salesperson_id, store_id) DO UPDATE SET "
+    + ", ".join(f"{c} = {MONTHS}.{c} + excluded.{c}" for c in COUNTERS)
 )
 
 
@@ -82,6 +93,7 @@ class SalespersonKpiProjection(Projection):
     name = "salesperson_kpi"
     tables = (
         TABLE,
+        MONTHS,
         ZONES,
         "rm_salesperson_kpi_staff",
         "rm_salesperson_kpi_lead",
@@ -92,6 +104,11 @@ class SalespersonKpiProjection(Projection):
     ddl = (
         _KPI_DDL,
         f"CREATE INDEX IF NOT EXISTS {TABLE}_day ON {TABLE} (day, store_id)",
+        f"CREATE TABLE IF NOT EXISTS {MONTHS} ("
+        " month TEXT NOT NULL, salesperson_id TEXT NOT NULL, store_id TEXT NOT NULL, "
+        + ", ".join(f"{c} BIGINT NOT NULL DEFAULT 0" for c in COUNTERS)
+        + ", PRIMARY KEY (month, salesperson_id, store_id))",
+        f"CREATE INDEX IF NOT EXISTS {MONTHS}_store ON {MONTHS} (month, store_id)",
         StoreZones(ZONES).ddl,
         "CREATE TABLE IF NOT EXISTS rm_salesperson_kpi_staff ("
         " staff_id TEXT PRIMARY KEY, name TEXT NOT NULL, store_id TEXT NOT NULL)",
@@ -116,6 +133,7 @@ class SalespersonKpiProjection(Projection):
     def __init__(self) -> None:
         self.zones = StoreZones(ZONES)
         self.counters = CounterDeltas(_BUMP)
+        self.months = CounterDeltas(_ROLL_UP)
         self.leads = PageRows("rm_salesperson_kpi_lead", "lead_id")
         self.deals = PageRows("rm_salesperson_kpi_deal", "deal_id")
 
@@ -134,9 +152,13 @@ class SalespersonKpiProjection(Projection):
             tx.execute(statement)
 
     def flush(self, tx: Tx) -> None:
+        days = self.counters.items(tx)
         if tx.dialect == "postgres":
-            self._partitions(tx, {day[:7] for _, _, day in self.counters.keys(tx)})
+            self._partitions(tx, {day[:7] for (_, _, day), _ in days})
+        for (seller, store, day), deltas in days:
+            self.months.add(tx, (day[:7], seller, store), deltas)
         self.counters.flush(tx)
+        self.months.flush(tx)
 
     @staticmethod
     def _partitions(tx: Tx, months: set[str]) -> None:

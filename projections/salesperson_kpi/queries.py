@@ -8,9 +8,9 @@ from typing import Any
 from uuid import UUID
 
 from domain.sales.model import credited_units
-from projections.common import Where, month_bounds, page, paged, uid
+from projections.common import Where, month_bounds, page, paged, split_by_month, uid
 from projections.db import Database, Row, yuan
-from projections.salesperson_kpi.projection import COUNTERS
+from projections.salesperson_kpi.projection import COUNTERS, MONTHS, TABLE
 
 _MONEY = ("revenue", "front_gross")
 
@@ -49,17 +49,28 @@ def kpi_table(
     overall score of those surveys, Decimal to 0.1, None without a survey).
     """
     first, last = period(month, date_from, date_to)
-    where = Where().add("k.day BETWEEN ? AND ?", first, last)
-    where.equal("k.store_id", store_id).equal("k.salesperson_id", salesperson_id)
+    filters = Where().equal("store_id", store_id).equal("salesperson_id", salesperson_id)
+    columns = ", ".join(("salesperson_id", *COUNTERS))
+    parts: list[str] = []
+    params: list[Any] = []
+    whole, edges = split_by_month(date.fromisoformat(first), date.fromisoformat(last))
+    if whole is not None:
+        where = Where().add("month BETWEEN ? AND ?", *whole).extend(filters)
+        parts.append(f"SELECT {columns} FROM {MONTHS}{where.sql}")
+        params += where.params
+    for low, high in edges:
+        where = Where().add("day BETWEEN ? AND ?", low, high).extend(filters)
+        parts.append(f"SELECT {columns} FROM {TABLE}{where.sql}")
+        params += where.params
     sums = ", ".join(f"SUM(k.{c}) AS {c}" for c in COUNTERS)
     select = (
         f"SELECT k.salesperson_id AS salesperson_id, MAX(s.name) AS name,"
         f" MAX(s.store_id) AS current_store_id, {sums}"
-        f" FROM rm_salesperson_kpi k"
+        f" FROM ({' UNION ALL '.join(parts)}) AS k"
         f" LEFT JOIN rm_salesperson_kpi_staff s ON s.staff_id = k.salesperson_id"
-        f"{where.sql} GROUP BY k.salesperson_id"
+        f" GROUP BY k.salesperson_id"
     )
-    rows, total = page(db, select, where.params, "name, salesperson_id", limit, offset)
+    rows, total = page(db, select, params, "name, salesperson_id", limit, offset, one_pass=True)
     items = [_line(r) for r in rows]
     return paged(items, total, limit, offset) | {
         "date_from": date.fromisoformat(first),

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 
 from domain.shared.values import with_check_digit
+from projections.leaderboard.projection import LeaderboardProjection
 from projections.registry import all_projections, projection_by_name
-from projections.runner import positions, reset
+from projections.runner import migrate, positions, reset
 from projections.settings import Settings
 from tests.integration.views_world import ADMIN, World, at, open_world, table_rows
 
@@ -108,3 +109,47 @@ def test_a_second_runner_processes_nothing_while_the_first_holds_the_locks(
 
     assert handled == 0
     assert positions(world.db) == before
+
+
+class ReshapedLeaderboard(LeaderboardProjection):
+    """The leaderboard as a later release might ship it: same name, other handlers."""
+
+    version = LeaderboardProjection.version + 1
+
+
+def test_a_view_whose_shape_changed_is_dropped_on_migrate_and_replayed_to_the_same_rows(
+    world: World,
+) -> None:
+    live = table_rows(world.db, [LeaderboardProjection()])
+    others = {n: p for n, p in positions(world.db).items() if n != "leaderboard"}
+
+    migrate(world.db, [ReshapedLeaderboard()])
+
+    assert "leaderboard" not in positions(world.db)
+    assert world.db.query("SELECT * FROM rm_leaderboard") == []
+    assert {n: p for n, p in positions(world.db).items() if n != "leaderboard"} == others
+    world.runner([ReshapedLeaderboard()]).run_until_caught_up()
+    assert table_rows(world.db, [LeaderboardProjection()]) == live
+
+
+def test_migrating_an_unchanged_view_keeps_its_rows_and_position(world: World) -> None:
+    before = positions(world.db)
+    live = table_rows(world.db, all_projections())
+
+    migrate(world.db, all_projections())
+
+    assert positions(world.db) == before
+    assert table_rows(world.db, all_projections()) == live
+
+
+def test_views_built_before_their_shape_was_recorded_are_rebuilt_once(world: World) -> None:
+    with world.db.transaction() as tx:
+        tx.execute("DELETE FROM projection_schema WHERE name = ?", ("inventory",))
+
+    migrate(world.db, all_projections())
+    assert "inventory" not in positions(world.db)
+    world.catch_up()
+    rebuilt = positions(world.db)["inventory"]
+    migrate(world.db, all_projections())
+
+    assert positions(world.db)["inventory"] == rebuilt == world.app.position()

@@ -1,0 +1,196 @@
+"""Roll-up rows answer exactly what the detail rows they summarise would (SQLite only).
+
+The KPI report reads whole months from `rm_salesperson_kpi_month` and only the edge days from
+the daily rows; the stock positions report reads `rm_inventory_position` instead of grouping
+every vehicle on hand. Over random histories, both must agree with the detail they roll up.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from domain.inventory.model import VehicleStatus
+from projections.inventory.queries import positions
+from projections.salesperson_kpi.projection import COUNTERS
+from projections.salesperson_kpi.queries import kpi_table
+from tests.conftest import sqlite_settings
+from tests.integration.test_projection_properties import Plan, plans, play
+from tests.integration.views_world import ADMIN, World, at, open_world, phone
+
+FIRST_DAY = date(2024, 2, 20)  # leads are captured from 4 March; unwinds run into May
+
+
+def day_sums(world: World, first: date, last: date) -> dict[str, dict[str, int]]:
+    """Each salesperson's counters summed straight from the daily rows."""
+    rows = world.db.query(
+        f"SELECT salesperson_id, {', '.join(f'SUM({c}) AS {c}' for c in COUNTERS)}"
+        " FROM rm_salesperson_kpi WHERE day BETWEEN ? AND ? GROUP BY salesperson_id",
+        (first.isoformat(), last.isoformat()),
+    )
+    return {r["salesperson_id"]: {c: int(r[c]) for c in COUNTERS} for r in rows}
+
+
+def report_sums(world: World, first: date, last: date) -> dict[str, dict[str, int]]:
+    """The same, as the KPI report gives them (money back in fen, units in thousandths)."""
+    answer = kpi_table(world.db, date_from=first, date_to=last, limit=100)
+    sums: dict[str, dict[str, int]] = {}
+    for line in answer["items"]:
+        counts = {c: line[c] for c in COUNTERS}
+        counts["revenue"] = int(line["revenue"] * 100)
+        counts["front_gross"] = int(line["front_gross"] * 100)
+        counts["units_delivered"] = int(line["units_delivered"] * 1000)
+        sums[str(line["salesperson_id"])] = counts
+    return sums
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    history=plans,
+    ranges=st.lists(
+        st.tuples(st.integers(0, 100), st.integers(0, 100)).map(sorted), min_size=1, max_size=6
+    ),
+)
+def test_the_kpi_report_over_any_day_range_equals_the_daily_rows_of_that_range(
+    history: list[Plan], ranges: list[list[int]]
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp, open_world(sqlite_settings(Path(tmp))) as world:
+        play(world, history)
+        for low, high in ranges:
+            first, last = FIRST_DAY + timedelta(days=low), FIRST_DAY + timedelta(days=high)
+            assert report_sums(world, first, last) == day_sums(world, first, last), (first, last)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=plans)
+def test_every_month_row_is_the_sum_of_that_months_daily_rows(history: list[Plan]) -> None:
+    with tempfile.TemporaryDirectory() as tmp, open_world(sqlite_settings(Path(tmp))) as world:
+        play(world, history)
+        sums = ", ".join(f"SUM({c}) AS {c}" for c in COUNTERS)
+        daily = world.db.query(
+            f"SELECT SUBSTR(day, 1, 7) AS month, salesperson_id, store_id, {sums}"
+            " FROM rm_salesperson_kpi GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        )
+        monthly = world.db.query(
+            f"SELECT month, salesperson_id, store_id, {', '.join(COUNTERS)}"
+            " FROM rm_salesperson_kpi_month ORDER BY 1, 2, 3"
+        )
+
+    assert [dict(r) for r in monthly] == [dict(r) for r in daily]
+
+
+# --- stock positions -------------------------------------------------------------------------
+
+MODELS = ("Han", "Seal")
+COLOURS = ("Black", "White")
+STEPS = (
+    "stock",
+    "reserved",
+    "cancelled",
+    "contracted",
+    "delivered",
+    "unwound",
+    "transfer",
+    "reprice",
+)
+
+
+def reserved_deal(world: World, store_id: UUID, seller: UUID, when: datetime) -> UUID:
+    """A deal holding a new vehicle, not contracted yet."""
+    vehicle_id = world.vehicle(store_id)
+    customer_id = world.crm.register_customer(
+        ADMIN, store_id, "Buyer", phone(9000 + world._vins), occurred_at=when
+    ).id
+    deal_id = world.sales.open_deal(ADMIN, store_id, customer_id, seller, occurred_at=when).id
+    world.sales.attach_vehicle(ADMIN, deal_id, vehicle_id, occurred_at=when)
+    return deal_id
+
+
+def run_stock(world: World, steps: list[tuple[str, int, int, int]]) -> None:
+    """Receive, sell, unwind, cancel, move and reprice vehicles through the real services."""
+    stores = [world.store("Pudong BYD"), world.store("Mayfair BYD", "UTC")]
+    sellers = [world.salesperson(store, "Amy") for store in stores]
+    in_stock: list[tuple[UUID, int]] = []
+    for n, (step, store, model, colour) in enumerate(steps):
+        when = at(days=n)
+        kind = {"model": MODELS[model], "colour": COLOURS[colour]}
+        if step == "stock":
+            vehicle_id = world.vehicle(stores[store], **kind)
+            in_stock.append((vehicle_id, store))
+        elif step in ("transfer", "reprice"):
+            if not in_stock:
+                continue
+            vehicle_id, at_store = in_stock.pop(0)
+            if step == "transfer":
+                world.inventory.transfer_vehicle(
+                    ADMIN, vehicle_id, stores[1 - at_store], occurred_at=when
+                )
+                in_stock.append((vehicle_id, 1 - at_store))
+            else:
+                world.inventory.reprice_vehicle(ADMIN, vehicle_id, "99000", occurred_at=when)
+                in_stock.append((vehicle_id, at_store))
+        elif step in ("reserved", "cancelled"):
+            deal_id = reserved_deal(world, stores[store], sellers[store], when)
+            if step == "cancelled":
+                world.sales.cancel_deal(ADMIN, deal_id, "customer walked", occurred_at=when)
+        else:
+            deal_id = world.contracted_deal(stores[store], sellers[store], when)
+            if step in ("delivered", "unwound"):
+                world.sales.deliver_deal(ADMIN, deal_id, occurred_at=when)
+            if step == "unwound":
+                world.unwind(deal_id, at(days=n, hours=2))
+    world.catch_up()
+
+
+def on_hand_by_line(world: World) -> dict[tuple[str, ...], tuple[int, int, int]]:
+    """Vehicles on hand grouped straight from the vehicle rows."""
+    counts: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for r in world.db.query("SELECT * FROM rm_inventory_vehicle"):
+        slot = {VehicleStatus.IN_STOCK.value: 0, VehicleStatus.RESERVED.value: 1}.get(r["status"])
+        if slot is None:
+            continue
+        line = counts[(r["store_id"], r["make"], r["model"], r["trim"], r["colour"])]
+        line[slot] += 1
+        line[2] += int(r["cost"])
+    return {key: (a, b, c) for key, (a, b, c) in counts.items()}
+
+
+def reported_positions(world: World) -> dict[tuple[str, ...], tuple[int, int, int]]:
+    found: dict[tuple[str, ...], tuple[int, int, int]] = {}
+    offset = 0
+    while True:
+        answer: dict[str, Any] = positions(world.db, limit=3, offset=offset)
+        for item in answer["items"]:
+            key = (str(item["store_id"]), item["make"], item["model"], item["trim"], item["colour"])
+            found[key] = (item["in_stock"], item["reserved"], int(item["cost"] * 100))
+        offset += 3
+        if offset >= answer["total"]:
+            return found
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(STEPS),
+            st.integers(0, 1),
+            st.integers(0, len(MODELS) - 1),
+            st.integers(0, len(COLOURS) - 1),
+        ),
+        max_size=12,
+    )
+)
+def test_stock_positions_are_the_vehicles_on_hand_grouped_by_line(
+    steps: list[tuple[str, int, int, int]],
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp, open_world(sqlite_settings(Path(tmp))) as world:
+        run_stock(world, steps)
+
+        assert reported_positions(world) == on_hand_by_line(world)
