@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -195,8 +195,13 @@ class CounterDeltas:
     afresh. Only for counters no handler reads back while the page is running.
     """
 
-    def __init__(self, sql: str) -> None:
+    def __init__(
+        self,
+        sql: str,
+        params: Callable[[tuple[Any, ...], list[int]], Sequence[Any]] | None = None,
+    ) -> None:
         self.sql = sql
+        self.params = params or (lambda key, row: (*key, *row))
         self._tx: Tx | None = None
         self._rows: dict[tuple[Any, ...], list[int]] = {}
 
@@ -216,7 +221,7 @@ class CounterDeltas:
 
     def flush(self, tx: Tx) -> None:
         if tx is self._tx and self._rows:
-            tx.executemany(self.sql, [(*key, *row) for key, row in self._rows.items()])
+            tx.executemany(self.sql, [self.params(key, row) for key, row in self._rows.items()])
         self._tx, self._rows = None, {}
 
 

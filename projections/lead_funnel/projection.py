@@ -14,6 +14,7 @@ from projections.db import Tx
 from projections.projection import Projection, handles
 
 TABLE = "rm_lead_funnel"
+GROUP = "rm_lead_funnel_group"
 ZONES = "rm_lead_funnel_store"
 STAGES = ("captured", "contacted", "appointment", "shown", "deal", "delivered")
 CAPTURED, CONTACTED, APPOINTMENT, SHOWN, DEAL, DELIVERED = range(len(STAGES))
@@ -23,6 +24,14 @@ _BUMP = (
     f" VALUES (?, ?, ?, {', '.join('?' for _ in STAGES)})"
     " ON CONFLICT (month, store_id, channel) DO UPDATE SET "
     + ", ".join(f"{s} = {TABLE}.{s} + excluded.{s}" for s in STAGES)
+)
+
+# The same counts summed over the group's stores: the group's funnel reads a row per channel.
+_GROUP_UP = (
+    f"INSERT INTO {GROUP} (month, channel, {', '.join(STAGES)})"
+    f" VALUES (?, ?, {', '.join('?' for _ in STAGES)})"
+    " ON CONFLICT (month, channel) DO UPDATE SET "
+    + ", ".join(f"{s} = {GROUP}.{s} + excluded.{s}" for s in STAGES)
 )
 
 
@@ -35,12 +44,16 @@ class LeadFunnelProjection(Projection):
     """
 
     name = "lead_funnel"
-    tables = (TABLE, ZONES, "rm_lead_funnel_lead", "rm_lead_funnel_deal")
+    tables = (TABLE, GROUP, ZONES, "rm_lead_funnel_lead", "rm_lead_funnel_deal")
     ddl = (
         f"CREATE TABLE IF NOT EXISTS {TABLE} ("
         " month TEXT NOT NULL, store_id TEXT NOT NULL, channel TEXT NOT NULL, "
         + ", ".join(f"{s} BIGINT NOT NULL DEFAULT 0" for s in STAGES)
         + ", PRIMARY KEY (month, store_id, channel))",
+        f"CREATE TABLE IF NOT EXISTS {GROUP} ("
+        " month TEXT NOT NULL, channel TEXT NOT NULL, "
+        + ", ".join(f"{s} BIGINT NOT NULL DEFAULT 0" for s in STAGES)
+        + ", PRIMARY KEY (month, channel))",
         StoreZones(ZONES).ddl,
         # One row per lead: its cohort and the furthest stage reached (the per-lead flags).
         "CREATE TABLE IF NOT EXISTS rm_lead_funnel_lead ("
@@ -53,6 +66,7 @@ class LeadFunnelProjection(Projection):
     def __init__(self) -> None:
         self.zones = StoreZones(ZONES)
         self.counters = CounterDeltas(_BUMP)
+        self.group = CounterDeltas(_GROUP_UP)
         self.leads = PageRows("rm_lead_funnel_lead", "lead_id")
         self.links = PageRows("rm_lead_funnel_deal", "deal_id")
 
@@ -180,4 +194,7 @@ class LeadFunnelProjection(Projection):
         self.counters.add(tx, (month, store_id, channel), deltas)
 
     def flush(self, tx: Tx) -> None:
+        for (month, _, channel), deltas in self.counters.items(tx):
+            self.group.add(tx, (month, channel), deltas)
         self.counters.flush(tx)
+        self.group.flush(tx)

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from projections.common import Where, check_month
 from projections.db import Database
-from projections.lead_funnel.projection import STAGES
+from projections.lead_funnel.projection import GROUP, STAGES, TABLE
 
 _PLACES = Decimal("0.0001")
 
@@ -24,9 +24,11 @@ def funnel(db: Database, month: str, store_id: UUID | None = None) -> dict[str, 
     """
     check_month(month)
     where = Where().add("month = ?", month).equal("store_id", store_id)
+    # The whole group reads its roll-up, a row per channel, instead of every store's rows.
+    table = GROUP if store_id is None else TABLE
     sums = ", ".join(f"SUM({s}) AS {s}" for s in STAGES)
     rows = db.query(
-        f"SELECT channel, {sums} FROM rm_lead_funnel{where.sql} GROUP BY channel ORDER BY channel",
+        f"SELECT channel, {sums} FROM {table}{where.sql} GROUP BY channel ORDER BY channel",
         where.params,
     )
     channels = [_line(r["channel"], {s: int(r[s] or 0) for s in STAGES}) for r in rows]

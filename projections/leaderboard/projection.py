@@ -13,6 +13,7 @@ from projections.projection import Projection, handles
 TABLE = "rm_leaderboard"
 STORES = "rm_leaderboard_store"
 CREDITS = "rm_leaderboard_credit"
+GROUP = "rm_leaderboard_group"
 
 
 class LeaderboardProjection(Projection):
@@ -25,12 +26,19 @@ class LeaderboardProjection(Projection):
     """
 
     name = "leaderboard"
-    tables = (TABLE, STORES, "rm_leaderboard_staff", "rm_leaderboard_deal", CREDITS)
+    tables = (TABLE, GROUP, STORES, "rm_leaderboard_staff", "rm_leaderboard_deal", CREDITS)
     ddl = (
         f"CREATE TABLE IF NOT EXISTS {TABLE} ("
         " month TEXT NOT NULL, store_id TEXT NOT NULL, salesperson_id TEXT NOT NULL,"
         " units BIGINT NOT NULL, gross BIGINT NOT NULL, revenue BIGINT NOT NULL,"
         " PRIMARY KEY (month, store_id, salesperson_id))",
+        # The group's board, summed over stores and kept in rank order by an index, so that
+        # its first pages are read without ranking every salesperson of the month.
+        f"CREATE TABLE IF NOT EXISTS {GROUP} ("
+        " month TEXT NOT NULL, salesperson_id TEXT NOT NULL,"
+        " units BIGINT NOT NULL, gross BIGINT NOT NULL, revenue BIGINT NOT NULL,"
+        " PRIMARY KEY (month, salesperson_id))",
+        f"CREATE INDEX IF NOT EXISTS {GROUP}_rank ON {GROUP} (month, units DESC, gross DESC)",
         f"CREATE TABLE IF NOT EXISTS {STORES} ("
         " store_id TEXT PRIMARY KEY, name TEXT NOT NULL, timezone TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS rm_leaderboard_staff ("
@@ -128,21 +136,28 @@ class LeaderboardProjection(Projection):
                 [(c["gross"], c["revenue"], c["deal_id"], c["salesperson_id"]) for c in credits],
             )
         month = month_of(self.zones.day(tx, deal["store_id"], event.occurred_at))
+        counts = [
+            (
+                c["salesperson_id"],
+                sign * int(c["share"]),
+                sign * int(c["gross"] or 0),
+                sign * int(c["revenue"] or 0),
+            )
+            for c in credits
+        ]
         tx.executemany(
             f"INSERT INTO {TABLE} (month, store_id, salesperson_id, units, gross, revenue)"
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (month, store_id, salesperson_id)"
             f" DO UPDATE SET units = {TABLE}.units + excluded.units,"
             f" gross = {TABLE}.gross + excluded.gross,"
             f" revenue = {TABLE}.revenue + excluded.revenue",
-            [
-                (
-                    month,
-                    deal["store_id"],
-                    c["salesperson_id"],
-                    sign * int(c["share"]),
-                    sign * int(c["gross"] or 0),
-                    sign * int(c["revenue"] or 0),
-                )
-                for c in credits
-            ],
+            [(month, deal["store_id"], *count) for count in counts],
+        )
+        tx.executemany(
+            f"INSERT INTO {GROUP} (month, salesperson_id, units, gross, revenue)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (month, salesperson_id)"
+            f" DO UPDATE SET units = {GROUP}.units + excluded.units,"
+            f" gross = {GROUP}.gross + excluded.gross,"
+            f" revenue = {GROUP}.revenue + excluded.revenue",
+            [(month, *count) for count in counts],
         )

@@ -8,6 +8,7 @@ from uuid import UUID
 from domain.sales.model import credited_units
 from projections.common import check_month, check_page, paged, uid
 from projections.db import Database, Row, yuan
+from projections.leaderboard.projection import GROUP
 
 _RANKED = (
     "SELECT board.*, RANK() OVER (ORDER BY board.units DESC, board.gross DESC) AS board_rank"
@@ -24,16 +25,17 @@ _STORE_BOARD = (
     " WHERE l.month = ? AND l.store_id = ?"
 )
 
-# Across the group a salesperson's stores are summed; the store shown is where they work now.
-_GROUP_BOARD = (
-    "SELECT t.salesperson_id AS salesperson_id, COALESCE(s.name, '') AS name,"
+# Across the group a salesperson's stores are summed (the roll-up); the store shown is where
+# they work now. Read in rank order off the roll-up's index: a page costs its own rows.
+_GROUP_PAGE = (
+    "SELECT g.salesperson_id AS salesperson_id, COALESCE(s.name, '') AS name,"
     " s.store_id AS store_id, COALESCE(st.name, '') AS store_name,"
-    " t.units AS units, t.gross AS gross, t.revenue AS revenue"
-    " FROM (SELECT salesperson_id, CAST(SUM(units) AS BIGINT) AS units,"
-    "  CAST(SUM(gross) AS BIGINT) AS gross, CAST(SUM(revenue) AS BIGINT) AS revenue"
-    "  FROM rm_leaderboard WHERE month = ? GROUP BY salesperson_id) AS t"
-    " LEFT JOIN rm_leaderboard_staff s ON s.staff_id = t.salesperson_id"
+    " g.units AS units, g.gross AS gross, g.revenue AS revenue"
+    f" FROM {GROUP} g"
+    " LEFT JOIN rm_leaderboard_staff s ON s.staff_id = g.salesperson_id"
     " LEFT JOIN rm_leaderboard_store st ON st.store_id = s.store_id"
+    " WHERE g.month = ?"
+    " ORDER BY g.units DESC, g.gross DESC, name, g.salesperson_id LIMIT ? OFFSET ?"
 )
 
 
@@ -54,21 +56,43 @@ def leaderboard(
     check_month(month)
     check_page(limit, offset)
     if store_id is None:
-        board, params = _GROUP_BOARD, [month]
+        rows, total = _group_board(db, month, limit, offset)
     else:
-        board, params = _STORE_BOARD, [month, str(store_id)]
-    ranked = _RANKED.format(board=board)
-    counted = db.one(f"SELECT COUNT(*) AS n FROM ({board}) AS counted", params)
-    rows = db.query(
-        f"SELECT * FROM ({ranked}) AS ranked"
-        " ORDER BY board_rank, name, salesperson_id LIMIT ? OFFSET ?",
-        (*params, limit, offset),
-    )
-    total = int(counted["n"]) if counted else 0
+        params = [month, str(store_id)]
+        ranked = _RANKED.format(board=_STORE_BOARD)
+        counted = db.one(f"SELECT COUNT(*) AS n FROM ({_STORE_BOARD}) AS counted", params)
+        rows = db.query(
+            f"SELECT * FROM ({ranked}) AS ranked"
+            " ORDER BY board_rank, name, salesperson_id LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        total = int(counted["n"]) if counted else 0
     return paged([_line(r) for r in rows], total, limit, offset) | {
         "month": month,
         "store_id": store_id,
     }
+
+
+def _group_board(db: Database, month: str, limit: int, offset: int) -> tuple[list[Row], int]:
+    counted = db.one(f"SELECT COUNT(*) AS n FROM {GROUP} WHERE month = ?", (month,))
+    rows = db.query(_GROUP_PAGE, (month, limit, offset))
+    if rows:
+        # Competition ranks: the page's first line ranks after everyone strictly ahead of
+        # it; each later line keeps its predecessor's rank on a tie, else its own position.
+        first = rows[0]
+        ahead = db.one(
+            f"SELECT COUNT(*) AS n FROM {GROUP} WHERE month = ?"
+            " AND (units > ? OR (units = ? AND gross > ?))",
+            (month, first["units"], first["units"], first["gross"]),
+        )
+        rank = 1 + (int(ahead["n"]) if ahead else 0)
+        previous = None
+        for position, row in enumerate(rows, start=offset + 1):
+            tie = (row["units"], row["gross"])
+            if previous is not None and tie != previous:
+                rank = position
+            row["board_rank"], previous = rank, tie
+    return rows, int(counted["n"]) if counted else 0
 
 
 def _line(r: Row) -> dict[str, Any]:

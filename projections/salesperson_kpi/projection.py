@@ -27,6 +27,8 @@ from projections.projection import Projection, handles
 
 TABLE = "rm_salesperson_kpi"
 MONTHS = "rm_salesperson_kpi_month"
+GROUP = "rm_salesperson_kpi_group"
+STAFF = "rm_salesperson_kpi_staff"
 ZONES = "rm_salesperson_kpi_store"
 
 COUNTERS = (
@@ -63,6 +65,16 @@ _ROLL_UP = (
     + ", ".join(f"{c} = {MONTHS}.{c} + excluded.{c}" for c in COUNTERS)
 )
 
+# And by month across stores, with the salesperson's name (fixed at hire): the group's month
+# is then read in name order straight off an index, a page at a time.
+_GROUP_UP = (
+    f"INSERT INTO {GROUP} (month, salesperson_id, name, {', '.join(COUNTERS)})"
+    f" VALUES (?, ?, COALESCE((SELECT name FROM {STAFF} WHERE staff_id = ?), ''),"
+    f" {', '.join('?' for _ in COUNTERS)})"
+    " ON CONFLICT (month, salesperson_id) DO UPDATE SET "
+    + ", ".join(f"{c} = {GROUP}.{c} + excluded.{c}" for c in COUNTERS)
+)
+
 
 _KPI_DDL = (
     f"CREATE TABLE IF NOT EXISTS {TABLE} ("
@@ -94,6 +106,7 @@ class SalespersonKpiProjection(Projection):
     tables = (
         TABLE,
         MONTHS,
+        GROUP,
         ZONES,
         "rm_salesperson_kpi_staff",
         "rm_salesperson_kpi_lead",
@@ -109,8 +122,13 @@ class SalespersonKpiProjection(Projection):
         + ", ".join(f"{c} BIGINT NOT NULL DEFAULT 0" for c in COUNTERS)
         + ", PRIMARY KEY (month, salesperson_id, store_id))",
         f"CREATE INDEX IF NOT EXISTS {MONTHS}_store ON {MONTHS} (month, store_id)",
+        f"CREATE TABLE IF NOT EXISTS {GROUP} ("
+        " month TEXT NOT NULL, salesperson_id TEXT NOT NULL, name TEXT NOT NULL, "
+        + ", ".join(f"{c} BIGINT NOT NULL DEFAULT 0" for c in COUNTERS)
+        + ", PRIMARY KEY (month, salesperson_id))",
+        f"CREATE INDEX IF NOT EXISTS {GROUP}_name ON {GROUP} (month, name, salesperson_id)",
         StoreZones(ZONES).ddl,
-        "CREATE TABLE IF NOT EXISTS rm_salesperson_kpi_staff ("
+        f"CREATE TABLE IF NOT EXISTS {STAFF} ("
         " staff_id TEXT PRIMARY KEY, name TEXT NOT NULL, store_id TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS rm_salesperson_kpi_lead ("
         " lead_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, captured_at TEXT NOT NULL,"
@@ -134,6 +152,8 @@ class SalespersonKpiProjection(Projection):
         self.zones = StoreZones(ZONES)
         self.counters = CounterDeltas(_BUMP)
         self.months = CounterDeltas(_ROLL_UP)
+        # The group's upsert takes the salesperson id twice: the row's, and to find the name.
+        self.group = CounterDeltas(_GROUP_UP, lambda key, row: (*key, key[1], *row))
         self.leads = PageRows("rm_salesperson_kpi_lead", "lead_id")
         self.deals = PageRows("rm_salesperson_kpi_deal", "deal_id")
 
@@ -157,8 +177,10 @@ class SalespersonKpiProjection(Projection):
             self._partitions(tx, {day[:7] for (_, _, day), _ in days})
         for (seller, store, day), deltas in days:
             self.months.add(tx, (day[:7], seller, store), deltas)
+            self.group.add(tx, (day[:7], seller), deltas)
         self.counters.flush(tx)
         self.months.flush(tx)
+        self.group.flush(tx)
 
     @staticmethod
     def _partitions(tx: Tx, months: set[str]) -> None:

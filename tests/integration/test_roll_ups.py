@@ -18,7 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.inventory.model import VehicleStatus
+from projections.common import month_bounds
 from projections.inventory.queries import positions
+from projections.lead_funnel.projection import STAGES
+from projections.leaderboard.queries import leaderboard
 from projections.salesperson_kpi.projection import COUNTERS
 from projections.salesperson_kpi.queries import kpi_table
 from tests.conftest import sqlite_settings
@@ -38,9 +41,14 @@ def day_sums(world: World, first: date, last: date) -> dict[str, dict[str, int]]
     return {r["salesperson_id"]: {c: int(r[c]) for c in COUNTERS} for r in rows}
 
 
-def report_sums(world: World, first: date, last: date) -> dict[str, dict[str, int]]:
+def report_sums(
+    world: World, first: date, last: date, month: str | None = None
+) -> dict[str, dict[str, int]]:
     """The same, as the KPI report gives them (money back in fen, units in thousandths)."""
-    answer = kpi_table(world.db, date_from=first, date_to=last, limit=100)
+    if month is None:
+        answer = kpi_table(world.db, date_from=first, date_to=last, limit=100)
+    else:
+        answer = kpi_table(world.db, month=month, limit=100)
     sums: dict[str, dict[str, int]] = {}
     for line in answer["items"]:
         counts = {c: line[c] for c in COUNTERS}
@@ -74,7 +82,7 @@ def test_every_month_row_is_the_sum_of_that_months_daily_rows(history: list[Plan
     with tempfile.TemporaryDirectory() as tmp, open_world(sqlite_settings(Path(tmp))) as world:
         play(world, history)
         sums = ", ".join(f"SUM({c}) AS {c}" for c in COUNTERS)
-        daily = world.db.query(
+        by_store = world.db.query(
             f"SELECT SUBSTR(day, 1, 7) AS month, salesperson_id, store_id, {sums}"
             " FROM rm_salesperson_kpi GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
         )
@@ -82,8 +90,23 @@ def test_every_month_row_is_the_sum_of_that_months_daily_rows(history: list[Plan
             f"SELECT month, salesperson_id, store_id, {', '.join(COUNTERS)}"
             " FROM rm_salesperson_kpi_month ORDER BY 1, 2, 3"
         )
+        by_group = world.db.query(
+            f"SELECT SUBSTR(day, 1, 7) AS month, salesperson_id, {sums}"
+            " FROM rm_salesperson_kpi GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+        group = world.db.query(
+            f"SELECT month, salesperson_id, {', '.join(COUNTERS)}"
+            " FROM rm_salesperson_kpi_group ORDER BY 1, 2"
+        )
+        months = {r["month"] for r in group}
+        reports = {m: report_sums(world, FIRST_DAY, FIRST_DAY, month=m) for m in months}
+        expected = {
+            m: day_sums(world, *(date.fromisoformat(d) for d in month_bounds(m))) for m in months
+        }
 
-    assert [dict(r) for r in monthly] == [dict(r) for r in daily]
+    assert [dict(r) for r in monthly] == [dict(r) for r in by_store]
+    assert [dict(r) for r in group] == [dict(r) for r in by_group]
+    assert reports == expected
 
 
 # --- stock positions -------------------------------------------------------------------------
@@ -134,7 +157,7 @@ def run_stock(world: World, steps: list[tuple[str, int, int, int]]) -> None:
                 )
                 in_stock.append((vehicle_id, 1 - at_store))
             else:
-                world.inventory.reprice_vehicle(ADMIN, vehicle_id, "99000", occurred_at=when)
+                world.inventory.reprice_vehicle(ADMIN, vehicle_id, str(99000 - n), occurred_at=when)
                 in_stock.append((vehicle_id, at_store))
         elif step in ("reserved", "cancelled"):
             deal_id = reserved_deal(world, stores[store], sellers[store], when)
@@ -194,3 +217,70 @@ def test_stock_positions_are_the_vehicles_on_hand_grouped_by_line(
         run_stock(world, steps)
 
         assert reported_positions(world) == on_hand_by_line(world)
+
+
+# --- the group leaderboard -------------------------------------------------------------------
+
+
+def expected_board(world: World, month: str) -> list[tuple[int, str, int, int]]:
+    """(rank, name, units, gross) ranked from the per-store rows, ties by name."""
+    rows = world.db.query(
+        "SELECT l.salesperson_id AS id, s.name AS name, SUM(l.units) AS units,"
+        " SUM(l.gross) AS gross FROM rm_leaderboard l"
+        " JOIN rm_leaderboard_staff s ON s.staff_id = l.salesperson_id"
+        " WHERE l.month = ? GROUP BY l.salesperson_id, s.name",
+        (month,),
+    )
+    lines = sorted(rows, key=lambda r: (-int(r["units"]), -int(r["gross"]), r["name"], r["id"]))
+    board: list[tuple[int, str, int, int]] = []
+    for position, r in enumerate(lines, start=1):
+        better = [x for x in lines if (x["units"], x["gross"]) > (r["units"], r["gross"])]
+        board.append((len(better) + 1, r["name"], int(r["units"]), int(r["gross"])))
+        assert len(better) + 1 <= position
+    return board
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=plans, page_size=st.integers(1, 3))
+def test_the_group_board_read_a_page_at_a_time_ranks_as_the_per_store_rows_do(
+    history: list[Plan], page_size: int
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp, open_world(sqlite_settings(Path(tmp))) as world:
+        play(world, history)
+        for month in ("2024-03", "2024-04", "2024-05"):
+            lines: list[tuple[int, str, int, int]] = []
+            offset = 0
+            while True:
+                answer = leaderboard(world.db, month, limit=page_size, offset=offset)
+                lines += [
+                    (
+                        item["rank"],
+                        item["name"],
+                        int(item["units"] * 1000),
+                        int(item["gross"] * 100),
+                    )
+                    for item in answer["items"]
+                ]
+                offset += page_size
+                if offset >= answer["total"]:
+                    break
+
+            assert lines == expected_board(world, month)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=plans)
+def test_the_group_funnel_row_of_each_channel_is_the_sum_of_its_stores_rows(
+    history: list[Plan],
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp, open_world(sqlite_settings(Path(tmp))) as world:
+        play(world, history)
+        sums = ", ".join(f"SUM({s}) AS {s}" for s in STAGES)
+        by_store = world.db.query(
+            f"SELECT month, channel, {sums} FROM rm_lead_funnel GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+        group = world.db.query(
+            f"SELECT month, channel, {', '.join(STAGES)} FROM rm_lead_funnel_group ORDER BY 1, 2"
+        )
+
+    assert [dict(r) for r in group] == [dict(r) for r in by_store]
