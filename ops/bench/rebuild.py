@@ -6,7 +6,7 @@ with no projection work (the upper bound of any rebuild); the *rebuild* resets e
 replays the log into all of them with one `ProjectionRunner` (pages of SHOWROOM_PAGE_SIZE
 events, five at once while behind; one transaction per page for every view, the tracking rows
 in it), and reports where the time went: reading pages, decoding, each projection's handlers
-(and its page-end flush), and the rest (commits, tracking).
+(with its page-start lookups and page-end flush), and the rest (commits, tracking).
 Memory is sampled after every page: "flat" means the resident size at the end of the log is
 within 10 % (or 32 MiB) of what it was half-way.
 
@@ -104,8 +104,8 @@ def child_rebuild() -> dict[str, Any]:
         spent["(decode)"] = spent["(read pages)"] = 0.0
         # Time each part by wrapping it on its instance (the classes are left alone).
         for projection in projections:
-            _wrap(projection, "handle", spent, projection.name)
-            _wrap(projection, "flush", spent, projection.name)
+            for part in ("prepare", "handle", "flush"):
+                _wrap(projection, part, spent, projection.name)
         _wrap(app.mapper, "to_domain_event", spent, "(decode)")
         _wrap(app.recorder, "select_notifications", spent, "(read pages)")
         runner = ProjectionRunner(
