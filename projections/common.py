@@ -225,6 +225,43 @@ class CounterDeltas:
         self._tx, self._rows = None, {}
 
 
+class RowChanges:
+    """Column updates of one page, merged per row and written at the page's end.
+
+    A lead's activities, appointments and status changes each set a few columns of its one
+    row; a page holding several of them writes the row once, with the last value of each
+    column, as the updates one by one would have left it. `table` and `key` are patterns
+    with `{kind}` (e.g. "rm_directory_{kind}"). Only for rows no handler reads back while
+    the page is running, and inserted (if at all) before the page's end, as a row's first
+    event is.
+    """
+
+    def __init__(self, table: str, key: str) -> None:
+        self.table, self.key = table, key
+        self._tx: Tx | None = None
+        self._rows: dict[tuple[str, Any], dict[str, Any]] = {}
+
+    def set(self, tx: Tx, kind: str, ident: Any, columns: dict[str, Any]) -> None:
+        if tx is not self._tx:
+            self._tx, self._rows = tx, {}
+        self._rows.setdefault((kind, ident), {}).update(columns)
+
+    def flush(self, tx: Tx) -> None:
+        if tx is self._tx:
+            batches: dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]] = {}
+            for (kind, ident), columns in self._rows.items():
+                batch = batches.setdefault((kind, tuple(columns)), [])
+                batch.append((*columns.values(), ident))
+            for (kind, names), rows in batches.items():
+                assignments = ", ".join(f"{name} = ?" for name in names)
+                tx.executemany(
+                    f"UPDATE {self.table.format(kind=kind)} SET {assignments}"
+                    f" WHERE {self.key.format(kind=kind)} = ?",
+                    rows,
+                )
+        self._tx, self._rows = None, {}
+
+
 def check_page(limit: int, offset: int) -> None:
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")

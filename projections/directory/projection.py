@@ -10,7 +10,7 @@ from domain.leads.model import Lead, LeadStatus
 from domain.organisation.model import Staff, Store
 from domain.sales.model import Deal, DealStatus
 from domain.shared.values import masked_phone
-from projections.common import sid, utc_iso
+from projections.common import RowChanges, sid, utc_iso
 from projections.db import Tx, fen
 from projections.projection import Projection, handles
 
@@ -69,6 +69,9 @@ class DirectoryProjection(Projection):
         " ON rm_directory_deal (salesperson_id, created_at)",
     )
 
+    def __init__(self) -> None:
+        self.changes = RowChanges("rm_directory_{kind}", "{kind}_id")
+
     # --- organisation -------------------------------------------------------------------------
 
     @handles(Store.Opened, Store.Updated)
@@ -94,7 +97,12 @@ class DirectoryProjection(Projection):
 
     @handles(Store.Closed)
     def on_store_closed(self, event: Store.Closed, tx: Tx) -> None:
-        self._set(tx, "store", event, active=0)
+        # Written at once, not merged at the page's end: the store's upsert above writes the
+        # same row without going through the page's changes.
+        tx.execute(
+            "UPDATE rm_directory_store SET active = 0, updated_at = ? WHERE store_id = ?",
+            (utc_iso(event.occurred_at), sid(event.originator_id)),
+        )
 
     @handles(Staff.Hired)
     def on_staff_hired(self, event: Staff.Hired, tx: Tx) -> None:
@@ -270,12 +278,10 @@ class DirectoryProjection(Projection):
 
     # --- helpers ------------------------------------------------------------------------------
 
-    @staticmethod
-    def _set(tx: Tx, kind: str, event: Any, **columns: Any) -> None:
+    def _set(self, tx: Tx, kind: str, event: Any, **columns: Any) -> None:
         """Change some columns of one row and stamp it with the event's business time."""
         columns["updated_at"] = utc_iso(event.occurred_at)
-        assignments = ", ".join(f"{name} = ?" for name in columns)
-        tx.execute(
-            f"UPDATE rm_directory_{kind} SET {assignments} WHERE {kind}_id = ?",
-            (*columns.values(), sid(event.originator_id)),
-        )
+        self.changes.set(tx, kind, sid(event.originator_id), columns)
+
+    def flush(self, tx: Tx) -> None:
+        self.changes.flush(tx)
