@@ -4,7 +4,7 @@ The log is written by the bulk generator (`ops.generator`). Then, each in a fres
 that its peak memory is its own): the *baseline* reads and decodes every event, page by page,
 with no projection work (the upper bound of any rebuild); the *rebuild* resets every view and
 replays the log into all of them with one `ProjectionRunner` (pages of SHOWROOM_PAGE_SIZE
-events, five at once while behind; one transaction per page for every view, the tracking rows
+events, twenty at once while behind; one transaction per page for every view, the tracking rows
 in it), and reports where the time went: reading pages, decoding, each projection's handlers
 (with its page-start lookups and page-end flush), and the rest (commits, tracking).
 Memory is sampled after every page: "flat" means the resident size at the end of the log is
