@@ -41,3 +41,25 @@ def test_the_kpi_view_has_a_partition_for_each_month_it_holds_and_rebuilds_them(
         assert partitions(w.db) == made
         assert [r["day"] for r in before] == ["2024-03-04", "2024-04-04"]
         assert w.db.query("SELECT * FROM rm_salesperson_kpi ORDER BY day") == before
+
+
+def test_a_view_that_catches_up_from_behind_has_its_statistics_refreshed(
+    pg_settings: Settings,
+) -> None:
+    """The planner chooses by table sizes: a rebuilt view must not keep its empty-table ones."""
+    with open_world(pg_settings) as w:
+        store = w.store()
+        alice = w.salesperson(store, "Alice")
+        for days in range(6):
+            w.delivered_deal(store, alice, at(days=days))
+        w.catch_up()
+        board = projection_by_name("leaderboard")
+        reset(w.db, board)
+
+        w.runner([board], page_size=2).run_until_caught_up()
+
+        analysed = w.db.query(
+            "SELECT relname AS name FROM pg_stat_user_tables"
+            " WHERE schemaname = current_schema() AND last_analyze IS NOT NULL"
+        )
+        assert {"rm_leaderboard", "rm_leaderboard_group"} <= {r["name"] for r in analysed}
