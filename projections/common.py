@@ -186,6 +186,21 @@ class PageRows:
             row.update(columns)
 
 
+def adding_upsert(
+    table: str, keys: Sequence[str], counters: Sequence[str], *, also: dict[str, str] | None = None
+) -> str:
+    """An INSERT of a row of counters that adds them to the row with the same `keys`, if
+    there is one. `also`: further columns set on insert only, as SQL expressions."""
+    extra = also or {}
+    columns = (*keys, *extra, *counters)
+    values = (*("?" for _ in keys), *extra.values(), *("?" for _ in counters))
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(values)})"
+        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counters)
+    )
+
+
 class CounterDeltas:
     """Counter increments of one page, summed per row and written once at the page's end.
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from domain.inventory.model import Vehicle, VehicleStatus
-from projections.common import CounterDeltas, PageRows, sid, utc_iso
+from projections.common import CounterDeltas, PageRows, adding_upsert, sid, utc_iso
 from projections.db import Row, Tx, fen
 from projections.projection import Projection, handles
 
@@ -17,14 +17,7 @@ ON_HAND = {VehicleStatus.IN_STOCK.value: 0, VehicleStatus.RESERVED.value: 1}
 
 # Stock positions kept as counts per line, so that the group's position report reads one row
 # per store and line instead of grouping every vehicle on hand.
-_MOVE = (
-    f"INSERT INTO {POSITIONS} ({', '.join(LINE)}, in_stock, reserved, cost)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-    f" ON CONFLICT ({', '.join(LINE)}) DO UPDATE SET"
-    f" in_stock = {POSITIONS}.in_stock + excluded.in_stock,"
-    f" reserved = {POSITIONS}.reserved + excluded.reserved,"
-    f" cost = {POSITIONS}.cost + excluded.cost"
-)
+_MOVE = adding_upsert(POSITIONS, LINE, ("in_stock", "reserved", "cost"))
 
 
 class InventoryProjection(Projection):

@@ -9,7 +9,7 @@ from uuid import UUID
 from domain.leads.model import Lead
 from domain.organisation.model import Store
 from domain.sales.model import Deal
-from projections.common import CounterDeltas, PageRows, StoreZones, month_of, sid
+from projections.common import CounterDeltas, PageRows, StoreZones, adding_upsert, month_of, sid
 from projections.db import Tx
 from projections.projection import Projection, handles
 
@@ -19,20 +19,10 @@ ZONES = "rm_lead_funnel_store"
 STAGES = ("captured", "contacted", "appointment", "shown", "deal", "delivered")
 CAPTURED, CONTACTED, APPOINTMENT, SHOWN, DEAL, DELIVERED = range(len(STAGES))
 
-_BUMP = (
-    f"INSERT INTO {TABLE} (month, store_id, channel, {', '.join(STAGES)})"
-    f" VALUES (?, ?, ?, {', '.join('?' for _ in STAGES)})"
-    " ON CONFLICT (month, store_id, channel) DO UPDATE SET "
-    + ", ".join(f"{s} = {TABLE}.{s} + excluded.{s}" for s in STAGES)
-)
+_BUMP = adding_upsert(TABLE, ("month", "store_id", "channel"), STAGES)
 
 # The same counts summed over the group's stores: the group's funnel reads a row per channel.
-_GROUP_UP = (
-    f"INSERT INTO {GROUP} (month, channel, {', '.join(STAGES)})"
-    f" VALUES (?, ?, {', '.join('?' for _ in STAGES)})"
-    " ON CONFLICT (month, channel) DO UPDATE SET "
-    + ", ".join(f"{s} = {GROUP}.{s} + excluded.{s}" for s in STAGES)
-)
+_GROUP_UP = adding_upsert(GROUP, ("month", "channel"), STAGES)
 
 
 class LeadFunnelProjection(Projection):

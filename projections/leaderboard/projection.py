@@ -6,7 +6,14 @@ from typing import Any
 
 from domain.organisation.model import Staff, Store
 from domain.sales.model import Deal, allocate
-from projections.common import StoreZones, credit_whole_deal, month_of, sid, split_deal_credit
+from projections.common import (
+    StoreZones,
+    adding_upsert,
+    credit_whole_deal,
+    month_of,
+    sid,
+    split_deal_credit,
+)
 from projections.db import Tx, fen
 from projections.projection import Projection, handles
 
@@ -14,6 +21,9 @@ TABLE = "rm_leaderboard"
 STORES = "rm_leaderboard_store"
 CREDITS = "rm_leaderboard_credit"
 GROUP = "rm_leaderboard_group"
+_FIGURES = ("units", "gross", "revenue")
+_ADD_STORE = adding_upsert(TABLE, ("month", "store_id", "salesperson_id"), _FIGURES)
+_ADD_GROUP = adding_upsert(GROUP, ("month", "salesperson_id"), _FIGURES)
 
 
 class LeaderboardProjection(Projection):
@@ -145,19 +155,5 @@ class LeaderboardProjection(Projection):
             )
             for c in credits
         ]
-        tx.executemany(
-            f"INSERT INTO {TABLE} (month, store_id, salesperson_id, units, gross, revenue)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (month, store_id, salesperson_id)"
-            f" DO UPDATE SET units = {TABLE}.units + excluded.units,"
-            f" gross = {TABLE}.gross + excluded.gross,"
-            f" revenue = {TABLE}.revenue + excluded.revenue",
-            [(month, deal["store_id"], *count) for count in counts],
-        )
-        tx.executemany(
-            f"INSERT INTO {GROUP} (month, salesperson_id, units, gross, revenue)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (month, salesperson_id)"
-            f" DO UPDATE SET units = {GROUP}.units + excluded.units,"
-            f" gross = {GROUP}.gross + excluded.gross,"
-            f" revenue = {GROUP}.revenue + excluded.revenue",
-            [(month, *count) for count in counts],
-        )
+        tx.executemany(_ADD_STORE, [(month, deal["store_id"], *count) for count in counts])
+        tx.executemany(_ADD_GROUP, [(month, *count) for count in counts])

@@ -16,6 +16,7 @@ from projections.common import (
     CounterDeltas,
     PageRows,
     StoreZones,
+    adding_upsert,
     credit_whole_deal,
     month_bounds,
     sid,
@@ -48,31 +49,20 @@ COUNTERS = (
 CREDITS = "rm_salesperson_kpi_credit"
 SURVEYS = "rm_salesperson_kpi_survey"
 
-_BUMP = (
-    f"INSERT INTO {TABLE} (salesperson_id, store_id, day, {', '.join(COUNTERS)})"
-    f" VALUES (?, ?, ?, {', '.join('?' for _ in COUNTERS)})"
-    " ON CONFLICT (salesperson_id, store_id, day) DO UPDATE SET "
-    + ", ".join(f"{c} = {TABLE}.{c} + excluded.{c}" for c in COUNTERS)
-)
+_BUMP = adding_upsert(TABLE, ("salesperson_id", "store_id", "day"), COUNTERS)
 
 
 # The same counters rolled up by month: a month's report reads one row per salesperson and
 # store instead of one per day (thirty times fewer; docs/read-models.md).
-_ROLL_UP = (
-    f"INSERT INTO {MONTHS} (month, salesperson_id, store_id, {', '.join(COUNTERS)})"
-    f" VALUES (?, ?, ?, {', '.join('?' for _ in COUNTERS)})"
-    " ON CONFLICT (month, salesperson_id, store_id) DO UPDATE SET "
-    + ", ".join(f"{c} = {MONTHS}.{c} + excluded.{c}" for c in COUNTERS)
-)
+_ROLL_UP = adding_upsert(MONTHS, ("month", "salesperson_id", "store_id"), COUNTERS)
 
 # And by month across stores, with the salesperson's name (fixed at hire): the group's month
 # is then read in name order straight off an index, a page at a time.
-_GROUP_UP = (
-    f"INSERT INTO {GROUP} (month, salesperson_id, name, {', '.join(COUNTERS)})"
-    f" VALUES (?, ?, COALESCE((SELECT name FROM {STAFF} WHERE staff_id = ?), ''),"
-    f" {', '.join('?' for _ in COUNTERS)})"
-    " ON CONFLICT (month, salesperson_id) DO UPDATE SET "
-    + ", ".join(f"{c} = {GROUP}.{c} + excluded.{c}" for c in COUNTERS)
+_GROUP_UP = adding_upsert(
+    GROUP,
+    ("month", "salesperson_id"),
+    COUNTERS,
+    also={"name": f"COALESCE((SELECT name FROM {STAFF} WHERE staff_id = ?), '')"},
 )
 
 
