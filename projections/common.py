@@ -95,6 +95,7 @@ class StoreZones:
         self.table = table
         self._tx: Tx | None = None
         self._known: dict[str, str] = {}
+        self._whole = False
 
     @property
     def ddl(self) -> str:
@@ -105,7 +106,7 @@ class StoreZones:
 
     def _memo(self, tx: Tx) -> dict[str, str]:
         if tx is not self._tx:
-            self._tx, self._known = tx, {}
+            self._tx, self._known, self._whole = tx, {}, False
         return self._known
 
     def remember(self, tx: Tx, store_id: UUID, timezone: str, *, write: bool = True) -> None:
@@ -124,8 +125,13 @@ class StoreZones:
         key = str(store_id)
         timezone = known.get(key)
         if timezone is None:
-            row = tx.one(f"SELECT timezone FROM {self.table} WHERE store_id = ?", (key,))
-            timezone = known[key] = row["timezone"] if row else DEFAULT_TIMEZONE
+            if not self._whole:
+                # A group has at most a few thousand stores: the first miss of a page reads
+                # them all, so that a page of many stores costs one query, not one each.
+                self._whole = True
+                for row in tx.query(f"SELECT store_id, timezone FROM {self.table}"):
+                    known.setdefault(row["store_id"], row["timezone"])
+            timezone = known.setdefault(key, DEFAULT_TIMEZONE)
         return business_day(when, timezone)
 
 

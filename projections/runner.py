@@ -2,8 +2,8 @@
 
 Unlike the library's runner (one transaction per event, no SQLite subscription), this one polls
 the log, decodes a page once for all projections, and commits the page of every projection it
-holds in one transaction, together with their tracking positions (on PostgreSQL in pipeline
-mode: the page's writes travel with its reads instead of one round trip each). Exactly one
+holds in one transaction, together with their tracking positions (on PostgreSQL the page's
+writes are held and sent many statements at a time: see `projections.db._HeldPostgresTx`). One
 runner works on a projection at a time: PostgreSQL advisory locks (or file locks on the
 embedded default) guard each name, and a second runner waits as a hot standby.
 """

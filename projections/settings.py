@@ -30,6 +30,10 @@ class Settings:
     postgres_pool_size: int = 5
     page_size: int = 1000
     poll_seconds: float = 0.02
+    # Aggregates kept in memory per process after a save or load. A cached aggregate is still
+    # brought up to date from the log on every load (one query for its newer events), so
+    # several processes share one store safely; 0 turns the cache off.
+    aggregate_cache: int = 4096
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -47,6 +51,7 @@ class Settings:
             postgres_lock_timeout=int(env.get("SHOWROOM_PG_LOCK_TIMEOUT", "5")),
             page_size=int(env.get("SHOWROOM_PAGE_SIZE", "1000")),
             poll_seconds=float(env.get("SHOWROOM_POLL_SECONDS", "0.02")),
+            aggregate_cache=int(env.get("SHOWROOM_AGGREGATE_CACHE", "4096")),
         )
 
     @property
@@ -61,6 +66,14 @@ class Settings:
     def event_store_env(self, *, create_table: bool = False) -> dict[str, str]:
         """The eventsourcing environment of the one application."""
         env = {"CREATE_TABLE": "y" if create_table else "n"}
+        if self.aggregate_cache > 0:
+            # Fast-forwarded (newer events read on each load) and deep-copied out, so that a
+            # command that fails never leaves its half-changed aggregate in the cache.
+            env |= {
+                "AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache),
+                "AGGREGATE_CACHE_FASTFORWARD": "y",
+                "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
+            }
         if self.cipher_key:
             env |= {"CIPHER_TOPIC": "eventsourcing.cipher:AESCipher", "CIPHER_KEY": self.cipher_key}
         if self.database_url is None:

@@ -18,6 +18,7 @@ delivery was recorded: a pack change never re-rates deliveries already made.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -26,7 +27,7 @@ from domain.inventory.model import Vehicle
 from domain.organisation.model import Store
 from domain.sales.model import MILLI, Deal, milli_shares
 from domain.satisfaction.model import Survey
-from projections.common import StoreZones, month_of, sid
+from projections.common import PageRows, StoreZones, month_of, sid
 from projections.db import Tx, fen
 from projections.projection import Projection, handles
 
@@ -39,6 +40,10 @@ CREDITS = "rm_pay_facts_credit"
 PRODUCTS = "rm_pay_facts_product"
 SURVEYS = "rm_pay_facts_survey"
 SURVEY_STATUS = "rm_pay_facts_survey_status"
+# A deal's row as `on_deal_opened` inserts it (the page's memo of it, before any update).
+_NEW_DEAL = dict.fromkeys(
+    ("vehicle_id", "condition", "make", "model", "trim", "selling_price", "front_gross")
+) | {"delivered": 0}
 
 
 def stamp(moment: datetime) -> str:
@@ -114,6 +119,11 @@ class PayFactsProjection(Projection):
 
     def __init__(self) -> None:
         self.zones = StoreZones(ZONES)
+        self.deals = PageRows(DEALS, "deal_id")
+
+    def prepare(self, tx: Tx, events: Sequence[Any]) -> None:
+        # Products, deliveries and unwinds read their deal's row: one query for the page.
+        self.deals.fetch(tx, [str(e.originator_id) for e in events if isinstance(e, Deal.Event)])
 
     # --- lookups ------------------------------------------------------------------------------
 
@@ -141,12 +151,14 @@ class PayFactsProjection(Projection):
 
     @handles(Deal.Opened)
     def on_deal_opened(self, event: Deal.Opened, tx: Tx) -> None:
-        deal_id = sid(event.originator_id)
+        deal_id = str(event.originator_id)
         tx.execute(
             f"INSERT INTO {DEALS} (deal_id, store_id) VALUES (?, ?)"
             " ON CONFLICT (deal_id) DO NOTHING",
             (deal_id, sid(event.store_id)),
         )
+        row = {**_NEW_DEAL, "deal_id": deal_id, "store_id": sid(event.store_id)}
+        self.deals.inserted(tx, deal_id, row)
         tx.execute(
             f"INSERT INTO {DEAL_CREDITS} (deal_id, salesperson_id, ordinal, share)"
             " VALUES (?, ?, 0, ?) ON CONFLICT (deal_id, salesperson_id) DO NOTHING",
@@ -170,6 +182,15 @@ class PayFactsProjection(Projection):
 
     @handles(Deal.VehicleAttached)
     def on_vehicle_attached(self, event: Deal.VehicleAttached, tx: Tx) -> None:
+        self.deals.changed(
+            tx,
+            str(event.originator_id),
+            vehicle_id=sid(event.vehicle_id),
+            condition=event.condition,
+            make=event.make,
+            model=event.model,
+            trim=event.trim,
+        )
         tx.execute(
             f"UPDATE {DEALS} SET vehicle_id = ?, condition = ?, make = ?, model = ?, trim = ?"
             " WHERE deal_id = ?",
@@ -185,6 +206,12 @@ class PayFactsProjection(Projection):
 
     @handles(Deal.ContractSigned)
     def on_contract(self, event: Deal.ContractSigned, tx: Tx) -> None:
+        self.deals.changed(
+            tx,
+            str(event.originator_id),
+            selling_price=fen(event.selling_price),
+            front_gross=fen(event.front_gross),
+        )
         tx.execute(
             f"UPDATE {DEALS} SET selling_price = ?, front_gross = ? WHERE deal_id = ?",
             (fen(event.selling_price), fen(event.front_gross), sid(event.originator_id)),
@@ -246,6 +273,7 @@ class PayFactsProjection(Projection):
         if deal is None or int(deal["delivered"]):
             return
         tx.execute(f"UPDATE {DEALS} SET delivered = 1 WHERE deal_id = ?", (deal["deal_id"],))
+        self.deals.changed(tx, deal["deal_id"], delivered=1)
         store_id, condition = deal["store_id"], deal["condition"] or ""
         day = self.zones.day(tx, store_id, event.occurred_at)
         pack = tx.one(
@@ -346,9 +374,8 @@ class PayFactsProjection(Projection):
 
     # --- helpers ------------------------------------------------------------------------------
 
-    @staticmethod
-    def _deal(tx: Tx, deal_id: UUID) -> dict[str, Any] | None:
-        return tx.one(f"SELECT * FROM {DEALS} WHERE deal_id = ?", (sid(deal_id),))
+    def _deal(self, tx: Tx, deal_id: UUID) -> dict[str, Any] | None:
+        return self.deals.get(tx, str(deal_id))
 
     @staticmethod
     def _survey_status(tx: Tx, event: Any, *, excluded: bool, reason: str | None) -> None:
