@@ -7,6 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 
 from api.auth import user_of_token
@@ -19,7 +20,9 @@ from workers.runtime import Runtime
 oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # Dependencies that do no I/O are coroutines: FastAPI runs a plain function in its thread
+    # pool, and each hop there cost a command more CPU than the function itself (py-spy).
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -42,7 +45,7 @@ def get_principal(runtime: RuntimeDep, token: Annotated[str | None, Depends(oaut
 ActorDep = Annotated[Principal, Depends(get_principal)]
 
 
-def read_position(
+async def read_position(
     runtime: RuntimeDep,
     position: Annotated[
         int | None,
@@ -52,7 +55,9 @@ def read_position(
     """Read-your-writes: block (bounded) until the views reach the client's last write."""
     if position:
         names = [p.name for p in runtime.runner.projections]
-        wait_for(runtime.db, names, position, runtime.settings.read_wait_seconds)
+        await run_in_threadpool(
+            wait_for, runtime.db, names, position, runtime.settings.read_wait_seconds
+        )
     return position
 
 
@@ -62,7 +67,7 @@ ConsistentDep = Annotated[int | None, Depends(read_position)]
 def require(*roles: Role) -> object:
     """A dependency allowing only these roles."""
 
-    def check(actor: ActorDep) -> Principal:
+    async def check(actor: ActorDep) -> Principal:
         ensure_role(actor, *roles)
         return actor
 
@@ -91,15 +96,19 @@ def floor_scope(actor: Principal, store_id: UUID | None) -> FloorScope:
     return FloorScope(visible=True, store_id=store_id)
 
 
+@dataclass(frozen=True)
 class Page:
     """limit/offset query parameters shared by every list."""
 
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    ) -> None:
-        self.limit, self.offset = limit, offset
+    limit: int = 50
+    offset: int = 0
 
 
-PageDep = Annotated[Page, Depends()]
+async def page_params(
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> Page:
+    return Page(limit, offset)
+
+
+PageDep = Annotated[Page, Depends(page_params)]

@@ -21,7 +21,7 @@ router = APIRouter(prefix="/exports", tags=["exports"])
 XLSX = files.XLSX_CONTENT_TYPE
 
 
-def get_reporting(runtime: RuntimeDep) -> Reporting:
+async def get_reporting(runtime: RuntimeDep) -> Reporting:
     return Reporting(runtime.app)
 
 

@@ -60,7 +60,7 @@ me = APIRouter(prefix="/me")
 HIDDEN_FROM_SALESPEOPLE = frozenset({"cost"})
 
 
-def get_payroll(runtime: RuntimeDep) -> Payroll:
+async def get_payroll(runtime: RuntimeDep) -> Payroll:
     views = ViewPayrollSources(runtime.app, runtime.db, runtime.settings.read_wait_seconds)
     return Payroll(runtime.app, views)
 

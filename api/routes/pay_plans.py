@@ -34,7 +34,7 @@ router = APIRouter(prefix="/pay-plans", tags=["pay"])
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-def get_pay_plans(runtime: RuntimeDep) -> PayPlans:
+async def get_pay_plans(runtime: RuntimeDep) -> PayPlans:
     return PayPlans(runtime.app)
 
 

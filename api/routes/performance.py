@@ -51,7 +51,7 @@ router = APIRouter(tags=["performance"])
 Month = Annotated[str, Query(pattern=MONTH_PATTERN, examples=["2026-03"])]
 
 
-def get_performance(runtime: RuntimeDep) -> Performance:
+async def get_performance(runtime: RuntimeDep) -> Performance:
     counters = ViewKpiCounters(runtime.app, runtime.db, runtime.settings.read_wait_seconds)
     return Performance(runtime.app, counters)
 

@@ -22,7 +22,7 @@ from projections.satisfaction import queries as surveys
 router = APIRouter(tags=["surveys"])
 
 
-def get_satisfaction(runtime: RuntimeDep) -> Satisfaction:
+async def get_satisfaction(runtime: RuntimeDep) -> Satisfaction:
     return Satisfaction(runtime.app)
 
 
