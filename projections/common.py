@@ -192,6 +192,55 @@ class PageRows:
             row.update(columns)
 
 
+class PageGroups:
+    """Rows of one lookup table by a key they share (a deal's credits), as a page sees them.
+
+    Like PageRows, but a key has a list of rows, in `order`. A handler that writes the rows of
+    a key `forget`s it, and the next read of that key asks the table again: a page's fetch
+    then saves the reads of every key the page does not write first (deliveries of deals
+    opened on earlier pages, nearly all of them).
+    """
+
+    BATCH = 500
+
+    def __init__(self, table: str, key: str, order: str) -> None:
+        self.table, self.key, self.order = table, key, order
+        self._tx: Tx | None = None
+        self._rows: dict[str, list[Row]] = {}
+
+    def _memo(self, tx: Tx) -> dict[str, list[Row]]:
+        if tx is not self._tx:
+            self._tx, self._rows = tx, {}
+        return self._rows
+
+    def fetch(self, tx: Tx, keys: Iterable[str]) -> None:
+        memo = self._memo(tx)
+        wanted = sorted({k for k in keys if k not in memo})
+        for start in range(0, len(wanted), self.BATCH):
+            chunk = wanted[start : start + self.BATCH]
+            marks = ", ".join("?" for _ in chunk)
+            for key in chunk:
+                memo[key] = []
+            for row in tx.query(
+                f"SELECT * FROM {self.table} WHERE {self.key} IN ({marks})"
+                f" ORDER BY {self.key}, {self.order}",
+                chunk,
+            ):
+                memo[row[self.key]].append(row)
+
+    def rows(self, tx: Tx, key: str) -> list[Row]:
+        memo = self._memo(tx)
+        if key not in memo:
+            memo[key] = tx.query(
+                f"SELECT * FROM {self.table} WHERE {self.key} = ? ORDER BY {self.order}", (key,)
+            )
+        return [dict(row) for row in memo[key]]
+
+    def forget(self, tx: Tx, key: str) -> None:
+        """After a write to the rows of `key`."""
+        self._memo(tx).pop(key, None)
+
+
 def adding_upsert(
     table: str, keys: Sequence[str], counters: Sequence[str], *, also: dict[str, str] | None = None
 ) -> str:

@@ -31,7 +31,8 @@ class Tx(ABC):
 
     A write (`execute`, `executemany`) may be held and sent later, with other writes, the next
     read or the commit (a projection page's transaction on PostgreSQL): its errors surface
-    there, and the whole transaction rolls back. `changed` is the write whose row count the caller needs.
+    there, and the whole transaction rolls back. `changed` is the write whose row count the
+    caller needs.
     """
 
     dialect: str  # "sqlite" | "postgres": for the little DDL that differs

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from domain.organisation.model import Staff, Store
 from domain.sales.model import Deal, allocate
 from projections.common import (
+    PageGroups,
+    PageRows,
     StoreZones,
     adding_upsert,
     credit_whole_deal,
@@ -64,6 +67,16 @@ class LeaderboardProjection(Projection):
 
     def __init__(self) -> None:
         self.zones = StoreZones(STORES)
+        self.deals = PageRows("rm_leaderboard_deal", "deal_id")
+        self.credits = PageGroups(CREDITS, "deal_id", "ordinal")
+
+    def prepare(self, tx: Tx, events: Sequence[Any]) -> None:
+        # Deliveries and unwinds read their deal and its credits: one query each per page.
+        counted = [
+            str(e.originator_id) for e in events if isinstance(e, Deal.Delivered | Deal.Unwound)
+        ]
+        self.deals.fetch(tx, counted)
+        self.credits.fetch(tx, counted)
 
     @handles(Store.Opened, Store.Updated)
     def on_store(self, event: Any, tx: Tx) -> None:
@@ -92,19 +105,37 @@ class LeaderboardProjection(Projection):
 
     @handles(Deal.Opened)
     def on_deal_opened(self, event: Deal.Opened, tx: Tx) -> None:
+        deal_id = str(event.originator_id)
+        row = {
+            "deal_id": deal_id,
+            "store_id": sid(event.store_id),
+            "salesperson_id": sid(event.salesperson_id),
+            "selling_price": None,
+            "front_gross": None,
+            "delivered": 0,
+        }
         tx.execute(
             "INSERT INTO rm_leaderboard_deal (deal_id, store_id, salesperson_id)"
             " VALUES (?, ?, ?) ON CONFLICT (deal_id) DO NOTHING",
-            (sid(event.originator_id), sid(event.store_id), sid(event.salesperson_id)),
+            (deal_id, row["store_id"], row["salesperson_id"]),
         )
+        self.deals.inserted(tx, deal_id, row)
         credit_whole_deal(tx, CREDITS, event.originator_id, event.salesperson_id)
+        self.credits.forget(tx, deal_id)
 
     @handles(Deal.CreditSplit)
     def on_credit_split(self, event: Deal.CreditSplit, tx: Tx) -> None:
         split_deal_credit(tx, CREDITS, event.originator_id, event.salesperson_ids, event.shares)
+        self.credits.forget(tx, str(event.originator_id))
 
     @handles(Deal.ContractSigned)
     def on_contract(self, event: Deal.ContractSigned, tx: Tx) -> None:
+        self.deals.changed(
+            tx,
+            str(event.originator_id),
+            selling_price=fen(event.selling_price),
+            front_gross=fen(event.front_gross),
+        )
         tx.execute(
             "UPDATE rm_leaderboard_deal SET selling_price = ?, front_gross = ? WHERE deal_id = ?",
             (fen(event.selling_price), fen(event.front_gross), sid(event.originator_id)),
@@ -119,9 +150,7 @@ class LeaderboardProjection(Projection):
         self._count(tx, event, -1)
 
     def _count(self, tx: Tx, event: Any, sign: int) -> None:
-        deal = tx.one(
-            "SELECT * FROM rm_leaderboard_deal WHERE deal_id = ?", (sid(event.originator_id),)
-        )
+        deal = self.deals.get(tx, str(event.originator_id))
         delivered = 1 if sign > 0 else 0
         if deal is None or int(deal["delivered"]) == delivered:
             return  # only a delivered deal can be unwound, and only once
@@ -129,9 +158,8 @@ class LeaderboardProjection(Projection):
             "UPDATE rm_leaderboard_deal SET delivered = ? WHERE deal_id = ?",
             (delivered, deal["deal_id"]),
         )
-        credits = tx.query(
-            f"SELECT * FROM {CREDITS} WHERE deal_id = ? ORDER BY ordinal", (deal["deal_id"],)
-        )
+        self.deals.changed(tx, str(deal["deal_id"]), delivered=delivered)
+        credits = self.credits.rows(tx, str(deal["deal_id"]))
         if sign > 0:
             shares = [int(c["share"]) for c in credits]
             gross = allocate(int(deal["front_gross"] or 0), shares)
@@ -140,6 +168,7 @@ class LeaderboardProjection(Projection):
                 c | {"gross": g, "revenue": r}
                 for c, g, r in zip(credits, gross, revenue, strict=True)
             ]
+            self.credits.forget(tx, str(deal["deal_id"]))
             tx.executemany(
                 f"UPDATE {CREDITS} SET gross = ?, revenue = ?"
                 " WHERE deal_id = ? AND salesperson_id = ?",

@@ -27,7 +27,7 @@ from domain.inventory.model import Vehicle
 from domain.organisation.model import Store
 from domain.sales.model import MILLI, Deal, milli_shares
 from domain.satisfaction.model import Survey
-from projections.common import PageRows, StoreZones, month_of, sid
+from projections.common import PageGroups, PageRows, StoreZones, month_of, sid
 from projections.db import Tx, fen
 from projections.projection import Projection, handles
 
@@ -120,10 +120,30 @@ class PayFactsProjection(Projection):
     def __init__(self) -> None:
         self.zones = StoreZones(ZONES)
         self.deals = PageRows(DEALS, "deal_id")
+        self.credits = PageGroups(DEAL_CREDITS, "deal_id", "ordinal")
+        self.vehicles = PageRows(VEHICLES, "vehicle_id")
+        self._packs_tx: Tx | None = None
+        self._packs: dict[tuple[str, str], int] = {}
 
     def prepare(self, tx: Tx, events: Sequence[Any]) -> None:
-        # Products, deliveries and unwinds read their deal's row: one query for the page.
+        # Products, deliveries and unwinds read their deal's row, and a delivery its credits
+        # and its vehicle's arrival: one query each for the page, not one each per event.
         self.deals.fetch(tx, [str(e.originator_id) for e in events if isinstance(e, Deal.Event)])
+        delivered = [str(e.originator_id) for e in events if isinstance(e, Deal.Delivered)]
+        self.credits.fetch(tx, delivered)
+        deals = [self.deals.get(tx, deal_id) for deal_id in delivered]
+        self.vehicles.fetch(tx, [d["vehicle_id"] for d in deals if d and d["vehicle_id"]])
+
+    def _pack(self, tx: Tx, store_id: str, condition: str) -> int:
+        """A store's pack for a condition; the table (a row or two a store) is read whole once
+        a page."""
+        if tx is not self._packs_tx:
+            self._packs_tx = tx
+            self._packs = {
+                (r["store_id"], r["condition"]): int(r["amount"])
+                for r in tx.query(f"SELECT store_id, condition, amount FROM {PACKS}")
+            }
+        return self._packs.get((store_id, condition), 0)
 
     # --- lookups ------------------------------------------------------------------------------
 
@@ -138,6 +158,8 @@ class PayFactsProjection(Projection):
             " ON CONFLICT (store_id, condition) DO UPDATE SET amount = excluded.amount",
             (sid(event.originator_id), event.condition, fen(event.amount)),
         )
+        if tx is self._packs_tx:
+            self._packs[(str(event.originator_id), event.condition)] = fen(event.amount)
 
     @handles(Vehicle.Received)
     def on_vehicle_received(self, event: Vehicle.Received, tx: Tx) -> None:
@@ -146,6 +168,9 @@ class PayFactsProjection(Projection):
             " ON CONFLICT (vehicle_id) DO NOTHING",
             (sid(event.originator_id), event.received_on.isoformat()),
         )
+        vehicle_id = str(event.originator_id)
+        row = {"vehicle_id": vehicle_id, "received_on": event.received_on.isoformat()}
+        self.vehicles.inserted(tx, vehicle_id, row)
 
     # --- deals before delivery ----------------------------------------------------------------
 
@@ -159,6 +184,7 @@ class PayFactsProjection(Projection):
         )
         row = {**_NEW_DEAL, "deal_id": deal_id, "store_id": sid(event.store_id)}
         self.deals.inserted(tx, deal_id, row)
+        self.credits.forget(tx, deal_id)
         tx.execute(
             f"INSERT INTO {DEAL_CREDITS} (deal_id, salesperson_id, ordinal, share)"
             " VALUES (?, ?, 0, ?) ON CONFLICT (deal_id, salesperson_id) DO NOTHING",
@@ -168,6 +194,7 @@ class PayFactsProjection(Projection):
     @handles(Deal.CreditSplit)
     def on_credit_split(self, event: Deal.CreditSplit, tx: Tx) -> None:
         deal_id = sid(event.originator_id)
+        self.credits.forget(tx, str(event.originator_id))
         tx.execute(f"DELETE FROM {DEAL_CREDITS} WHERE deal_id = ?", (deal_id,))
         tx.executemany(
             f"INSERT INTO {DEAL_CREDITS} (deal_id, salesperson_id, ordinal, share)"
@@ -276,20 +303,13 @@ class PayFactsProjection(Projection):
         self.deals.changed(tx, deal["deal_id"], delivered=1)
         store_id, condition = deal["store_id"], deal["condition"] or ""
         day = self.zones.day(tx, store_id, event.occurred_at)
-        pack = tx.one(
-            f"SELECT amount FROM {PACKS} WHERE store_id = ? AND condition = ?",
-            (store_id, condition),
-        )
-        vehicle = tx.one(
-            f"SELECT received_on FROM {VEHICLES} WHERE vehicle_id = ?", (deal["vehicle_id"],)
-        )
+        pack = self._pack(tx, store_id, condition)
+        vehicle = self.vehicles.get(tx, deal["vehicle_id"]) if deal["vehicle_id"] else None
         days_in_stock = 0
         if vehicle is not None:
             received = datetime.fromisoformat(vehicle["received_on"]).date()
             days_in_stock = max(0, (day - received).days)
-        credits = tx.query(
-            f"SELECT * FROM {DEAL_CREDITS} WHERE deal_id = ? ORDER BY ordinal", (deal["deal_id"],)
-        )
+        credits = self.credits.rows(tx, deal["deal_id"])
         tx.executemany(
             f"INSERT INTO {CREDITS} (deal_id, salesperson_id, ordinal, store_id, share,"
             " delivered_at, delivered_on, month, delivered_recorded_at, condition, make, model,"
@@ -314,7 +334,7 @@ class PayFactsProjection(Projection):
                     days_in_stock,
                     int(deal["selling_price"] or 0),
                     int(deal["front_gross"] or 0),
-                    int(pack["amount"]) if pack else 0,
+                    pack,
                 )
                 for credit in credits
             ],

@@ -14,6 +14,7 @@ from domain.sales.model import Deal, allocate
 from domain.satisfaction.model import Survey
 from projections.common import (
     CounterDeltas,
+    PageGroups,
     PageRows,
     StoreZones,
     adding_upsert,
@@ -146,12 +147,15 @@ class SalespersonKpiProjection(Projection):
         self.group = CounterDeltas(_GROUP_UP, lambda key, row: (*key, key[1], *row))
         self.leads = PageRows("rm_salesperson_kpi_lead", "lead_id")
         self.deals = PageRows("rm_salesperson_kpi_deal", "deal_id")
+        self.credits = PageGroups(CREDITS, "deal_id", "ordinal")
 
     def prepare(self, tx: Tx, events: Sequence[Any]) -> None:
         leads = [e for e in events if isinstance(e, Lead.Event)]
         deals = [e for e in events if isinstance(e, Deal.Event)]
         self.leads.fetch(tx, [str(e.originator_id) for e in leads])
         self.deals.fetch(tx, [str(e.originator_id) for e in deals])
+        counted = (Deal.Delivered, Deal.Unwound)
+        self.credits.fetch(tx, [str(e.originator_id) for e in deals if isinstance(e, counted)])
 
     def create(self, tx: Tx) -> None:
         for statement in self.ddl:
@@ -325,10 +329,12 @@ class SalespersonKpiProjection(Projection):
         )
         self.deals.inserted(tx, str(row["deal_id"]), row)
         credit_whole_deal(tx, CREDITS, event.originator_id, event.salesperson_id)
+        self.credits.forget(tx, str(event.originator_id))
 
     @handles(Deal.CreditSplit)
     def on_credit_split(self, event: Deal.CreditSplit, tx: Tx) -> None:
         split_deal_credit(tx, CREDITS, event.originator_id, event.salesperson_ids, event.shares)
+        self.credits.forget(tx, str(event.originator_id))
 
     @handles(Deal.ContractSigned)
     def on_contract(self, event: Deal.ContractSigned, tx: Tx) -> None:
@@ -411,9 +417,7 @@ class SalespersonKpiProjection(Projection):
             (delivered, deal["deal_id"]),
         )
         self.deals.changed(tx, str(deal["deal_id"]), delivered=delivered)
-        credits = tx.query(
-            f"SELECT * FROM {CREDITS} WHERE deal_id = ? ORDER BY ordinal", (deal["deal_id"],)
-        )
+        credits = self.credits.rows(tx, str(deal["deal_id"]))
         if sign > 0:
             # Fix each person's part at delivery, so that an unwind takes back just that.
             shares = [int(c["share"]) for c in credits]
@@ -423,6 +427,7 @@ class SalespersonKpiProjection(Projection):
                 c | {"units": c["share"], "revenue": r, "front_gross": g}
                 for c, r, g in zip(credits, revenue, gross, strict=True)
             ]
+            self.credits.forget(tx, str(deal["deal_id"]))
             tx.executemany(
                 f"UPDATE {CREDITS} SET units = ?, revenue = ?, front_gross = ?"
                 " WHERE deal_id = ? AND salesperson_id = ?",
