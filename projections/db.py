@@ -11,8 +11,7 @@ import sqlite3
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -201,65 +200,47 @@ class _PostgresTx(Tx):
 
 
 class _HeldPostgresTx(Tx):
-    """A projection page's transaction: writes are held and sent as texts of many statements,
-    in the order they were made, while the page goes on.
+    """A projection page's transaction: writes are held, then sent with the next read (or at
+    the commit) as one text of many statements, in the order they were made.
 
-    A page makes thousands of small writes and a few reads. Sent one by one, even pipelined,
-    each write cost a poll and a send on the client and a wake-up of the server (a third of
-    the runner's time, profiled). Held, every `SHIP` of them go to the server as one text,
-    run by a helper thread while this one handles the next events (the server's work and the
-    client's overlap, on two cores); a read first waits for what was shipped, then sends the
-    rest with itself. Parameters are bound on the client (psycopg's `ClientCursor.mogrify`,
-    which quotes by type): only the simple query protocol takes several statements at once.
+    A page makes thousands of small writes and a few reads (views fetch what a page needs in
+    one query at its start: `PageRows`, `PageGroups`). Sent one by one, even pipelined, each
+    write cost a poll and a send on the client and a wake-up of the server (a third of the
+    runner's time, profiled); held, a page costs a round trip per read. Parameters are bound
+    on the client (psycopg's `ClientCursor.mogrify`, which quotes by type): only the simple
+    query protocol takes several statements at once. A text is sent early when it reaches
+    `HOLD` statements, so that a page without reads holds a bounded amount.
     """
 
     dialect = "postgres"
-    SHIP = 1000
+    HOLD = 5000
 
-    def __init__(self, connection: psycopg.Connection[Row], shipper: ThreadPoolExecutor) -> None:
+    def __init__(self, connection: psycopg.Connection[Row]) -> None:
         self.connection = connection
         self._binder = psycopg.ClientCursor(connection)
-        self._shipper = shipper
         self._held: list[str] = []
-        self._shipped: Future[None] | None = None
 
     def _bound(self, sql: str, params: Params) -> str:
         return self._binder.mogrify(_pg(sql), tuple(params))  # type: ignore[arg-type]
 
     def execute(self, sql: str, params: Params = ()) -> None:
         self._held.append(self._bound(sql, params))
-        if len(self._held) >= self.SHIP:
-            self._ship()
+        if len(self._held) >= self.HOLD:
+            self.send()
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         self._held.extend(self._bound(sql, r) for r in rows)
-        if len(self._held) >= self.SHIP:
-            self._ship()
-
-    def _ship(self) -> None:
-        self.settle()  # one text at a time, in order
-        text, self._held = ";\n".join(self._held), []
-        self._shipped = self._shipper.submit(self._run, text)
-
-    def _run(self, text: str) -> None:
-        with self.connection.cursor() as cursor:
-            cursor.execute(text.encode())  # no parameters: the simple protocol, many statements
-
-    def settle(self) -> None:
-        """Wait for the shipped text; its error, if it failed, is raised here."""
-        shipped, self._shipped = self._shipped, None
-        if shipped is not None:
-            shipped.result()
+        if len(self._held) >= self.HOLD:
+            self.send()
 
     def _send(self, cursor: psycopg.Cursor[Row], last: str | None = None) -> None:
         """Run the held writes (and `last`), leaving `cursor` on the last statement's result."""
-        self.settle()
         if last is not None:
             self._held.append(last)
         if not self._held:
             return
         text, self._held = ";\n".join(self._held), []
-        cursor.execute(text.encode())
+        cursor.execute(text.encode())  # no parameters: the simple protocol, many statements
         while cursor.nextset():
             pass
 
@@ -283,9 +264,6 @@ class PostgresDatabase(Database):
 
     def __init__(self, url: str, schema: str = "public", max_size: int = 10) -> None:
         self.url, self.schema = url, schema
-        # Runs held projection writes beside the runner (`_HeldPostgresTx`); made when needed.
-        self._shipper_pool: ThreadPoolExecutor | None = None
-        self._shipper_lock = threading.Lock()
         options = f"-c search_path={schema}" if schema != "public" else ""
         self.pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
             url,
@@ -301,29 +279,16 @@ class PostgresDatabase(Database):
             if not batched:
                 yield _PostgresTx(connection)
                 return
-            held = _HeldPostgresTx(connection, self._shipper())
-            try:
-                yield held
-                held.send()
-            finally:
-                # Never leave the transaction while a helper thread still uses its connection.
-                with suppress(psycopg.Error):
-                    held.settle()
+            held = _HeldPostgresTx(connection)
+            yield held
+            held.send()
 
     def connect(self) -> psycopg.Connection[Row]:
         """A dedicated connection (advisory locks live as long as it does)."""
         options = f"-c search_path={self.schema}" if self.schema != "public" else ""
         return psycopg.connect(self.url, row_factory=dict_row, autocommit=True, options=options)
 
-    def _shipper(self) -> ThreadPoolExecutor:
-        with self._shipper_lock:
-            if self._shipper_pool is None:
-                self._shipper_pool = ThreadPoolExecutor(1, thread_name_prefix="views-writer")
-            return self._shipper_pool
-
     def close(self) -> None:
-        if self._shipper_pool is not None:
-            self._shipper_pool.shutdown()
         self.pool.close()
 
 

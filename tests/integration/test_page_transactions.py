@@ -1,7 +1,7 @@
 """A projection page's transaction (`batched=True`) on both engines.
 
-On PostgreSQL its writes are held, bound on the client and sent many statements to a text,
-some of them by a helper thread while the page goes on. These tests pin what that must not
+On PostgreSQL its writes are held, bound on the client and sent many statements to a text
+with the next read, at the commit, or when a text is full. These tests pin what that must not
 change: writes take effect in the order they were made, a read sees every write before it,
 values of every kind arrive as they were given, and a failed write anywhere in the page
 commits none of it.
@@ -29,8 +29,8 @@ TABLE = "test_page_tx"
 
 @pytest.fixture
 def db(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    # Ship every three writes, so that a page of a few statements crosses several texts.
-    monkeypatch.setattr(views_db._HeldPostgresTx, "SHIP", 3)
+    # Send every three writes, so that a page of a few statements crosses several texts.
+    monkeypatch.setattr(views_db._HeldPostgresTx, "HOLD", 3)
     database = open_database(settings.database_url, settings.data_dir, settings.postgres_schema)
     with database.transaction() as tx:
         tx.execute(f"DROP TABLE IF EXISTS {TABLE}")
@@ -76,7 +76,7 @@ def test_a_failed_write_anywhere_in_the_page_commits_none_of_it(db: Database) ->
     assert len(rows(db)) == 1
 
 
-def test_an_error_in_a_handler_rolls_back_the_writes_already_shipped(db: Database) -> None:
+def test_an_error_in_a_handler_rolls_back_the_writes_already_sent(db: Database) -> None:
     with pytest.raises(RuntimeError), db.transaction(batched=True) as tx:
         for k in range(10):
             tx.execute(f"INSERT INTO {TABLE} (k, n) VALUES (?, ?)", (k, 1))
