@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -135,6 +135,26 @@ class StoreZones:
         return business_day(when, timezone)
 
 
+def _rows_of_keys(
+    tx: Tx,
+    table: str,
+    key: str,
+    keys: Iterable[str],
+    known: Container[str],
+    order: str | None = None,
+) -> Iterator[tuple[list[str], list[Row]]]:
+    """The rows of the keys not `known` yet, a few hundred keys to a query: (keys, rows)."""
+    wanted = sorted({k for k in keys if k not in known})
+    for start in range(0, len(wanted), _KEYS_A_QUERY):
+        chunk = wanted[start : start + _KEYS_A_QUERY]
+        marks = ", ".join("?" for _ in chunk)
+        ordered = f" ORDER BY {key}, {order}" if order else ""
+        yield chunk, tx.query(f"SELECT * FROM {table} WHERE {key} IN ({marks}){ordered}", chunk)
+
+
+_KEYS_A_QUERY = 500
+
+
 class PageRows:
     """Rows of one lookup table by key, as a page's handlers see them.
 
@@ -144,8 +164,6 @@ class PageRows:
     per event into one per page. Kept for one transaction only, like StoreZones: after a
     rollback the retried page fetches again.
     """
-
-    BATCH = 500
 
     def __init__(self, table: str, key: str) -> None:
         self.table, self.key = table, key
@@ -159,16 +177,8 @@ class PageRows:
 
     def fetch(self, tx: Tx, keys: Iterable[str]) -> None:
         memo = self._memo(tx)
-        wanted = sorted({k for k in keys if k not in memo})
-        for start in range(0, len(wanted), self.BATCH):
-            chunk = wanted[start : start + self.BATCH]
-            marks = ", ".join("?" for _ in chunk)
-            found = {
-                r[self.key]: r
-                for r in tx.query(
-                    f"SELECT * FROM {self.table} WHERE {self.key} IN ({marks})", chunk
-                )
-            }
+        for chunk, rows in _rows_of_keys(tx, self.table, self.key, keys, memo):
+            found = {r[self.key]: r for r in rows}
             for key in chunk:
                 memo[key] = found.get(key)
 
@@ -201,8 +211,6 @@ class PageGroups:
     opened on earlier pages, nearly all of them).
     """
 
-    BATCH = 500
-
     def __init__(self, table: str, key: str, order: str) -> None:
         self.table, self.key, self.order = table, key, order
         self._tx: Tx | None = None
@@ -215,17 +223,10 @@ class PageGroups:
 
     def fetch(self, tx: Tx, keys: Iterable[str]) -> None:
         memo = self._memo(tx)
-        wanted = sorted({k for k in keys if k not in memo})
-        for start in range(0, len(wanted), self.BATCH):
-            chunk = wanted[start : start + self.BATCH]
-            marks = ", ".join("?" for _ in chunk)
+        for chunk, rows in _rows_of_keys(tx, self.table, self.key, keys, memo, self.order):
             for key in chunk:
                 memo[key] = []
-            for row in tx.query(
-                f"SELECT * FROM {self.table} WHERE {self.key} IN ({marks})"
-                f" ORDER BY {self.key}, {self.order}",
-                chunk,
-            ):
+            for row in rows:
                 memo[row[self.key]].append(row)
 
     def rows(self, tx: Tx, key: str) -> list[Row]:
