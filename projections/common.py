@@ -135,6 +135,9 @@ class StoreZones:
         return business_day(when, timezone)
 
 
+_KEYS_A_QUERY = 500  # keys in one IN list: a page fetch of thousands is a few statements
+
+
 def _rows_of_keys(
     tx: Tx,
     table: str,
@@ -150,9 +153,6 @@ def _rows_of_keys(
         marks = ", ".join("?" for _ in chunk)
         ordered = f" ORDER BY {key}, {order}" if order else ""
         yield chunk, tx.query(f"SELECT * FROM {table} WHERE {key} IN ({marks}){ordered}", chunk)
-
-
-_KEYS_A_QUERY = 500
 
 
 class PageRows:
