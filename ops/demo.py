@@ -33,6 +33,7 @@ from domain.crm.service import Crm
 from domain.leads.model import Lead
 from domain.leads.service import Leads
 from domain.organisation.model import Store, User
+from domain.shared import clock
 from domain.shared.actor import SYSTEM, Principal, Role
 from domain.shared.clock import DEFAULT_TIMEZONE
 from domain.shared.values import Channel, vin, with_check_digit
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
 TZ = ZoneInfo(DEFAULT_TIMEZONE)
 OPENS, CLOSES = 9, 20  # showroom hours, local time
+STEP_REACH = timedelta(hours=3)  # how far past its own time a step may write, with room
 
 T = TypeVar("T")
 
@@ -1007,11 +1009,13 @@ def load_demo(
     if stores < 1 or months < 1:
         raise ValueError("the demo needs at least one store and one month")
     began = wallclock.perf_counter()
+    # Nothing may be recorded as having happened in the future, and a step writes up to about
+    # an hour past its own time (a visit's test drive, a deal's quote): history ends earlier.
+    now = (clock.now() - STEP_REACH).astimezone(TZ)
     if today is None:
-        now = datetime.now(TZ)
         today, end = now.date(), now
     else:
-        end = datetime.combine(today, time(CLOSES), TZ)
+        end = min(datetime.combine(today, time(CLOSES), TZ), now)
     before = runtime.app.position()
     demo = _Demo(runtime, seed, stores, today, end)
     demo.run(months)

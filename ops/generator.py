@@ -54,6 +54,7 @@ from domain.organisation.passwords import hash_password
 from domain.sales.model import Deal
 from domain.satisfaction.model import Survey
 from domain.satisfaction.service import Satisfaction
+from domain.shared import clock
 from domain.shared.actor import SYSTEM, Principal, Role, acting_as
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.clock import DEFAULT_TIMEZONE, business_day
@@ -70,6 +71,7 @@ from ops.demo import (
     MOBILE_PREFIXES,
     OTHER_LOSS_NOTES,
     SALES_PASSWORD,
+    STEP_REACH,
     SURNAMES,
     UNWIND_REASONS,
     WEEKDAY_WEIGHT,
@@ -1283,7 +1285,8 @@ class Simulation:
         self.rng = random.Random(seed)
         self.store_count = stores
         self.today = today
-        self.end = datetime.combine(today, time(CLOSES), _tz())
+        # Nothing may be recorded as having happened in the future (see STEP_REACH).
+        self.end = min(datetime.combine(today, time(CLOSES), _tz()), clock.now() - STEP_REACH)
         self.start = _months_before(today, months) + timedelta(days=1)
         self.steps: list[_Step] = []
         self.seq = 0
@@ -2083,7 +2086,7 @@ def generate(
         )
     if stores < 1 or months < 1:
         raise ValueError("the group needs at least one store and one month")
-    day = today or business_day(datetime.now(_tz()), TZ_NAME)
+    day = today or business_day(clock.now(), TZ_NAME)
     floor: Floor
     if bulk:
         floor = BulkFloor(runtime.app, runtime.crm.phone_hash, batch_size)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from domain.sales.model import MILLI, milli_shares
-from domain.shared.clock import DEFAULT_TIMEZONE, business_day
+from domain.shared.clock import DEFAULT_TIMEZONE, business_day, in_utc
 from projections.db import Database, Params, Row, Tx
 
 MAX_LIMIT = 1000
@@ -32,8 +32,9 @@ def uid(value: str | None) -> UUID | None:
 
 
 def utc_iso(moment: datetime) -> str:
-    """A moment as stored in a view: ISO text in UTC, so that text order is time order."""
-    return moment.astimezone(UTC).isoformat()
+    """A moment as stored in a view: ISO text in UTC, so that text order is time order (total:
+    a moment beyond the calendar's ends in UTC is stored as that end)."""
+    return in_utc(moment).isoformat()
 
 
 def moment(text: str | None) -> datetime | None:
@@ -74,6 +75,8 @@ def split_by_month(first: date, last: date) -> tuple[tuple[str, str] | None, lis
             whole.append(month_of(month))
         else:
             edges.append((low.isoformat(), high.isoformat()))
+        if end == date.max:
+            break
         month = end + timedelta(days=1)
     return ((whole[0], whole[-1]) if whole else None), edges
 

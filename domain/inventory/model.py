@@ -17,6 +17,7 @@ from domain.inventory.errors import (
 )
 from domain.shared import values
 from domain.shared.aggregate import ShowroomAggregate
+from domain.shared.clock import happened_on
 from domain.shared.errors import IllegalTransitionError, InvalidValueError
 
 # Vehicle ids derive from the VIN (not personal data), so receiving a VIN twice is a conflict.
@@ -106,6 +107,7 @@ class Vehicle(ShowroomAggregate):
         occurred_at: datetime,
     ) -> Vehicle:
         """A vehicle arriving in a store's stock; its model year is 1990 to next year."""
+        received_on = happened_on(received_on, "received_on")
         if isinstance(model_year, bool) or not isinstance(model_year, int):
             raise InvalidValueError("model_year must be a whole number")
         latest = received_on.year + 1

@@ -20,7 +20,7 @@ from domain.leads.errors import (
 )
 from domain.shared import values
 from domain.shared.aggregate import ShowroomAggregate
-from domain.shared.clock import aware
+from domain.shared.clock import planned
 from domain.shared.errors import IllegalTransitionError, InvalidValueError
 
 
@@ -67,10 +67,11 @@ def choice(enum: type[E], value: str, field: str) -> E:
         raise InvalidValueError(f"{field} must be one of {allowed}") from None
 
 
-def _note(value: str | None, field: str = "note") -> str | None:
+def _note(value: str | None, field: str = "note", *, multiline: bool = True) -> str | None:
     if value is None:
         return None
-    return values.text(value, field, max_length=1000, required=False) or None
+    cleaned = values.text(value, field, max_length=1000, required=False, multiline=multiline)
+    return cleaned or None
 
 
 class Lead(ShowroomAggregate):
@@ -127,7 +128,7 @@ class Lead(ShowroomAggregate):
             store_id=store_id,
             customer_id=customer_id,
             channel=choice(values.Channel, channel, "channel").value,
-            model_interest=_note(model_interest, "model_interest"),
+            model_interest=_note(model_interest, "model_interest", multiline=False),
             note=_note(note),
             occurred_at=occurred_at,
         )
@@ -209,7 +210,7 @@ class Lead(ShowroomAggregate):
             raise LeadActivityNotAutomatableError(f"a {activity.value} cannot be automated")
         self._log_activity(
             kind=activity.value,
-            outcome=_note(outcome, "outcome"),
+            outcome=_note(outcome, "outcome", multiline=False),
             note=_note(note),
             automated=automated,
             occurred_at=occurred_at,
@@ -250,7 +251,7 @@ class Lead(ShowroomAggregate):
             raise LeadAppointmentPendingError(
                 f"lead {self.id} already has appointment {self.appointment_id} pending"
             )
-        when = aware(scheduled_for)
+        when = planned(scheduled_for, "scheduled_for")
         if when < occurred_at:
             raise InvalidValueError("an appointment cannot be scheduled before it was made")
         new_id = appointment_id or uuid4()

@@ -20,6 +20,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, ClassVar, TypeAlias
 
 from domain.performance.errors import PlanComponentInvalidError
+from domain.shared.clock import plausible_day
+from domain.shared.errors import InvalidValueError
+from domain.shared.values import text as values_text
+from domain.shared.values import visible
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -75,11 +79,18 @@ class _Reader:
 
     def text(self, field: str, *, max_length: int = 100) -> str:
         value = self.raw(field)
-        if not isinstance(value, str) or not value.strip():
+        if not isinstance(value, str) or not visible(value):
             raise self.fail(field, "must be a non-blank string")
         if len(value.strip()) > max_length:
             raise self.fail(field, f"must be at most {max_length} characters")
-        return value.strip()
+        return self.line(field, value)
+
+    def line(self, field: str, value: str) -> str:
+        """`value` as one line of text (values.text), or this component's error."""
+        try:
+            return values_text(value, field, max_length=len(value) + 1)
+        except InvalidValueError as error:
+            raise self.fail(field, error.detail.removeprefix(f"{field} ")) from None
 
     def choice(self, field: str, options: Sequence[str], *, default: str | None = None) -> str:
         value = self.raw(field)
@@ -155,9 +166,9 @@ class _Reader:
             raise self.fail(field, f"must be a list of at most {MAX_NAMES} strings")
         cleaned = []
         for item in value:
-            if not isinstance(item, str) or not item.strip() or len(item) > 100:
+            if not isinstance(item, str) or not visible(item) or len(item) > 100:
                 raise self.fail(field, "must hold non-blank strings of at most 100 characters")
-            cleaned.append(item.strip())
+            cleaned.append(self.line(field, item))
         if len({n.casefold() for n in cleaned}) != len(cleaned):
             raise self.fail(field, "must not repeat a name")
         return tuple(cleaned)
@@ -166,13 +177,18 @@ class _Reader:
         value = self.raw(field)
         if value is None:
             return None
-        if isinstance(value, date):
-            return value
+        day: date | None = value if isinstance(value, date) else None
+        if isinstance(value, str):
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                day = None
+        if day is None:
+            raise self.fail(field, "must be a date like 2026-03-01")
         try:
-            return date.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            pass
-        raise self.fail(field, "must be a date like 2026-03-01")
+            return plausible_day(day, field)
+        except InvalidValueError as error:
+            raise self.fail(field, error.detail.removeprefix(f"{field} ")) from None
 
 
 def _number(value: Any) -> Decimal | None:

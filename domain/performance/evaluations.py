@@ -197,7 +197,7 @@ class Evaluation(ShowroomAggregate):
         if self.status is EvaluationStatus.APPROVED:
             raise EvaluationApprovedError("evaluation", self.id, self.status.value, "comment on")
         self._comment(
-            comment=text(comment, "comment", max_length=2000),
+            comment=text(comment, "comment", max_length=2000, multiline=True),
             actor=current_actor(),
             occurred_at=occurred_at,
         )

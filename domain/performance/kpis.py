@@ -23,6 +23,7 @@ from typing import Protocol
 from uuid import UUID
 
 from domain.performance.errors import KpiUnknownError, TargetValueError
+from domain.shared import clock
 from domain.shared.errors import InvalidValueError
 
 Counters = Mapping[str, Decimal | int | None]
@@ -314,8 +315,8 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 def month(value: str) -> str:
     """A calendar month as 'YYYY-MM' (targets, scorecard versions and evaluations are monthly)."""
     if not isinstance(value, str) or not _MONTH.match(value):
-        raise InvalidValueError(f"month must look like YYYY-MM, not {value!r}")
-    return value
+        raise InvalidValueError(f"month must look like YYYY-MM, not {value!r:.40}")
+    return clock.month(value)
 
 
 # --- the port the evaluation reads counters through -----------------------------------------------

@@ -910,7 +910,7 @@ class Payroll:
                 dispute_id=uuid4(),
                 salesperson_id=actor.staff_id,
                 line_ref=str(line),
-                reason=text(reason, "reason", max_length=1000),
+                reason=text(reason, "reason", max_length=1000, multiline=True),
                 occurred_at=aware(occurred_at),
             )
             return self.app.written(period)
@@ -944,7 +944,7 @@ class Payroll:
                 else money(adjustment_amount, field="adjustment_amount", allow_negative=True)
             )
             when = aware(occurred_at)
-            words = text(resolution, "resolution", max_length=1000)
+            words = text(resolution, "resolution", max_length=1000, multiline=True)
             later: PayPeriod | None = None
             if amount is not None and period.has_snapshot:
                 later = self._next_open(period, dispute["salesperson_id"])

@@ -61,7 +61,9 @@ class PayPlans:
             ensure_role(actor, *PLAN_MANAGERS)
             plan = PayPlan(
                 name=text(name, "name", max_length=120),
-                description=text(description, "description", max_length=2000, required=False),
+                description=text(
+                    description, "description", max_length=2000, required=False, multiline=True
+                ),
                 occurred_at=aware(occurred_at),
             )
             return self.app.written(plan)
@@ -83,7 +85,7 @@ class PayPlans:
             plan.publish_version(
                 effective_from,
                 components,
-                text(note, "note", max_length=2000, required=False),
+                text(note, "note", max_length=2000, required=False, multiline=True),
                 occurred_at=aware(occurred_at),
             )
             return self.app.written(plan)

@@ -10,8 +10,10 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.reporting.errors import ExportAlreadyCompletedError, ExportNotReadyError
+from domain.shared import clock
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.errors import IllegalTransitionError, InvalidValueError
+from domain.shared.values import scrubbed
 
 
 class ExportStatus(StrEnum):
@@ -33,17 +35,12 @@ class Language(StrEnum):
     ZH = "zh"
 
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 MAX_ERROR_LENGTH = 2000
 
 
 def month(value: str) -> str:
-    """A 'YYYY-MM' month, or an InvalidValueError."""
-    text = value.strip()
-    match = _MONTH.match(text)
-    if match is None or int(match.group(1)) < 2000:
-        raise InvalidValueError(f"month must look like YYYY-MM (2000 or later), not {value!r}")
-    return text
+    """A 'YYYY-MM' month between the floor's and the horizon's, or an InvalidValueError."""
+    return clock.month(value)
 
 
 def language(value: str) -> Language:
@@ -151,7 +148,7 @@ class Export(ShowroomAggregate):
             raise ExportAlreadyCompletedError(self.id)
         if self.status is ExportStatus.FAILED:
             raise IllegalTransitionError("export", self.id, self.status.value, "fail")
-        reason = error.strip() or "unknown error"
+        reason = scrubbed(error).strip() or "unknown error"
         self._fail(error=reason[:MAX_ERROR_LENGTH], occurred_at=occurred_at)
 
     @event(Failed)

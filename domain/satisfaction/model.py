@@ -11,6 +11,7 @@ from eventsourcing.domain import event
 from domain.satisfaction.errors import SurveyAlreadyExcludedError, SurveyNotExcludedError
 from domain.shared import values
 from domain.shared.aggregate import ShowroomAggregate
+from domain.shared.clock import happened_on
 from domain.shared.errors import InvalidValueError
 
 # A survey's id derives from its deal's, so a second survey of a deal is a conflict on save.
@@ -91,7 +92,7 @@ class Survey(ShowroomAggregate):
             salesperson_ids=list(salesperson_ids),
             answers=answer_scores(answers),
             overall=score(overall, "overall"),
-            answered_on=answered_on,
+            answered_on=happened_on(answered_on, "answered_on"),
             occurred_at=occurred_at,
         )
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
@@ -72,13 +74,21 @@ def with_check_digit(stem: str) -> str:
 
 # --- Phone ------------------------------------------------------------------------------------
 
-_CN_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+# ASCII digits only (re.ASCII): `\d` alone would take Arabic-Indic, Devanagari... digits, which
+# no dialler or SMS gateway reads, and which would make one number look like two.
+_CN_MOBILE = re.compile(r"^1[3-9][0-9]{9}$", re.ASCII)
+_E164 = re.compile(r"^\+[1-9][0-9]{7,14}$", re.ASCII)
+# Full-width forms (U+FF01-FF5E) are what a Chinese IME types in full-width mode: fold them,
+# and the ideographic space, to ASCII; nothing else is folded.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
 def phone(value: str) -> str:
-    """Normalise to E.164: mainland mobiles with or without +86/0086/86, or any +E.164 number."""
-    text = re.sub(r"[\s\-().]", "", value)
+    """Normalise to E.164: mainland mobiles with or without +86/0086/86, or any +E.164 number.
+
+    Full-width digits are folded to ASCII ones; any other kind of digit is refused.
+    """
+    text = re.sub(r"[\s\-().]", "", value.translate(_FULL_WIDTH))
     if text.startswith("00"):
         text = "+" + text[2:]
     if _CN_MOBILE.match(text):
@@ -93,7 +103,9 @@ def phone(value: str) -> str:
         )
     if _E164.match(text):
         return text
-    raise InvalidValueError("phone must be a mainland China mobile number or an E.164 number")
+    raise InvalidValueError(
+        "phone must be a mainland China mobile number or an E.164 number, in ASCII digits"
+    )
 
 
 def masked_phone(normalised: str) -> str:
@@ -118,11 +130,93 @@ class Condition(StrEnum):
     USED = "used"
 
 
-def text(value: str, field: str, *, max_length: int = 200, required: bool = True) -> str:
-    """Trimmed free text, refused when required and blank or when too long."""
+# --- Text ---------------------------------------------------------------------------------------
+
+# Never stored, in any field of any event: C0 and C1 control characters (NUL, which PostgreSQL
+# refuses in text, among them) but tab and line breaks, DEL, the bidirectional embeddings,
+# overrides and isolates (U+202A-U+202E, U+2066-U+2069: they make a name read backwards on
+# screen and in exports), and lone surrogates (not text: no UTF-8 encoder takes them).
+_UNSTORABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+# Allowed only in a multi-line note.
+_LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]")
+
+
+def _described(char: str) -> str:
+    return f"U+{ord(char):04X}" + (
+        f" {unicodedata.name(char)}" if unicodedata.name(char, "") else ""
+    )
+
+
+def storable(value: str, field: str) -> str:
+    """`value` unchanged, or an InvalidValueError when it holds a character never stored."""
+    bad = _UNSTORABLE.search(value)
+    if bad is not None:
+        raise InvalidValueError(
+            f"{field} must not hold control characters or bidirectional overrides"
+            f" ({_described(bad.group())} at position {bad.start()})",
+            field=field,
+        )
+    return value
+
+
+def storable_values(value: object, field: str) -> None:
+    """Check every string inside `value` (lists, tuples and mappings, keys too) with `storable`."""
+    if isinstance(value, str):
+        storable(value, field)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str):
+                storable(key, f"{field} key")
+            storable_values(item, f"{field}.{key}")
+    elif isinstance(value, list | tuple | set | frozenset):
+        for n, item in enumerate(value):
+            storable_values(item, f"{field}[{n}]")
+
+
+def scrubbed(value: str) -> str:
+    """`value` with each character never stored replaced by U+FFFD (for texts the system writes
+    itself from elsewhere, such as an error message, which must be recorded whatever they hold)."""
+    return _UNSTORABLE.sub("\ufffd", value)
+
+
+def visible(value: str) -> bool:
+    """Whether `value` shows something: a letter, digit, punctuation or symbol (emoji are
+    symbols); spaces, zero-width and other format characters and lone combining marks do not."""
+    return any(unicodedata.category(c)[0] in "LNPS" for c in value)
+
+
+def text(
+    value: str,
+    field: str,
+    *,
+    max_length: int = 200,
+    required: bool = True,
+    multiline: bool = False,
+) -> str:
+    """Trimmed free text: one line unless `multiline` (a note), no control characters or
+    bidirectional overrides, at most `max_length` characters; blank (nothing visible) is
+    refused when required and is "" otherwise."""
+    storable(value, field)
+    if not multiline:
+        broken = _LINE_BREAKS.search(value)
+        if broken is not None:
+            raise InvalidValueError(
+                f"{field} must be one line ({_described(broken.group())} at position"
+                f" {broken.start()})",
+                field=field,
+            )
     cleaned = value.strip()
-    if required and not cleaned:
-        raise InvalidValueError(f"{field} must not be blank")
+    if not visible(cleaned):
+        if required:
+            raise InvalidValueError(f"{field} must not be blank", field=field)
+        return ""
     if len(cleaned) > max_length:
-        raise InvalidValueError(f"{field} is longer than {max_length} characters")
+        raise InvalidValueError(f"{field} is longer than {max_length} characters", field=field)
     return cleaned
+
+
+def note(value: str, field: str = "note", *, max_length: int = 2000) -> str:
+    """An optional multi-line note: `text` that may hold line breaks and tabs."""
+    return text(value, field, max_length=max_length, required=False, multiline=True)

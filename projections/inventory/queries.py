@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from domain.inventory.model import VehicleStatus
+from domain.shared.clock import days_after
 from projections.common import Where, day_of, page, paged, uid
 from projections.db import Database, Row, yuan
 from projections.inventory.projection import POSITIONS
@@ -80,7 +81,7 @@ def aging(db: Database, as_of: date, store_id: UUID | None = None) -> dict[str, 
     Answer: {as_of, store_id, buckets: [{bucket, vehicles, cost}...] (all four, in order),
     total: {vehicles, cost}}; cost is Decimal yuan.
     """
-    edges = [(as_of - timedelta(days=days)).isoformat() for days in (30, 60, 90)]
+    edges = [days_after(as_of, -days).isoformat() for days in (30, 60, 90)]
     where = Where().add("status IN (?, ?)", IN_STOCK, RESERVED).equal("store_id", store_id)
     rows = db.query(
         "SELECT bucket, COUNT(*) AS vehicles, SUM(cost) AS cost FROM ("

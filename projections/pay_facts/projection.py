@@ -19,7 +19,7 @@ delivery was recorded: a pack change never re-rates deliveries already made.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -27,6 +27,7 @@ from domain.inventory.model import Vehicle
 from domain.organisation.model import Store
 from domain.sales.model import MILLI, Deal, milli_shares
 from domain.satisfaction.model import Survey
+from domain.shared.clock import in_utc
 from projections.common import PageGroups, PageRows, StoreZones, month_of, sid
 from projections.db import Tx, fen
 from projections.projection import Projection, handles
@@ -50,7 +51,8 @@ def stamp(moment: datetime) -> str:
     """A moment as these tables store it: fixed-width UTC text, so text order is time order."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("a moment must carry a timezone")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    # isoformat, not strftime: %Y of a year before 1000 is not four digits on every platform.
+    return in_utc(moment).isoformat(timespec="microseconds")
 
 
 class PayFactsProjection(Projection):

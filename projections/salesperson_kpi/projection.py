@@ -190,11 +190,13 @@ class SalespersonKpiProjection(Projection):
             return  # made before partitioning: it stays one table until rebuilt
         for month in sorted(months):
             first, last = month_bounds(month)
-            following = date.fromisoformat(last) + timedelta(days=1)
+            end = date.fromisoformat(last)
+            # The calendar's last month has no following day to bound it: MAXVALUE does.
+            upper = "MAXVALUE" if end == date.max else f"'{end + timedelta(days=1)}'"
             tx.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE}_{month.replace('-', '_')}"
                 f" PARTITION OF {TABLE}"
-                f" FOR VALUES FROM ('{first}') TO ('{following.isoformat()}')"
+                f" FOR VALUES FROM ('{first}') TO ({upper})"
             )
 
     # --- lookups ------------------------------------------------------------------------------
