@@ -13,8 +13,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
-from api.schemas.common import PageOf, Written
-from api.schemas.exports import MONTH_PATTERN
+from api.schemas.common import OptionalMonthQuery, PageOf, Written
 from api.schemas.pay_periods import (
     AddAdjustment,
     AdjustmentOut,
@@ -113,7 +112,7 @@ def list_periods(
     actor: ActorDep,
     page: PageDep,
     _: ConsistentDep,
-    month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
+    month: OptionalMonthQuery = None,
     status: Annotated[str | None, Query(pattern="^(open|closed|approved|exported|paid)$")] = None,
     store_id: UUID | None = None,
 ) -> PageOf[PeriodLine]:
@@ -386,7 +385,7 @@ def my_pay(
     payroll: PayrollDep,
     actor: ActorDep,
     _: ConsistentDep,
-    month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
+    month: OptionalMonthQuery = None,
 ) -> MyPayOut:
     """Your pay to date this month (salesperson): total, current tier, units to the next tier
     and what the next unit would pay."""

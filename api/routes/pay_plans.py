@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
-from api.schemas.common import PageOf, Written
+from api.schemas.common import MonthQuery, PageOf, Written
 from api.schemas.pay_plans import (
     AssignmentOut,
     AssignmentWritten,
@@ -31,7 +31,6 @@ from domain.shared.errors import NotFoundError
 from projections.pay_plans import queries
 
 router = APIRouter(prefix="/pay-plans", tags=["pay"])
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 async def get_pay_plans(runtime: RuntimeDep) -> PayPlans:
@@ -96,7 +95,7 @@ def plan_in_force(
     runtime: RuntimeDep,
     actor: ActorDep,
     _: ConsistentDep,
-    month: Annotated[str, Query(pattern=MONTH, description="YYYY-MM")],
+    month: MonthQuery,
     staff_id: UUID | None = None,
 ) -> PlanInForceOut:
     """The plan version in force for a staff member in a month (default: yourself).

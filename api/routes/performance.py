@@ -13,8 +13,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import ActorDep, ConsistentDep, Page, PageDep, RuntimeDep
-from api.schemas.common import PageOf, Written
-from api.schemas.exports import MONTH_PATTERN
+from api.schemas.common import MonthQuery, PageOf, Written
 from api.schemas.performance import (
     ApproveEvaluation,
     ClearTarget,
@@ -47,8 +46,6 @@ from projections.performance import queries
 from projections.performance.counters import ViewKpiCounters
 
 router = APIRouter(tags=["performance"])
-
-Month = Annotated[str, Query(pattern=MONTH_PATTERN, examples=["2026-03"])]
 
 
 async def get_performance(runtime: RuntimeDep) -> Performance:
@@ -137,7 +134,7 @@ def list_targets(
     actor: ActorDep,
     page: PageDep,
     _: ConsistentDep,
-    month: Month,
+    month: MonthQuery,
     scope: TargetScope | None = None,
     subject_id: UUID | None = None,
     store_id: UUID | None = None,
@@ -301,7 +298,7 @@ def list_evaluations(
     actor: ActorDep,
     page: PageDep,
     _: ConsistentDep,
-    month: Month,
+    month: MonthQuery,
     store_id: UUID | None = None,
 ) -> PageOf[EvaluationLine]:
     """A month's evaluations, best first, with store and group ranks of the approved ones."""

@@ -6,13 +6,13 @@ store's leaderboard; a store manager the own store; executives, finance and audi
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
+from api.schemas.common import MonthQuery, ReportDateQuery
 from domain.shared.access import ensure_role
 from domain.shared.actor import Principal, Role
 from domain.shared.clock import business_day, now
@@ -23,8 +23,6 @@ from projections.leaderboard import queries as leaderboard
 from projections.salesperson_kpi import queries as kpis
 
 router = APIRouter(prefix="/reports", tags=["reports"])
-
-Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])]
 
 
 def _store(actor: Principal, store_id: UUID | None) -> UUID | None:
@@ -42,7 +40,7 @@ def kpi_table(
     actor: ActorDep,
     page: PageDep,
     _: ConsistentDep,
-    month: Month,
+    month: MonthQuery,
     store_id: UUID | None = None,
     salesperson_id: UUID | None = None,
 ) -> dict[str, Any]:
@@ -69,7 +67,7 @@ def leaderboard_of_month(
     actor: ActorDep,
     page: PageDep,
     _: ConsistentDep,
-    month: Month,
+    month: MonthQuery,
     store_id: UUID | None = None,
 ) -> dict[str, Any]:
     """Ranking by units then gross (ties share a rank): one store's, or the group's."""
@@ -84,7 +82,7 @@ def lead_funnel(
     runtime: RuntimeDep,
     actor: ActorDep,
     _: ConsistentDep,
-    month: Month,
+    month: MonthQuery,
     store_id: UUID | None = None,
 ) -> dict[str, Any]:
     """Lead funnel by channel for leads captured in the month, with conversion rates."""
@@ -119,7 +117,7 @@ def inventory_aging(
     actor: ActorDep,
     _: ConsistentDep,
     store_id: UUID | None = None,
-    as_of: date | None = None,
+    as_of: ReportDateQuery = None,
 ) -> dict[str, Any]:
     """Vehicles on hand by days since acquisition: 0–30, 31–60, 61–90, 90+."""
     store = _store(actor, store_id)

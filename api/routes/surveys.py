@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
-from api.schemas.common import PageOf, Written
+from api.schemas.common import OptionalMonthQuery, PageOf, Written
 from api.schemas.surveys import ExcludeSurvey, RecordSurvey, ReinstateSurvey, SurveyOut
 from domain.satisfaction.model import Survey, survey_id_for
 from domain.satisfaction.service import Satisfaction
@@ -27,7 +27,6 @@ async def get_satisfaction(runtime: RuntimeDep) -> Satisfaction:
 
 
 SatisfactionDep = Annotated[Satisfaction, Depends(get_satisfaction)]
-Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])]
 
 
 def survey_out(survey: Survey) -> SurveyOut:
@@ -61,7 +60,7 @@ def list_surveys(
     actor: ActorDep,
     page: PageDep,
     _: ConsistentDep,
-    month: Month = None,
+    month: OptionalMonthQuery = None,
     store_id: UUID | None = None,
     salesperson_id: UUID | None = None,
     excluded: bool | None = None,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
 
 from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
-from api.schemas.common import PageOf, Written
+from api.schemas.common import PageOf, ReportDateQuery, Written
 from api.schemas.vehicles import ReceiveVehicle, RepriceVehicle, TransferVehicle, VehicleOut
 from domain.inventory.model import Vehicle, VehicleStatus
 from domain.shared.actor import Principal, Role
@@ -81,7 +80,7 @@ def list_vehicles(
     _: ConsistentDep,
     store_id: UUID | None = None,
     status: VehicleStatus | None = None,
-    as_of: date | None = None,
+    as_of: ReportDateQuery = None,
 ) -> PageOf[dict[str, Any]]:
     """Vehicles in the caller's stores with their age in days."""
     allowed, store_id = store_scope(actor, store_id)

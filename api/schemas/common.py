@@ -3,14 +3,56 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Generic, TypeVar
+from datetime import date
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from fastapi import Query
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.app import Written as DomainWritten
+from domain.shared import clock
+from domain.shared.errors import InvalidValueError
 
 T = TypeVar("T")
+
+
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+RANGE = "from 2000 to two years ahead"
+
+
+def _month_in_range(value: str | None) -> str | None:
+    # The domain's own rule (clock.month), as a ValueError: a schema error, never a 500.
+    try:
+        return None if value is None else clock.month(value)
+    except InvalidValueError as error:
+        raise ValueError(error.detail) from None
+
+
+def _day_in_range(value: date | None) -> date | None:
+    try:
+        return None if value is None else clock.plausible_day(value, "as_of")
+    except InvalidValueError as error:
+        raise ValueError(error.detail) from None
+
+
+# The one type of a month in a query (`?month=2026-11`): YYYY-MM, 2000-01 to two years ahead.
+MonthQuery = Annotated[
+    str,
+    Query(pattern=MONTH_PATTERN, description=f"YYYY-MM, {RANGE}", examples=["2026-11"]),
+    AfterValidator(_month_in_range),
+]
+OptionalMonthQuery = Annotated[
+    str | None,
+    Query(pattern=MONTH_PATTERN, description=f"YYYY-MM, {RANGE}", examples=["2026-11"]),
+    AfterValidator(_month_in_range),
+]
+# The one type of a report's date in a query (`?as_of=2026-11-30`): 2000-01-01 to two years ahead.
+ReportDateQuery = Annotated[
+    date | None,
+    Query(description=f"YYYY-MM-DD, {RANGE} (default: today in Shanghai)"),
+    AfterValidator(_day_in_range),
+]
 
 
 class Strict(BaseModel):

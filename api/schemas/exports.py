@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from api.schemas.common import Strict
 from domain.reporting.model import ExportKind, ExportStatus, Language
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"  # ASCII digits: \d would take any script's
 
 
 class RequestExport(Strict):

@@ -309,7 +309,7 @@ def target_value(kpi: KpiDefinition, value: Decimal | int | str) -> Decimal:
 
 # --- months ---------------------------------------------------------------------------------------
 
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
 def month(value: str) -> str:

@@ -132,7 +132,7 @@ def plausible_day(day: date, field: str) -> date:
     return day
 
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 
 
 def month_of_day(day: date) -> str:

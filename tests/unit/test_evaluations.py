@@ -19,7 +19,7 @@ from domain.performance.errors import (
 )
 from domain.performance.evaluations import Evaluation, EvaluationStatus, evaluation_id_for
 from domain.performance.kpis import CounterReading
-from domain.performance.performance_service import Performance
+from domain.performance.performance_service import Performance, next_month
 from domain.performance.scorecards import ScorecardItem, ScorecardVersion, scorecard_id_for
 from domain.performance.scoring import Grade
 from domain.shared.actor import Principal, Role
@@ -321,7 +321,9 @@ def test_another_stores_manager_cannot_find_the_salesperson(w: World) -> None:
 
 def test_a_month_that_has_not_begun_cannot_be_evaluated(w: World) -> None:
     with pytest.raises(EvaluationMonthError):
-        w.performance.compute_evaluation(w.g.manager, w.staff_id(w.g.seller), "2999-01")
+        w.performance.compute_evaluation(
+            w.g.manager, w.staff_id(w.g.seller), next_month(this_month())
+        )
 
 
 def test_a_month_that_is_not_over_cannot_be_approved(w: World) -> None:
