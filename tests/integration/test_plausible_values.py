@@ -107,9 +107,7 @@ IMPLAUSIBLE_TIMES = [
 
 
 @pytest.mark.parametrize("moment", IMPLAUSIBLE_TIMES)
-def test_an_activity_that_happened_at_an_implausible_time_is_refused(
-    api: Api, moment: str
-) -> None:
+def test_an_activity_that_happened_at_an_implausible_time_is_refused(api: Api, moment: str) -> None:
     lead_id = a_lead(api)
     before = api.runtime.app.position()
 
@@ -257,7 +255,8 @@ def test_a_phone_in_digits_other_than_ascii_is_refused(api: Api, phone: str) -> 
 
 
 def test_a_phone_in_full_width_digits_is_folded_to_ascii(api: Api) -> None:
-    body = {"store_id": str(api.world.store_a), "name": "Li Wei", "phone": "１３８ ００１３ ８０００"}
+    full_width = "１３８ ００１３ ８０００"
+    body = {"store_id": str(api.world.store_a), "name": "Li Wei", "phone": full_width}
 
     created = api.ok(api.post("manager_a", "/customers", body))
 
