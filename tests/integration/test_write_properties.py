@@ -38,13 +38,26 @@ recent_times = st.builds(
     st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=730)),
     zoned,
 )
-times = mostly(recent_times | near_the_floor, extreme_times).map(lambda t: t.isoformat())
+# The ends of the calendar, where a conversion to a store's zone or to UTC overflows.
+calendar_ends = st.sampled_from(
+    [
+        datetime.max.replace(tzinfo=UTC),
+        datetime.max.replace(tzinfo=timezone(-timedelta(hours=23, minutes=59))),
+        datetime.min.replace(tzinfo=timezone(timedelta(hours=1))),
+        datetime.min.replace(tzinfo=timezone(timedelta(hours=23, minutes=59))),
+    ]
+)
+times = st.one_of(recent_times, recent_times, near_the_floor, calendar_ends, extreme_times).map(
+    lambda t: t.isoformat()
+)
 ahead = st.builds(
     lambda later, zone: (NOW + later).astimezone(zone),
     st.timedeltas(min_value=timedelta(minutes=10), max_value=timedelta(days=700)),
     zoned,
 )
-planned_times = mostly(ahead, extreme_times).map(lambda t: t.isoformat())
+planned_times = st.one_of(ahead, ahead, ahead, calendar_ends, extreme_times).map(
+    lambda t: t.isoformat()
+)
 days = mostly(st.dates(date(2000, 1, 1), NOW.date()), st.dates()).map(date.isoformat)
 # Text of any script a name or note may well hold, or any unicode at all.
 lines = st.text(st.characters(categories=["L", "N", "P", "S", "Zs"]), min_size=1, max_size=40)
