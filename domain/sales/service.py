@@ -61,15 +61,13 @@ class Sales:
             if lead_id is not None:
                 lead = self.app.load(Lead, lead_id, "lead")
                 ensure_readable(actor, "lead", lead_id, lead.store_id, lead.salesperson_id)
-                if lead.store_id != store_id or lead.customer_id != customer_id:
-                    raise DealLeadMismatchError(
-                        f"lead {lead_id} is not for customer {customer_id} at store {store_id}"
-                    )
-            else:
-                # Through a lead the customer is reachable already; otherwise it must be readable.
-                customer = self.app.load(Customer, customer_id, "customer")
-                ensure_readable(
-                    actor, "customer", customer_id, customer.store_id, customer.owner_id
+            # The customer must be the caller's to see even through a lead of their own: a lead
+            # does not hand over a customer another salesperson owns (404, so ids don't leak).
+            customer = self.app.load(Customer, customer_id, "customer")
+            ensure_readable(actor, "customer", customer_id, customer.store_id, customer.owner_id)
+            if lead is not None and (lead.store_id != store_id or lead.customer_id != customer_id):
+                raise DealLeadMismatchError(
+                    f"lead {lead_id} is not for customer {customer_id} at store {store_id}"
                 )
             seller = self._seller(actor, store_id, salesperson_id, lead)
             deal = Deal.open(store_id, customer_id, seller, lead_id, occurred_at=when)
