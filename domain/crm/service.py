@@ -183,8 +183,8 @@ class Crm:
     ) -> Written:
         """Hand the customer to another salesperson of the store (managers)."""
         with acting_as(actor):
-            customer = self._writable(actor, customer_id, expected_version)
             ensure_role(actor, *MANAGERS)
+            customer = self._writable(actor, customer_id, expected_version)
             self._organisation.active_salesperson(customer.store_id, owner_id)
             customer.reassign(owner_id, occurred_at=aware(occurred_at))
             return self.app.written(customer)
@@ -216,7 +216,9 @@ class Crm:
     def _writable(
         self, actor: Principal, customer_id: UUID, expected_version: int | None
     ) -> Customer:
-        # Scope before version: a stale-version answer would tell an outsider the id exists.
+        # Role before state: a role that may never do this gets 403 whether the id exists or not;
+        # then scope before version: a stale-version answer would tell an outsider the id exists.
+        ensure_role(actor, *FLOOR_WRITERS)
         customer = self.app.load(Customer, customer_id, "customer")
         ensure_floor_write(actor, "customer", customer_id, customer.store_id, customer.owner_id)
         if expected_version is not None and expected_version != customer.version:

@@ -164,8 +164,8 @@ class Leads:
     ) -> Written:
         """Give the lead to an active salesperson of its store, or hand it over (managers)."""
         with acting_as(actor):
-            lead = self._writable(actor, lead_id, expected_version)
             ensure_role(actor, *MANAGERS)
+            lead = self._writable(actor, lead_id, expected_version)
             self._organisation.active_salesperson(lead.store_id, salesperson_id)
             lead.assign(salesperson_id, occurred_at=aware(occurred_at))
             return self.app.written(lead)
@@ -261,7 +261,9 @@ class Leads:
     # --- helpers ------------------------------------------------------------------------------
 
     def _writable(self, actor: Principal, lead_id: UUID, expected_version: int | None) -> Lead:
-        # Scope before version: a stale-version answer would tell an outsider the id exists.
+        # Role before state: a role that may never do this gets 403 whether the id exists or not;
+        # then scope before version: a stale-version answer would tell an outsider the id exists.
+        ensure_role(actor, *FLOOR_WRITERS)
         lead = self.app.load(Lead, lead_id, "lead")
         ensure_floor_write(actor, "lead", lead_id, lead.store_id, lead.salesperson_id)
         if expected_version is not None and expected_version != lead.version:

@@ -98,6 +98,7 @@ ADJUSTERS = (Role.FINANCE, Role.STORE_MANAGER)
 RESOLVERS = (Role.FINANCE, Role.STORE_MANAGER)
 APPROVERS = (Role.FINANCE,)
 VERIFIERS = (Role.ADMIN, Role.FINANCE, Role.AUDITOR)
+EXPORTERS = (Role.ADMIN, Role.FINANCE, Role.STORE_MANAGER)
 _WEIGHT = Decimal(10) ** 8  # tier allocation weights as integers (units 4 dp × money 2 dp)
 
 
@@ -1102,8 +1103,9 @@ class Payroll:
 
     def exportable(self, actor: Principal, period_id: UUID) -> PayPeriod:
         """An approved period whose payouts the actor may export (those who see it whole)."""
+        # Auditors read and verify but change nothing: an export moves the period on.
+        ensure_role(actor, *EXPORTERS)
         period = self._visible(actor, period_id)
-        ensure_role(actor, Role.ADMIN, Role.FINANCE, Role.AUDITOR, Role.STORE_MANAGER)
         if not self.sees_whole(actor, period):
             raise PermissionDeniedError("exporting payouts needs the whole period in scope")
         if not period.has_snapshot:
@@ -1185,6 +1187,8 @@ class Payroll:
     ) -> dict[str, Any]:
         """Old and new pay side by side under a draft plan or a changed tier table; nothing is
         written. The draft applies to everyone in the period, or only to `staff_ids`."""
+        if actor.role is Role.SALESPERSON:  # never sees a whole period: 403 before any load
+            raise PermissionDeniedError("a what-if shows everyone's pay: it needs the whole period")
         period = self._visible(actor, period_id)
         if not self.sees_whole(actor, period):
             raise PermissionDeniedError("a what-if shows everyone's pay: it needs the whole period")
@@ -1517,8 +1521,9 @@ class Payroll:
         roles: Sequence[Role],
         expected_version: int | None,
     ) -> PayPeriod:
-        period = self._visible(actor, period_id)
+        # Role before state: a role that may never do this gets 403 whether the id exists or not.
         ensure_role(actor, *roles)
+        period = self._visible(actor, period_id)
         if expected_version is not None and period.version != expected_version:
             raise StaleVersionError(period.id, expected_version, period.version)
         if actor.role is Role.STORE_MANAGER and period.store_id != actor.store_id:

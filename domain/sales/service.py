@@ -163,8 +163,8 @@ class Sales:
     ) -> Written:
         """Take back a delivered sale (managers); the vehicle returns to stock in the same save."""
         with acting_as(actor):
-            deal = self._writable(actor, deal_id, expected_version)
             ensure_role(actor, *MANAGERS)
+            deal = self._writable(actor, deal_id, expected_version)
             when = aware(occurred_at)
             deal.unwind(reason, occurred_at=when)
             vehicle = self._vehicle_of(deal)
@@ -207,8 +207,8 @@ class Sales:
         floor of the deal's store; the deal's own salesperson keeps a share and the deal.
         """
         with acting_as(actor):
-            deal = self._writable(actor, deal_id, expected_version)
             ensure_role(actor, *MANAGERS)
+            deal = self._writable(actor, deal_id, expected_version)
             salesperson_ids = [salesperson_id for salesperson_id, _ in credits]
             shares = credit_shares(salesperson_ids, [share for _, share in credits])
             for salesperson_id in salesperson_ids:
@@ -256,8 +256,8 @@ class Sales:
     ) -> Written:
         """Cancel an F&I product, before or after delivery (managers): pay is charged back."""
         with acting_as(actor):
-            deal = self._writable(actor, deal_id, expected_version)
             ensure_role(actor, *MANAGERS)
+            deal = self._writable(actor, deal_id, expected_version)
             deal.cancel_product(product_id, reason, occurred_at=aware(occurred_at))
             return self.app.written(deal)
 
@@ -272,7 +272,9 @@ class Sales:
     # --- helpers ------------------------------------------------------------------------------
 
     def _writable(self, actor: Principal, deal_id: UUID, expected_version: int | None) -> Deal:
-        # Scope before version: a stale-version answer would tell an outsider the id exists.
+        # Role before state: a role that may never do this gets 403 whether the id exists or not;
+        # then scope before version: a stale-version answer would tell an outsider the id exists.
+        ensure_role(actor, *FLOOR_WRITERS)
         deal = self.app.load(Deal, deal_id, "deal")
         ensure_floor_write(actor, "deal", deal_id, deal.store_id, deal.salesperson_id)
         if expected_version is not None and expected_version != deal.version:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -373,3 +373,70 @@ def test_a_lead_of_ones_own_does_not_open_a_deal_on_another_salespersons_custome
 
     assert response.status_code == 404
     assert response.json()["kind"] == "customer"
+
+
+# --- the role before the state ------------------------------------------------------------
+
+# For every write route that takes an id: a role that may never call it. Auditors read
+# everything and change nothing; the rest are the routes an auditor may call (a what-if writes
+# nothing) or that any user may call on themselves (a password).
+NEVER_CALLS: dict[tuple[str, str], str] = {
+    route: "auditor" for route in ROUTES if route[0] != "GET"
+} | {
+    ("POST", "/pay-periods/{period_id}/what-if"): "sales_a1",
+    ("POST", "/users/{username}/password"): "",
+}
+
+
+def real_ids(api: Api) -> dict[str, str]:
+    """Ids of records that exist (a pay period, plan and its assignment, a scorecard...)."""
+    ids = owned_by_sales_a1(api) | {"store_b": str(api.world.store_b)}
+    period = api.ok(
+        api.post("finance", "/pay-periods", {"store_id": ids["store_id"], "month": "2026-05"})
+    )
+    plan = api.ok(api.post("finance", "/pay-plans", {"name": "Floor"}))
+    assignment = api.ok(
+        api.post(
+            "finance",
+            f"/pay-plans/{plan['id']}/assignments",
+            {"staff_id": ids["staff_id"], "effective_from": "2026-05-01"},
+        )
+    )
+    scorecard = api.ok(api.post("admin", "/scorecards", {"name": "Floor"}))
+    return ids | {
+        "period_id": period["id"],
+        "plan_id": plan["id"],
+        "assignment_id": assignment["assignment_id"],
+        "scorecard_id": scorecard["id"],
+    }
+
+
+def test_every_write_route_that_takes_an_id_names_a_role_that_may_never_call_it(
+    api: Api,
+) -> None:
+    writes = {(m, p) for m, p in api.routes() if "{" in p and m in ("POST", "PUT", "DELETE")}
+
+    assert writes == set(NEVER_CALLS)
+
+
+def test_a_role_that_may_never_write_gets_403_for_existing_and_random_ids_alike(
+    api: Api,
+) -> None:
+    ids = real_ids(api)
+    random = {k: str(uuid4()) if k.endswith("_id") else v for k, v in ids.items()}
+    before = api.runtime.app.position()
+    answers = {}
+
+    for (method, path), user in NEVER_CALLS.items():
+        if not user:
+            continue
+        body = ROUTES[(method, path)]
+        answers[(method, path)] = tuple(
+            api.client.request(
+                method, fill(path, known), json=fill(body, known), headers=api.headers(user)
+            ).status_code
+            for known in (ids, random)
+        )
+
+    assert {route: got for route, got in answers.items() if got != (403, 403)} == {}
+    assert api.runtime.app.position() == before
