@@ -42,7 +42,9 @@ def race(calls: list[Callable[[], Any]]) -> list[Any]:
 
 
 def statuses(responses: list[Any]) -> Counter[int]:
-    return Counter(r.status_code for r in responses)
+    counts = Counter(r.status_code for r in responses)
+    print("answers:", dict(sorted(counts.items())))  # shown with -rP: the race's figures
+    return counts
 
 
 def customers_with_phone(api: Api, phone: str) -> set[UUID]:
@@ -351,3 +353,32 @@ def test_a_group_and_a_store_period_racing_for_one_month_leave_one(api: Api, rou
     answers = one_success(api, "/pay-periods", [store, group] * (WRITERS // 2), "finance")
 
     assert answers == Counter({201: 1, 409: WRITERS - 1})
+
+
+def test_ten_evaluations_of_one_salesperson_and_month_make_one(api: Api) -> None:
+    month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    scorecard = api.ok(api.post("admin", "/scorecards", {"name": "Floor"}))
+    version = {
+        "effective_from_month": "2026-01",
+        "items": [{"kpi_id": "units", "weight": 100}],
+        "grades": [{"grade": "A", "minimum": 0}],
+    }
+    api.ok(api.post("admin", f"/scorecards/{scorecard['id']}/versions", version))
+    target = {
+        "scope": "salesperson",
+        "subject_id": str(api.world.staff["sales_a1"]),
+        "month": month,
+        "kpi_id": "units",
+        "value": "2",
+    }
+    api.ok(api.post("manager_a", "/targets", target))
+    open_deal(api, 3)  # a delivery this month: a value to score
+    body = {"salesperson_id": str(api.world.staff["sales_a1"]), "month": month}
+    wait = {"position": api.runtime.app.position()}
+    api.ok(api.get("manager_a", "/deals", params=wait), 200)  # the KPI view has the delivery
+
+    responses = race([lambda: api.post("manager_a", "/evaluations", body)] * WRITERS)
+
+    # A draft evaluation is recomputable: every 201 names the one evaluation; the rest raced it.
+    assert set(statuses(responses)) <= {201, 409}
+    assert len({r.json()["id"] for r in responses if r.status_code == 201}) == 1
