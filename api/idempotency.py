@@ -37,20 +37,21 @@ def migrate(db: Database) -> None:
 
 def _claim(db: Database, user: str, key: str, digest: str) -> dict[str, Any] | None:
     """Claim the key; the existing row when it was claimed before."""
+    # Insert first: of concurrent first tries exactly one inserts (the others wait for it on
+    # PostgreSQL, then do nothing); a select-then-insert let two through to a duplicate key.
     with db.transaction() as tx:
-        row = tx.one(
+        claimed = tx.changed(
+            "INSERT INTO api_idempotency (user_id, key, request_hash, status, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, key) DO NOTHING",
+            (user, key, digest, IN_PROGRESS, now().isoformat()),
+        )
+        if claimed:
+            return None
+        return tx.one(
             "SELECT request_hash, status, body, content_type FROM api_idempotency"
             " WHERE user_id = ? AND key = ?",
             (user, key),
         )
-        if row is not None:
-            return row
-        tx.execute(
-            "INSERT INTO api_idempotency (user_id, key, request_hash, status, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (user, key, digest, IN_PROGRESS, now().isoformat()),
-        )
-        return None
 
 
 def _finish(db: Database, user: str, key: str, status: int, body: str, ctype: str) -> None:

@@ -44,7 +44,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from domain.app import Showroom
-from domain.crm.model import Customer
+from domain.crm.model import Customer, PhoneClaim
 from domain.crm.service import Crm
 from domain.inventory.model import Vehicle
 from domain.leads.model import Lead
@@ -896,9 +896,10 @@ class BulkFloor:
                 source=channel.value,
                 occurred_at=at,
             )
+            claim = PhoneClaim.claim(customer, at)
             lead = Lead.capture(store_id, customer.id, channel.value, model, note, at)
             lead.assign(salesperson_id, occurred_at=at)
-        self._done(lead, customer)  # the service saves (lead, customer) in this order
+        self._done(lead, customer, claim)  # the service saves them in this order
         return lead.id, customer.id
 
     def assign_lead(

@@ -49,7 +49,8 @@ def customer_out(customer: Customer, actor: Principal) -> CustomerOut:
 
 @router.post("", status_code=201)
 def register_customer(body: RegisterCustomer, runtime: RuntimeDep, actor: ActorDep) -> Written:
-    """Register a customer; a phone number the group already knows is a 409 naming the customer."""
+    """Register a customer; a phone the group knows is a 409, naming the customer only to
+    those who may see them (one neutral "already served" answer to everyone else)."""
     return Written.of(
         runtime.crm.register_customer(
             actor,

@@ -54,7 +54,9 @@ def lead_out(lead: Lead) -> LeadOut:
 def capture_lead(body: CaptureLead, runtime: RuntimeDep, actor: ActorDep) -> Written:
     """Capture a lead for a known customer or a name and phone (de-duplicated by phone).
 
-    A salesperson's own capture is assigned to them; managers may assign at capture.
+    A salesperson's own capture is assigned to them; managers may assign at capture. The phone
+    of a customer the caller may not see is a 409 "Customer already served" naming nobody: the
+    enquiry goes to the customer's owner, or to their store's manager.
     """
     return Written.of(
         runtime.leads.capture_lead(

@@ -26,6 +26,36 @@ class CustomerAlreadyExistsError(ConflictError):
         self.existing_id = existing_id
 
 
+class CustomerAlreadyServedError(ConflictError):
+    """The phone number belongs to a customer the actor may not see.
+
+    One neutral answer whoever owns the customer and wherever: it names no id, name or store, so
+    a caller learns only that the person is served by the group already.
+    """
+
+    title = "Customer already served"
+
+    def __init__(self, passed_on: bool = False) -> None:
+        detail = "this customer is already served by another salesperson of the group"
+        if passed_on:
+            super().__init__(
+                detail + "; the enquiry was passed on to them or their manager", passed_on=True
+            )
+        else:
+            super().__init__(detail)
+
+
+class CustomerPhoneTakenError(ConflictError):
+    """A concurrent registration claimed the phone number first (internal: services answer
+    CustomerAlreadyExistsError or CustomerAlreadyServedError, or link the winner)."""
+
+    title = "Customer already exists"
+
+    def __init__(self, customer_id: UUID) -> None:
+        super().__init__("a customer with this phone number was registered meanwhile")
+        self.customer_id = customer_id
+
+
 class CustomerOwnerUnchangedError(DomainError):
     title = "Customer already has this owner"
 

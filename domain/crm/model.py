@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
@@ -16,6 +16,14 @@ from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.errors import InvalidValueError
 
 _PHONE_HASH = re.compile(r"^[0-9a-f]{64}$")
+
+# Phone claims derive their id from the keyed hash of the phone, never from the number itself.
+PHONE_CLAIM_NAMESPACE = UUID("c3a5f0d2-8e1b-4c7a-9f64-2d0b7e5a1c93")
+
+
+def phone_claim_id(phone_hash: str) -> UUID:
+    """The id of the claim on a phone number, from its keyed hash (see `Crm.phone_hash`)."""
+    return uuid5(PHONE_CLAIM_NAMESPACE, phone_hash)
 
 
 class ConsentChannel(StrEnum):
@@ -183,3 +191,31 @@ class Customer(ShowroomAggregate):
     def may_contact(self, channel: ConsentChannel) -> bool:
         """Marketing contact needs an explicit grant; silence is no consent."""
         return self.consents.get(channel, False)
+
+
+class PhoneClaim(ShowroomAggregate):
+    """The log's own record that a phone number (by its keyed hash) belongs to one customer.
+
+    Saved in the same `app.save` as the customer it names: its id derives from the hash, so of
+    two registrations of one phone racing each other only one can be saved, whatever the views
+    know. A customer's phone number never changes (no event changes it), so a claim is never
+    released.
+    """
+
+    class Claimed(ShowroomAggregate.Created):
+        phone_hash: str
+        customer_id: UUID
+
+    @classmethod
+    def claim(cls, customer: Customer, occurred_at: datetime) -> PhoneClaim:
+        """The claim of a newly registered customer on its phone number."""
+        return cls(phone_hash=customer.phone_hash, customer_id=customer.id, occurred_at=occurred_at)
+
+    @staticmethod
+    def create_id(phone_hash: str) -> UUID:
+        return phone_claim_id(phone_hash)
+
+    @event(Claimed)
+    def __init__(self, phone_hash: str, customer_id: UUID, occurred_at: datetime) -> None:
+        self.phone_hash = phone_hash
+        self.customer_id = customer_id

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from hashlib import sha256
 from uuid import UUID
 
 from domain.app import Showroom, Written
-from domain.crm.errors import CustomerAlreadyExistsError, CustomerStoreClosedError
-from domain.crm.model import Customer
+from domain.crm.errors import (
+    CustomerAlreadyExistsError,
+    CustomerAlreadyServedError,
+    CustomerPhoneTakenError,
+    CustomerStoreClosedError,
+)
+from domain.crm.model import Customer, PhoneClaim, phone_claim_id
 from domain.crm.ports import PhoneIndex
 from domain.organisation.model import Store
 from domain.organisation.service import Organisation
@@ -25,8 +31,22 @@ from domain.shared.access import (
     ensure_store,
 )
 from domain.shared.actor import Principal, Role, acting_as
+from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.clock import aware
-from domain.shared.errors import PermissionDeniedError, StaleVersionError
+from domain.shared.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    StaleVersionError,
+)
+
+
+@dataclass(frozen=True)
+class NewCustomer:
+    """A customer registered but not saved yet, with the claim on its phone number."""
+
+    customer: Customer
+    claim: PhoneClaim
 
 
 class Crm:
@@ -57,34 +77,25 @@ class Crm:
     ) -> Written:
         """Register a new customer; a phone number already known to the group is a conflict."""
         with acting_as(actor):
-            customer_id, customer = self.find_or_new(
+            customer_id, new = self.find_or_new(
                 actor, store_id, name, phone, owner_id, source, occurred_at
             )
-            if customer is None:
-                known = self.app.load(Customer, customer_id, "customer")
-                readable = can_read(actor, known.store_id, known.owner_id)
-                raise CustomerAlreadyExistsError(customer_id if readable else None)
-            return self.app.written(customer)
+            if new is not None:
+                try:
+                    return self.save_new(new)
+                except CustomerPhoneTakenError as taken:
+                    customer_id = taken.customer_id
+            raise self.already_known(actor, customer_id)
 
-    def find_or_register(
-        self,
-        actor: Principal,
-        store_id: UUID,
-        name: str,
-        phone: str,
-        owner_id: UUID | None = None,
-        source: str = values.Channel.WALK_IN.value,
-        occurred_at: datetime | None = None,
-    ) -> tuple[UUID, bool]:
-        """The id of the customer with this phone, registering one if none; and whether it's new."""
-        with acting_as(actor):
-            customer_id, customer = self.find_or_new(
-                actor, store_id, name, phone, owner_id, source, occurred_at
-            )
-            if customer is None:
-                return customer_id, False
-            self.app.written(customer)
-            return customer_id, True
+    def already_known(
+        self, actor: Principal, customer_id: UUID, passed_on: bool = False
+    ) -> CustomerAlreadyExistsError | CustomerAlreadyServedError:
+        """The 409 for a phone number the group knows: naming the customer only to who may see
+        them (the owner, their store's manager, admin), one neutral answer to everyone else."""
+        known = self.app.load(Customer, customer_id, "customer")
+        if can_read(actor, known.store_id, known.owner_id):
+            return CustomerAlreadyExistsError(customer_id)
+        return CustomerAlreadyServedError(passed_on=passed_on)
 
     def find_or_new(
         self,
@@ -95,20 +106,21 @@ class Crm:
         owner_id: UUID | None = None,
         source: str = values.Channel.WALK_IN.value,
         occurred_at: datetime | None = None,
-    ) -> tuple[UUID, Customer | None]:
-        """The known customer's id and None, or a new unsaved customer for the caller to save.
+    ) -> tuple[UUID, NewCustomer | None]:
+        """The known customer's id and None, or a new unsaved customer (with its phone claim).
 
-        Callers that create something for the customer (a lead) save both in one `written` call,
-        so a refused lead leaves no orphan customer behind.
+        Callers save a new customer with `save_new`, together with what they create for it (a
+        lead), so a refused lead leaves no orphan customer behind.
         """
         with acting_as(actor):
             ensure_role(actor, *FLOOR_WRITERS)
             ensure_store(actor, store_id)
             phone_hash = self.phone_hash(phone)
-            existing = self.phone_index.find(phone_hash)
+            existing = self.find_by_phone_hash(phone_hash)
             if existing is not None:
                 return existing, None
             self._open_store(store_id)
+            when = aware(occurred_at)
             customer = Customer.register(
                 store_id=store_id,
                 owner_id=self._owner_for(actor, store_id, owner_id),
@@ -116,9 +128,31 @@ class Crm:
                 phone=phone,
                 phone_hash=phone_hash,
                 source=source,
-                occurred_at=aware(occurred_at),
+                occurred_at=when,
             )
-            return customer.id, customer
+            return customer.id, NewCustomer(customer, PhoneClaim.claim(customer, when))
+
+    def find_by_phone_hash(self, phone_hash: str) -> UUID | None:
+        """The customer with this phone: the log's claim decides; customers registered before
+        claims existed have none, so the directory view (which may lag) is asked after it."""
+        try:
+            claim = self.app.load(PhoneClaim, phone_claim_id(phone_hash), "phone claim")
+        except NotFoundError:
+            return self.phone_index.find(phone_hash)
+        return claim.customer_id
+
+    def save_new(self, new: NewCustomer, *others: ShowroomAggregate) -> Written:
+        """Save `others` (the first one answers) with the new customer and its phone claim in
+        one save; when a concurrent registration claimed the phone first, nothing is saved and
+        CustomerPhoneTakenError names the customer that won."""
+        first, *rest = (*others, new.customer)
+        try:
+            return self.app.written(first, *rest, new.claim)
+        except ConflictError:
+            winner = self.find_by_phone_hash(new.customer.phone_hash)
+            if winner is None or winner == new.customer.id:
+                raise
+            raise CustomerPhoneTakenError(winner) from None
 
     # --- changes ------------------------------------------------------------------------------
 
@@ -149,8 +183,8 @@ class Crm:
     ) -> Written:
         """Hand the customer to another salesperson of the store (managers)."""
         with acting_as(actor):
-            customer = self._writable(actor, customer_id, expected_version)
             ensure_role(actor, *MANAGERS)
+            customer = self._writable(actor, customer_id, expected_version)
             self._organisation.active_salesperson(customer.store_id, owner_id)
             customer.reassign(owner_id, occurred_at=aware(occurred_at))
             return self.app.written(customer)
@@ -182,7 +216,9 @@ class Crm:
     def _writable(
         self, actor: Principal, customer_id: UUID, expected_version: int | None
     ) -> Customer:
-        # Scope before version: a stale-version answer would tell an outsider the id exists.
+        # Role before state: a role that may never do this gets 403 whether the id exists or not;
+        # then scope before version: a stale-version answer would tell an outsider the id exists.
+        ensure_role(actor, *FLOOR_WRITERS)
         customer = self.app.load(Customer, customer_id, "customer")
         ensure_floor_write(actor, "customer", customer_id, customer.store_id, customer.owner_id)
         if expected_version is not None and expected_version != customer.version:

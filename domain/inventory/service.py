@@ -115,9 +115,10 @@ class Inventory:
     # --- helpers ------------------------------------------------------------------------------
 
     def _managed(self, actor: Principal, ident: UUID, expected_version: int | None) -> Vehicle:
-        # Scope before version: a stale-version answer would tell an outsider the id exists.
-        vehicle = self.get_vehicle(actor, ident)
+        # Role before state: a role that may never do this gets 403 whether the id exists or not;
+        # then scope before version: a stale-version answer would tell an outsider the id exists.
         ensure_role(actor, *MANAGERS)
+        vehicle = self.get_vehicle(actor, ident)
         ensure_store(actor, vehicle.store_id)
         if expected_version is not None and expected_version != vehicle.version:
             raise StaleVersionError(ident, expected_version, vehicle.version)

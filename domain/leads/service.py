@@ -6,6 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.app import Showroom, Written
+from domain.crm.errors import CustomerAlreadyServedError, CustomerPhoneTakenError
 from domain.crm.model import Customer
 from domain.crm.service import Crm
 from domain.leads.errors import LeadCustomerMissingError, LeadStoreClosedError
@@ -15,15 +16,20 @@ from domain.organisation.service import Organisation
 from domain.shared.access import (
     FLOOR_WRITERS,
     MANAGERS,
+    can_read,
     ensure_floor_write,
     ensure_readable,
     ensure_role,
     ensure_store,
 )
 from domain.shared.actor import Principal, Role, acting_as
-from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.clock import aware
-from domain.shared.errors import InvalidValueError, PermissionDeniedError, StaleVersionError
+from domain.shared.errors import (
+    DomainError,
+    InvalidValueError,
+    PermissionDeniedError,
+    StaleVersionError,
+)
 
 
 class Leads:
@@ -53,14 +59,18 @@ class Leads:
         salesperson_id: UUID | None = None,
         occurred_at: datetime | None = None,
     ) -> Written:
-        """Capture a lead for a known customer, or for a name and phone (de-duplicated)."""
+        """Capture a lead for a known customer, or for a name and phone (de-duplicated).
+
+        A phone the group knows links the lead to that customer when the capturer may see them;
+        otherwise the enquiry is passed on (`_pass_on`) and the answer is a neutral
+        CustomerAlreadyServedError naming nobody.
+        """
         with acting_as(actor):
             ensure_role(actor, *FLOOR_WRITERS)
             ensure_store(actor, store_id)
             self._open_store(store_id)
             when = aware(occurred_at)
             assignee = self._assignee(actor, store_id, salesperson_id)
-            new_customer: Customer | None = None
             if customer_id is not None:
                 if customer_name is not None or customer_phone is not None:
                     raise InvalidValueError("give either customer_id or name and phone, not both")
@@ -68,25 +78,81 @@ class Leads:
                 ensure_readable(
                     actor, "customer", customer_id, customer.store_id, customer.owner_id
                 )
-            elif customer_name is not None and customer_phone is not None:
-                customer_id, new_customer = self.crm.find_or_new(
-                    actor,
-                    store_id,
-                    customer_name,
-                    customer_phone,
-                    owner_id=assignee,
-                    source=channel,
-                    occurred_at=when,
-                )
-            else:
+                lead = self._new_lead(store_id, customer_id, channel, model_interest, note, when)
+                return self.app.written(self._assigned(lead, assignee, when))
+            if customer_name is None or customer_phone is None:
                 raise LeadCustomerMissingError(
                     "a lead needs customer_id, or customer name and phone"
                 )
-            lead = Lead.capture(store_id, customer_id, channel, model_interest, note, when)
-            if assignee is not None:
-                lead.assign(assignee, occurred_at=when)
-            others: list[ShowroomAggregate] = [new_customer] if new_customer is not None else []
-            return self.app.written(lead, *others)
+            known_id, new = self.crm.find_or_new(
+                actor,
+                store_id,
+                customer_name,
+                customer_phone,
+                owner_id=assignee,
+                source=channel,
+                occurred_at=when,
+            )
+            if new is not None:
+                lead = self._new_lead(store_id, known_id, channel, model_interest, note, when)
+                try:
+                    return self.crm.save_new(new, self._assigned(lead, assignee, when))
+                except CustomerPhoneTakenError as taken:
+                    known_id = taken.customer_id  # a concurrent capture registered them first
+            customer = self.app.load(Customer, known_id, "customer")
+            if can_read(actor, customer.store_id, customer.owner_id):
+                lead = self._new_lead(store_id, known_id, channel, model_interest, note, when)
+                return self.app.written(self._assigned(lead, assignee, when))
+            self._pass_on(actor, customer, channel, model_interest, note, when)
+            raise CustomerAlreadyServedError(passed_on=True)
+
+    def _pass_on(
+        self,
+        actor: Principal,
+        customer: Customer,
+        channel: str,
+        model_interest: str | None,
+        note: str | None,
+        when: datetime,
+    ) -> None:
+        """An enquiry for a customer the capturer may not see goes to whoever serves them.
+
+        The customer stays with the owner: captured at the owner's own store, the enquiry is a
+        new lead of the customer's store assigned to the owner (if still an active salesperson
+        there); captured at another store, or for a customer without an active owner, it is an
+        unassigned lead of the customer's store, which its manager resolves (assigns or loses).
+        Nothing is written for the capturer. A customer of a closed store gets nothing written:
+        an admin moves such customers first. This is the seam where a protection period and a
+        manager's queue of contested enquiries plug in.
+        """
+        store = self.app.load(Store, customer.store_id, "store")
+        if not store.active:
+            return
+        owner = customer.owner_id if actor.store_id == customer.store_id else None
+        if owner is not None:
+            try:
+                self._organisation.active_salesperson(customer.store_id, owner)
+            except DomainError:
+                owner = None
+        lead = self._new_lead(customer.store_id, customer.id, channel, model_interest, note, when)
+        self.app.written(self._assigned(lead, owner, when))
+
+    @staticmethod
+    def _new_lead(
+        store_id: UUID,
+        customer_id: UUID,
+        channel: str,
+        model_interest: str | None,
+        note: str | None,
+        when: datetime,
+    ) -> Lead:
+        return Lead.capture(store_id, customer_id, channel, model_interest, note, when)
+
+    @staticmethod
+    def _assigned(lead: Lead, assignee: UUID | None, when: datetime) -> Lead:
+        if assignee is not None:
+            lead.assign(assignee, occurred_at=when)
+        return lead
 
     def assign_lead(
         self,
@@ -98,8 +164,8 @@ class Leads:
     ) -> Written:
         """Give the lead to an active salesperson of its store, or hand it over (managers)."""
         with acting_as(actor):
-            lead = self._writable(actor, lead_id, expected_version)
             ensure_role(actor, *MANAGERS)
+            lead = self._writable(actor, lead_id, expected_version)
             self._organisation.active_salesperson(lead.store_id, salesperson_id)
             lead.assign(salesperson_id, occurred_at=aware(occurred_at))
             return self.app.written(lead)
@@ -195,7 +261,9 @@ class Leads:
     # --- helpers ------------------------------------------------------------------------------
 
     def _writable(self, actor: Principal, lead_id: UUID, expected_version: int | None) -> Lead:
-        # Scope before version: a stale-version answer would tell an outsider the id exists.
+        # Role before state: a role that may never do this gets 403 whether the id exists or not;
+        # then scope before version: a stale-version answer would tell an outsider the id exists.
+        ensure_role(actor, *FLOOR_WRITERS)
         lead = self.app.load(Lead, lead_id, "lead")
         ensure_floor_write(actor, "lead", lead_id, lead.store_id, lead.salesperson_id)
         if expected_version is not None and expected_version != lead.version:

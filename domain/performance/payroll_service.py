@@ -57,12 +57,14 @@ from domain.performance.periods import (
     MAX_PROTECTION_DAYS,
     SNAPSHOT_STATES,
     NoOpenPeriodError,
+    PayMonth,
     PayPeriod,
     PayPeriodAlreadyExistsError,
     PayPeriodOrderError,
     PayPeriodOverlapError,
     PeriodStatus,
     period_id,
+    scope_key,
     snapshot_hash,
 )
 from domain.performance.plans import DRAFT_PLAN_ID, PlanVersion, first_day
@@ -83,6 +85,8 @@ from domain.shared.errors import (
 from domain.shared.values import money, text
 
 ZERO = Decimal("0.00")
+# Openings of one month by different scopes race on its PayMonth; each loser checks again.
+OPENING_ATTEMPTS = 5
 # Components whose lines pay for particular deals, and so are charged back with them.
 CHARGEABLE = ("per_unit", "percent_of_gross", "volume_tiers", "spiff", "fni")
 PER_DEAL = ("per_unit", "percent_of_gross", "spiff")
@@ -94,6 +98,7 @@ ADJUSTERS = (Role.FINANCE, Role.STORE_MANAGER)
 RESOLVERS = (Role.FINANCE, Role.STORE_MANAGER)
 APPROVERS = (Role.FINANCE,)
 VERIFIERS = (Role.ADMIN, Role.FINANCE, Role.AUDITOR)
+EXPORTERS = (Role.ADMIN, Role.FINANCE, Role.STORE_MANAGER)
 _WEIGHT = Decimal(10) ** 8  # tier allocation weights as integers (units 4 dp × money 2 dp)
 
 
@@ -741,19 +746,35 @@ class Payroll:
             if store_id is not None:
                 self.app.load(Store, store_id, "store")
             self.views.settle()
-            self._check_opening(store_id, the_month)
-            period = PayPeriod(
-                store_id=store_id,
-                month=the_month,
-                protection_days=protection_days,
-                occurred_at=aware(occurred_at),
-            )
-            try:
-                return self.app.written(period)
-            except ConflictError:
-                raise PayPeriodAlreadyExistsError(
-                    f"the pay period of {period.scope} for {the_month} already exists"
-                ) from None
+            when = aware(occurred_at)
+            for _ in range(OPENING_ATTEMPTS):
+                self._check_opening(store_id, the_month)
+                pay_month = self._pay_month(the_month, when)
+                pay_month.add(scope_key(store_id), occurred_at=when)
+                period = PayPeriod(
+                    store_id=store_id,
+                    month=the_month,
+                    protection_days=protection_days,
+                    occurred_at=when,
+                )
+                try:
+                    return self.app.written(period, pay_month)
+                except ConflictError:
+                    if self.app.exists(period.id):
+                        raise PayPeriodAlreadyExistsError(
+                            f"the pay period of {period.scope} for {the_month} already exists"
+                        ) from None
+                    # Another scope opened the month meanwhile: check again against the log.
+            raise ConflictError(f"{the_month} is being opened by others: retry")
+
+    def _pay_month(self, month: str, when: datetime) -> PayMonth:
+        """The month's record of scopes; started from the periods view for periods older
+        than such records (the view is settled first)."""
+        month_id = PayMonth.create_id(month)
+        if self.app.exists(month_id):
+            return self.app.load(PayMonth, month_id, "pay month")
+        scopes = [scope_key(p.store_id) for p in self.views.periods() if p.month == month]
+        return PayMonth(month=month, scopes=sorted(scopes), occurred_at=when)
 
     def _check_opening(self, store_id: UUID | None, month: str) -> None:
         for other in self.views.periods():
@@ -1082,8 +1103,9 @@ class Payroll:
 
     def exportable(self, actor: Principal, period_id: UUID) -> PayPeriod:
         """An approved period whose payouts the actor may export (those who see it whole)."""
+        # Auditors read and verify but change nothing: an export moves the period on.
+        ensure_role(actor, *EXPORTERS)
         period = self._visible(actor, period_id)
-        ensure_role(actor, Role.ADMIN, Role.FINANCE, Role.AUDITOR, Role.STORE_MANAGER)
         if not self.sees_whole(actor, period):
             raise PermissionDeniedError("exporting payouts needs the whole period in scope")
         if not period.has_snapshot:
@@ -1165,6 +1187,8 @@ class Payroll:
     ) -> dict[str, Any]:
         """Old and new pay side by side under a draft plan or a changed tier table; nothing is
         written. The draft applies to everyone in the period, or only to `staff_ids`."""
+        if actor.role is Role.SALESPERSON:  # never sees a whole period: 403 before any load
+            raise PermissionDeniedError("a what-if shows everyone's pay: it needs the whole period")
         period = self._visible(actor, period_id)
         if not self.sees_whole(actor, period):
             raise PermissionDeniedError("a what-if shows everyone's pay: it needs the whole period")
@@ -1497,8 +1521,9 @@ class Payroll:
         roles: Sequence[Role],
         expected_version: int | None,
     ) -> PayPeriod:
-        period = self._visible(actor, period_id)
+        # Role before state: a role that may never do this gets 403 whether the id exists or not.
         ensure_role(actor, *roles)
+        period = self._visible(actor, period_id)
         if expected_version is not None and period.version != expected_version:
             raise StaleVersionError(period.id, expected_version, period.version)
         if actor.role is Role.STORE_MANAGER and period.store_id != actor.store_id:

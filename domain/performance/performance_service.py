@@ -174,8 +174,8 @@ class Performance:
     ) -> Written:
         """Publish the next version of a scorecard, applying from a month on (admin)."""
         with acting_as(actor):
+            ensure_role(actor, Role.ADMIN)  # before the load: 403 whether the id exists or not
             scorecard = self.get_scorecard(actor, scorecard_id)
-            ensure_role(actor, Role.ADMIN)
             if expected_version is not None and scorecard.version != expected_version:
                 raise StaleVersionError(scorecard_id, expected_version, scorecard.version)
             scorecard.publish(effective_from_month, items, grades, occurred_at=aware(occurred_at))
@@ -219,10 +219,10 @@ class Performance:
         until approved)."""
         with acting_as(actor):
             wanted = kpis.month(month)
+            ensure_role(actor, *MANAGERS)
             staff = self.app.load(Staff, salesperson_id, "salesperson")
             store_id = self._store_in(staff, wanted)
             ensure_readable(actor, "salesperson", salesperson_id, store_id, salesperson_id)
-            ensure_role(actor, *MANAGERS)
             if staff.role not in SALES_FLOOR:
                 raise InvalidValueError(f"staff {salesperson_id} is not on the sales floor")
             timezone = self._timezone(store_id)
@@ -317,9 +317,10 @@ class Performance:
         expected_version: int | None,
         *roles: Role,
     ) -> Evaluation:
-        # Scope before role and version: an outsider must not learn that the id exists.
-        evaluation = self.get(actor, evaluation_id)
+        # Role before state: a role that may never do this gets 403 whether the id exists or not;
+        # then scope before version: a stale-version answer would tell an outsider the id exists.
         ensure_role(actor, *(roles or MANAGERS))
+        evaluation = self.get(actor, evaluation_id)
         if expected_version is not None and evaluation.version != expected_version:
             raise StaleVersionError(evaluation_id, expected_version, evaluation.version)
         return evaluation

@@ -31,6 +31,7 @@ from domain.shared.errors import (
 )
 
 PERIOD_NAMESPACE = UUID("0d6a3c1e-5b7e-4f21-8d0c-7e2b9a4f3c55")
+PAY_MONTH_NAMESPACE = UUID("6e2d9b14-3a7c-4f58-b1e0-8c5a2f7d3e96")
 DEFAULT_PROTECTION_DAYS = 90
 MAX_PROTECTION_DAYS = 3660
 GROUP_SCOPE = "group"
@@ -59,7 +60,7 @@ class PayPeriodAlreadyExistsError(ConflictError):
     title = "Pay period already exists"
 
 
-class PayPeriodOverlapError(DomainError):
+class PayPeriodOverlapError(ConflictError):
     """A store's month is already covered by the group's period, or the other way round."""
 
     title = "Pay periods overlap"
@@ -126,6 +127,44 @@ def snapshot_hash(statements: list[dict[str, Any]], totals: dict[str, Any]) -> s
         default=_plain,
     )
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+class PayMonth(ShowroomAggregate):
+    """The scopes that have a pay period for one month: the group's, or stores' — never both.
+
+    Saved with every period it opens: of a group and a store period racing for one month, one
+    save finds the month's version taken and is checked again, so the log itself keeps the
+    rule (the periods view, which may lag, is only asked for periods older than this record).
+    """
+
+    class Started(ShowroomAggregate.Created):
+        month: str
+        scopes: list[str]
+
+    class ScopeAdded(ShowroomAggregate.Event):
+        scope: str
+
+    @staticmethod
+    def create_id(month: str) -> UUID:
+        return uuid5(PAY_MONTH_NAMESPACE, month)
+
+    @event(Started)
+    def __init__(self, month: str, scopes: list[str], occurred_at: datetime) -> None:
+        self.month = month
+        self.scopes = list(scopes)
+
+    def add(self, scope: str, occurred_at: datetime) -> None:
+        """Record that `scope` (a store id or the group) opens its period of the month."""
+        if scope in self.scopes:
+            raise PayPeriodAlreadyExistsError(f"the pay period of {scope} for {self.month} exists")
+        if (scope == GROUP_SCOPE) != (GROUP_SCOPE in self.scopes) and self.scopes:
+            other = "stores" if scope == GROUP_SCOPE else "the group"
+            raise PayPeriodOverlapError(f"{self.month} is already paid by the period of {other}")
+        self._add(scope=scope, occurred_at=occurred_at)
+
+    @event(ScopeAdded)
+    def _add(self, scope: str, occurred_at: datetime) -> None:
+        self.scopes = [*self.scopes, scope]
 
 
 class PayPeriod(ShowroomAggregate):

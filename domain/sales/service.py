@@ -61,15 +61,13 @@ class Sales:
             if lead_id is not None:
                 lead = self.app.load(Lead, lead_id, "lead")
                 ensure_readable(actor, "lead", lead_id, lead.store_id, lead.salesperson_id)
-                if lead.store_id != store_id or lead.customer_id != customer_id:
-                    raise DealLeadMismatchError(
-                        f"lead {lead_id} is not for customer {customer_id} at store {store_id}"
-                    )
-            else:
-                # Through a lead the customer is reachable already; otherwise it must be readable.
-                customer = self.app.load(Customer, customer_id, "customer")
-                ensure_readable(
-                    actor, "customer", customer_id, customer.store_id, customer.owner_id
+            # The customer must be the caller's to see even through a lead of their own: a lead
+            # does not hand over a customer another salesperson owns (404, so ids don't leak).
+            customer = self.app.load(Customer, customer_id, "customer")
+            ensure_readable(actor, "customer", customer_id, customer.store_id, customer.owner_id)
+            if lead is not None and (lead.store_id != store_id or lead.customer_id != customer_id):
+                raise DealLeadMismatchError(
+                    f"lead {lead_id} is not for customer {customer_id} at store {store_id}"
                 )
             seller = self._seller(actor, store_id, salesperson_id, lead)
             deal = Deal.open(store_id, customer_id, seller, lead_id, occurred_at=when)
@@ -165,8 +163,8 @@ class Sales:
     ) -> Written:
         """Take back a delivered sale (managers); the vehicle returns to stock in the same save."""
         with acting_as(actor):
-            deal = self._writable(actor, deal_id, expected_version)
             ensure_role(actor, *MANAGERS)
+            deal = self._writable(actor, deal_id, expected_version)
             when = aware(occurred_at)
             deal.unwind(reason, occurred_at=when)
             vehicle = self._vehicle_of(deal)
@@ -209,8 +207,8 @@ class Sales:
         floor of the deal's store; the deal's own salesperson keeps a share and the deal.
         """
         with acting_as(actor):
-            deal = self._writable(actor, deal_id, expected_version)
             ensure_role(actor, *MANAGERS)
+            deal = self._writable(actor, deal_id, expected_version)
             salesperson_ids = [salesperson_id for salesperson_id, _ in credits]
             shares = credit_shares(salesperson_ids, [share for _, share in credits])
             for salesperson_id in salesperson_ids:
@@ -258,8 +256,8 @@ class Sales:
     ) -> Written:
         """Cancel an F&I product, before or after delivery (managers): pay is charged back."""
         with acting_as(actor):
-            deal = self._writable(actor, deal_id, expected_version)
             ensure_role(actor, *MANAGERS)
+            deal = self._writable(actor, deal_id, expected_version)
             deal.cancel_product(product_id, reason, occurred_at=aware(occurred_at))
             return self.app.written(deal)
 
@@ -274,7 +272,9 @@ class Sales:
     # --- helpers ------------------------------------------------------------------------------
 
     def _writable(self, actor: Principal, deal_id: UUID, expected_version: int | None) -> Deal:
-        # Scope before version: a stale-version answer would tell an outsider the id exists.
+        # Role before state: a role that may never do this gets 403 whether the id exists or not;
+        # then scope before version: a stale-version answer would tell an outsider the id exists.
+        ensure_role(actor, *FLOOR_WRITERS)
         deal = self.app.load(Deal, deal_id, "deal")
         ensure_floor_write(actor, "deal", deal_id, deal.store_id, deal.salesperson_id)
         if expected_version is not None and expected_version != deal.version:

@@ -115,9 +115,10 @@ class Satisfaction:
         return can_read(actor, survey.store_id, None)
 
     def _managed(self, actor: Principal, survey_id: UUID, expected_version: int | None) -> Survey:
-        # Scope before role and version: an outsider learns nothing about the id.
-        survey = self.get_survey(actor, survey_id)
+        # Role before state: a role that may never do this gets 403 whether the id exists or not;
+        # then scope before version: a stale-version answer would tell an outsider the id exists.
         ensure_role(actor, *MANAGERS)
+        survey = self.get_survey(actor, survey_id)
         ensure_store(actor, survey.store_id)
         if expected_version is not None and expected_version != survey.version:
             raise StaleVersionError(survey_id, expected_version, survey.version)

@@ -6,10 +6,13 @@ a role that may not write gets 403 (or 404 when the record is also out of scope)
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
 
+from domain.leads.model import Lead
 from domain.shared.values import with_check_digit
 from tests.integration.conftest import Api
 
@@ -257,3 +260,183 @@ def test_every_route_but_login_and_health_needs_a_token(api: Api) -> None:
     }
 
     assert {k: v for k, v in statuses.items() if v != 401} == {}
+
+
+# --- a customer you may not see (the phone of another salesperson's customer) ---------------
+
+OWNERS_PHONE = "13600136000"  # the phone of sales_a1's customer in owned_by_sales_a1
+SERVED = "this customer is already served by another salesperson of the group"
+
+
+def leads_of(api: Api, user: str) -> list[dict[str, Any]]:
+    position = api.runtime.app.position()
+    return list(api.get(user, "/leads", params={"position": position}).json()["items"])
+
+
+@pytest.mark.parametrize(
+    ("user", "store", "goes_to"),
+    [
+        ("sales_a2", "store_a", "sales_a1"),  # same store: a lead of the owner
+        ("sales_b1", "store_b", None),  # another store: the owning store's manager resolves
+        ("manager_b", "store_b", None),
+    ],
+)
+def test_capturing_another_salespersons_customer_passes_the_enquiry_on_and_tells_nothing(
+    api: Api, user: str, store: str, goes_to: str | None
+) -> None:
+    ids = owned_by_sales_a1(api)
+    mine_before = leads_of(api, user)
+    body = {
+        "store_id": str(getattr(api.world, store)),
+        "channel": "phone",
+        "customer_name": "Someone",
+        "customer_phone": OWNERS_PHONE,
+        "model_interest": "Han",
+    }
+
+    response = api.post(user, "/leads", body)
+
+    assert response.status_code == 409
+    problem = response.json()
+    assert problem["title"] == "Customer already served"
+    assert ids["customer_id"] not in response.text and "Zhao" not in response.text
+    assert leads_of(api, user) == mine_before
+    [passed_on] = [
+        lead
+        for lead in leads_of(api, "manager_a")
+        if lead["id"] != ids["lead_id"] and lead["customer_id"] == ids["customer_id"]
+    ]
+    expected = None if goes_to is None else str(api.world.staff[goes_to])
+    assert passed_on["salesperson_id"] == expected
+    assert passed_on["store_id"] == ids["store_id"]
+
+
+@pytest.mark.parametrize("user", ["sales_a2", "sales_b1", "manager_b"])
+def test_registering_a_phone_the_caller_may_not_see_answers_the_same_neutral_409(
+    api: Api, user: str
+) -> None:
+    ids = owned_by_sales_a1(api)
+    store = api.world.store_a if user == "sales_a2" else api.world.store_b
+    before = api.runtime.app.position()
+
+    response = api.post(
+        user, "/customers", {"store_id": str(store), "name": "Someone", "phone": OWNERS_PHONE}
+    )
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == SERVED
+    assert ids["customer_id"] not in response.text
+    assert api.runtime.app.position() == before
+
+
+@pytest.mark.parametrize("user", ["sales_a1", "manager_a"])
+def test_registering_a_phone_the_caller_may_see_names_the_customer(api: Api, user: str) -> None:
+    ids = owned_by_sales_a1(api)
+
+    response = api.post(
+        user, "/customers", {"store_id": ids["store_id"], "name": "N", "phone": OWNERS_PHONE}
+    )
+
+    assert response.status_code == 409
+    assert response.json()["existing_id"] == ids["customer_id"]
+
+
+@pytest.mark.parametrize("user", ["sales_a2", "sales_b1", "manager_b"])
+def test_a_deal_on_a_customer_the_caller_may_not_see_is_not_found(api: Api, user: str) -> None:
+    ids = owned_by_sales_a1(api)
+    store = api.world.store_a if user == "sales_a2" else api.world.store_b
+    body = {"store_id": str(store), "customer_id": ids["customer_id"]}
+    if user == "manager_b":
+        body["salesperson_id"] = str(api.world.staff["sales_b1"])
+    before = api.runtime.app.position()
+
+    response = api.post(user, "/deals", body)
+
+    assert response.status_code == 404
+    assert api.runtime.app.position() == before
+
+
+def test_a_lead_of_ones_own_does_not_open_a_deal_on_another_salespersons_customer(
+    api: Api,
+) -> None:
+    # A lead linked to sales_a1's customer but assigned to sales_a2, as captures made before
+    # this rule left behind.
+    ids = owned_by_sales_a1(api)
+    lead = Lead.capture(
+        api.world.store_a, UUID(ids["customer_id"]), "phone", None, None, datetime.now(UTC)
+    )
+    lead.assign(api.world.staff["sales_a2"], occurred_at=datetime.now(UTC))
+    api.runtime.app.save(lead)
+    body = {"store_id": ids["store_id"], "customer_id": ids["customer_id"], "lead_id": str(lead.id)}
+
+    response = api.post("sales_a2", "/deals", body)
+
+    assert response.status_code == 404
+    assert response.json()["kind"] == "customer"
+
+
+# --- the role before the state ------------------------------------------------------------
+
+# For every write route that takes an id: a role that may never call it. Auditors read
+# everything and change nothing; the rest are the routes an auditor may call (a what-if writes
+# nothing) or that any user may call on themselves (a password).
+NEVER_CALLS: dict[tuple[str, str], str] = {
+    route: "auditor" for route in ROUTES if route[0] != "GET"
+} | {
+    ("POST", "/pay-periods/{period_id}/what-if"): "sales_a1",
+    ("POST", "/users/{username}/password"): "",
+}
+
+
+def real_ids(api: Api) -> dict[str, str]:
+    """Ids of records that exist (a pay period, plan and its assignment, a scorecard...)."""
+    ids = owned_by_sales_a1(api) | {"store_b": str(api.world.store_b)}
+    period = api.ok(
+        api.post("finance", "/pay-periods", {"store_id": ids["store_id"], "month": "2026-05"})
+    )
+    plan = api.ok(api.post("finance", "/pay-plans", {"name": "Floor"}))
+    assignment = api.ok(
+        api.post(
+            "finance",
+            f"/pay-plans/{plan['id']}/assignments",
+            {"staff_id": ids["staff_id"], "effective_from": "2026-05-01"},
+        )
+    )
+    scorecard = api.ok(api.post("admin", "/scorecards", {"name": "Floor"}))
+    return ids | {
+        "period_id": period["id"],
+        "plan_id": plan["id"],
+        "assignment_id": assignment["assignment_id"],
+        "scorecard_id": scorecard["id"],
+    }
+
+
+def test_every_write_route_that_takes_an_id_names_a_role_that_may_never_call_it(
+    api: Api,
+) -> None:
+    writes = {(m, p) for m, p in api.routes() if "{" in p and m in ("POST", "PUT", "DELETE")}
+
+    assert writes == set(NEVER_CALLS)
+
+
+def test_a_role_that_may_never_write_gets_403_for_existing_and_random_ids_alike(
+    api: Api,
+) -> None:
+    ids = real_ids(api)
+    random = {k: str(uuid4()) if k.endswith("_id") else v for k, v in ids.items()}
+    before = api.runtime.app.position()
+    answers = {}
+
+    for (method, path), user in NEVER_CALLS.items():
+        if not user:
+            continue
+        body = ROUTES[(method, path)]
+        answers[(method, path)] = tuple(
+            api.client.request(
+                method, fill(path, known), json=fill(body, known), headers=api.headers(user)
+            ).status_code
+            for known in (ids, random)
+        )
+
+    assert {route: got for route, got in answers.items() if got != (403, 403)} == {}
+    assert api.runtime.app.position() == before

@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 
 from domain.crm.errors import (
     CustomerAlreadyExistsError,
+    CustomerAlreadyServedError,
     CustomerOwnerUnchangedError,
+    CustomerPhoneTakenError,
     CustomerStoreClosedError,
 )
-from domain.crm.model import ConsentChannel, Customer
+from domain.crm.model import ConsentChannel, Customer, PhoneClaim, phone_claim_id
 from domain.crm.service import Crm
 from domain.organisation.errors import StaffInactiveError
 from domain.organisation.model import Store
@@ -216,30 +218,45 @@ def test_registering_a_known_phone_again_is_a_conflict_naming_the_customer(g: Gr
     assert raised.value.extra["existing_id"] == str(first)
 
 
-def test_a_known_phone_out_of_scope_is_a_conflict_that_hides_the_customer(g: Group) -> None:
+def test_a_known_phone_out_of_scope_is_a_neutral_conflict_that_hides_the_customer(
+    g: Group,
+) -> None:
     g.crm.register_customer(g.seller, g.store_id, "Li Wei", phone(1))
 
-    with pytest.raises(CustomerAlreadyExistsError) as raised:
+    with pytest.raises(CustomerAlreadyServedError) as raised:
         g.crm.register_customer(g.other_seller, g.other_store_id, "Li Wei", phone(1))
 
     assert isinstance(raised.value, ConflictError)
-    assert raised.value.existing_id is None
-    assert "existing_id" not in raised.value.extra
+    assert raised.value.extra == {}
+    assert "Li Wei" not in raised.value.detail
 
 
-def test_find_or_register_reuses_the_customer_with_that_phone(g: Group) -> None:
+def test_a_new_customer_is_saved_with_a_claim_on_its_phone(g: Group) -> None:
     first = g.crm.register_customer(g.seller, g.store_id, "Li Wei", phone(1)).id
 
-    found, created = g.crm.find_or_register(g.other_seller, g.other_store_id, "Li", phone(1))
+    claim = g.app.load(PhoneClaim, phone_claim_id(g.crm.phone_hash(phone(1))), "phone claim")
 
-    assert (found, created) == (first, False)
+    assert claim.customer_id == first
 
 
-def test_find_or_register_registers_an_unknown_phone(g: Group) -> None:
-    found, created = g.crm.find_or_register(g.seller, g.store_id, "Li Wei", phone(2))
+def test_a_registration_that_loses_the_race_for_the_phone_saves_nothing(g: Group) -> None:
+    _, racing = g.crm.find_or_new(g.seller, g.store_id, "Li Wei", phone(1))
+    _, losing = g.crm.find_or_new(g.seller, g.store_id, "Li W.", phone(1))
+    assert racing is not None and losing is not None
+    g.crm.save_new(racing)
+    before = g.app.position()
 
-    assert created
-    assert g.crm.get_customer(g.seller, found).phone == "+86" + phone(2)
+    with pytest.raises(CustomerPhoneTakenError) as raised:
+        g.crm.save_new(losing)
+
+    assert raised.value.customer_id == racing.customer.id
+    assert g.app.position() == before
+
+
+def test_the_claim_id_derives_from_the_keyed_hash_not_the_number(g: Group) -> None:
+    other = Crm(g.app, g.phones, b"another-key")
+
+    assert phone_claim_id(g.crm.phone_hash(phone(1))) != phone_claim_id(other.phone_hash(phone(1)))
 
 
 def test_customer_ids_are_not_derived_from_the_phone() -> None:

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.crm.errors import CustomerAlreadyServedError
 from domain.crm.model import Customer
 from domain.leads.errors import (
     LeadActivityNotAutomatableError,
@@ -388,7 +389,7 @@ def test_a_salesperson_gets_the_lead_they_capture_in_the_same_save(g: Group) -> 
     lead = g.leads.get_lead(g.seller, written.id)
     assert lead.salesperson_id == g.seller.staff_id
     assert written.version == 2  # Captured then Assigned
-    assert written.position == g.app.position() == before + 3  # and the new customer
+    assert written.position == g.app.position() == before + 4  # customer and its phone claim
 
 
 def test_capturing_for_a_new_phone_registers_the_customer_with_the_lead(g: Group) -> None:
@@ -405,18 +406,64 @@ def test_capturing_for_a_new_phone_registers_the_customer_with_the_lead(g: Group
     )
 
 
-def test_capturing_for_a_known_phone_reuses_the_customer(g: Group) -> None:
+def test_capturing_for_a_known_phone_reuses_the_own_customer(g: Group) -> None:
     customer_id = g.customer(g.seller, n=3)
 
     written = g.leads.capture_lead(
-        g.other_seller,
-        g.other_store_id,
-        "website",
-        customer_name="Wang F.",
-        customer_phone="+86" + phone(3),
+        g.seller, g.store_id, "website", customer_name="Wang F.", customer_phone="+86" + phone(3)
     )
 
-    assert g.leads.get_lead(g.other_seller, written.id).customer_id == customer_id
+    assert g.leads.get_lead(g.seller, written.id).customer_id == customer_id
+
+
+def leads_since(g: Group, position: int) -> list[Lead]:
+    """The leads whose capture the log recorded after `position`."""
+    notifications = g.app.notification_log.select(position + 1, 10)
+    return [
+        g.app.repository.get(n.originator_id)
+        for n in notifications
+        if n.topic.endswith("Lead.Captured")
+    ]
+
+
+def test_a_colleagues_customer_captured_becomes_a_lead_of_the_owner(g: Group) -> None:
+    customer_id = g.customer(g.seller, n=3)
+    before = g.app.position()
+
+    with pytest.raises(CustomerAlreadyServedError) as raised:
+        g.leads.capture_lead(
+            g.colleague, g.store_id, "phone", customer_name="Wang F.", customer_phone=phone(3)
+        )
+
+    [lead] = leads_since(g, before)
+    assert (lead.customer_id, lead.store_id) == (customer_id, g.store_id)
+    assert lead.salesperson_id == g.seller.staff_id
+    assert str(customer_id) not in raised.value.detail and "Wang" not in raised.value.detail
+    assert raised.value.extra == {"passed_on": True}
+
+
+@pytest.mark.parametrize("capturer", ["other_seller", "other_manager"])
+def test_another_stores_customer_captured_goes_to_the_owning_stores_manager(
+    g: Group, capturer: str
+) -> None:
+    customer_id = g.customer(g.seller, n=3)
+    before = g.app.position()
+
+    with pytest.raises(CustomerAlreadyServedError):
+        g.leads.capture_lead(
+            getattr(g, capturer),
+            g.other_store_id,
+            "phone",
+            customer_name="Wang F.",
+            customer_phone=phone(3),
+        )
+
+    [lead] = leads_since(g, before)
+    assert (lead.customer_id, lead.store_id, lead.salesperson_id) == (
+        customer_id,
+        g.store_id,
+        None,
+    )
 
 
 def test_a_refused_lead_leaves_no_customer_behind(g: Group) -> None:
