@@ -109,9 +109,11 @@ def document(app: FastAPI) -> dict[str, Any]:
                 answer = responses.setdefault(status, {"description": DESCRIPTIONS[status]})
                 if status == "422":
                     answer["description"] = DESCRIPTIONS[status]
-                # Every error is a problem document (FastAPI's own 422 schema is not what the
-                # handlers answer).
-                answer["content"] = {PROBLEM: {"schema": ref}}
+            for status, answer in responses.items():
+                if status[0] in "45":
+                    # Every error is a problem document (FastAPI's own 422 schema, and a route's
+                    # own error answers, are not what the handlers send).
+                    answer["content"] = {PROBLEM: {"schema": ref}}
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
     app.state.openapi_with_problems = schema
