@@ -6,7 +6,8 @@ route of the app) rather than by hand on each route:
 
 - 401 on every operation that takes the bearer token, and on `POST /auth/token`;
 - 403 on those too (roles are checked by the services: any of them may refuse a role);
-- 404 on every operation with a path parameter (an id, or one out of the caller's scope);
+- 404 on every operation naming a record: a path parameter, a query parameter that is an id,
+  or a write's body (its ids: unknown, or out of the caller's scope);
 - 409 on every write (stale `expected_version`, a duplicate, an `Idempotency-Key` in progress);
 - 413 on every operation with a request body (the body limit);
 - 422 on every operation with input (parameters or a body; an `Idempotency-Key` reused);
@@ -76,7 +77,7 @@ def error_statuses(method: str, path: str, operation: dict[str, Any]) -> list[st
         statuses.add("401")
     if authenticated and (method, path) not in ANY_ROLE:
         statuses.add("403")
-    if any(p.get("in") == "path" for p in parameters):
+    if any(p.get("in") == "path" or _an_id(p) for p in parameters) or (write and body):
         statuses.add("404")
     if write:
         statuses |= {"409", "503"}
@@ -89,6 +90,13 @@ def error_statuses(method: str, path: str, operation: dict[str, Any]) -> list[st
     if path == LOGIN:
         statuses.add("429")
     return sorted(statuses)
+
+
+def _an_id(parameter: dict[str, Any]) -> bool:
+    """A query parameter naming a record (`store_id`, ...): an unknown one is a 404."""
+    schema = parameter.get("schema", {})
+    options = [schema, *schema.get("anyOf", [])]
+    return parameter.get("in") == "query" and any(o.get("format") == "uuid" for o in options)
 
 
 def document(app: FastAPI) -> dict[str, Any]:
