@@ -60,6 +60,15 @@ def status_of(error: Exception) -> int:
     return 500
 
 
+def _message(error: Mapping[str, Any]) -> str:
+    """Pydantic's message, but one wording for a time without a zone on every field and route
+    (the domain's `aware()` says the same for times that reach it from elsewhere)."""
+    if error.get("type") == "timezone_aware":
+        loc = [str(part) for part in error.get("loc", ()) if not isinstance(part, int)]
+        return f"{loc[-1] if loc else 'the time'} must carry a timezone offset"
+    return str(error.get("msg", ""))
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every failure into a problem document."""
 
@@ -70,7 +79,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            {"loc": list(e.get("loc", ())), "msg": _message(e), "type": e.get("type", "")}
             for e in error.errors()
         ]
         return problem(
@@ -79,6 +88,17 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:
+            # The framework's "cannot parse the body" (an integer of 100,000 digits, a form of
+            # too many fields): bad input, answered as the README promises for bad input.
+            cause = error.__cause__
+            detail = str(error.detail) if cause is None else f"{error.detail}: {cause}"[:300]
+            return problem(
+                422,
+                "Invalid request",
+                detail,
+                errors=[{"loc": ["body"], "msg": detail, "type": "body_unreadable"}],
+            )
         title = HTTPStatus(error.status_code).phrase
         return problem(error.status_code, title, str(error.detail), headers=error.headers)
 

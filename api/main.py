@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors, idempotency
+from api import bodies, errors, idempotency, openapi
 from api.routes import (
     auth,
     customers,
@@ -98,6 +98,9 @@ def create_app(
     app.add_middleware(idempotency.IdempotencyMiddleware)
 
     app.add_middleware(WakeProjections)
+    # Outermost: a body a client could break the server with is refused before anything reads it.
+    app.add_middleware(bodies.BodyGuard, max_bytes=settings.max_body_bytes)
+    openapi.install(app)
 
     @app.get("/health", tags=["ops"], include_in_schema=True)
     def health() -> dict[str, str]:

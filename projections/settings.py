@@ -34,6 +34,8 @@ class Settings:
     # brought up to date from the log on every load (one query for its newer events), so
     # several processes share one store safely; 0 turns the cache off.
     aggregate_cache: int = 4096
+    # Largest request body the API reads (bytes): larger ones are refused with 413 unread.
+    max_body_bytes: int = 1 << 20
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +54,7 @@ class Settings:
             page_size=int(env.get("SHOWROOM_PAGE_SIZE", "1000")),
             poll_seconds=float(env.get("SHOWROOM_POLL_SECONDS", "0.02")),
             aggregate_cache=int(env.get("SHOWROOM_AGGREGATE_CACHE", "4096")),
+            max_body_bytes=int(env.get("SHOWROOM_MAX_BODY_BYTES", str(1 << 20))),
         )
 
     @property

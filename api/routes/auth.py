@@ -5,18 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import issue_token
 from api.deps import ActorDep, RuntimeDep
 from api.errors import AuthenticationError
-from api.schemas.organisation import Me, Token
+from api.schemas.organisation import LoginForm, Me, Token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/token")
-def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], runtime: RuntimeDep) -> Token:
+def login(form: Annotated[LoginForm, Depends()], runtime: RuntimeDep) -> Token:
     """Exchange a username and password for a bearer token (OAuth2 password flow)."""
     principal = runtime.organisation.authenticate(form.username, form.password)
     if principal is None:

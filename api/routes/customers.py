@@ -94,7 +94,10 @@ def get_customer(customer_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> Cus
 
 @router.post("/{customer_id}/preferences", status_code=201)
 def record_preferences(
-    customer_id: UUID, body: RecordPreferences, runtime: RuntimeDep, actor: ActorDep
+    customer_id: UUID,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    body: RecordPreferences = RecordPreferences(),
 ) -> Written:
     """Record what the customer is looking for."""
     return Written.of(

@@ -139,7 +139,9 @@ def quote_deal(deal_id: UUID, body: QuoteDeal, runtime: RuntimeDep, actor: Actor
 
 
 @router.post("/{deal_id}/contract", status_code=201)
-def sign_contract(deal_id: UUID, body: StepDeal, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def sign_contract(
+    deal_id: UUID, runtime: RuntimeDep, actor: ActorDep, body: StepDeal = StepDeal()
+) -> Written:
     """Sign the contract of a quoted deal; the vehicle is marked sold atomically."""
     return Written.of(
         runtime.sales.sign_contract(actor, deal_id, body.expected_version, body.occurred_at)
@@ -147,7 +149,9 @@ def sign_contract(deal_id: UUID, body: StepDeal, runtime: RuntimeDep, actor: Act
 
 
 @router.post("/{deal_id}/delivery", status_code=201)
-def deliver_deal(deal_id: UUID, body: StepDeal, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def deliver_deal(
+    deal_id: UUID, runtime: RuntimeDep, actor: ActorDep, body: StepDeal = StepDeal()
+) -> Written:
     """Hand the car over to the customer."""
     return Written.of(
         runtime.sales.deliver_deal(actor, deal_id, body.expected_version, body.occurred_at)

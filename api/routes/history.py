@@ -26,7 +26,12 @@ def integrity(
     actor: ActorDep,
     upto: Annotated[
         int | None,
-        Query(ge=1, description="Verify only up to this log position (to compare a recorded head)"),
+        # Bounded: the stores keep positions as signed 64-bit integers.
+        Query(
+            ge=1,
+            le=2**63 - 1,
+            description="Verify only up to this log position (to compare a recorded head)",
+        ),
     ] = None,
 ) -> IntegrityOut:
     """Check the log (ordered, gapless, decodable) and return its hash-chain head (auditor)."""
@@ -40,7 +45,8 @@ def aggregate_history(
     runtime: RuntimeDep,
     actor: ActorDep,
     version: Annotated[
-        int | None, Query(ge=1, description="Show the state at this version (events up to it)")
+        int | None,
+        Query(ge=1, le=2**63 - 1, description="Show the state at this version (events up to it)"),
     ] = None,
 ) -> HistoryOut:
     """Every event of a record, who caused it and when, and its state at a version (auditor)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter
 
@@ -11,6 +11,7 @@ from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep, floor_scope
 from api.schemas.common import PageOf, Written
 from api.schemas.leads import (
     AppointmentOutcome,
+    AppointmentWritten,
     AssignLead,
     CaptureLead,
     LeadOut,
@@ -134,18 +135,23 @@ def log_activity(lead_id: UUID, body: LogActivity, runtime: RuntimeDep, actor: A
 @router.post("/{lead_id}/appointments", status_code=201)
 def set_appointment(
     lead_id: UUID, body: SetAppointment, runtime: RuntimeDep, actor: ActorDep
-) -> Written:
-    """Book a visit or test drive."""
-    return Written.of(
-        runtime.leads.set_appointment(
-            actor,
-            lead_id,
-            body.scheduled_for,
-            body.purpose.value,
-            appointment_id=body.appointment_id,
-            expected_version=body.expected_version,
-            occurred_at=body.occurred_at,
-        )
+) -> AppointmentWritten:
+    """Book a visit or test drive; answers the appointment's id (for `/shown`, `/no-show`)."""
+    appointment_id = body.appointment_id or uuid4()
+    written = runtime.leads.set_appointment(
+        actor,
+        lead_id,
+        body.scheduled_for,
+        body.purpose.value,
+        appointment_id=appointment_id,
+        expected_version=body.expected_version,
+        occurred_at=body.occurred_at,
+    )
+    return AppointmentWritten(
+        id=written.id,
+        version=written.version,
+        position=written.position,
+        appointment_id=appointment_id,
     )
 
 
@@ -153,9 +159,9 @@ def set_appointment(
 def mark_shown(
     lead_id: UUID,
     appointment_id: UUID,
-    body: AppointmentOutcome,
     runtime: RuntimeDep,
     actor: ActorDep,
+    body: AppointmentOutcome = AppointmentOutcome(),
 ) -> Written:
     """The customer came to the appointment."""
     return Written.of(
@@ -169,9 +175,9 @@ def mark_shown(
 def mark_no_show(
     lead_id: UUID,
     appointment_id: UUID,
-    body: AppointmentOutcome,
     runtime: RuntimeDep,
     actor: ActorDep,
+    body: AppointmentOutcome = AppointmentOutcome(),
 ) -> Written:
     """The customer missed the appointment."""
     return Written.of(

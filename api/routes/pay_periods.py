@@ -8,7 +8,7 @@ finance and the store's manager adjust and resolve disputes; auditors read and v
 from __future__ import annotations
 
 from typing import Annotated, Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Query
 
@@ -17,7 +17,9 @@ from api.schemas.common import OptionalMonthQuery, PageOf, Written
 from api.schemas.pay_periods import (
     AddAdjustment,
     AdjustmentOut,
+    AdjustmentWritten,
     DisputeOut,
+    DisputeWritten,
     EventOut,
     ExplainOut,
     LineOut,
@@ -151,7 +153,7 @@ def get_period(
 
 @periods.post("/{period_id}/close", status_code=201)
 def close_period(
-    period_id: UUID, body: StepPeriod, payroll: PayrollDep, actor: ActorDep
+    period_id: UUID, payroll: PayrollDep, actor: ActorDep, body: StepPeriod = StepPeriod()
 ) -> Written:
     """Freeze the figures as the log knows them now (finance, admin, the store's manager)."""
     return Written.of(
@@ -173,7 +175,7 @@ def reopen_period(
 
 @periods.post("/{period_id}/approval", status_code=201)
 def approve_period(
-    period_id: UUID, body: StepPeriod, payroll: PayrollDep, actor: ActorDep
+    period_id: UUID, payroll: PayrollDep, actor: ActorDep, body: StepPeriod = StepPeriod()
 ) -> Written:
     """Approve a closed period (finance): records the immutable snapshot and its hash."""
     return Written.of(
@@ -196,28 +198,38 @@ def record_payment(
 @periods.post("/{period_id}/adjustments", status_code=201)
 def add_adjustment(
     period_id: UUID, body: AddAdjustment, payroll: PayrollDep, actor: ActorDep
-) -> Written:
+) -> AdjustmentWritten:
     """A manual plus or minus on a statement, with its reason (finance, the store's manager)."""
-    return Written.of(
-        payroll.add_adjustment(
-            actor,
-            period_id,
-            body.salesperson_id,
-            body.amount,
-            body.reason,
-            body.expected_version,
-            body.occurred_at,
-        )
+    adjustment_id = uuid4()
+    written = payroll.add_adjustment(
+        actor,
+        period_id,
+        body.salesperson_id,
+        body.amount,
+        body.reason,
+        body.expected_version,
+        body.occurred_at,
+        adjustment_id=adjustment_id,
+    )
+    return AdjustmentWritten(
+        id=written.id,
+        version=written.version,
+        position=written.position,
+        adjustment_id=adjustment_id,
     )
 
 
 @periods.post("/{period_id}/disputes", status_code=201)
 def raise_dispute(
     period_id: UUID, body: RaiseDispute, payroll: PayrollDep, actor: ActorDep
-) -> Written:
+) -> DisputeWritten:
     """Dispute a line of your own statement (salesperson; once the period is closed)."""
-    return Written.of(
-        payroll.raise_dispute(actor, period_id, body.line, body.reason, body.occurred_at)
+    dispute_id = uuid4()
+    written = payroll.raise_dispute(
+        actor, period_id, body.line, body.reason, body.occurred_at, dispute_id=dispute_id
+    )
+    return DisputeWritten(
+        id=written.id, version=written.version, position=written.position, dispute_id=dispute_id
     )
 
 
@@ -343,7 +355,9 @@ def verify_period(
 
 
 @periods.post("/{period_id}/what-if")
-def what_if(period_id: UUID, body: WhatIf, payroll: PayrollDep, actor: ActorDep) -> WhatIfOut:
+def what_if(
+    period_id: UUID, payroll: PayrollDep, actor: ActorDep, body: WhatIf = WhatIf()
+) -> WhatIfOut:
     """Old and new pay side by side under a draft plan or a changed tier table (writes
     nothing)."""
     return WhatIfOut.model_validate(
@@ -361,10 +375,10 @@ def what_if(period_id: UUID, body: WhatIf, payroll: PayrollDep, actor: ActorDep)
 @periods.post("/{period_id}/exports", status_code=202)
 def request_payout_export(
     period_id: UUID,
-    body: RequestPayoutExport,
     payroll: PayrollDep,
     runtime: RuntimeDep,
     actor: ActorDep,
+    body: RequestPayoutExport = RequestPayoutExport(),
 ) -> Written:
     """Ask for an approved period's payout workbook (or payroll CSV); poll GET /exports/{id}
     and download GET /exports/{id}/file."""

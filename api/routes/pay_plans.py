@@ -218,6 +218,8 @@ def end_assignment(
 
 
 @router.post("/{plan_id}/retirement", status_code=201)
-def retire_plan(plan_id: UUID, body: RetirePlan, plans: PayPlansDep, actor: ActorDep) -> Written:
+def retire_plan(
+    plan_id: UUID, plans: PayPlansDep, actor: ActorDep, body: RetirePlan = RetirePlan()
+) -> Written:
     """Retire a plan whose assignments have all ended (admin, finance)."""
     return Written.of(plans.retire(actor, plan_id, body.expected_version, body.occurred_at))

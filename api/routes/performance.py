@@ -346,7 +346,10 @@ def comment_evaluation(
 
 @router.post("/evaluations/{evaluation_id}/approval", status_code=201)
 def approve_evaluation(
-    evaluation_id: UUID, body: ApproveEvaluation, performance: PerformanceDep, actor: ActorDep
+    evaluation_id: UUID,
+    performance: PerformanceDep,
+    actor: ActorDep,
+    body: ApproveEvaluation = ApproveEvaluation(),
 ) -> Written:
     """Approve an evaluation once its month is over (the store's manager or an admin)."""
     return Written.of(

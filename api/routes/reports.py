@@ -12,17 +12,27 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
-from api.schemas.common import MonthQuery, ReportDateQuery
+from api.schemas.common import OptionalMonthQuery, ReportDateQuery
 from domain.shared.access import ensure_role
 from domain.shared.actor import Principal, Role
-from domain.shared.clock import business_day, now
+from domain.shared.clock import DEFAULT_TIMEZONE, business_day, now
 from domain.shared.errors import NotFoundError
 from projections.inventory import queries as inventory
 from projections.lead_funnel import queries as funnel
 from projections.leaderboard import queries as leaderboard
 from projections.salesperson_kpi import queries as kpis
+from workers.runtime import Runtime
 
 router = APIRouter(prefix="/reports", tags=["reports"])
+
+def _month(runtime: Runtime, actor: Principal, month: str | None, store: UUID | None) -> str:
+    """The month asked for, or today's month on the floor of the store (or the group)."""
+    if month is not None:
+        return month
+    zone = DEFAULT_TIMEZONE
+    if store is not None:
+        zone = runtime.organisation.get_store(actor, store).timezone
+    return business_day(now(), zone).strftime("%Y-%m")
 
 
 def _store(actor: Principal, store_id: UUID | None) -> UUID | None:
@@ -40,12 +50,13 @@ def kpi_table(
     actor: ActorDep,
     page: PageDep,
     _: ConsistentDep,
-    month: MonthQuery,
+    month: OptionalMonthQuery = None,
     store_id: UUID | None = None,
     salesperson_id: UUID | None = None,
 ) -> dict[str, Any]:
     """Per-salesperson KPIs of a month: leads, response time, appointments, deals, units, gross."""
     store = _store(actor, store_id)
+    month = _month(runtime, actor, month, store)
     if actor.role is Role.SALESPERSON:
         if salesperson_id is not None and salesperson_id != actor.staff_id:
             raise NotFoundError("salesperson", salesperson_id)
@@ -67,11 +78,12 @@ def leaderboard_of_month(
     actor: ActorDep,
     page: PageDep,
     _: ConsistentDep,
-    month: MonthQuery,
+    month: OptionalMonthQuery = None,
     store_id: UUID | None = None,
 ) -> dict[str, Any]:
     """Ranking by units then gross (ties share a rank): one store's, or the group's."""
     store = _store(actor, store_id)
+    month = _month(runtime, actor, month, store)
     return leaderboard.leaderboard(
         runtime.db, month=month, store_id=store, limit=page.limit, offset=page.offset
     )
@@ -82,12 +94,13 @@ def lead_funnel(
     runtime: RuntimeDep,
     actor: ActorDep,
     _: ConsistentDep,
-    month: MonthQuery,
+    month: OptionalMonthQuery = None,
     store_id: UUID | None = None,
 ) -> dict[str, Any]:
     """Lead funnel by channel for leads captured in the month, with conversion rates."""
     ensure_role(actor, Role.ADMIN, Role.GROUP_EXEC, Role.STORE_MANAGER, Role.FINANCE, Role.AUDITOR)
     store = _store(actor, store_id)
+    month = _month(runtime, actor, month, store)
     return funnel.funnel(runtime.db, month=month, store_id=store)
 
 

@@ -109,7 +109,10 @@ def exclude_survey(
 
 @router.post("/deals/{deal_id}/survey/reinstatement", status_code=201)
 def reinstate_survey(
-    deal_id: UUID, body: ReinstateSurvey, satisfaction: SatisfactionDep, actor: ActorDep
+    deal_id: UUID,
+    satisfaction: SatisfactionDep,
+    actor: ActorDep,
+    body: ReinstateSurvey = ReinstateSurvey(),
 ) -> Written:
     """Count an excluded survey again (admin, the store's manager)."""
     return Written.of(

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from api.schemas.common import Command, Strict
 from domain.shared.values import Channel
@@ -16,7 +15,7 @@ class RegisterCustomer(Strict):
     phone: str = Field(min_length=5, max_length=32, examples=["13800138000"])
     owner_id: UUID | None = None
     source: Channel = Channel.WALK_IN
-    occurred_at: datetime | None = None
+    occurred_at: AwareDatetime | None = None
 
 
 class RecordPreferences(Command):

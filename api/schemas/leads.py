@@ -5,7 +5,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.schemas.common import Command, Strict
+from api.schemas.common import Command, Strict, Written
 from domain.leads.model import ActivityKind, AppointmentPurpose, LossReason
 from domain.shared.values import Channel
 
@@ -41,8 +41,14 @@ class SetAppointment(Command):
     appointment_id: UUID | None = None
 
 
+class AppointmentWritten(Written):
+    """An appointment set: the lead written, and the appointment's id on it."""
+
+    appointment_id: UUID
+
+
 class AppointmentOutcome(Command):
-    pass
+    """Nothing is required: the body may be left out."""
 
 
 class LoseLead(Command):

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.schemas.common import Command, Strict
+from api.schemas.common import Command, Strict, Written
 from api.schemas.exports import MONTH_PATTERN
 from domain.performance.periods import DEFAULT_PROTECTION_DAYS, MAX_PROTECTION_DAYS
 from domain.reporting.model import Language
@@ -54,6 +54,18 @@ class AddAdjustment(Command):
         max_digits=12, decimal_places=2, description="Plus or minus, in CNY", examples=["-300.00"]
     )
     reason: str = Field(min_length=1, max_length=500)
+
+
+class AdjustmentWritten(Written):
+    """An adjustment added: the period written, and the adjustment's id on it."""
+
+    adjustment_id: UUID
+
+
+class DisputeWritten(Written):
+    """A dispute raised: the period written, and the dispute's id (to resolve it)."""
+
+    dispute_id: UUID
 
 
 class RaiseDispute(Strict):

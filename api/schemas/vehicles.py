@@ -7,14 +7,20 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field
 
 from api.schemas.common import Command, Strict
-from domain.shared.values import Condition
+from domain.shared.values import Condition, with_check_digit
 
 Money = Decimal
 
 
 class ReceiveVehicle(Strict):
     store_id: UUID
-    vin: str = Field(min_length=17, max_length=17, examples=["LSVAU2180N2183294"])
+    vin: str = Field(
+        min_length=17,
+        max_length=17,
+        description="17 characters of 0-9 and A-Z without I, O, Q; its check digit (the 9th"
+        " character, ISO 3779) is verified",
+        examples=[with_check_digit("LSVAU2180N2183294")],
+    )
     make: str = Field(min_length=1, max_length=60)
     model: str = Field(min_length=1, max_length=60)
     trim: str = Field(min_length=1, max_length=60)

@@ -893,6 +893,7 @@ class Payroll:
         reason: str,
         expected_version: int | None = None,
         occurred_at: datetime | None = None,
+        adjustment_id: UUID | None = None,
     ) -> Written:
         """A manual plus or minus on a statement (finance, the store's manager), before approval."""
         with acting_as(actor):
@@ -901,7 +902,7 @@ class Payroll:
             if not period.covers(staff.store_id) and actor.role is Role.STORE_MANAGER:
                 raise NotFoundError("staff", salesperson_id)
             period.add_adjustment(
-                adjustment_id=uuid4(),
+                adjustment_id=adjustment_id or uuid4(),
                 salesperson_id=salesperson_id,
                 amount=money(amount, allow_negative=True),
                 reason=text(reason, "reason", max_length=500),
@@ -917,6 +918,7 @@ class Payroll:
         line: int,
         reason: str,
         occurred_at: datetime | None = None,
+        dispute_id: UUID | None = None,
     ) -> Written:
         """A salesperson disputes a line of their own statement (once its figures are frozen)."""
         with acting_as(actor):
@@ -928,7 +930,7 @@ class Payroll:
             if not 1 <= line <= len(record["lines"]):
                 raise NotFoundError("statement line", f"{period_id}/{actor.staff_id}/{line}")
             period.raise_dispute(
-                dispute_id=uuid4(),
+                dispute_id=dispute_id or uuid4(),
                 salesperson_id=actor.staff_id,
                 line_ref=str(line),
                 reason=text(reason, "reason", max_length=1000, multiline=True),

@@ -191,7 +191,7 @@ def _lead(r: Row) -> dict[str, Any]:
         "model_interest": r["model_interest"],
         "deal_id": uid(r["deal_id"]),
         "lost_reason": r["lost_reason"],
-        "created_at": moment(r["created_at"]),
+        "captured_at": moment(r["created_at"]),  # named as in GET /leads/{id}
         "updated_at": moment(r["updated_at"]),
     }
 
@@ -209,10 +209,10 @@ def _deal(r: Row) -> dict[str, Any]:
         "vehicle_id": uid(r["vehicle_id"]),
         "vin": r["vin"],
         "status": r["status"],
-        "quoted_price": money("quoted_price"),
+        "price": money("quoted_price"),  # named as in GET /deals/{id}
         "discount": money("discount"),
         "selling_price": money("selling_price"),
         "front_gross": money("front_gross"),
-        "created_at": moment(r["created_at"]),
+        "opened_at": moment(r["created_at"]),
         "updated_at": moment(r["updated_at"]),
     }

@@ -60,7 +60,7 @@ def vehicles(
 ) -> dict[str, Any]:
     """Vehicles, oldest acquisition first, with `age_days` = as_of - received_on.
 
-    Items: vehicle_id, vin, store_id, make, model, trim, colour, model_year, condition, cost,
+    Items: id, vin, store_id, make, model, trim, colour, model_year, condition, cost,
     list_price, sold_price (Decimal yuan or None), status, deal_id, received_on, age_days.
     """
     where = Where().equal("store_id", store_id).equal("status", status)
@@ -109,7 +109,7 @@ def _vehicle(r: Row, as_of: date) -> dict[str, Any]:
     received_on = day_of(r["received_on"])
     assert received_on is not None  # NOT NULL column
     return {
-        "vehicle_id": uid(r["vehicle_id"]),
+        "id": uid(r["vehicle_id"]),  # `id`, as in GET /vehicles/{id}
         "vin": r["vin"],
         "store_id": uid(r["store_id"]),
         "make": r["make"],
