@@ -198,11 +198,12 @@ def test_a_view_tracked_beyond_a_restored_log_is_reset_and_shows_new_writes(
         store = world.store()
         world.lead(store, None, at(hours=1))
         restored_head = world.app.position()
+        table = str(world.app.recorder.events_table_name)  # type: ignore[attr-defined]
         backup = _backup_events(world, settings)
         world.lead(store, None, at(hours=2))
         world.lead(store, None, at(hours=3))
         world.catch_up()
-    _restore_events(settings, backup, restored_head)
+    _restore_events(settings, backup, restored_head, table)
 
     with open_world(settings) as world:
         assert all(p > world.app.position() for p in positions(world.db).values())
@@ -212,7 +213,9 @@ def test_a_view_tracked_beyond_a_restored_log_is_reset_and_shows_new_writes(
         world.catch_up()
 
         assert set(positions(world.db).values()) == {world.app.position()}
-        rows = world.db.query("SELECT id FROM rm_leads WHERE id = ?", (str(new_lead),))
+        rows = world.db.query(
+            "SELECT lead_id FROM rm_directory_lead WHERE lead_id = ?", (str(new_lead),)
+        )
         assert len(rows) == 1
 
 
@@ -225,7 +228,7 @@ def _backup_events(world: World, settings: Settings) -> Any:
     return backup
 
 
-def _restore_events(settings: Settings, backup: Any, head: int) -> None:
+def _restore_events(settings: Settings, backup: Any, head: int, table: str) -> None:
     if backup is not None:
         with sqlite3.connect(Path(settings.data_dir) / "events.sqlite3") as live:
             backup.backup(live)
@@ -234,7 +237,7 @@ def _restore_events(settings: Settings, backup: Any, head: int) -> None:
     # What restoring an older dump does: the later rows are gone and the sequence is back.
     assert settings.database_url
     with psycopg.connect(settings.database_url, autocommit=True) as connection:
-        table = f"{settings.postgres_schema}.stored_events"
+        table = f"{settings.postgres_schema}.{table}"
         connection.execute(f"DELETE FROM {table} WHERE notification_id > %s", (head,))
         connection.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'notification_id'), %s)", (head,)
