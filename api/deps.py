@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 
@@ -14,7 +16,8 @@ from api.auth import user_of_token
 from api.errors import AuthenticationError
 from domain.shared.access import ensure_role
 from domain.shared.actor import Principal, Role
-from projections.runner import wait_for
+from domain.shared.errors import InvalidValueError
+from projections.runner import ViewsNotCaughtUpError, views_reached
 from workers.runtime import Runtime
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
@@ -45,19 +48,45 @@ def get_principal(runtime: RuntimeDep, token: Annotated[str | None, Depends(oaut
 ActorDep = Annotated[Principal, Depends(get_principal)]
 
 
+STALE_VIEWS = "Showroom-Stale-Views"
+
+
 async def read_position(
     runtime: RuntimeDep,
+    response: Response,
     position: Annotated[
         int | None,
         Query(ge=0, description="Log position of your last write: wait until views include it"),
     ] = None,
 ) -> int | None:
-    """Read-your-writes: block (bounded) until the views reach the client's last write."""
-    if position:
-        names = [p.name for p in runtime.runner.projections]
-        await run_in_threadpool(
-            wait_for, runtime.db, names, position, runtime.settings.read_wait_seconds
-        )
+    """Read-your-writes: wait (bounded) until the views reach the client's last write.
+
+    The wait sleeps on the event loop and only borrows a worker thread for each short look at
+    the positions, so many waiting reads cannot starve other requests of threads. A position
+    beyond the log's head can never be reached and is refused at once. A view stopped at an
+    event it failed on is not waited for; the answer names it in `Showroom-Stale-Views`.
+    """
+    if not position:
+        return position
+    names = [p.name for p in runtime.runner.projections]
+    reached, stale = await run_in_threadpool(views_reached, runtime.db, names)
+    if reached < position:
+        head = await run_in_threadpool(runtime.app.position)
+        if position > head:
+            raise InvalidValueError(
+                f"position {position} is beyond the log's head ({head}): pass the position"
+                " a write answered"
+            )
+        deadline = time.monotonic() + runtime.settings.read_wait_seconds
+        delay = 0.005
+        while reached < position:
+            if time.monotonic() >= deadline:
+                raise ViewsNotCaughtUpError(position, reached)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)
+            reached, stale = await run_in_threadpool(views_reached, runtime.db, names)
+    if stale:
+        response.headers[STALE_VIEWS] = ",".join(stale)
     return position
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +26,7 @@ from api.routes import (
     surveys,
     vehicles,
 )
+from projections.runner import failures
 from projections.settings import Settings
 from workers import broker as job_broker
 from workers import files
@@ -103,9 +105,16 @@ def create_app(
     openapi.install(app)
 
     @app.get("/health", tags=["ops"], include_in_schema=True)
-    def health() -> dict[str, str]:
-        """Liveness probe (no data, so no authentication)."""
-        return {"status": "ok"}
+    def health(request: Request) -> dict[str, Any]:
+        """Liveness, and the views stopped at an event they failed on ("degraded").
+
+        No personal data (view names and log positions only), so no authentication; the
+        error itself is in the log and in `showroom status`."""
+        stopped = failures(request.app.state.runtime.db)
+        if not stopped:
+            return {"status": "ok"}
+        views = [{"name": f.name, "position": f.position} for f in stopped]
+        return {"status": "degraded", "views": views}
 
     for module in (
         auth,

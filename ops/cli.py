@@ -6,6 +6,7 @@ showroom serve      the API (add --projections/--workers to run those threads he
 showroom project    the projection runner (one active per projection; more stand by)
 showroom worker     dramatiq job workers (Redis)
 showroom rebuild    drop a view and replay the log into it (NAME or all)
+showroom status     each view's position and lag; the views stopped at an event they failed on
 showroom demo       load the deterministic demo dealer group (--bulk: a large group, fast)
 showroom bench      the benchmark suite: one table, written to docs/benchmarks.md
 showroom users      create a login or set its password
@@ -163,10 +164,10 @@ def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
         print(f"unknown view {args.name!r}; known: {known}, all")
         return 2
     runtime = _runtime(settings)
+    failed = False
     try:
         for projection in chosen:
             started = time.perf_counter()
-            projection_runner.reset(runtime.db, projection)
             runner = projection_runner.ProjectionRunner(
                 runtime.app,
                 runtime.db,
@@ -174,18 +175,52 @@ def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
                 lock_dir=settings.data_dir,
                 page_size=settings.page_size,
             )
-            if runner.run_once() == 0 and runtime.app.position() > 0:
-                # Another runner holds this view's lock: it replays the log from the reset.
-                print(f"{projection.name}: reset; the running projection process replays it")
+            try:
+                if not runner.holds(projection):
+                    # Another process runs this view: it replays the log from the reset, and
+                    # the view is incomplete until it has (a failure there stops it alone).
+                    projection_runner.reset(runtime.db, projection)
+                    print(f"{projection.name}: reset; the running projection process replays it")
+                    continue
+                failure = runner.rebuild(projection)
+            finally:
                 runner.stop()
-                continue
-            runner.run_until_caught_up()
-            runner.stop()
             took = time.perf_counter() - started
+            if failure is not None:
+                failed = True
+                print(
+                    f"{projection.name}: NOT rebuilt, left as it was: the event at log position"
+                    f" {failure.position} fails: {failure.error}"
+                )
+                continue
             print(f"{projection.name}: rebuilt to position {runtime.app.position()} in {took:.1f}s")
     finally:
         runtime.close()
-    return 0
+    return 1 if failed else 0
+
+
+def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    """Each view's position against the log's head, and the views stopped at an event."""
+    runtime = _runtime(settings)
+    try:
+        head = runtime.app.position()
+        known = projection_runner.positions(runtime.db)
+        stopped = {f.name: f for f in projection_runner.failures(runtime.db)}
+        print(f"log head: {head}")
+        print(f"{'view':<20} {'position':>10} {'behind':>8}  state")
+        for projection in all_projections():
+            position = known.get(projection.name, 0)
+            failure = stopped.get(projection.name)
+            if failure is not None:
+                state = f"STOPPED at event {failure.position}: {failure.error}"
+            elif position > head:
+                state = "AHEAD of the log (older events restored?): migrate resets it"
+            else:
+                state = "ok"
+            print(f"{projection.name:<20} {position:>10} {head - position:>8}  {state}")
+    finally:
+        runtime.close()
+    return 1 if stopped else 0
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -561,6 +596,9 @@ def parser() -> argparse.ArgumentParser:
     rebuild = sub.add_parser("rebuild", help="drop a view and replay the log into it")
     rebuild.add_argument("name", help="view name or 'all'")
     rebuild.set_defaults(func=cmd_rebuild)
+    sub.add_parser(
+        "status", help="each view's position, lag and failure (exit 1 if a view stopped)"
+    ).set_defaults(func=cmd_status)
     demo = sub.add_parser("demo", help="load the demo dealer group (if the store is empty)")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--stores", type=int, default=3)

@@ -38,7 +38,8 @@ class Runtime:
         app = Showroom(env=settings.event_store_env(create_table=create_tables))
         db = open_database(settings.database_url, settings.data_dir, settings.postgres_schema)
         if create_tables:
-            migrate(db, all_projections())
+            # Views tracked beyond the log (older events restored) are reset and replayed.
+            migrate(db, all_projections(), head=app.position())
         runner = ProjectionRunner(
             app,
             db,
