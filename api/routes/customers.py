@@ -41,7 +41,8 @@ def customer_out(customer: Customer, actor: Principal) -> CustomerOut:
             "model": customer.preferred_model,
             "colour": customer.preferred_colour,
             "trim": customer.preferred_trim,
-            "budget": None if customer.budget is None else str(customer.budget),
+            # In fen-exact yuan, as the list shows it (rm_directory_customer keeps fen).
+            "budget": None if customer.budget is None else f"{customer.budget:.2f}",
         },
         consents={str(k): v for k, v in customer.consents.items()},
     )

@@ -171,10 +171,13 @@ def _customer(r: Row) -> dict[str, Any]:
         "name": r["name"],
         "phone": r["phone_masked"],
         "source": r["source"],
-        "preferred_model": r["preferred_model"],
-        "preferred_colour": r["preferred_colour"],
-        "preferred_trim": r["preferred_trim"],
-        "budget": None if r["budget"] is None else yuan(r["budget"]),
+        # The same shape as the customer's detail (GET /customers/{id}): one name per field.
+        "preferences": {
+            "model": r["preferred_model"],
+            "colour": r["preferred_colour"],
+            "trim": r["preferred_trim"],
+            "budget": None if r["budget"] is None else str(yuan(r["budget"])),
+        },
         "created_at": moment(r["created_at"]),
         "updated_at": moment(r["updated_at"]),
     }

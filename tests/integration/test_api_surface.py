@@ -313,7 +313,12 @@ def test_a_sale_just_made_shows_in_the_reports_without_a_month(api: Api) -> None
 def test_a_list_names_each_field_as_the_detail_does(api: Api) -> None:
     sold = sell(api, "sales_a1", 0, "LGXCE4CB0PA000001")
     at = {"position": sold["position"]}
-    renamed = {"/deals": {"price", "opened_at"}, "/leads": {"captured_at"}, "/vehicles": set()}
+    renamed = {
+        "/deals": {"price", "opened_at"},
+        "/leads": {"captured_at"},
+        "/vehicles": set(),
+        "/customers": {"preferences"},
+    }
 
     for path, fields in renamed.items():
         [item] = api.ok(api.get("admin", path, params=at), 200)["items"]
@@ -355,3 +360,22 @@ def test_a_time_without_a_zone_gets_one_message_on_every_route(
     [error] = response.json()["errors"]
     assert error["msg"] == "occurred_at must carry a timezone offset"
     assert re.fullmatch(r"timezone_aware", error["type"])
+
+
+def test_a_customers_preferences_read_the_same_in_the_list_and_the_detail(api: Api) -> None:
+    store = str(api.world.store_a)
+    customer = api.ok(
+        api.post(
+            "sales_a1", "/customers", {"store_id": store, "name": "Li", "phone": "13800138777"}
+        )
+    )
+    preferred = {"model": "Han", "colour": "Black", "trim": "EV", "budget": "250000"}
+    written = api.ok(api.post("sales_a1", f"/customers/{customer['id']}/preferences", preferred))
+
+    [item] = api.ok(
+        api.get("sales_a1", "/customers", params={"position": written["position"]}), 200
+    )["items"]
+    detail = api.ok(api.get("sales_a1", f"/customers/{customer['id']}"), 200)
+
+    assert item["preferences"] == detail["preferences"]
+    assert detail["preferences"]["budget"] == "250000.00"
