@@ -233,7 +233,7 @@ def assert_every_view_took_every_event(api: Api) -> None:
 
 
 @settings(
-    max_examples=15,
+    max_examples=50,  # 15 missed a planted overflow (no validation, no clamping); 100 caught it
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
