@@ -36,6 +36,11 @@ class Settings:
     aggregate_cache: int = 4096
     # Largest request body the API reads (bytes): larger ones are refused with 413 unread.
     max_body_bytes: int = 1 << 20
+    # Login throttle (`limits` notation, tiers separated by ";"): failed logins per account and
+    # per client address. Each tier exceeded locks out until its window frees a slot, so the
+    # lockout grows 15 min -> 1 h -> 1 day for a persistent guesser.
+    login_account_limits: str = "5/15 minutes;10/hour;20/day"
+    login_address_limits: str = "30/15 minutes;100/hour;300/day"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +60,10 @@ class Settings:
             poll_seconds=float(env.get("SHOWROOM_POLL_SECONDS", "0.02")),
             aggregate_cache=int(env.get("SHOWROOM_AGGREGATE_CACHE", "4096")),
             max_body_bytes=int(env.get("SHOWROOM_MAX_BODY_BYTES", str(1 << 20))),
+            login_account_limits=env.get("SHOWROOM_LOGIN_ACCOUNT_LIMITS")
+            or cls.login_account_limits,
+            login_address_limits=env.get("SHOWROOM_LOGIN_ADDRESS_LIMITS")
+            or cls.login_address_limits,
         )
 
     @property

@@ -25,6 +25,7 @@ from workers.runtime import Runtime
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
+
 def _month(runtime: Runtime, actor: Principal, month: str | None, store: UUID | None) -> str:
     """The month asked for, or today's month on the floor of the store (or the group)."""
     if month is not None:
