@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -34,6 +35,7 @@ from api.main import create_app
 from domain.shared.actor import SYSTEM, Principal, Role
 from domain.shared.errors import DomainError, InvalidValueError
 from projections import runner as projection_runner
+from projections.private import open_private
 from projections.registry import all_projections, projection_by_name
 from projections.runner import ViewsNotCaughtUpError
 from projections.settings import Settings
@@ -363,7 +365,6 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
             print(f"adjustment of ¥{args.amount} recorded on {ident}")
         elif args.action == "what-if":
             import json
-            from pathlib import Path
 
             if not args.components:
                 print("what-if needs --components FILE", file=sys.stderr)
@@ -391,7 +392,8 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
                 print("the export left no file", file=sys.stderr)
                 return 1
             target = args.output or stored.file_name
-            with open(target, "wb") as handle:
+            # Pay data: readable by the operator only, like the store it came from.
+            with os.fdopen(open_private(Path(target), os.O_WRONLY | os.O_TRUNC), "wb") as handle:
                 handle.write(stored.content)
             print(f"wrote {target} ({len(stored.content):,} bytes)")
     finally:
@@ -423,7 +425,6 @@ def cmd_plans(settings: Settings, args: argparse.Namespace) -> int:
     """Pay plans: list, create with a first version from a JSON file, publish, assign."""
     import json
     from datetime import date
-    from pathlib import Path
 
     from domain.performance.plan_service import PayPlans
     from projections.pay_plans import queries as plan_queries

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from projections.private import open_private, private_file
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -89,10 +91,11 @@ class Settings:
         if self.cipher_key:
             env |= {"CIPHER_TOPIC": "eventsourcing.cipher:AESCipher", "CIPHER_KEY": self.cipher_key}
         if self.database_url is None:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            # Made 0600 before eventsourcing opens it: SQLite would create it by the umask.
+            events = private_file(self.data_dir / "events.sqlite3")
             return env | {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(self.data_dir / "events.sqlite3"),
+                "SQLITE_DBNAME": str(events),
                 "SQLITE_LOCK_TIMEOUT": "10",
             }
         url = urlparse(self.database_url)
@@ -116,8 +119,7 @@ def _local_secret(data_dir: Path) -> str:
     path = data_dir / "secret.key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
-    path.write_text(secret)
-    path.chmod(0o600)
+    with os.fdopen(open_private(path, os.O_WRONLY | os.O_TRUNC), "w") as handle:
+        handle.write(secret)
     return secret
