@@ -22,7 +22,7 @@ from domain.organisation.model import Staff, Store, User
 from domain.organisation.passwords import dummy_hash, hash_password, verify_password
 from domain.shared.access import MANAGERS, ensure_readable, ensure_role, ensure_store
 from domain.shared.actor import Principal, Role, acting_as
-from domain.shared.clock import DEFAULT_TIMEZONE, aware, zone
+from domain.shared.clock import DEFAULT_TIMEZONE, aware, planned, zone
 from domain.shared.errors import ConflictError, InvalidValueError, NotFoundError
 from domain.shared.values import Condition, money, text
 
@@ -332,7 +332,8 @@ class Organisation:
         """Log out: the token with this id stops working, in every process (the user itself)."""
         with acting_as(actor):
             user = self.app.load(User, UUID(actor.user_id), "user")
-            user.revoke_token(token_id, aware(expires_at), occurred_at=aware(None))
+            # The token's expiry lies ahead (a planned time, not one that happened).
+            user.revoke_token(token_id, planned(expires_at, "expires_at"), occurred_at=aware(None))
             return self.app.written(user)
 
     def _active_admins(self) -> list[UUID]:
