@@ -284,10 +284,26 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
-    password = os.environ.get("SHOWROOM_PASSWORD") or getpass.getpass("password: ")
+    """Logins as the system: create, set a password, lift a lockout, switch off and on again.
+
+    The way back in when the only admin is locked out or was switched off by another admin."""
+    needs_password = args.action in ("create", "password")
+    password = ""
+    if needs_password:
+        password = os.environ.get("SHOWROOM_PASSWORD") or getpass.getpass("password: ")
     runtime = _runtime(settings)
+    organisation = runtime.organisation
     try:
-        if args.action == "create":
+        if args.action == "unlock":
+            organisation.unlock_user(SYSTEM, args.username)
+            print(f"{args.username} unlocked: its failed logins no longer count")
+        elif args.action == "reactivate":
+            organisation.reactivate_user(SYSTEM, args.username)
+            print(f"{args.username} reactivated (tokens from before stay revoked)")
+        elif args.action == "deactivate":
+            organisation.deactivate_user(SYSTEM, args.username)
+            print(f"{args.username} deactivated: its tokens stopped working")
+        elif args.action == "create":
             written = runtime.organisation.register_user(
                 SYSTEM,
                 args.username,
@@ -615,8 +631,12 @@ def parser() -> argparse.ArgumentParser:
 
     bench_arguments(bench)
     bench.set_defaults(func=cmd_bench)
-    users = sub.add_parser("users", help="create a login or set its password")
-    users.add_argument("action", choices=["create", "password"])
+    users = sub.add_parser(
+        "users", help="create a login, set its password, unlock, deactivate or reactivate it"
+    )
+    users.add_argument(
+        "action", choices=["create", "password", "unlock", "deactivate", "reactivate"]
+    )
     users.add_argument("username")
     users.add_argument("--role", choices=[r.value for r in Role], default=Role.SALESPERSON.value)
     users.add_argument("--store-id")
