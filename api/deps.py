@@ -12,7 +12,7 @@ from fastapi import Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 
-from api.auth import user_of_token
+from api.auth import TokenClaims, claims_of_token
 from api.errors import AuthenticationError
 from domain.shared.access import ensure_role
 from domain.shared.actor import Principal, Role
@@ -33,15 +33,24 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_principal(runtime: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+def get_claims(runtime: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]) -> TokenClaims:
     if not token:
         raise AuthenticationError("a bearer token is required")
-    user_id = user_of_token(token, runtime.settings)
-    if user_id is None:
+    claims = claims_of_token(token, runtime.settings)
+    if claims is None:
         raise AuthenticationError("the token is invalid or has expired")
-    principal = runtime.organisation.principal(user_id)
+    return claims
+
+
+ClaimsDep = Annotated[TokenClaims, Depends(get_claims)]
+
+
+def get_principal(runtime: RuntimeDep, claims: ClaimsDep) -> Principal:
+    principal = runtime.organisation.principal_of_token(
+        claims.user_id, claims.generation, claims.token_id
+    )
     if principal is None:
-        raise AuthenticationError("the user no longer exists or was deactivated")
+        raise AuthenticationError("the token was revoked, or its user deactivated or removed")
     return principal
 
 

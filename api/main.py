@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import bodies, errors, idempotency, openapi
+from api import bodies, errors, idempotency, openapi, security
 from api.routes import (
     auth,
     customers,
@@ -102,6 +102,8 @@ def create_app(
     app.add_middleware(WakeProjections)
     # Outermost: a body a client could break the server with is refused before anything reads it.
     app.add_middleware(bodies.BodyGuard, max_bytes=settings.max_body_bytes)
+    # Around even that (it reads no body), so the guard's refusals carry the headers too.
+    app.add_middleware(security.SecurityHeaders)
     openapi.install(app)
 
     @app.get("/health", tags=["ops"], include_in_schema=True)

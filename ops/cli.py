@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -34,6 +35,7 @@ from api.main import create_app
 from domain.shared.actor import SYSTEM, Principal, Role
 from domain.shared.errors import DomainError, InvalidValueError
 from projections import runner as projection_runner
+from projections.private import open_private
 from projections.registry import all_projections, projection_by_name
 from projections.runner import ViewsNotCaughtUpError
 from projections.settings import Settings
@@ -282,10 +284,26 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
-    password = os.environ.get("SHOWROOM_PASSWORD") or getpass.getpass("password: ")
+    """Logins as the system: create, set a password, lift a lockout, switch off and on again.
+
+    The way back in when the only admin is locked out or was switched off by another admin."""
+    needs_password = args.action in ("create", "password")
+    password = ""
+    if needs_password:
+        password = os.environ.get("SHOWROOM_PASSWORD") or getpass.getpass("password: ")
     runtime = _runtime(settings)
+    organisation = runtime.organisation
     try:
-        if args.action == "create":
+        if args.action == "unlock":
+            organisation.unlock_user(SYSTEM, args.username)
+            print(f"{args.username} unlocked: its failed logins no longer count")
+        elif args.action == "reactivate":
+            organisation.reactivate_user(SYSTEM, args.username)
+            print(f"{args.username} reactivated (tokens from before stay revoked)")
+        elif args.action == "deactivate":
+            organisation.deactivate_user(SYSTEM, args.username)
+            print(f"{args.username} deactivated: its tokens stopped working")
+        elif args.action == "create":
             written = runtime.organisation.register_user(
                 SYSTEM,
                 args.username,
@@ -363,7 +381,6 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
             print(f"adjustment of ¥{args.amount} recorded on {ident}")
         elif args.action == "what-if":
             import json
-            from pathlib import Path
 
             if not args.components:
                 print("what-if needs --components FILE", file=sys.stderr)
@@ -391,7 +408,8 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
                 print("the export left no file", file=sys.stderr)
                 return 1
             target = args.output or stored.file_name
-            with open(target, "wb") as handle:
+            # Pay data: readable by the operator only, like the store it came from.
+            with os.fdopen(open_private(Path(target), os.O_WRONLY | os.O_TRUNC), "wb") as handle:
                 handle.write(stored.content)
             print(f"wrote {target} ({len(stored.content):,} bytes)")
     finally:
@@ -423,7 +441,6 @@ def cmd_plans(settings: Settings, args: argparse.Namespace) -> int:
     """Pay plans: list, create with a first version from a JSON file, publish, assign."""
     import json
     from datetime import date
-    from pathlib import Path
 
     from domain.performance.plan_service import PayPlans
     from projections.pay_plans import queries as plan_queries
@@ -614,8 +631,12 @@ def parser() -> argparse.ArgumentParser:
 
     bench_arguments(bench)
     bench.set_defaults(func=cmd_bench)
-    users = sub.add_parser("users", help="create a login or set its password")
-    users.add_argument("action", choices=["create", "password"])
+    users = sub.add_parser(
+        "users", help="create a login, set its password, unlock, deactivate or reactivate it"
+    )
+    users.add_argument(
+        "action", choices=["create", "password", "unlock", "deactivate", "reactivate"]
+    )
     users.add_argument("username")
     users.add_argument("--role", choices=[r.value for r in Role], default=Role.SALESPERSON.value)
     users.add_argument("--store-id")

@@ -13,12 +13,14 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
+import os
 import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import IO, Any
 
 import psycopg
@@ -27,6 +29,7 @@ from psycopg import sql
 
 from domain.app import Showroom
 from projections.db import Database, Params, PostgresDatabase, Row, Tx
+from projections.private import open_private
 from projections.projection import Projection
 
 log = logging.getLogger(__name__)
@@ -244,8 +247,8 @@ class _Locks:
                 self._files[name] = None  # type: ignore[assignment]
                 return True
             return False
-        self.lock_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(self.lock_dir / f"projection-{name}.lock", "w")  # noqa: SIM115
+        path = Path(self.lock_dir) / f"projection-{name}.lock"
+        handle = os.fdopen(open_private(path, os.O_WRONLY), "w")  # 0600 like the data beside it
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from projections.private import open_private, private_file
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -36,6 +38,11 @@ class Settings:
     aggregate_cache: int = 4096
     # Largest request body the API reads (bytes): larger ones are refused with 413 unread.
     max_body_bytes: int = 1 << 20
+    # Login throttle (`limits` notation, tiers separated by ";"): failed logins per account and
+    # per client address. Each tier exceeded locks out until its window frees a slot, so the
+    # lockout grows 15 min -> 1 h -> 1 day for a persistent guesser.
+    login_account_limits: str = "5/15 minutes;10/hour;20/day"
+    login_address_limits: str = "30/15 minutes;100/hour;300/day"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +62,10 @@ class Settings:
             poll_seconds=float(env.get("SHOWROOM_POLL_SECONDS", "0.02")),
             aggregate_cache=int(env.get("SHOWROOM_AGGREGATE_CACHE", "4096")),
             max_body_bytes=int(env.get("SHOWROOM_MAX_BODY_BYTES", str(1 << 20))),
+            login_account_limits=env.get("SHOWROOM_LOGIN_ACCOUNT_LIMITS")
+            or cls.login_account_limits,
+            login_address_limits=env.get("SHOWROOM_LOGIN_ADDRESS_LIMITS")
+            or cls.login_address_limits,
         )
 
     @property
@@ -80,10 +91,11 @@ class Settings:
         if self.cipher_key:
             env |= {"CIPHER_TOPIC": "eventsourcing.cipher:AESCipher", "CIPHER_KEY": self.cipher_key}
         if self.database_url is None:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            # Made 0600 before eventsourcing opens it: SQLite would create it by the umask.
+            events = private_file(self.data_dir / "events.sqlite3")
             return env | {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(self.data_dir / "events.sqlite3"),
+                "SQLITE_DBNAME": str(events),
                 "SQLITE_LOCK_TIMEOUT": "10",
             }
         url = urlparse(self.database_url)
@@ -107,8 +119,7 @@ def _local_secret(data_dir: Path) -> str:
     path = data_dir / "secret.key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
-    path.write_text(secret)
-    path.chmod(0o600)
+    with os.fdopen(open_private(path, os.O_WRONLY | os.O_TRUNC), "w") as handle:
+        handle.write(secret)
     return secret

@@ -1,26 +1,74 @@
-"""Log in with a username and password; get a bearer token."""
+"""Log in with a username and password; get a bearer token; log out."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
+from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException, Request
 
 from api.auth import issue_token
-from api.deps import ActorDep, RuntimeDep
+from api.deps import ActorDep, ClaimsDep, RuntimeDep
 from api.errors import AuthenticationError
+from api.schemas.common import Written
 from api.schemas.organisation import LoginForm, Me, Token
+from api.throttle import ThrottleDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+LOGIN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Unknown username or wrong password", **_PROBLEM},
+    429: {
+        "description": "Too many failed logins for this account or address; see Retry-After",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        **_PROBLEM,
+    },
+}
 
-@router.post("/token")
-def login(form: Annotated[LoginForm, Depends()], runtime: RuntimeDep) -> Token:
-    """Exchange a username and password for a bearer token (OAuth2 password flow)."""
-    principal = runtime.organisation.authenticate(form.username, form.password)
+
+def _throttled(seconds: int) -> HTTPException:
+    # The same answer whatever the password: a lockout must not become a password oracle.
+    return HTTPException(
+        429,
+        "too many failed logins for this account or from this address: try again later",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+@router.post("/token", responses=LOGIN_RESPONSES)
+def login(
+    form: Annotated[LoginForm, Depends()],
+    request: Request,
+    runtime: RuntimeDep,
+    throttle: ThrottleDep,
+) -> Token:
+    """Exchange a username and password for a bearer token (OAuth2 password flow).
+
+    Failed logins are throttled per account and per client address (429 with Retry-After);
+    an admin lifts an account's lockout with `POST /users/{username}/unlock`.
+    """
+    organisation = runtime.organisation
+    address = request.client.host if request.client else "unknown"
+    account = f"{form.username.strip().lower()}#{organisation.unlocks(form.username)}"
+    wait = throttle.retry_after(account, address)
+    if wait is not None:
+        raise _throttled(wait)
+    if not throttle.attempt(account):
+        raise _throttled(throttle.retry_after(account, address) or 1)
+    principal = organisation.authenticate(form.username, form.password)
     if principal is None:
+        throttle.failed(address)
         raise AuthenticationError("unknown username or wrong password")
-    return Token(access_token=issue_token(principal, runtime.settings))
+    throttle.succeeded(account)
+    generation = organisation.token_generation(UUID(principal.user_id))
+    return Token(access_token=issue_token(principal, runtime.settings, generation))
+
+
+@router.post("/logout", status_code=201, responses={401: {"description": "No valid token"}})
+def logout(actor: ActorDep, claims: ClaimsDep, runtime: RuntimeDep) -> Written:
+    """Revoke the presented token at once (recorded on the user, so it holds after restarts)."""
+    return Written.of(runtime.organisation.revoke_token(actor, claims.token_id, claims.expires_at))
 
 
 @router.get("/me")

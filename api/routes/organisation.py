@@ -187,10 +187,27 @@ def change_password(
     username: str, body: ChangePassword, runtime: RuntimeDep, actor: ActorDep
 ) -> Written:
     """Set a new password (admins for anyone, users for themselves)."""
-    return Written.of(runtime.organisation.change_password(actor, username, body.password))
+    return Written.of(
+        runtime.organisation.change_password(
+            actor, username, body.password, current_password=body.current_password
+        )
+    )
 
 
 @router.post("/users/{username}/deactivation", status_code=201)
 def deactivate_user(username: str, runtime: RuntimeDep, actor: ActorDep) -> Written:
-    """Switch a login off; its tokens stop working at once (admin)."""
+    """Switch a login off; its tokens stop working at once (admin; not oneself, not the last
+    active admin)."""
     return Written.of(runtime.organisation.deactivate_user(actor, username))
+
+
+@router.post("/users/{username}/reactivation", status_code=201)
+def reactivate_user(username: str, runtime: RuntimeDep, actor: ActorDep) -> Written:
+    """Switch a deactivated login back on; tokens from before stay revoked (admin)."""
+    return Written.of(runtime.organisation.reactivate_user(actor, username))
+
+
+@router.post("/users/{username}/unlock", status_code=201)
+def unlock_user(username: str, runtime: RuntimeDep, actor: ActorDep) -> Written:
+    """Lift the login throttle's lockout of an account (admin); recorded as an event."""
+    return Written.of(runtime.organisation.unlock_user(actor, username))

@@ -77,6 +77,11 @@ class RegisterUser(Strict):
 
 class ChangePassword(Strict):
     password: str = Field(min_length=8, max_length=200)
+    current_password: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Required when changing one's own password; admins setting another's omit it",
+    )
 
 
 class LoginForm(OAuth2PasswordRequestForm):

@@ -17,3 +17,15 @@ class WeakPasswordError(DomainError):
 
 class UserScopeError(DomainError):
     title = "User scope does not fit the role"
+
+
+class WrongPasswordError(DomainError):
+    title = "Current password is wrong"
+
+
+class LastAdminError(DomainError):
+    title = "The last active admin cannot be deactivated"
+
+
+class SelfDeactivationError(DomainError):
+    title = "An admin cannot deactivate its own login"

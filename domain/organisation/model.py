@@ -134,6 +134,11 @@ class User(ShowroomAggregate):
 
     The id derives from the lower-cased username, so a second user of that name is a conflict
     on save; usernames are logins, not personal data such as phone numbers.
+
+    Tokens carry the user's `token_generation`: a password change or a deactivation moves it
+    on, which revokes every token issued before. One token is
+    revoked by its id (`jti`) on logout; the ids are kept until the token would have expired.
+    Both are events, so revocation is audited and survives restarts and view rebuilds.
     """
 
     class Registered(ShowroomAggregate.Created):
@@ -148,6 +153,16 @@ class User(ShowroomAggregate):
 
     class Deactivated(ShowroomAggregate.Event):
         pass
+
+    class Reactivated(ShowroomAggregate.Event):
+        pass
+
+    class TokenRevoked(ShowroomAggregate.Event):
+        token_id: str
+        expires_at: datetime
+
+    class Unlocked(ShowroomAggregate.Event):
+        """An admin lifted the login throttle's lockout of this account."""
 
     @staticmethod
     def id_for(username: str) -> UUID:
@@ -170,6 +185,9 @@ class User(ShowroomAggregate):
         self.username, self.password_hash = username, password_hash
         self.role, self.store_id, self.staff_id = Role(role), store_id, staff_id
         self.active = True
+        self.token_generation = 0
+        self.revoked_tokens: dict[str, datetime] = {}
+        self.unlocks = 0
 
     def change_password(self, password_hash: str, occurred_at: datetime) -> None:
         if not self.active:
@@ -179,6 +197,7 @@ class User(ShowroomAggregate):
     @event(PasswordChanged)
     def _change_password(self, password_hash: str, occurred_at: datetime) -> None:
         self.password_hash = password_hash
+        self.token_generation = self.token_generation + 1
 
     def deactivate(self, occurred_at: datetime) -> None:
         if not self.active:
@@ -188,3 +207,42 @@ class User(ShowroomAggregate):
     @event(Deactivated)
     def _deactivate(self, occurred_at: datetime) -> None:
         self.active = False
+        # Tokens issued before must not come back to life on a reactivation.
+        self.token_generation = self.token_generation + 1
+
+    def reactivate(self, occurred_at: datetime) -> None:
+        if self.active:
+            raise IllegalTransitionError("user", self.id, "active", "reactivate")
+        self._reactivate(occurred_at=occurred_at)
+
+    @event(Reactivated)
+    def _reactivate(self, occurred_at: datetime) -> None:
+        self.active = True
+
+    def accepts_token(self, generation: int, token_id: str) -> bool:
+        """Whether a token of this generation and id is still good (its signature checked)."""
+        return (
+            self.active
+            and generation == self.token_generation
+            and token_id not in self.revoked_tokens
+        )
+
+    def revoke_token(self, token_id: str, expires_at: datetime, occurred_at: datetime) -> None:
+        if token_id in self.revoked_tokens:
+            return
+        self._revoke_token(token_id=token_id, expires_at=expires_at, occurred_at=occurred_at)
+
+    @event(TokenRevoked)
+    def _revoke_token(self, token_id: str, expires_at: datetime, occurred_at: datetime) -> None:
+        # Ids of tokens past their expiry are dropped: no signature check would pass them.
+        kept = {jti: exp for jti, exp in self.revoked_tokens.items() if exp > occurred_at}
+        self.revoked_tokens = kept | {token_id: expires_at}
+
+    def unlock(self, occurred_at: datetime) -> None:
+        self._unlock(occurred_at=occurred_at)
+
+    @event(Unlocked)
+    def _unlock(self, occurred_at: datetime) -> None:
+        # The login throttle keys an account's failures by this count: a new count, a new
+        # budget, in every API process, whatever store the throttle keeps its counts in.
+        self.unlocks = self.unlocks + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -13,6 +14,16 @@ def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
     return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """A hash of a random password with today's parameters, made once per process.
+
+    A login for an unknown (or inactive) user is verified against it, so that it costs the same
+    scrypt work as a real one and its answer time does not tell which usernames exist.
+    """
+    return hash_password(secrets.token_urlsafe(24))
 
 
 def verify_password(password: str, stored: str) -> bool:

@@ -6,18 +6,23 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
+
 from domain.app import Showroom, Written
 from domain.organisation.errors import (
+    LastAdminError,
+    SelfDeactivationError,
     StaffInactiveError,
     UserAlreadyExistsError,
     UserScopeError,
     WeakPasswordError,
+    WrongPasswordError,
 )
 from domain.organisation.model import Staff, Store, User
-from domain.organisation.passwords import hash_password, verify_password
+from domain.organisation.passwords import dummy_hash, hash_password, verify_password
 from domain.shared.access import MANAGERS, ensure_readable, ensure_role, ensure_store
 from domain.shared.actor import Principal, Role, acting_as
-from domain.shared.clock import DEFAULT_TIMEZONE, aware, zone
+from domain.shared.clock import DEFAULT_TIMEZONE, aware, planned, zone
 from domain.shared.errors import ConflictError, InvalidValueError, NotFoundError
 from domain.shared.values import Condition, money, text
 
@@ -259,31 +264,109 @@ class Organisation:
         return None, staff_id
 
     def change_password(
-        self, actor: Principal, username: str, password: str, occurred_at: datetime | None = None
+        self,
+        actor: Principal,
+        username: str,
+        password: str,
+        current_password: str | None = None,
+        occurred_at: datetime | None = None,
     ) -> Written:
-        """Set a new password: admins for anyone, users for themselves."""
+        """Set a new password: admins for anyone, users for themselves with the current one.
+
+        Every token issued before stops working, so a leaked token dies with the old password.
+        """
         with acting_as(actor):
             user = self.app.load(User, User.id_for(username), "user")
-            if actor.role is not Role.ADMIN and str(user.id) != actor.user_id:
+            own = str(user.id) == actor.user_id
+            if actor.role is not Role.ADMIN and not own:
                 raise NotFoundError("user", username)
             _check_password(password)
+            # Someone holding only a token (a shared screen, a stolen cookie) must not be able
+            # to take the login over: one's own password changes only with the current one.
+            if own and not verify_password(current_password or "", user.password_hash):
+                raise WrongPasswordError("current_password does not match")
             user.change_password(hash_password(password), occurred_at=aware(occurred_at))
             return self.app.written(user)
 
     def deactivate_user(self, actor: Principal, username: str) -> Written:
+        """Switch a login off (admin); never one's own, nor the last active admin."""
         with acting_as(actor):
             ensure_role(actor, Role.ADMIN)
             user = self.app.load(User, User.id_for(username), "user")
+            if str(user.id) == actor.user_id:
+                raise SelfDeactivationError("an admin cannot deactivate its own login")
+            if user.active and user.role is Role.ADMIN:
+                others = [u for u in self._active_admins() if u != user.id]
+                if not others:
+                    raise LastAdminError(
+                        f"{user.username!r} is the last active admin: register or reactivate"
+                        " another admin first"
+                    )
             user.deactivate(occurred_at=aware(None))
             return self.app.written(user)
 
-    def authenticate(self, username: str, password: str) -> Principal | None:
-        """The principal for valid credentials of an active user, else None."""
-        try:
+    def reactivate_user(self, actor: Principal, username: str) -> Written:
+        """Switch a deactivated login back on (admin); its old tokens stay revoked."""
+        with acting_as(actor):
+            ensure_role(actor, Role.ADMIN)
             user = self.app.load(User, User.id_for(username), "user")
+            user.reactivate(occurred_at=aware(None))
+            return self.app.written(user)
+
+    def unlock_user(self, actor: Principal, username: str) -> Written:
+        """Lift the login throttle's lockout of an account (admin), recorded as an event."""
+        with acting_as(actor):
+            ensure_role(actor, Role.ADMIN)
+            user = self.app.load(User, User.id_for(username), "user")
+            user.unlock(occurred_at=aware(None))
+            return self.app.written(user)
+
+    def unlocks(self, username: str) -> int:
+        """How often the account was unlocked (0 for an unknown username): the throttle's key."""
+        try:
+            return self.app.load(User, User.id_for(username), "user").unlocks
+        except (NotFoundError, ValueError):
+            return 0
+
+    def revoke_token(self, actor: Principal, token_id: str, expires_at: datetime) -> Written:
+        """Log out: the token with this id stops working, in every process (the user itself)."""
+        with acting_as(actor):
+            user = self.app.load(User, UUID(actor.user_id), "user")
+            # The token's expiry lies ahead (a planned time, not one that happened).
+            user.revoke_token(token_id, planned(expires_at, "expires_at"), occurred_at=aware(None))
+            return self.app.written(user)
+
+    def _active_admins(self) -> list[UUID]:
+        # Users are few and deactivation is rare: read the registrations from the log (by
+        # topic, so the scan skips every other event) rather than trust a view that may lag.
+        topic = get_topic(User.Registered)
+        ids: list[UUID] = []
+        start: int | None = None
+        while True:
+            page = self.app.recorder.select_notifications(
+                start, 500, topics=[topic], inclusive_of_start=start is None
+            )
+            for notification in page:
+                user = self.app.load(User, UUID(str(notification.originator_id)), "user")
+                if user.active and user.role is Role.ADMIN:
+                    ids.append(user.id)
+            if len(page) < 500:
+                return ids
+            start = page[-1].id
+
+    def authenticate(self, username: str, password: str) -> Principal | None:
+        """The principal for valid credentials of an active user, else None.
+
+        Every path does one scrypt verification (an unknown user's against a dummy hash), so the
+        answer time does not tell whether a username exists or is active.
+        """
+        try:
+            user: User | None = self.app.load(User, User.id_for(username), "user")
         except NotFoundError:
-            return None
-        if not user.active or not verify_password(password, user.password_hash):
+            user = None
+        stored = user.password_hash if user is not None else dummy_hash()
+        matches = verify_password(password, stored)
+        if user is None or not user.active or not matches:
             return None
         return principal_of(user)
 
@@ -294,6 +377,21 @@ class Organisation:
         except NotFoundError:
             return None
         return principal_of(user) if user.active else None
+
+    def token_generation(self, user_id: UUID) -> int:
+        """The generation a token issued now carries (0 for an unknown user)."""
+        try:
+            return self.app.load(User, user_id, "user").token_generation
+        except NotFoundError:
+            return 0
+
+    def principal_of_token(self, user_id: UUID, generation: int, token_id: str) -> Principal | None:
+        """The principal a signed token names, unless revoked (password change, logout...)."""
+        try:
+            user = self.app.load(User, user_id, "user")
+        except NotFoundError:
+            return None
+        return principal_of(user) if user.accepts_token(generation, token_id) else None
 
 
 def principal_of(user: User) -> Principal:

@@ -63,7 +63,9 @@ class Report:
 
 def _own_account(case: Any, username: str) -> bool:
     """A case that would deactivate or re-password the fuzzing user itself (it would lock the
-    rest of the run out: that rule is tested on its own, not by chance here)."""
+    rest of the run out: that rule is tested on its own, not by chance here), or log it out."""
+    if case.operation.path == "/auth/logout":
+        return True
     name = (case.path_parameters or {}).get("username")
     return isinstance(name, str) and name.strip().lower() == username.lower()
 

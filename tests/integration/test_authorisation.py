@@ -96,6 +96,8 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/staff/{staff_id}/departure"): {"reason": "moved away"},
     ("POST", "/users/{username}/password"): {"password": "another-password-1"},
     ("POST", "/users/{username}/deactivation"): None,
+    ("POST", "/users/{username}/reactivation"): None,
+    ("POST", "/users/{username}/unlock"): None,
     ("GET", "/customers/{customer_id}"): None,
     ("POST", "/customers/{customer_id}/preferences"): {"model": "Han"},
     ("POST", "/customers/{customer_id}/owner"): {"owner_id": "{staff_id}"},

@@ -471,3 +471,77 @@ def test_a_salesperson_cannot_dispute_another_salespersons_line(
     assert code == 1
     assert err.startswith("showroom pay: Forbidden: sales_a2 is not the login of salesperson")
     assert log_position(backend) == before
+
+
+# --- users: unlock, deactivate, reactivate --------------------------------------------------
+
+
+@contextmanager
+def _api_client(data_dir: Path) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    app = create_app(Settings.from_env(), run_projections=False, run_workers=False)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+def _login_status(client: Any, username: str, password: str) -> int:
+    response = client.post("/auth/token", data={"username": username, "password": password})
+    return int(response.status_code)
+
+
+@pytest.fixture
+def logins(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(organisation_service, "hash_password", _hashed)
+    monkeypatch.setenv("SHOWROOM_PASSWORD", "correct-horse-1")
+    for name in ("root", "second"):
+        assert main(["users", "create", name, "--role", "admin"]) == 0
+    return data_dir
+
+
+def test_users_unlock_lifts_a_login_lockout(
+    logins: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with _api_client(logins) as client:
+        spent = [_login_status(client, "second", "wrong-password") for _ in range(5)]
+        locked = _login_status(client, "second", "correct-horse-1")
+
+        code = main(["users", "unlock", "second"])
+        after = _login_status(client, "second", "correct-horse-1")
+
+    assert spent == [401] * 5 and locked == 429
+    assert code == 0 and "second unlocked" in capsys.readouterr().out
+    assert after == 200
+
+
+def test_users_deactivate_and_reactivate_switch_a_login_off_and_on(
+    logins: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with _api_client(logins) as client:
+        off = main(["users", "deactivate", "second"])
+        refused = _login_status(client, "second", "correct-horse-1")
+        on = main(["users", "reactivate", "second"])
+        back = _login_status(client, "second", "correct-horse-1")
+
+    assert (off, refused, on, back) == (0, 401, 0, 200)
+    assert "second reactivated" in capsys.readouterr().out
+
+
+def test_users_deactivate_refuses_the_last_admin_with_a_message(
+    logins: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["users", "deactivate", "second"]) == 0
+
+    code = main(["users", "deactivate", "root"])
+
+    assert code == 1
+    assert "last active admin" in capsys.readouterr().err
+
+
+def test_users_reactivate_of_an_unknown_login_is_refused_with_a_message(
+    logins: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["users", "reactivate", "nobody"]) == 1
+    assert "Not found: user" in capsys.readouterr().err

@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.app import Showroom
-from domain.organisation.errors import UserAlreadyExistsError, WeakPasswordError
+from domain.organisation.errors import (
+    LastAdminError,
+    SelfDeactivationError,
+    UserAlreadyExistsError,
+    WeakPasswordError,
+    WrongPasswordError,
+)
 from domain.organisation.model import Staff, Store, User
 from domain.organisation.passwords import hash_password, verify_password
 from domain.organisation.service import Organisation
@@ -141,6 +147,7 @@ def test_a_wrong_password_or_unknown_user_does_not_authenticate() -> None:
 
 def test_a_deactivated_user_no_longer_authenticates_or_resolves() -> None:
     _, org = new()
+    org.register_user(SYSTEM, "deputy", "long-enough-1", Role.ADMIN)
     written = org.register_user(SYSTEM, "boss", "long-enough-1", Role.ADMIN)
 
     org.deactivate_user(SYSTEM, "boss")
@@ -156,7 +163,7 @@ def test_a_user_changes_only_the_own_password() -> None:
     clerk = org.principal(written.id)
     assert clerk is not None
 
-    org.change_password(clerk, "clerk", "another-one-2")
+    org.change_password(clerk, "clerk", "another-one-2", current_password="long-enough-1")
 
     assert org.authenticate("clerk", "another-one-2") is not None
     with pytest.raises(NotFoundError):
@@ -229,3 +236,30 @@ def test_a_replayed_user_equals_the_live_one() -> None:
 
 SYSTEM_STORE = Store(name="S", city="C", brands=[], timezone="UTC", occurred_at=WHEN).id
 OTHER_STORE = Store(name="O", city="C", brands=[], timezone="UTC", occurred_at=WHEN).id
+
+
+def test_the_last_active_admin_cannot_be_deactivated() -> None:
+    _, org = new()
+    org.register_user(SYSTEM, "boss", "long-enough-1", Role.ADMIN)
+
+    with pytest.raises(LastAdminError):
+        org.deactivate_user(SYSTEM, "boss")
+
+
+def test_an_admin_cannot_deactivate_itself() -> None:
+    _, org = new()
+    org.register_user(SYSTEM, "deputy", "long-enough-1", Role.ADMIN)
+    boss = org.principal(org.register_user(SYSTEM, "boss", "long-enough-1", Role.ADMIN).id)
+    assert boss is not None
+
+    with pytest.raises(SelfDeactivationError):
+        org.deactivate_user(boss, "boss")
+
+
+def test_changing_the_own_password_needs_the_current_one() -> None:
+    _, org = new()
+    clerk = org.principal(org.register_user(SYSTEM, "clerk", "long-enough-1", Role.FINANCE).id)
+    assert clerk is not None
+
+    with pytest.raises(WrongPasswordError):
+        org.change_password(clerk, "clerk", "another-one-2", current_password="guess-guess")
