@@ -33,7 +33,14 @@ def verify_password(password: str, stored: str) -> bool:
         return False
     if scheme != "scrypt":
         return False
+    # "surrogatepass": a password no UTF-8 can encode (a lone surrogate) is never set, so it
+    # fails here like any wrong password, after the same scrypt work.
     candidate = hashlib.scrypt(
-        password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        password.encode(errors="surrogatepass"),
+        salt=bytes.fromhex(salt),
+        n=int(n),
+        r=int(r),
+        p=int(p),
+        dklen=32,
     )
     return hmac.compare_digest(candidate.hex(), digest)

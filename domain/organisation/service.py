@@ -407,3 +407,8 @@ def principal_of(user: User) -> Principal:
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPasswordError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    try:
+        password.encode()
+    except UnicodeEncodeError:
+        # A JSON body may escape a lone surrogate ("\ud800"): no UTF-8 exists to hash it.
+        raise InvalidValueError("password must be valid Unicode text", field="password") from None

@@ -137,6 +137,16 @@ def test_a_short_password_is_refused() -> None:
         org.register_user(SYSTEM, "boss", "short", Role.ADMIN)
 
 
+def test_a_password_no_utf8_can_encode_is_refused_when_set_and_fails_when_tried() -> None:
+    _, org = new()
+    org.register_user(SYSTEM, "boss", "long-enough-1", Role.ADMIN)
+    lone_surrogates = "\ud800" * 12  # what a JSON escape or a CLI argument can carry
+
+    with pytest.raises(InvalidValueError):
+        org.register_user(SYSTEM, "clerk", lone_surrogates, Role.FINANCE)
+    assert org.authenticate("boss", lone_surrogates) is None
+
+
 def test_a_wrong_password_or_unknown_user_does_not_authenticate() -> None:
     _, org = new()
     org.register_user(SYSTEM, "boss", "long-enough-1", Role.ADMIN)
