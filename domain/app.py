@@ -16,6 +16,9 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.errors import ConflictError, NotFoundError, StaleVersionError
+from domain.topics import register_moved_topics
+
+register_moved_topics()
 
 A = TypeVar("A", bound=ShowroomAggregate)
 

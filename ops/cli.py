@@ -44,7 +44,7 @@ from workers import files
 from workers.runtime import Runtime
 
 if TYPE_CHECKING:
-    from domain.performance.payroll_service import Payroll
+    from domain.pay.service.payroll import Payroll
 
 log = logging.getLogger("showroom")
 
@@ -323,7 +323,7 @@ def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
 
 def _payroll(settings: Settings, runtime: Runtime) -> Payroll:
     """The payroll service over the pay views, which this process's runner keeps current."""
-    from domain.performance.payroll_service import Payroll
+    from domain.pay.service.payroll import Payroll
     from projections.payouts.sources import ViewPayrollSources
 
     runtime.runner.start()
@@ -334,7 +334,7 @@ def _payroll(settings: Settings, runtime: Runtime) -> Payroll:
 def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
     """Pay periods from the command line, acting as a finance operator (or `--user`)."""
     from domain.organisation.model import User
-    from domain.performance.periods import period_id
+    from domain.pay.periods import period_id
     from domain.reporting.model import ExportKind
     from domain.reporting.service import Reporting
     from ops import cli_floor
@@ -442,7 +442,7 @@ def cmd_plans(settings: Settings, args: argparse.Namespace) -> int:
     import json
     from datetime import date
 
-    from domain.performance.plan_service import PayPlans
+    from domain.pay.service.plans import PayPlans
     from projections.pay_plans import queries as plan_queries
 
     runtime = _runtime(settings)
@@ -488,7 +488,7 @@ def cmd_plans(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_evaluations(settings: Settings, args: argparse.Namespace) -> int:
     """Compute (or approve) the month's evaluation of every active salesperson of a store."""
     from domain.performance.evaluations import evaluation_id_for
-    from domain.performance.performance_service import Performance
+    from domain.performance.service import Performance
     from projections.directory import queries as directory
     from projections.performance.counters import ViewKpiCounters
 
@@ -524,7 +524,7 @@ def cmd_evaluations(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_targets(settings: Settings, args: argparse.Namespace) -> int:
     """Set or clear a month's target for a KPI (salesperson, store or group)."""
-    from domain.performance.performance_service import Performance
+    from domain.performance.service import Performance
     from projections.performance.counters import ViewKpiCounters
 
     runtime = _runtime(settings)
@@ -555,7 +555,7 @@ def cmd_scorecards(settings: Settings, args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from domain.performance.performance_service import Performance
+    from domain.performance.service import Performance
     from projections.performance.counters import ViewKpiCounters
 
     runtime = _runtime(settings)

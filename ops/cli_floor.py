@@ -23,8 +23,8 @@ from workers.runtime import Runtime
 
 if TYPE_CHECKING:
     from domain.app import Written
-    from domain.performance.payroll_service import Payroll
-    from domain.performance.periods import PayPeriod
+    from domain.pay.periods import PayPeriod
+    from domain.pay.service.payroll import Payroll
     from domain.satisfaction.service import Satisfaction
 
 LIST_LIMIT = 500
@@ -309,7 +309,7 @@ def _resolve_dispute(
 
 def _as_written(runtime: Runtime, written: Written) -> PayPeriod:
     """The period exactly as this command wrote it (not as a later writer left it)."""
-    from domain.performance.periods import PayPeriod
+    from domain.pay.periods import PayPeriod
 
     period: object = runtime.app.repository.get(written.id, version=written.version)
     if not isinstance(period, PayPeriod):

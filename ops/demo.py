@@ -977,7 +977,7 @@ STANDARD_PLAN: list[dict[str, Any]] = [
 
 
 def _standard_pay_plan(runtime: Runtime, demo: _Demo) -> None:
-    from domain.performance.plan_service import PayPlans
+    from domain.pay.service.plans import PayPlans
 
     plans = PayPlans(runtime.app)
     first = demo.start.replace(day=1)

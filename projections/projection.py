@@ -11,8 +11,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, TypeVar
 
-from eventsourcing.utils import get_topic
-
+from domain.topics import stored_topics
 from projections.db import Tx
 
 H = TypeVar("H", bound=Callable[..., None])
@@ -46,7 +45,9 @@ class Projection:
         for base in reversed(cls.__mro__):
             for attr, value in vars(base).items():
                 for event_class in getattr(value, "__handles__", ()):
-                    handlers[get_topic(event_class)] = attr
+                    # Events stored before their class moved keep the old topic.
+                    for topic in stored_topics(event_class):
+                        handlers[topic] = attr
         cls._handlers = handlers
 
     @property

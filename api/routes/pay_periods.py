@@ -43,8 +43,8 @@ from api.schemas.pay_periods import (
     WhatIfOut,
 )
 from audit.history import history
-from domain.performance.payroll_service import Payroll
-from domain.performance.periods import PayPeriod
+from domain.pay.periods import PayPeriod
+from domain.pay.service.payroll import Payroll
 from domain.reporting.model import ExportKind
 from domain.reporting.service import Reporting
 from domain.shared.actor import Principal, Role

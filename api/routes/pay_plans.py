@@ -24,7 +24,7 @@ from api.schemas.pay_plans import (
     ValidatedComponents,
     VersionOut,
 )
-from domain.performance.plan_service import PLAN_MANAGERS, PayPlans
+from domain.pay.service.plans import PLAN_MANAGERS, PayPlans
 from domain.shared.access import ensure_role
 from domain.shared.actor import Role
 from domain.shared.errors import NotFoundError

@@ -2,7 +2,7 @@
 
 Scope: a salesperson sees only own targets and evaluations; a store manager the store's;
 admins, executives, finance and auditors the group's. Writes follow the rules of
-`domain.performance.performance_service`.
+`domain.performance.service`.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from api.schemas.performance import (
 )
 from domain.performance import kpis
 from domain.performance.evaluations import Evaluation
-from domain.performance.performance_service import Performance
 from domain.performance.scorecards import Scorecard
+from domain.performance.service import Performance
 from domain.performance.targets import TargetScope
 from domain.shared.actor import Principal, Role
 from domain.shared.errors import NotFoundError

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from api.schemas.common import Command, Strict, Written
 from api.schemas.exports import MONTH_PATTERN
-from domain.performance.periods import DEFAULT_PROTECTION_DAYS, MAX_PROTECTION_DAYS
+from domain.pay.periods import DEFAULT_PROTECTION_DAYS, MAX_PROTECTION_DAYS
 from domain.reporting.model import Language
 
 Amount = Decimal

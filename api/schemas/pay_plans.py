@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field
 
 from api.schemas.common import Command, Strict, Written
-from domain.performance.plan_service import AssignmentWritten as DomainAssignmentWritten
+from domain.pay.service.plans import AssignmentWritten as DomainAssignmentWritten
 from domain.shared.actor import Role
 
 COMPONENTS_DOC = (

@@ -1,15 +1,12 @@
-"""Errors of the performance context (targets, scorecards, evaluations, pay)."""
+"""Errors of the performance context (KPIs, targets, scorecards, evaluations)."""
 
 from __future__ import annotations
 
 from domain.shared.errors import (
-    ConflictError,
     DomainError,
     IllegalTransitionError,
     InvalidValueError,
 )
-
-# --- targets, scorecards, evaluations -------------------------------------------------------------
 
 
 class KpiUnknownError(InvalidValueError):
@@ -42,34 +39,3 @@ class EvaluationMonthError(DomainError):
 
 class EvaluationApprovedError(IllegalTransitionError):
     title = "Evaluation approved"
-
-
-# --- pay plans ------------------------------------------------------------------------------------
-
-
-class PlanComponentInvalidError(InvalidValueError):
-    """A pay-plan component (or the list of them) is malformed or contradicts itself."""
-
-    title = "Invalid pay-plan component"
-
-
-class PlanVersionOrderError(DomainError):
-    title = "Pay-plan version out of order"
-
-
-class PlanAssignmentTargetError(InvalidValueError):
-    title = "Invalid pay-plan assignment target"
-
-
-class PlanAssignmentAmbiguousError(ConflictError):
-    """Two assignments would give the same person two plans from the same day."""
-
-    title = "Ambiguous pay-plan assignment"
-
-
-class PlanAssignmentEndedError(IllegalTransitionError):
-    title = "Pay-plan assignment already ended"
-
-
-class PlanAssignmentsOpenError(DomainError):
-    title = "Pay plan still assigned"

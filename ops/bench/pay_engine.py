@@ -19,9 +19,9 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from domain.performance.engine import calculate_period
-from domain.performance.facts import CreditFact, PeriodFacts, ProductFact, SurveyFact
-from domain.performance.plans import PlanVersion
+from domain.pay.engine import calculate_period
+from domain.pay.facts import CreditFact, PeriodFacts, ProductFact, SurveyFact
+from domain.pay.plans import PlanVersion
 
 MONTH = "2026-03"
 START = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)

@@ -28,11 +28,11 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from domain.app import Showroom
-from domain.performance import engine
-from domain.performance.facts import PeriodFacts
-from domain.performance.payroll_service import compose
-from domain.performance.periods import PayPeriod
-from domain.performance.plans import PlanVersion
+from domain.pay import engine
+from domain.pay.facts import PeriodFacts
+from domain.pay.periods import PayPeriod
+from domain.pay.plans import PlanVersion
+from domain.pay.service.payroll import compose
 from domain.reporting.model import Language
 from domain.shared.clock import now
 from ops.bench.pay_engine import facts, plans

@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from domain.performance.facts import CreditFact, PeriodFacts, ProductFact, SurveyFact
-from domain.performance.payroll_ports import SurveyChange
+from domain.pay.facts import CreditFact, PeriodFacts, ProductFact, SurveyFact
+from domain.pay.ports import SurveyChange
 from domain.sales.model import credited_units
 from projections.common import Where, check_month
 from projections.db import Database, Row, yuan

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from domain.organisation.model import Staff, Store
-from domain.performance.plans import PayPlan
+from domain.pay.plans import PayPlan
 from projections.common import StoreZones, sid, utc_iso
 from projections.db import Tx
 from projections.projection import Projection, handles

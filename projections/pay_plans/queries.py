@@ -2,7 +2,7 @@
 
 `resolver_for_month` is what a pay run calls: it loads the assignments, versions and staff
 posts once and answers `staff_id → PlanVersion | None` with the rules of
-domain/performance/plans.py (the month's first day decides; a staff assignment beats a
+domain/pay/plans.py (the month's first day decides; a staff assignment beats a
 role-at-store one; the latest effective date wins). `as_of` resolves with only what had been
 recorded by then, so an approved period can be recomputed with the plans it was approved with.
 """
@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from domain.performance.plans import (
+from domain.pay.plans import (
     Assignment,
     PlanVersion,
     first_day,

@@ -17,8 +17,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from domain.performance.payroll_service import paid_parts
-from domain.performance.periods import PayPeriod, PeriodStatus
+from domain.pay.periods import PayPeriod, PeriodStatus
+from domain.pay.service.payroll import paid_parts
 from projections.common import sid, utc_iso
 from projections.db import Tx, fen
 from projections.projection import Projection, handles

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.performance.payroll_ports import PaidLine, PeriodRef
+from domain.pay.ports import PaidLine, PeriodRef
 from projections.common import Where, check_month, moment, page, paged, uid
 from projections.db import Database, Row, yuan
 from projections.payouts.projection import LINES, NO_PRODUCT, PAID, PERIODS, STATEMENTS

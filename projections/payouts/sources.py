@@ -9,8 +9,8 @@ from decimal import Decimal
 from uuid import UUID
 
 from domain.app import Showroom
-from domain.performance.facts import PeriodFacts, SurveyFact
-from domain.performance.payroll_ports import (
+from domain.pay.facts import PeriodFacts, SurveyFact
+from domain.pay.ports import (
     PaidLine,
     PeriodRef,
     PlansFor,
@@ -31,7 +31,7 @@ PAY_VIEWS = ("pay_facts", "pay_plans", "performance", "payouts")
 
 
 class ViewPayrollSources:
-    """`domain.performance.payroll_ports.PayrollViews` over the pay views."""
+    """`domain.pay.ports.PayrollViews` over the pay views."""
 
     def __init__(
         self,

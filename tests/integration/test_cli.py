@@ -19,9 +19,9 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.organisation import service as organisation_service
-from domain.performance.payroll_service import Payroll
-from domain.performance.periods import period_id
-from domain.performance.plan_service import PayPlans
+from domain.pay.periods import period_id
+from domain.pay.service.payroll import Payroll
+from domain.pay.service.plans import PayPlans
 from domain.shared.actor import SYSTEM
 from domain.shared.values import with_check_digit
 from ops.cli import main

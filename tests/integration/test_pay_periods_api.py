@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.performance.periods import period_id
+from domain.pay.periods import period_id
 from domain.shared.actor import SYSTEM
 from domain.shared.values import with_check_digit
 from tests.integration.conftest import Api

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from domain.performance.components import PerUnit
+from domain.pay.components import PerUnit
 from domain.shared.actor import SYSTEM
 from projections.pay_plans import queries
 from projections.runner import wait_for

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.performance.evaluations import evaluation_id_for
-from domain.performance.performance_service import Performance
+from domain.performance.service import Performance
 from domain.shared.actor import SYSTEM
 from domain.shared.values import with_check_digit
 from projections.performance import queries

@@ -19,9 +19,9 @@ from domain.performance.errors import (
 )
 from domain.performance.evaluations import Evaluation, EvaluationStatus, evaluation_id_for
 from domain.performance.kpis import CounterReading
-from domain.performance.performance_service import Performance, next_month
 from domain.performance.scorecards import ScorecardItem, ScorecardVersion, scorecard_id_for
 from domain.performance.scoring import Grade
+from domain.performance.service import Performance, next_month
 from domain.shared.actor import Principal, Role
 from domain.shared.errors import (
     ConflictError,

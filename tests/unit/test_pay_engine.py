@@ -14,10 +14,10 @@ from uuid import UUID
 
 import pytest
 
-from domain.performance.engine import calculate_period, tier_pay, what_next
-from domain.performance.facts import CreditFact, PeriodFacts, ProductFact, SurveyFact
-from domain.performance.plans import PlanVersion
-from domain.performance.statement import Statement
+from domain.pay.engine import calculate_period, tier_pay, what_next
+from domain.pay.facts import CreditFact, PeriodFacts, ProductFact, SurveyFact
+from domain.pay.plans import PlanVersion
+from domain.pay.statement import Statement
 
 MONTH = "2026-03"
 STORE = UUID(int=900)

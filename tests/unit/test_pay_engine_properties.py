@@ -12,10 +12,10 @@ from uuid import UUID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.performance.engine import calculate_period
-from domain.performance.facts import CreditFact, PeriodFacts, ProductFact, SurveyFact
-from domain.performance.plans import PlanVersion
-from domain.performance.statement import Statement
+from domain.pay.engine import calculate_period
+from domain.pay.facts import CreditFact, PeriodFacts, ProductFact, SurveyFact
+from domain.pay.plans import PlanVersion
+from domain.pay.statement import Statement
 
 D = Decimal
 MONTH = "2026-03"

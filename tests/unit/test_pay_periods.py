@@ -17,11 +17,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from domain.app import Showroom
 from domain.organisation.service import Organisation
-from domain.performance import engine
-from domain.performance.facts import CreditFact, PeriodFacts, ProductFact
-from domain.performance.payroll_ports import PaidLine, PeriodRef, Reversal
-from domain.performance.payroll_service import Payroll, chargebacks_for, compose, line_parts
-from domain.performance.periods import (
+from domain.pay import engine
+from domain.pay.facts import CreditFact, PeriodFacts, ProductFact
+from domain.pay.periods import (
     DisputeAlreadyResolvedError,
     NoOpenPeriodError,
     PayPeriod,
@@ -33,8 +31,10 @@ from domain.performance.periods import (
     previous_month,
     snapshot_hash,
 )
-from domain.performance.plans import PlanVersion
-from domain.performance.statement import Statement
+from domain.pay.plans import PlanVersion
+from domain.pay.ports import PaidLine, PeriodRef, Reversal
+from domain.pay.service.payroll import Payroll, chargebacks_for, compose, line_parts
+from domain.pay.statement import Statement
 from domain.shared.actor import Principal, Role
 from domain.shared.errors import (
     DomainError,

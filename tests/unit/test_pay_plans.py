@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.performance.components import (
+from domain.pay.components import (
     Cap,
     CsiGate,
     Fni,
@@ -24,7 +24,7 @@ from domain.performance.components import (
     parse_component,
     parse_components,
 )
-from domain.performance.errors import (
+from domain.pay.errors import (
     PlanAssignmentAmbiguousError,
     PlanAssignmentEndedError,
     PlanAssignmentsOpenError,
@@ -32,8 +32,7 @@ from domain.performance.errors import (
     PlanComponentInvalidError,
     PlanVersionOrderError,
 )
-from domain.performance.plan_service import PayPlans
-from domain.performance.plans import (
+from domain.pay.plans import (
     Assignment,
     AssignmentSlot,
     PayPlan,
@@ -42,6 +41,7 @@ from domain.performance.plans import (
     resolve_assignment,
     version_in_force,
 )
+from domain.pay.service.plans import PayPlans
 from domain.shared.actor import Principal, Role
 from domain.shared.errors import (
     DomainError,

@@ -23,8 +23,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from domain.performance.payroll_service import OWN_LINE_TYPES, Payroll
-from domain.performance.periods import period_id
+from domain.pay.periods import period_id
+from domain.pay.service.payroll import OWN_LINE_TYPES, Payroll
 from domain.reporting.model import Export, ExportKind, Language
 from domain.reporting.service import Reporting
 from domain.shared.actor import SYSTEM

@@ -40,19 +40,10 @@ from uuid import UUID, uuid4
 
 from domain.app import Showroom, Written
 from domain.organisation.model import Staff, Store
-from domain.performance import engine
-from domain.performance.components import Component, VolumeTiers, cents, parse_components
-from domain.performance.evaluations import Evaluation, EvaluationStatus, evaluation_id_for
-from domain.performance.facts import CreditFact, PeriodFacts, SurveyFact
-from domain.performance.payroll_ports import (
-    PaidLine,
-    PayrollViews,
-    PeriodRef,
-    PlansFor,
-    Reversal,
-    SurveyChange,
-)
-from domain.performance.periods import (
+from domain.pay import engine
+from domain.pay.components import Component, VolumeTiers, cents, parse_components
+from domain.pay.facts import CreditFact, PeriodFacts, SurveyFact
+from domain.pay.periods import (
     DEFAULT_PROTECTION_DAYS,
     MAX_PROTECTION_DAYS,
     SNAPSHOT_STATES,
@@ -67,8 +58,17 @@ from domain.performance.periods import (
     scope_key,
     snapshot_hash,
 )
-from domain.performance.plans import DRAFT_PLAN_ID, PlanVersion, first_day
-from domain.performance.statement import Statement
+from domain.pay.plans import DRAFT_PLAN_ID, PlanVersion, first_day
+from domain.pay.ports import (
+    PaidLine,
+    PayrollViews,
+    PeriodRef,
+    PlansFor,
+    Reversal,
+    SurveyChange,
+)
+from domain.pay.statement import Statement
+from domain.performance.evaluations import Evaluation, EvaluationStatus, evaluation_id_for
 from domain.reporting.model import month as parse_month
 from domain.sales.model import allocate
 from domain.shared.access import ensure_role

@@ -19,7 +19,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, ClassVar, TypeAlias
 
-from domain.performance.errors import PlanComponentInvalidError
+from domain.pay.errors import PlanComponentInvalidError
 from domain.shared.clock import plausible_day
 from domain.shared.errors import InvalidValueError
 from domain.shared.values import text as values_text

@@ -25,7 +25,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.performance.components import (
+from domain.pay.components import (
     Component,
     CsiGate,
     Draw,
@@ -33,7 +33,7 @@ from domain.performance.components import (
     components_to_dicts,
     parse_components,
 )
-from domain.performance.errors import (
+from domain.pay.errors import (
     PlanAssignmentAmbiguousError,
     PlanAssignmentEndedError,
     PlanAssignmentsOpenError,

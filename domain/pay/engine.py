@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from domain.performance.components import (
+from domain.pay.components import (
     Cap,
     Component,
     CsiGate,
@@ -38,9 +38,9 @@ from domain.performance.components import (
     cents,
     plain,
 )
-from domain.performance.facts import CreditFact, PeriodFacts, SurveyFact
-from domain.performance.plans import DRAFT_PLAN_ID, PlanVersion
-from domain.performance.statement import DrawResult, Statement, StatementLine, TierProgress
+from domain.pay.facts import CreditFact, PeriodFacts, SurveyFact
+from domain.pay.plans import DRAFT_PLAN_ID, PlanVersion
+from domain.pay.statement import DrawResult, Statement, StatementLine, TierProgress
 
 PlansFor = Callable[[UUID], PlanVersion | None]
 

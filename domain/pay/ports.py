@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Protocol
 from uuid import UUID
 
-from domain.performance.facts import CreditFact, PeriodFacts, ProductFact, SurveyFact
-from domain.performance.plans import PlanVersion
+from domain.pay.facts import CreditFact, PeriodFacts, ProductFact, SurveyFact
+from domain.pay.plans import PlanVersion
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from uuid import UUID, uuid4
 
 from domain.app import Showroom, Written
 from domain.organisation.model import Staff, Store
-from domain.performance.components import parse_components
-from domain.performance.errors import PlanAssignmentTargetError
-from domain.performance.plans import (
+from domain.pay.components import parse_components
+from domain.pay.errors import PlanAssignmentTargetError
+from domain.pay.plans import (
     DRAFT_PLAN_ID,
     Assignment,
     AssignmentSlot,

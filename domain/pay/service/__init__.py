@@ -1,0 +1,1 @@
+"""The pay context's services: pay plans and assignments (`plans`), payroll (`payroll`)."""
