@@ -81,6 +81,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from ops import serving
+    from ops.serving import worker_healthcheck
 
     embedded = settings.embedded
     roles = {
@@ -99,6 +100,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             port=args.port,
             log_level="info",
             proxy_headers=True,
+            **worker_healthcheck(),
         )
         return 0
     app = create_app(settings, run_projections=roles["projections"], run_workers=roles["workers"])

@@ -4,7 +4,9 @@ inherit."""
 
 from __future__ import annotations
 
+import inspect
 import os
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -12,6 +14,20 @@ from api.main import create_app
 from projections.settings import Settings
 
 ROLES = "SHOWROOM_SERVE_ROLES"  # comma-separated: "projections", "workers"
+
+# A worker process must answer uvicorn's health check within this many seconds. Building the
+# app (imports, opening the stores) takes several seconds on a busy 2-core machine, longer
+# than uvicorn's 5 s default, which then kills and restarts every worker without end.
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
+def worker_healthcheck() -> dict[str, Any]:
+    """uvicorn's health-check timeout where this uvicorn has one (added in its newer releases)."""
+    import uvicorn
+
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        return {"timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS}
+    return {}
 
 
 def app() -> FastAPI:
