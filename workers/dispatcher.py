@@ -10,8 +10,9 @@ send lost after the save leaves the work undone for ever. Instead:
 - `Dispatch.send_due` sends the pending jobs whose time has come to dramatiq, then marks each
   sent. A crash between a send and its mark sends that job again: actors are idempotent.
 
-A job's id derives from its kind and key (by default the log position of the event that asked
-for it), so a replay of the log by the dispatcher records nothing twice.
+A job's id derives from its kind and key (by default the identity of the event that asked for
+it: its aggregate's id and version), so a replay of the log by the dispatcher records nothing
+twice, even after an older log was restored and its positions handed out again.
 
 Timers are jobs due later (a lead's response deadline, a report at 21:00): a rule, or a process
 manager in its own transaction, calls `schedule`; the row waits in the table and is sent once
@@ -68,7 +69,7 @@ class Job:
     """Work to do: a dramatiq actor and its keyword arguments (JSON), due now or at `due_at`.
 
     `kind` names the job among the jobs of one event (default: the actor); `key` makes it
-    unique within its kind (default: the log position of the event that asked for it).
+    unique within its kind (default: the event that asked for it, as aggregate id and version).
     """
 
     actor: str
@@ -172,7 +173,8 @@ class Dispatcher(Projection):
         for job in self._rules[topic](event, at):
             # Due when the event was recorded, unless later: the same log, the same rows.
             due_at = job.due_at or event.timestamp
-            schedule(tx, job, key=job.key or str(at), due_at=due_at, position=at)
+            key = job.key or f"{event.originator_id}:{event.originator_version}"
+            schedule(tx, job, key=key, due_at=due_at, position=at)
             self.recorded += 1
 
 
@@ -282,6 +284,8 @@ class Dispatch:
     # --- the background loop ----------------------------------------------------------------
 
     def start(self) -> None:
+        # Tracked beyond the log (an older log restored): follow it again from the start.
+        self.runner.check_log_head()
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="dispatcher", daemon=True)
         self._thread.start()
