@@ -112,5 +112,6 @@ def configure(settings: Settings, runtime: Runtime) -> Jobs:
         lock_dir=settings.data_dir,
         page_size=settings.page_size,
         poll_seconds=settings.poll_seconds,
+        notify_url=settings.database_url,
     )
     return Jobs(broker=broker, dispatch=dispatch)

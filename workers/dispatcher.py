@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -205,11 +204,12 @@ class BrokerSender:
         target.send_with_options(kwargs=dict(args), job_id=job)
 
 
-class Dispatch:
-    """The dispatcher of a process: follows the log into jobs and sends the due ones.
+class Dispatch(ProjectionRunner):
+    """The dispatcher's runner: follows the log into jobs, then sends the due ones.
 
-    One works per deployment: the dispatcher's runner lock (PostgreSQL advisory lock, or a
-    file lock on the embedded default); another process's dispatcher stands by.
+    One works per deployment: the runner's lock on the name `dispatcher` (PostgreSQL advisory
+    lock, or a file lock on the embedded default); another process's dispatcher stands by.
+    Its background loop, NOTIFY wake-ups and stop are the projection runner's.
     """
 
     def __init__(
@@ -222,26 +222,28 @@ class Dispatch:
         rules: Mapping[type[Any], Rule] = RULES,
         page_size: int = 1000,
         poll_seconds: float = 0.02,
+        notify_url: str | None = None,
         timer_seconds: float = 1.0,
         now: Callable[[], datetime] = clock.now,
     ) -> None:
-        self.db, self.sender, self.now = db, sender, now
         self.dispatcher = Dispatcher(rules)
-        self.runner = ProjectionRunner(
-            app, db, [self.dispatcher], lock_dir=lock_dir, page_size=page_size
+        super().__init__(
+            app,
+            db,
+            [self.dispatcher],
+            lock_dir=lock_dir,
+            page_size=page_size,
+            poll_seconds=poll_seconds,
+            notify_url=notify_url,
         )
-        self.poll_seconds, self.timer_seconds = poll_seconds, timer_seconds
+        self.sender, self.now, self.timer_seconds = sender, now, timer_seconds
         self._next_timers = 0.0
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.errors = 0
 
     def run_once(self) -> int:
         """Record the jobs of one page of the log, then send what is due; work done."""
         recorded = self.dispatcher.recorded
-        worked = self.runner.run_once()
-        if not self.runner.holds(self.dispatcher):
+        worked = super().run_once()
+        if not self.holds(self.dispatcher):
             return worked
         # Timers are looked at once in a while; new jobs right after the page that wrote them.
         if self.dispatcher.recorded != recorded or time.monotonic() >= self._next_timers:
@@ -251,9 +253,10 @@ class Dispatch:
 
     def run_until_idle(self) -> None:
         """Until the log is followed and nothing due is left unsent (tests, the CLI)."""
-        self._next_timers = 0.0
-        while self.run_once():
+        while True:
             self._next_timers = 0.0
+            if not self.run_once():
+                return
 
     def send_due(self, limit: int = 100) -> int:
         """Send the pending jobs due by now, oldest first, marking each sent; how many."""
@@ -280,37 +283,3 @@ class Dispatch:
                 " WHERE id = ? AND state = ?",
                 (state.value, moment, error, ident, JobState.PENDING.value),
             )
-
-    # --- the background loop ----------------------------------------------------------------
-
-    def start(self) -> None:
-        # Tracked beyond the log (an older log restored): follow it again from the start.
-        self.runner.check_log_head()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="dispatcher", daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                worked = self.run_once()
-            except Exception:
-                # Nothing is lost: unsent jobs stay pending, an uncommitted page is read again.
-                self.errors += 1
-                log.exception("dispatcher failed; retrying")
-                worked = 0
-                self._stop.wait(1.0)
-            if not worked:
-                self._wake.wait(self.poll_seconds)
-                self._wake.clear()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-        self.runner.stop()
