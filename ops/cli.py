@@ -398,6 +398,7 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{ident} {args.store} {args.month}: {period.status.value}")
             print(f"  {totals['salespeople']} salespeople, total ¥{totals['total']}")
         else:
+            from workers.actors.exports import build_here
             from workers.actors.payouts import export_payouts
 
             period = payroll.exportable(actor, ident)
@@ -406,7 +407,7 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
                 actor, period.month, period.store_id, args.language, kind.value
             )
             job_broker.configure(settings, runtime)
-            export_payouts(str(written.id), written.position)  # run here, not queued
+            build_here(export_payouts, written.id, written.position, wait_seconds=600)
             stored = files.load_file(runtime.db, written.id)
             if stored is None:
                 print("the export left no file", file=sys.stderr)

@@ -20,9 +20,11 @@ from domain.reporting.model import Export, ExportStatus
 from domain.reporting.service import Reporting
 from domain.shared.actor import SYSTEM
 from domain.shared.clock import now
+from domain.shared.errors import ConflictError
 from projections.settings import Settings
 from workers import broker as job_broker
 from workers import dispatcher, files
+from workers.actors.exports import build_here, export_kpi_month
 from workers.broker import Jobs
 from workers.dispatcher import BrokerSender, Dispatch, Job, JobState, Rule
 from workers.runtime import Runtime
@@ -293,3 +295,32 @@ def test_a_job_for_an_actor_no_one_declares_is_set_aside_as_undeliverable(
 
     [job] = dispatcher.jobs(runtime.db)
     assert (job["state"], job["error"]) == (JobState.UNDELIVERABLE, "unknown actor no_such_actor")
+
+
+# --- the CLI builds an export in its own process --------------------------------------------------
+
+
+def test_an_export_the_cli_builds_while_a_worker_completes_it_ends_completed_once(
+    runtime: Runtime, jobs: Jobs
+) -> None:
+    export_id = request_export(runtime)
+
+    def loses_the_race(ident: str, position: int) -> None:
+        export_kpi_month(ident, position)  # the dispatcher's worker, a moment earlier
+        raise ConflictError("the export changed since it was loaded")  # this process's attempt
+
+    build_here(loses_the_race, export_id, runtime.app.position(), wait_seconds=5)
+
+    assert event_names(runtime, export_id) == ["Requested", "Started", "Completed"]
+
+
+def test_an_export_the_cli_lost_to_a_worker_that_never_finishes_is_a_conflict(
+    runtime: Runtime, jobs: Jobs
+) -> None:
+    export_id = request_export(runtime)
+
+    def loses_the_race(ident: str, position: int) -> None:
+        raise ConflictError("the export changed since it was loaded")
+
+    with pytest.raises(ConflictError):
+        build_here(loses_the_race, export_id, runtime.app.position(), wait_seconds=0.2)
