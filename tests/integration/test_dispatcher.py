@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -324,3 +325,27 @@ def test_an_export_the_cli_lost_to_a_worker_that_never_finishes_is_a_conflict(
 
     with pytest.raises(ConflictError):
         build_here(loses_the_race, export_id, runtime.app.position(), wait_seconds=0.2)
+
+
+# --- one dispatcher per deployment ----------------------------------------------------------------
+
+
+def test_a_second_dispatcher_stands_by_while_the_first_holds_the_lock(runtime: Runtime) -> None:
+    request_export(runtime)
+    first_sender, second_sender = Recorded(), Recorded()
+    first, second = dispatch(runtime, first_sender), dispatch(runtime, second_sender)
+    first.run_until_idle()
+    second.run_until_idle()
+    request_export(runtime)
+    second.run_until_idle()
+    standby = list(second_sender.sent)
+
+    first.stop()  # the active one ends: the other takes over
+    deadline = time.monotonic() + 10  # PostgreSQL frees a closed session's locks a moment later
+    while not second_sender.sent and time.monotonic() < deadline:
+        second.run_until_idle()
+        time.sleep(0.05)
+    second.stop()
+
+    assert standby == []
+    assert [len(first_sender.sent), len(second_sender.sent)] == [1, 1]
