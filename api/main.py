@@ -82,11 +82,13 @@ def create_app(
         jobs = job_broker.configure(settings, runtime)
         if run_projections:
             runtime.runner.start()
+            jobs.start_dispatcher(local_worker=run_workers)
         if run_workers:
             jobs.start_worker()
         try:
             yield
         finally:
+            jobs.stop_dispatcher()
             jobs.stop_worker()
             await run_in_threadpool(runtime.close)
 

@@ -3,7 +3,7 @@
 showroom run        migrate, load the demo if empty, serve everything in one process
 showroom migrate    create the event store, views and support tables (once per deployment)
 showroom serve      the API (add --projections/--workers to run those threads here too)
-showroom project    the projection runner (one active per projection; more stand by)
+showroom project    the projection runner, and with REDIS_URL the dispatcher (one active each)
 showroom worker     dramatiq job workers (Redis)
 showroom rebuild    drop a view and replay the log into it (NAME or all)
 showroom status     each view's position and lag; the views stopped at an event they failed on
@@ -135,9 +135,13 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
     runtime = _runtime(settings)
     runtime.runner.start()
     log.info("projection runner started for %s", [p.name for p in runtime.runner.projections])
+    jobs = job_broker.configure(settings, runtime)  # with REDIS_URL, the dispatcher runs here
+    if jobs.start_dispatcher(local_worker=False):
+        log.info("dispatcher started: jobs from the log go to Redis")
     try:
         _wait_for_signal()
     finally:
+        jobs.stop_dispatcher()
         runtime.close()
     return 0
 
@@ -396,6 +400,7 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{ident} {args.store} {args.month}: {period.status.value}")
             print(f"  {totals['salespeople']} salespeople, total ¥{totals['total']}")
         else:
+            from workers.actors.exports import build_here
             from workers.actors.payouts import export_payouts
 
             period = payroll.exportable(actor, ident)
@@ -404,7 +409,7 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
                 actor, period.month, period.store_id, args.language, kind.value
             )
             job_broker.configure(settings, runtime)
-            export_payouts(str(written.id), written.position)  # run here, not queued
+            build_here(export_payouts, written.id, written.position, wait_seconds=600)
             stored = files.load_file(runtime.db, written.id)
             if stored is None:
                 print("the export left no file", file=sys.stderr)

@@ -36,6 +36,8 @@ class Projection:
     # Raise it when what the handlers write changes but the tables do not: a view whose
     # fingerprint (version and DDL) differs from the one it was built with is rebuilt.
     version: ClassVar[int] = 1
+    # The log position of the event being handled (set by the runner before each `handle`).
+    position: int = 0
 
     _handlers: ClassVar[dict[str, str]]
 

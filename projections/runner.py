@@ -510,6 +510,7 @@ class ProjectionRunner:
             projection.prepare(tx, [event for _, _, event in mine])
         for position, topic, event in mine:
             self._handling = position  # named by a rebuild that fails here
+            projection.position = position
             projection.handle(topic, event, tx)
         self._handling = 0
         return max(len(mine), 1)

@@ -1,7 +1,8 @@
 """The dramatiq broker: Redis when REDIS_URL is set, in-process (StubBroker) otherwise.
 
 Actors are declared in workers/actors/ against whatever broker is current; `configure` swaps
-them onto this process's broker and hands them the process runtime.
+them onto this process's broker and hands them the process runtime. Jobs reach the broker only
+through the dispatcher (workers/dispatcher.py), which follows the log.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dramatiq.middleware import (
 
 from projections.settings import Settings
 from workers import context
+from workers.dispatcher import BrokerSender, Dispatch
 from workers.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -43,12 +45,32 @@ def _middleware() -> list[Any]:
 
 @dataclass
 class Jobs:
-    """This process's broker, and its worker threads when it runs them."""
+    """This process's broker, its worker threads and its dispatcher when it runs them."""
 
     broker: dramatiq.Broker
+    dispatch: Dispatch
     worker_threads: int = 2
     _worker: dramatiq.Worker | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _dispatching: bool = field(default=False, repr=False)
+
+    def start_dispatcher(self, *, local_worker: bool) -> bool:
+        """Follow the log and send its jobs, if they can reach a worker: on Redis always; on the
+        in-process broker only when this process runs its worker (else they would wait in a
+        queue no one reads). Whether it started."""
+        if not (isinstance(self.broker, RedisBroker) or local_worker):
+            return False
+        with self._lock:
+            if not self._dispatching:
+                self.dispatch.start()
+                self._dispatching = True
+        return True
+
+    def stop_dispatcher(self) -> None:
+        with self._lock:
+            if self._dispatching:
+                self.dispatch.stop()
+                self._dispatching = False
 
     def start_worker(self) -> None:
         with self._lock:
@@ -83,4 +105,13 @@ def configure(settings: Settings, runtime: Runtime) -> Jobs:
         actor.broker = broker
         broker.declare_actor(actor)
     context.install(runtime)
-    return Jobs(broker=broker)
+    dispatch = Dispatch(
+        runtime.app,
+        runtime.db,
+        BrokerSender(broker),
+        lock_dir=settings.data_dir,
+        page_size=settings.page_size,
+        poll_seconds=settings.poll_seconds,
+        notify_url=settings.database_url,
+    )
+    return Jobs(broker=broker, dispatch=dispatch)

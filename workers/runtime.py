@@ -19,6 +19,7 @@ from projections.directory.phone_index import ViewPhoneIndex
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner, migrate
 from projections.settings import Settings
+from workers import dispatcher
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Runtime:
         if create_tables:
             # Views tracked beyond the log (older events restored) are reset and replayed.
             migrate(db, all_projections(), head=app.position())
+            dispatcher.migrate(db)
         runner = ProjectionRunner(
             app,
             db,

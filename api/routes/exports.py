@@ -14,7 +14,6 @@ from domain.reporting.model import Export, ExportStatus
 from domain.reporting.service import Reporting
 from domain.shared.errors import NotFoundError
 from workers import files
-from workers.actors.exports import export_kpi_month
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 
@@ -57,10 +56,8 @@ def export_out(export: Export) -> ExportOut:
 @router.post("", status_code=202)
 def request_export(body: RequestExport, reporting: ReportingDep, actor: ActorDep) -> Written:
     """Ask for a month's KPI and leaderboard workbook; poll GET /exports/{id} until completed."""
+    # The dispatcher sends the job from the log (workers/dispatcher.py), never this route.
     written = reporting.request_export(actor, body.month, body.store_id, body.language.value)
-    # The worker waits until the views reach this position, so the file includes every write
-    # made before the request.
-    export_kpi_month.send(str(written.id), written.position)
     return Written.of(written)
 
 

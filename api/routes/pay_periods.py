@@ -51,7 +51,6 @@ from domain.shared.actor import Principal, Role
 from domain.shared.errors import NotFoundError
 from projections.payouts import queries
 from projections.payouts.sources import ViewPayrollSources
-from workers.actors.payouts import export_payouts
 
 router = APIRouter(tags=["pay"])
 periods = APIRouter(prefix="/pay-periods")
@@ -387,7 +386,6 @@ def request_payout_export(
     written = Reporting(runtime.app).request_export(
         actor, period.month, period.store_id, body.language.value, kind.value
     )
-    export_payouts.send(str(written.id), written.position)
     return Written.of(written)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from domain.reporting.model import Export, Language
 from domain.reporting.service import Reporting
 from domain.shared.actor import SYSTEM
+from domain.shared.errors import ConflictError
 from projections.db import Database
 from projections.directory import queries as directory
 from projections.leaderboard.queries import leaderboard
@@ -197,3 +199,21 @@ def export_kpi_month(export_id: str, position: int = 0) -> None:
             log.error("export %s failed for good after %d attempts", export_id, attempt)
             reporting.fail(ident, f"{type(error).__name__}: {error}")
         raise
+
+
+def build_here(
+    actor: Callable[[str, int], None], export_id: UUID, position: int, wait_seconds: float
+) -> None:
+    """Run an export's job in this process, now (the CLI wants the file at once).
+
+    The dispatcher sends the same export to a worker as well; should that worker take it at the
+    same moment, the first completion wins (optimistic concurrency) and this waits for it."""
+    try:
+        actor(str(export_id), position)
+    except ConflictError:
+        reporting = Reporting(context.runtime().app)
+        deadline = time.monotonic() + wait_seconds
+        while not reporting.get_export(SYSTEM, export_id).done:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

@@ -1,0 +1,285 @@
+"""Work driven by the log: events that ask for work become jobs, and due jobs are sent.
+
+Never send a job from a route after saving: the save and the send are not one transaction, so a
+send lost after the save leaves the work undone for ever. Instead:
+
+- `Dispatcher` is a projection. For every event a rule maps to work it writes a job row (the
+  `jobs` table of the views database) in the page transaction that also moves its tracking
+  position: each event's jobs are recorded exactly once, and a crash anywhere between an event's
+  save and its job's row loses nothing (the dispatcher resumes at its tracking position).
+- `Dispatch.send_due` sends the pending jobs whose time has come to dramatiq, then marks each
+  sent. A crash between a send and its mark sends that job again: actors are idempotent.
+
+A job's id derives from its kind and key (by default the identity of the event that asked for
+it: its aggregate's id and version), so a replay of the log by the dispatcher records nothing
+twice, even after an older log was restored and its positions handed out again.
+
+Timers are jobs due later (a lead's response deadline, a report at 21:00): a rule, or a process
+manager in its own transaction, calls `schedule`; the row waits in the table and is sent once
+due, by whichever process holds the dispatcher's lock, across any number of restarts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+from uuid import UUID, uuid5
+
+import dramatiq
+from dramatiq.errors import ActorNotFound
+
+from domain.app import Showroom
+from domain.reporting.model import Export, ExportKind
+from domain.shared import clock
+from domain.topics import stored_topics
+from projections.db import Database, Tx
+from projections.projection import Projection
+from projections.runner import ProjectionRunner
+
+log = logging.getLogger(__name__)
+
+TABLE = "jobs"
+_NAMESPACE = UUID("5b0c1a3e-2f7d-4d0e-9a51-6c1f0d7e2b94")
+
+_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+    " id TEXT PRIMARY KEY, kind TEXT NOT NULL, actor TEXT NOT NULL, args TEXT NOT NULL,"
+    " position BIGINT NOT NULL, due_at TEXT NOT NULL, state TEXT NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0, sent_at TEXT, error TEXT)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_due ON {TABLE} (state, due_at)",
+)
+
+
+class JobState(StrEnum):
+    PENDING = "pending"  # recorded, waiting for its due time or the sender
+    SENT = "sent"  # handed to dramatiq (the actor's own state says whether it is done)
+    CANCELLED = "cancelled"  # a timer no longer needed (the lead was answered in time)
+    UNDELIVERABLE = "undeliverable"  # names an actor this release does not declare
+
+
+@dataclass(frozen=True)
+class Job:
+    """Work to do: a dramatiq actor and its keyword arguments (JSON), due now or at `due_at`.
+
+    `kind` names the job among the jobs of one event (default: the actor); `key` makes it
+    unique within its kind (default: the event that asked for it, as aggregate id and version).
+    """
+
+    actor: str
+    args: Mapping[str, Any]
+    due_at: datetime | None = None
+    kind: str = ""
+    key: str = ""
+
+
+# A rule: the jobs an event asks for, given the event and its log position.
+Rule = Callable[[Any, int], Iterable[Job]]
+
+
+def job_id(kind: str, key: str) -> str:
+    return str(uuid5(_NAMESPACE, f"{kind}:{key}"))
+
+
+def _moment(value: datetime) -> str:
+    """A moment as sortable text: UTC, always with microseconds."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def migrate(db: Database) -> None:
+    """Create the jobs table (idempotent)."""
+    with db.transaction() as tx:
+        for statement in _DDL:
+            tx.execute(statement)
+
+
+def schedule(tx: Tx, job: Job, *, key: str, due_at: datetime, position: int = 0) -> str:
+    """Record a job in the caller's transaction, once per kind and key; its id.
+
+    The general entry for timers: a process manager records one with the rows it writes.
+    Recording the same kind and key again changes nothing (a replay, a duplicate)."""
+    kind = job.kind or job.actor
+    ident = job_id(kind, key)
+    tx.execute(
+        f"INSERT INTO {TABLE} (id, kind, actor, args, position, due_at, state, attempts)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT (id) DO NOTHING",
+        (
+            ident,
+            kind,
+            job.actor,
+            json.dumps(dict(job.args), sort_keys=True),
+            position,
+            _moment(due_at),
+            JobState.PENDING.value,
+        ),
+    )
+    return ident
+
+
+def cancel(tx: Tx, kind: str, key: str) -> None:
+    """Cancel a pending job (a timer no longer needed); a sent one is left as it is."""
+    tx.execute(
+        f"UPDATE {TABLE} SET state = ? WHERE id = ? AND state = ?",
+        (JobState.CANCELLED.value, job_id(kind, key), JobState.PENDING.value),
+    )
+
+
+def jobs(db: Database) -> list[dict[str, Any]]:
+    """Every job row, oldest due first (status pages and tests)."""
+    rows = db.query(f"SELECT * FROM {TABLE} ORDER BY due_at, position, id")
+    return [{**row, "args": json.loads(row["args"])} for row in rows]
+
+
+# --- the rules: which events ask for which work ---------------------------------------------------
+
+EXPORT_ACTORS = {
+    ExportKind.KPI_MONTH: "export_kpi_month",
+    ExportKind.PAYOUT_WORKBOOK: "export_payouts",
+    ExportKind.PAYOUT_CSV: "export_payouts",
+}
+
+
+def export_requested(event: Export.Requested, position: int) -> Iterable[Job]:
+    # The worker waits until the views reach the request's position, so the file includes
+    # every write made before the request.
+    args = {"export_id": str(event.originator_id), "position": position}
+    yield Job(actor=EXPORT_ACTORS[ExportKind(event.kind)], args=args, kind="export")
+
+
+RULES: Mapping[type[Any], Rule] = {Export.Requested: export_requested}
+
+
+class Dispatcher(Projection):
+    """Writes the jobs the log's events ask for, with its tracking position (exactly once)."""
+
+    name = "dispatcher"
+
+    def __init__(self, rules: Mapping[type[Any], Rule] = RULES) -> None:
+        self._rules = {topic: rule for cls, rule in rules.items() for topic in stored_topics(cls)}
+        self.recorded = 0  # jobs asked for by the events handled so far (wakes the sender)
+
+    @property
+    def topics(self) -> frozenset[str]:
+        return frozenset(self._rules)
+
+    def handle(self, topic: str, event: Any, tx: Tx) -> None:
+        at = self.position
+        for job in self._rules[topic](event, at):
+            # Due when the event was recorded, unless later: the same log, the same rows.
+            due_at = job.due_at or event.timestamp
+            key = job.key or f"{event.originator_id}:{event.originator_version}"
+            schedule(tx, job, key=key, due_at=due_at, position=at)
+            self.recorded += 1
+
+
+# --- sending ------------------------------------------------------------------------------------
+
+
+class Sender(Protocol):
+    """Hands one job's message to the queue."""
+
+    def send(self, actor: str, args: Mapping[str, Any], job: str) -> None: ...
+
+
+class UnknownActorError(LookupError):
+    """A job names an actor no code in this process declares."""
+
+
+@dataclass
+class BrokerSender:
+    """Sends jobs as dramatiq messages on a broker (Redis, or the in-process StubBroker)."""
+
+    broker: dramatiq.Broker
+
+    def send(self, actor: str, args: Mapping[str, Any], job: str) -> None:
+        try:
+            target = self.broker.get_actor(actor)
+        except ActorNotFound:
+            raise UnknownActorError(actor) from None
+        target.send_with_options(kwargs=dict(args), job_id=job)
+
+
+class Dispatch(ProjectionRunner):
+    """The dispatcher's runner: follows the log into jobs, then sends the due ones.
+
+    One works per deployment: the runner's lock on the name `dispatcher` (PostgreSQL advisory
+    lock, or a file lock on the embedded default); another process's dispatcher stands by.
+    Its background loop, NOTIFY wake-ups and stop are the projection runner's.
+    """
+
+    def __init__(
+        self,
+        app: Showroom,
+        db: Database,
+        sender: Sender,
+        *,
+        lock_dir: Any,
+        rules: Mapping[type[Any], Rule] = RULES,
+        page_size: int = 1000,
+        poll_seconds: float = 0.02,
+        notify_url: str | None = None,
+        timer_seconds: float = 1.0,
+        now: Callable[[], datetime] = clock.now,
+    ) -> None:
+        self.dispatcher = Dispatcher(rules)
+        super().__init__(
+            app,
+            db,
+            [self.dispatcher],
+            lock_dir=lock_dir,
+            page_size=page_size,
+            poll_seconds=poll_seconds,
+            notify_url=notify_url,
+        )
+        self.sender, self.now, self.timer_seconds = sender, now, timer_seconds
+        self._next_timers = 0.0
+
+    def run_once(self) -> int:
+        """Record the jobs of one page of the log, then send what is due; work done."""
+        recorded = self.dispatcher.recorded
+        worked = super().run_once()
+        if not self.holds(self.dispatcher):
+            return worked
+        # Timers are looked at once in a while; new jobs right after the page that wrote them.
+        if self.dispatcher.recorded != recorded or time.monotonic() >= self._next_timers:
+            self._next_timers = time.monotonic() + self.timer_seconds
+            worked += self.send_due()
+        return worked
+
+    def run_until_idle(self) -> None:
+        """Until the log is followed and nothing due is left unsent (tests, the CLI)."""
+        while True:
+            self._next_timers = 0.0
+            if not self.run_once():
+                return
+
+    def send_due(self, limit: int = 100) -> int:
+        """Send the pending jobs due by now, oldest first, marking each sent; how many."""
+        moment = _moment(self.now())
+        rows = self.db.query(
+            f"SELECT id, actor, args FROM {TABLE} WHERE state = ? AND due_at <= ?"
+            " ORDER BY due_at, position, id LIMIT ?",
+            (JobState.PENDING.value, moment, limit),
+        )
+        for row in rows:
+            try:
+                self.sender.send(row["actor"], json.loads(row["args"]), row["id"])
+            except UnknownActorError as error:
+                log.error("job %s names an unknown actor %s: not sent", row["id"], error)
+                self._mark(row["id"], JobState.UNDELIVERABLE, moment, f"unknown actor {error}")
+                continue
+            self._mark(row["id"], JobState.SENT, moment)
+        return len(rows)
+
+    def _mark(self, ident: str, state: JobState, moment: str, error: str | None = None) -> None:
+        with self.db.transaction() as tx:
+            tx.execute(
+                f"UPDATE {TABLE} SET state = ?, attempts = attempts + 1, sent_at = ?, error = ?"
+                " WHERE id = ? AND state = ?",
+                (state.value, moment, error, ident, JobState.PENDING.value),
+            )
