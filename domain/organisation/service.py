@@ -40,12 +40,13 @@ def _brands(brands: list[str]) -> list[str]:
 class Organisation:
     """Stores, staff and users of the group."""
 
-    def __init__(
-        self, app: Showroom, password_hasher: Callable[[str], str] = hash_password
-    ) -> None:
+    def __init__(self, app: Showroom, password_hasher: Callable[[str], str] | None = None) -> None:
         self.app = app
         # A bulk load of many logins with one password may hash it once (ops/simulation).
-        self._hash_password = password_hasher
+        self._password_hasher = password_hasher
+
+    def _hash_password(self, password: str) -> str:
+        return (self._password_hasher or hash_password)(password)
 
     # --- stores -----------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -16,8 +17,10 @@ from eventsourcing.utils import get_topic
 from audit.integrity import verify
 from domain.app import Showroom
 from domain.organisation.model import Store
+from domain.pay.service.payroll import Payroll
 from domain.sales.model import Deal
 from ops.simulation import GroupSummary, demo_logins, load_demo
+from projections.payouts.sources import ViewPayrollSources
 from tests.conftest import sqlite_settings
 from workers.runtime import Runtime
 
@@ -131,3 +134,26 @@ def test_the_demo_log_projects_into_every_view_and_verifies(
     assert runtime.runner.errors == 0
     assert report.ok, report.problems
     assert report.count == runtime.app.position()
+
+
+def test_the_demo_sells_fni_products_that_its_pay_plan_pays(
+    loaded: tuple[Runtime, GroupSummary],
+) -> None:
+    runtime, _ = loaded
+    runtime.runner.run_until_caught_up()
+    payroll = Payroll(runtime.app, ViewPayrollSources(runtime.app, runtime.db, 30))
+    sellers = [
+        runtime.organisation.authenticate(username, password)
+        for username, password, _, _ in demo_logins(stores=2)
+        if username.startswith("sales")
+    ]
+
+    fni = [
+        Decimal(payroll.provisional(p, f"{TODAY:%Y-%m}").statement["components"].get("fni", 0))
+        for p in sellers
+        if p is not None
+    ]
+
+    assert len(fni) == len(sellers)
+    assert sum(fni) > 0
+    assert sum(1 for amount in fni if amount > 0) > len(fni) // 2
