@@ -23,7 +23,7 @@ import heapq
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -69,6 +69,15 @@ from ops.simulation.catalog import (
 )
 from ops.simulation.demo import GROUP_LOGINS, MANAGER_PASSWORD, SALES_PASSWORD
 from ops.simulation.presets import Preset
+from ops.simulation.records import (
+    TOTALS,
+    SimDeal,
+    SimLead,
+    SimSeller,
+    SimStore,
+    SimVehicle,
+    Step,
+)
 
 TZ_NAME = DEFAULT_TIMEZONE
 TZ = ZoneInfo(TZ_NAME)
@@ -76,24 +85,6 @@ OPENS, CLOSES = 9, 20  # showroom hours, local time
 STEP_REACH = timedelta(hours=3)  # how far past its own time a step may write, with room
 LEADS_PER_STORE_DAY = 2.8  # an ordinary store: about 85 leads a month, weekends busier
 T = TypeVar("T")
-
-TOTALS = (
-    "leads",
-    "deals",
-    "contracts",
-    "cancelled",
-    "delivered",
-    "unwound",
-    "revenue",
-    "front_gross",
-    "vehicles",
-    "used",
-    "trade_ins",
-    "products",
-    "surveys",
-    "left",
-    "hired",
-)
 
 
 @dataclass
@@ -128,89 +119,6 @@ class Services:
             self.app.forget(*ids)
 
 
-@dataclass
-class _Seller:
-    principal: Principal
-    username: str
-    active: bool = True
-
-    @property
-    def staff_id(self) -> UUID:
-        if self.principal.staff_id is None:
-            raise RuntimeError(f"{self.username} has no staff record")
-        return self.principal.staff_id
-
-
-@dataclass
-class _Vehicle:
-    id: UUID
-    model: Model
-    list_price: int
-    received: date
-    repriced: bool = False
-
-
-@dataclass
-class _Store:
-    index: int
-    id: UUID
-    name: str
-    brand: Brand
-    manager: Principal
-    sellers: list[_Seller]
-    lead_rate: float
-    target_stock: int
-    stock: dict[UUID, _Vehicle] = field(default_factory=dict)
-    available: list[UUID] = field(default_factory=list)
-    rotation: int = 0
-    totals: dict[str, int] = field(default_factory=dict)
-
-    def active_sellers(self) -> list[_Seller]:
-        return [s for s in self.sellers if s.active]
-
-
-@dataclass
-class _Lead:
-    store: _Store
-    id: UUID
-    customer_id: UUID
-    channel: Channel
-    captured: datetime
-    seller: _Seller
-    model: Model
-    trim: int
-    colour: str
-    open: bool = True
-    visited: bool = False
-    test_driven: bool = False
-    appointments: int = 0
-    pending: UUID | None = None
-
-
-@dataclass
-class _Deal:
-    lead: _Lead
-    id: UUID
-    vehicle: _Vehicle
-    discount_rate: float = 0.0
-    selling_price: int = 0
-    front_gross: int = 0
-    status: str = "open"
-    unwinding: bool = False
-
-    def actor(self) -> Principal:
-        """The seller, or the store manager once the seller has left."""
-        seller = self.lead.seller
-        return seller.principal if seller.active else self.lead.store.manager
-
-
-@dataclass(order=True)
-class _Step:
-    at: datetime
-    seq: int
-    action: Callable[[], None] = field(compare=False)
-
-
 class Simulation:
     """The dealer group's days, in business-time order, as commands to the services."""
 
@@ -232,9 +140,9 @@ class Simulation:
         self.today = today
         self.end = end  # no step after it runs
         self.start = _months_before(today, months) + timedelta(days=1)
-        self.steps: list[_Step] = []
+        self.steps: list[Step] = []
         self.seq = 0
-        self.stores: list[_Store] = []
+        self.stores: list[SimStore] = []
         self.vin_serial = self.rng.randrange(33**3)
         self.phone_base = self.rng.randrange(10**8)
         self.phones = 0
@@ -243,7 +151,7 @@ class Simulation:
         self.progress = progress
         self.users = 0
         # Open leads by the staff id of their salesperson, to hand over when one leaves.
-        self._open_leads: dict[UUID, dict[UUID, _Lead]] = {}
+        self._open_leads: dict[UUID, dict[UUID, SimLead]] = {}
 
     # --- randomness and time ---------------------------------------------------------------
 
@@ -281,7 +189,7 @@ class Simulation:
 
     def schedule(self, moment: datetime, action: Callable[[], None]) -> None:
         self.seq += 1
-        heapq.heappush(self.steps, _Step(moment, self.seq, action))
+        heapq.heappush(self.steps, Step(moment, self.seq, action))
 
     # --- names -------------------------------------------------------------------------------
 
@@ -304,7 +212,7 @@ class Simulation:
         stem = f"{brand.wmi}{model.code}{trim + 1}BC0{year}{brand.plant}{''.join(reversed(digits))}"
         return vin(with_check_digit(stem))
 
-    def bump(self, store: _Store, key: str, amount: int = 1) -> None:
+    def bump(self, store: SimStore, key: str, amount: int = 1) -> None:
         store.totals[key] = store.totals.get(key, 0) + amount
 
     # --- the group ---------------------------------------------------------------------------
@@ -328,7 +236,7 @@ class Simulation:
             self.register_user(
                 self.admin, username, MANAGER_PASSWORD, Role.STORE_MANAGER, manager_id, hired
             )
-            store = _Store(
+            store = SimStore(
                 index=index,
                 id=store_id,
                 name=spec.name,
@@ -366,7 +274,7 @@ class Simulation:
             raise RuntimeError(f"login {username!r} is not active")
         return principal
 
-    def hire_seller(self, store: _Store, moment: datetime) -> _Seller:
+    def hire_seller(self, store: SimStore, moment: datetime) -> SimSeller:
         self.sales_number += 1
         username = f"sales{self.sales_number}"
         staff_id = self.services.organisation.hire_staff(
@@ -380,13 +288,13 @@ class Simulation:
             staff_id,
             moment + timedelta(hours=1),
         )
-        seller = _Seller(self.principal(username), username)
+        seller = SimSeller(self.principal(username), username)
         store.sellers.append(seller)
         return seller
 
     # --- staff turnover ----------------------------------------------------------------------
 
-    def monthly_staffing(self, store: _Store, moment: datetime) -> None:
+    def monthly_staffing(self, store: SimStore, moment: datetime) -> None:
         """First of the month: now and then a salesperson hands in notice."""
         active = store.active_sellers()
         if len(active) > 2 and self.chance(0.02 * len(active)):
@@ -396,7 +304,7 @@ class Simulation:
         next_month = self.at(_first_of_next_month(moment.astimezone(TZ).date()), 9, 0)
         self.schedule(next_month, lambda: self.monthly_staffing(store, next_month))
 
-    def leave(self, store: _Store, leaver: _Seller, moment: datetime) -> None:
+    def leave(self, store: SimStore, leaver: SimSeller, moment: datetime) -> None:
         if not leaver.active:
             return
         others = [s for s in store.active_sellers() if s is not leaver]
@@ -419,13 +327,13 @@ class Simulation:
         start = self.days_later(moment, self.rng.randrange(7, 25), 9, 11)
         self.schedule(start, lambda: self.new_hire(store, start))
 
-    def new_hire(self, store: _Store, moment: datetime) -> None:
+    def new_hire(self, store: SimStore, moment: datetime) -> None:
         self.hire_seller(store, moment)
         self.bump(store, "hired")
 
     # --- stock -------------------------------------------------------------------------------
 
-    def receive(self, store: _Store, moment: datetime, count: int) -> None:
+    def receive(self, store: SimStore, moment: datetime, count: int) -> None:
         brand = store.brand
         models = [(m, m.popularity) for m in brand.models]
         for n in range(count):
@@ -450,7 +358,7 @@ class Simulation:
 
     def stock_vehicle(
         self,
-        store: _Store,
+        store: SimStore,
         model: Model,
         trim: int,
         condition: str,
@@ -476,12 +384,12 @@ class Simulation:
             received_on=day,
             occurred_at=when,
         ).id
-        vehicle = _Vehicle(vehicle_id, model, list_price, day)
+        vehicle = SimVehicle(vehicle_id, model, list_price, day)
         store.stock[vehicle.id] = vehicle
         store.available.append(vehicle.id)
         self.bump(store, "vehicles")
 
-    def weekly_stock(self, store: _Store, moment: datetime) -> None:
+    def weekly_stock(self, store: SimStore, moment: datetime) -> None:
         """Monday: the manager reprices aged stock and orders the lot back up to its target."""
         today = moment.astimezone(TZ).date()
         for vehicle_id in list(store.available):
@@ -500,7 +408,7 @@ class Simulation:
         next_week = self.at(today + timedelta(days=7), 10, self.rng.randrange(60))
         self.schedule(next_week, lambda: self.weekly_stock(store, next_week))
 
-    def take_vehicle(self, store: _Store, model: Model) -> _Vehicle | None:
+    def take_vehicle(self, store: SimStore, model: Model) -> SimVehicle | None:
         """A vehicle for a deal: the customer's model if in stock (older first), else similar."""
         matching = [v for v in store.available if store.stock[v].model == model]
         candidates = matching or store.available
@@ -510,14 +418,14 @@ class Simulation:
         store.available.remove(chosen)
         return store.stock[chosen]
 
-    def put_back(self, store: _Store, vehicle: _Vehicle) -> None:
+    def put_back(self, store: SimStore, vehicle: SimVehicle) -> None:
         store.stock[vehicle.id] = vehicle
         store.available.append(vehicle.id)
         store.available.sort(key=lambda v: store.stock[v].received)
 
     # --- leads -------------------------------------------------------------------------------
 
-    def next_seller(self, store: _Store) -> _Seller:
+    def next_seller(self, store: SimStore) -> SimSeller:
         active = store.active_sellers()
         store.rotation += 1
         return active[store.rotation % len(active)]
@@ -538,21 +446,21 @@ class Simulation:
             self.schedule(dawn, lambda: self.plan_day(tomorrow))
 
     def _capture_step(
-        self, store: _Store, channel: Channel, moment: datetime
+        self, store: SimStore, channel: Channel, moment: datetime
     ) -> Callable[[], None]:
         return lambda: self.capture(store, channel, moment)
 
-    def _move(self, lead: _Lead, to: _Seller) -> None:
+    def _move(self, lead: SimLead, to: SimSeller) -> None:
         self._open_leads.get(lead.seller.staff_id, {}).pop(lead.id, None)
         lead.seller = to
         if lead.open:
             self._open_leads.setdefault(to.staff_id, {})[lead.id] = lead
 
-    def _closed(self, lead: _Lead) -> None:
+    def _closed(self, lead: SimLead) -> None:
         lead.open = False
         self._open_leads.get(lead.seller.staff_id, {}).pop(lead.id, None)
 
-    def capture(self, store: _Store, channel: Channel, moment: datetime) -> None:
+    def capture(self, store: SimStore, channel: Channel, moment: datetime) -> None:
         model = self.pick([(m, m.popularity) for m in store.brand.models])
         seller = self.next_seller(store)
         funnel = FUNNELS[channel]
@@ -570,7 +478,7 @@ class Simulation:
             occurred_at=moment,
         ).id
         customer_id = self.services.app.load(Lead, lead_id, "lead").customer_id
-        lead = _Lead(
+        lead = SimLead(
             store=store,
             id=lead_id,
             customer_id=customer_id,
@@ -611,7 +519,7 @@ class Simulation:
 
     def log(
         self,
-        lead: _Lead,
+        lead: SimLead,
         moment: datetime,
         kind: str,
         outcome: str | None = None,
@@ -625,7 +533,7 @@ class Simulation:
             actor, lead.id, kind, outcome=outcome, automated=automated, occurred_at=moment
         )
 
-    def after_contact(self, lead: _Lead, moment: datetime) -> None:
+    def after_contact(self, lead: SimLead, moment: datetime) -> None:
         """At first contact the salesperson records what the customer wants and consents to."""
         if self.chance(0.55):
             trim, price = lead.model.trims[lead.trim]
@@ -648,7 +556,7 @@ class Simulation:
                 occurred_at=moment + timedelta(minutes=3),
             )
 
-    def first_call(self, lead: _Lead, moment: datetime) -> None:
+    def first_call(self, lead: SimLead, moment: datetime) -> None:
         if not lead.open:
             return
         if not self.chance(FUNNELS[lead.channel].reached):
@@ -665,7 +573,7 @@ class Simulation:
         self.after_contact(lead, moment)
         self.invite(lead, moment)
 
-    def invite(self, lead: _Lead, moment: datetime) -> None:
+    def invite(self, lead: SimLead, moment: datetime) -> None:
         """Try to book a visit; otherwise follow up a few times and record the loss."""
         if not lead.open:
             return
@@ -681,11 +589,11 @@ class Simulation:
         self.schedule(lost_at, lambda: self.lose(lead, lost_at, LOST_WITHOUT_VISIT))
 
     def _log_step(
-        self, lead: _Lead, moment: datetime, kind: str, outcome: str = "跟进回访"
+        self, lead: SimLead, moment: datetime, kind: str, outcome: str = "跟进回访"
     ) -> Callable[[], None]:
         return lambda: self.log(lead, moment, kind, outcome)
 
-    def book(self, lead: _Lead, moment: datetime) -> None:
+    def book(self, lead: SimLead, moment: datetime) -> None:
         scheduled = self.days_later(moment, self.rng.randrange(1, 6), 10, 18)
         purpose = "test_drive" if self.chance(0.4) else "visit"
         appointment_id = UUID(int=self.rng.getrandbits(128), version=4)
@@ -706,7 +614,7 @@ class Simulation:
             missed = self.later(scheduled, self.rng.randrange(90, 240))
             self.schedule(missed, lambda: self.missed(lead, appointment_id, missed))
 
-    def shown(self, lead: _Lead, appointment_id: UUID, moment: datetime, purpose: str) -> None:
+    def shown(self, lead: SimLead, appointment_id: UUID, moment: datetime, purpose: str) -> None:
         self.services.leads.mark_shown(
             lead.seller.principal, lead.id, appointment_id, occurred_at=moment
         )
@@ -717,7 +625,7 @@ class Simulation:
             lead.test_driven = True
         self.decide(lead, moment + timedelta(minutes=45))
 
-    def missed(self, lead: _Lead, appointment_id: UUID, moment: datetime) -> None:
+    def missed(self, lead: SimLead, appointment_id: UUID, moment: datetime) -> None:
         self.services.leads.mark_no_show(
             lead.seller.principal, lead.id, appointment_id, occurred_at=moment
         )
@@ -728,7 +636,7 @@ class Simulation:
             lost_at = self.days_later(moment, self.rng.randrange(2, 10))
             self.schedule(lost_at, lambda: self.lose(lead, lost_at, LOST_WITHOUT_VISIT))
 
-    def on_floor(self, lead: _Lead) -> None:
+    def on_floor(self, lead: SimLead) -> None:
         """A walk-in: maybe a test drive on the spot, then a decision."""
         moment = self.later(lead.captured, self.rng.randrange(20, 50))
         if self.chance(0.45):
@@ -736,7 +644,7 @@ class Simulation:
             lead.test_driven = True
         self.decide(lead, moment + timedelta(minutes=40))
 
-    def decide(self, lead: _Lead, moment: datetime) -> None:
+    def decide(self, lead: SimLead, moment: datetime) -> None:
         """After a visit: a deal now or after a call or two, or the lead is lost."""
         if not lead.open:
             return
@@ -750,7 +658,7 @@ class Simulation:
         lost_at = self.days_later(call, self.rng.randrange(3, 18))
         self.schedule(lost_at, lambda: self.lose(lead, lost_at, LOST_AFTER_VISIT))
 
-    def lose(self, lead: _Lead, moment: datetime, reasons: Sequence[tuple[str, int]]) -> None:
+    def lose(self, lead: SimLead, moment: datetime, reasons: Sequence[tuple[str, int]]) -> None:
         if not lead.open or lead.pending is not None:
             return
         reason = self.pick(reasons)
@@ -763,7 +671,7 @@ class Simulation:
 
     # --- deals -------------------------------------------------------------------------------
 
-    def open_deal(self, lead: _Lead, moment: datetime) -> None:
+    def open_deal(self, lead: SimLead, moment: datetime) -> None:
         if not lead.open:
             return
         store = lead.store
@@ -785,7 +693,7 @@ class Simulation:
         self._closed(lead)
         self.services.forget(lead.id, lead.customer_id)
         self.bump(store, "deals")
-        deal = _Deal(lead, deal_id, vehicle)
+        deal = SimDeal(lead, deal_id, vehicle)
         attached = moment + timedelta(minutes=self.rng.randrange(5, 20))
         self.services.sales.attach_vehicle(actor, deal.id, vehicle.id, occurred_at=attached)
         low, high = store.brand.discount
@@ -798,7 +706,7 @@ class Simulation:
         else:
             self.close(deal, quoted)
 
-    def quote(self, deal: _Deal, moment: datetime) -> None:
+    def quote(self, deal: SimDeal, moment: datetime) -> None:
         price = deal.vehicle.list_price
         discount = round(price * deal.discount_rate / 100) * 100
         self.services.sales.quote_deal(
@@ -807,12 +715,12 @@ class Simulation:
         deal.selling_price = price - discount
         deal.status = "quoted"
 
-    def negotiate(self, deal: _Deal, moment: datetime) -> None:
+    def negotiate(self, deal: SimDeal, moment: datetime) -> None:
         deal.discount_rate = min(0.3, deal.discount_rate + self.rng.uniform(0.01, 0.04))
         self.quote(deal, moment)
         self.close(deal, moment)
 
-    def close(self, deal: _Deal, moment: datetime) -> None:
+    def close(self, deal: SimDeal, moment: datetime) -> None:
         if self.chance(0.82):
             when = (
                 moment + timedelta(minutes=30)
@@ -824,7 +732,7 @@ class Simulation:
             when = self.days_later(moment, self.rng.randrange(2, 11))
             self.schedule(when, lambda: self.cancel(deal, when))
 
-    def contract(self, deal: _Deal, moment: datetime) -> None:
+    def contract(self, deal: SimDeal, moment: datetime) -> None:
         store = deal.lead.store
         self.maybe_split(deal, moment - timedelta(minutes=5))
         self.services.sales.sign_contract(deal.actor(), deal.id, occurred_at=moment)
@@ -837,7 +745,7 @@ class Simulation:
         when = self.days_later(moment, self.rng.randrange(3, 16), 10, 17)
         self.schedule(when, lambda: self.deliver(deal, when))
 
-    def maybe_split(self, deal: _Deal, moment: datetime) -> None:
+    def maybe_split(self, deal: SimDeal, moment: datetime) -> None:
         """About one deal in twelve is shared with a colleague who helped close it."""
         seller = deal.lead.seller
         if not seller.active:  # the deal's own salesperson must keep a share
@@ -857,7 +765,7 @@ class Simulation:
             occurred_at=moment,
         )
 
-    def sell_products(self, deal: _Deal, moment: datetime) -> None:
+    def sell_products(self, deal: SimDeal, moment: datetime) -> None:
         """F&I after the contract: finance, insurance, accessories, now and then a warranty."""
         price = deal.selling_price
         products: list[dict[str, Any]] = []
@@ -906,7 +814,7 @@ class Simulation:
             )
             self.bump(deal.lead.store, "products")
 
-    def cancel(self, deal: _Deal, moment: datetime) -> None:
+    def cancel(self, deal: SimDeal, moment: datetime) -> None:
         reason = self.rng.choice(CANCEL_REASONS)
         self.services.sales.cancel_deal(deal.actor(), deal.id, reason, occurred_at=moment)
         deal.status = "cancelled"
@@ -914,7 +822,7 @@ class Simulation:
         self.put_back(deal.lead.store, deal.vehicle)
         self.services.forget(deal.id)
 
-    def deliver(self, deal: _Deal, moment: datetime) -> None:
+    def deliver(self, deal: SimDeal, moment: datetime) -> None:
         store = deal.lead.store
         self.services.sales.deliver_deal(deal.actor(), deal.id, occurred_at=moment)
         deal.status = "delivered"
@@ -933,7 +841,7 @@ class Simulation:
         else:
             self.services.forget(deal.id, deal.vehicle.id)
 
-    def trade_in(self, store: _Store, deal: _Deal, moment: datetime) -> None:
+    def trade_in(self, store: SimStore, deal: SimDeal, moment: datetime) -> None:
         model = self.pick([(m, m.popularity) for m in store.brand.models])
         trim = self.rng.randrange(len(model.trims))
         age = self.rng.randrange(3, 9)
@@ -946,7 +854,7 @@ class Simulation:
         self.bump(store, "trade_ins")
         self.bump(store, "used")
 
-    def unwind(self, deal: _Deal, moment: datetime) -> None:
+    def unwind(self, deal: SimDeal, moment: datetime) -> None:
         store = deal.lead.store
         reason = self.rng.choice(UNWIND_REASONS)
         self.services.sales.unwind_deal(store.manager, deal.id, reason, occurred_at=moment)
@@ -958,7 +866,7 @@ class Simulation:
         self.put_back(store, deal.vehicle)
         self.services.forget(deal.id)
 
-    def survey(self, deal: _Deal, moment: datetime) -> None:
+    def survey(self, deal: SimDeal, moment: datetime) -> None:
         base = self.rng.randrange(70, 101)
         answers = {
             q: max(0, min(100, base + self.rng.randrange(-12, 8)))
@@ -1002,13 +910,13 @@ class Simulation:
                 self.progress(f"{step.at.date():%Y-%m}")
             step.action()
 
-    def _receive_step(self, store: _Store, moment: datetime) -> Callable[[], None]:
+    def _receive_step(self, store: SimStore, moment: datetime) -> Callable[[], None]:
         return lambda: self.receive(store, moment, 1)
 
-    def _weekly_step(self, store: _Store, moment: datetime) -> Callable[[], None]:
+    def _weekly_step(self, store: SimStore, moment: datetime) -> Callable[[], None]:
         return lambda: self.weekly_stock(store, moment)
 
-    def _staffing_step(self, store: _Store, moment: datetime) -> Callable[[], None]:
+    def _staffing_step(self, store: SimStore, moment: datetime) -> Callable[[], None]:
         return lambda: self.monthly_staffing(store, moment)
 
 
