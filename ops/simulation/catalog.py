@@ -134,26 +134,6 @@ BRANDS: tuple[Brand, ...] = (
         ),
     ),
 )
-BRAND_BY_NAME = {b.name: b for b in BRANDS}
-CITIES = (
-    ("杭州", "西湖"),
-    ("苏州", "园区"),
-    ("成都", "武侯"),
-    ("南京", "江宁"),
-    ("武汉", "光谷"),
-    ("广州", "天河"),
-    ("西安", "高新"),
-    ("宁波", "鄞州"),
-    ("上海", "浦东"),
-    ("北京", "朝阳"),
-    ("深圳", "南山"),
-    ("重庆", "渝北"),
-    ("长沙", "岳麓"),
-    ("郑州", "金水"),
-    ("青岛", "崂山"),
-    ("合肥", "蜀山"),
-)
-BRAND_WEIGHTS = (5, 4, 4, 3, 3, 2, 2, 2)  # how many stores of the group carry each brand
 VIN_YEARS = "ABCDEFGHJKLMNPRSTVWXY"  # model years 2010..2030
 VIN_SERIAL = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"  # 33 symbols for the six serial positions
 COLOURS = (
