@@ -31,6 +31,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from domain.app import Showroom
+from domain.crm.model import phone_claim_id
 from domain.crm.service import Crm
 from domain.inventory.service import Inventory
 from domain.leads.model import Lead
@@ -40,6 +41,7 @@ from domain.organisation.service import Organisation
 from domain.pay.service.plans import PayPlans
 from domain.sales.model import Deal
 from domain.sales.service import Sales
+from domain.satisfaction.model import survey_id_for
 from domain.satisfaction.service import Satisfaction
 from domain.shared.actor import SYSTEM, Principal, Role
 from domain.shared.clock import DEFAULT_TIMEZONE
@@ -466,18 +468,21 @@ class Simulation:
         funnel = FUNNELS[channel]
         actor = SYSTEM if funnel.online else seller.principal
         notes = NOTES.get(channel)
+        name, phone = self.person(), self.phone()
         lead_id = self.services.leads.capture_lead(
             actor,
             store.id,
             channel.value,
-            customer_name=self.person(),
-            customer_phone=self.phone(),
+            customer_name=name,
+            customer_phone=phone,
             model_interest=model.name,
             note=self.rng.choice(notes) if notes else None,
             salesperson_id=seller.staff_id,
             occurred_at=moment,
         ).id
         customer_id = self.services.app.load(Lead, lead_id, "lead").customer_id
+        # Nothing touches the phone's claim again (every phone is new).
+        self.services.forget(phone_claim_id(self.services.crm.phone_hash(phone)))
         lead = SimLead(
             store=store,
             id=lead_id,
@@ -685,6 +690,7 @@ class Simulation:
                 occurred_at=moment,
             )
             self._closed(lead)
+            self.services.forget(lead.id, lead.customer_id)
             return
         actor = lead.seller.principal
         deal_id = self.services.sales.open_deal(
@@ -882,7 +888,7 @@ class Simulation:
             moment,
         )
         self.bump(deal.lead.store, "surveys")
-        self.services.forget(deal.id, deal.vehicle.id)
+        self.services.forget(deal.id, deal.vehicle.id, survey_id_for(deal.id))
 
     # --- the run -----------------------------------------------------------------------------
 
