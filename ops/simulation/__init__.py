@@ -3,7 +3,9 @@
 - `catalog`: what the group sells and who comes to buy (brands, funnels, seasons, names);
 - `presets`: the groups it plays (the demo of `make run`, a generated group of any size);
 - `demo`: the demo's logins and its standard pay plan;
-- `floor`: the simulation, day by day, as service commands;
+- `floor`: the group's calendar, staff and stock, day by day, as service commands;
+- `selling`: leads through deliveries (`Simulation`, the whole floor);
+- `records`: what the simulation keeps of the group beside the event store;
 - `batched`: the application that saves those commands' events in batches;
 - `load`: `load_demo` and `generate`, which put it together.
 """

@@ -27,9 +27,10 @@ from domain.organisation.service import Organisation
 from domain.shared import clock
 from ops.simulation.batched import BatchedShowroom
 from ops.simulation.demo import publish_standard_plan
-from ops.simulation.floor import CLOSES, STEP_REACH, TZ, Services, Simulation
+from ops.simulation.floor import CLOSES, STEP_REACH, TZ, Services
 from ops.simulation.presets import DEMO, GROUP, Preset
 from ops.simulation.records import TOTALS
+from ops.simulation.selling import Simulation
 from projections.db import Database
 from projections.directory.queries import find_customer_by_phone_hash
 
