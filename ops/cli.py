@@ -112,7 +112,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Everything in one process: what `make run` starts."""
     import uvicorn
 
-    from ops.demo import demo_logins, load_demo
+    from ops.simulation import demo_logins, load_demo
 
     migrate(settings)
     runtime = _runtime(settings)
@@ -232,7 +232,7 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from ops.demo import load_demo
+    from ops.simulation import load_demo
 
     if args.bulk or args.target_events:
         return cmd_demo_bulk(settings, args)
@@ -248,10 +248,10 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_demo_bulk(settings: Settings, args: argparse.Namespace) -> int:
-    """A realistic group through the aggregates, saved in batches (ops/generator.py)."""
+    """A generated group through the services, saved in batches (ops/simulation)."""
     from datetime import date
 
-    from ops.generator import generate, stores_for
+    from ops.simulation import generate, stores_for
 
     stores = args.stores
     if args.target_events:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -39,8 +40,13 @@ def _brands(brands: list[str]) -> list[str]:
 class Organisation:
     """Stores, staff and users of the group."""
 
-    def __init__(self, app: Showroom) -> None:
+    def __init__(self, app: Showroom, password_hasher: Callable[[str], str] | None = None) -> None:
         self.app = app
+        # A bulk load of many logins with one password may hash it once (ops/simulation).
+        self._password_hasher = password_hasher
+
+    def _hash_password(self, password: str) -> str:
+        return (self._password_hasher or hash_password)(password)
 
     # --- stores -----------------------------------------------------------------------------
 
@@ -232,7 +238,7 @@ class Organisation:
             store_id, staff_id = self._scope_for(user_role, store_id, staff_id)
             user = User(
                 username=name,
-                password_hash=hash_password(password),
+                password_hash=self._hash_password(password),
                 role=user_role.value,
                 store_id=store_id,
                 staff_id=staff_id,
@@ -285,10 +291,12 @@ class Organisation:
             # to take the login over: one's own password changes only with the current one.
             if own and not verify_password(current_password or "", user.password_hash):
                 raise WrongPasswordError("current_password does not match")
-            user.change_password(hash_password(password), occurred_at=aware(occurred_at))
+            user.change_password(self._hash_password(password), occurred_at=aware(occurred_at))
             return self.app.written(user)
 
-    def deactivate_user(self, actor: Principal, username: str) -> Written:
+    def deactivate_user(
+        self, actor: Principal, username: str, occurred_at: datetime | None = None
+    ) -> Written:
         """Switch a login off (admin); never one's own, nor the last active admin."""
         with acting_as(actor):
             ensure_role(actor, Role.ADMIN)
@@ -302,7 +310,7 @@ class Organisation:
                         f"{user.username!r} is the last active admin: register or reactivate"
                         " another admin first"
                     )
-            user.deactivate(occurred_at=aware(None))
+            user.deactivate(occurred_at=aware(occurred_at))
             return self.app.written(user)
 
     def reactivate_user(self, actor: Principal, username: str) -> Written:

@@ -35,7 +35,7 @@ from ops.bench.harness import (
     serve,
     verdict,
 )
-from ops.demo import GROUP_LOGINS
+from ops.simulation import GROUP_LOGINS
 from projections.common import month_bounds
 from projections.db import Database
 from projections.lead_funnel.projection import STAGES

@@ -1,7 +1,7 @@
 """Projection rebuild: every view replayed from the whole log, beside reading the log alone.
 
-The log is written by the bulk generator (`ops.generator`). Then, each in a fresh process (so
-that its peak memory is its own): the *baseline* reads and decodes every event, page by page,
+The log is written by the batched simulation (`ops.simulation`). Then, each in a fresh process
+(so that its peak memory is its own): the *baseline* reads and decodes every event, page by page,
 with no projection work (the upper bound of any rebuild); the *rebuild* resets every view and
 replays the log into all of them with one `ProjectionRunner` (pages of SHOWROOM_PAGE_SIZE
 events, twenty at once while behind; one transaction per page for every view, the tracking rows
@@ -24,7 +24,7 @@ from datetime import date
 from typing import Any
 
 from ops.bench.harness import Backend, Row, mib, per_second, ratio, rss_bytes, run_child, verdict
-from ops.generator import EVENTS_PER_STORE_MONTH, GroupSummary, generate
+from ops.simulation import EVENTS_PER_STORE_MONTH, GroupSummary, generate
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner, positions, reset
 from projections.settings import Settings

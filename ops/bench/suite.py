@@ -73,7 +73,7 @@ def _full(args: argparse.Namespace) -> None:
 
 
 def bulk_generation(backend: Backend, events: int) -> tuple[Row, Any]:
-    """Write the log with the bulk generator; baseline: the library saving batches of events."""
+    """Write the log with the batched simulation; baseline: the library saving batches of events."""
     from ops.bench import rebuild
 
     summary = rebuild.write_log(backend, events)

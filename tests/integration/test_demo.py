@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -16,15 +17,17 @@ from eventsourcing.utils import get_topic
 from audit.integrity import verify
 from domain.app import Showroom
 from domain.organisation.model import Store
+from domain.pay.service.payroll import Payroll
 from domain.sales.model import Deal
-from ops.demo import DemoSummary, demo_logins, load_demo
+from ops.simulation import GroupSummary, demo_logins, load_demo
+from projections.payouts.sources import ViewPayrollSources
 from tests.conftest import sqlite_settings
 from workers.runtime import Runtime
 
 TODAY = date(2024, 6, 30)
 
 
-def small_demo(runtime: Runtime) -> DemoSummary:
+def small_demo(runtime: Runtime) -> GroupSummary:
     """Two stores, two months: the default's shape at a third of its size, for speed."""
     return load_demo(runtime, seed=11, stores=2, months=2, today=TODAY)
 
@@ -34,7 +37,7 @@ def fresh_runtime(directory: Path) -> Runtime:
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, DemoSummary]]:
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runtime, GroupSummary]]:
     """One demo group shared by the tests that only read it (building one takes seconds)."""
     runtime = fresh_runtime(tmp_path_factory.mktemp("demo"))
     yield runtime, small_demo(runtime)
@@ -60,7 +63,7 @@ def delivered_units_by_store(runtime: Runtime) -> dict[str, int]:
 
 
 def test_the_same_seed_and_day_build_the_same_group(
-    loaded: tuple[Runtime, DemoSummary], tmp_path: Path
+    loaded: tuple[Runtime, GroupSummary], tmp_path: Path
 ) -> None:
     first, one = loaded
     second = fresh_runtime(tmp_path)
@@ -73,17 +76,18 @@ def test_the_same_seed_and_day_build_the_same_group(
         second.close()
 
 
-def test_the_summary_counts_what_the_log_holds(loaded: tuple[Runtime, DemoSummary]) -> None:
+def test_the_summary_counts_what_the_log_holds(loaded: tuple[Runtime, GroupSummary]) -> None:
     runtime, summary = loaded
 
     assert summary.loaded
     assert summary.events == runtime.app.position()
     assert summary.delivered_by_store == delivered_units_by_store(runtime)
     assert summary.stores == 2
-    assert summary.leads > summary.deals > summary.delivered > 0
+    totals = summary.totals
+    assert totals["leads"] > totals["deals"] > totals["delivered"] > 0
 
 
-def test_loading_twice_adds_nothing(loaded: tuple[Runtime, DemoSummary]) -> None:
+def test_loading_twice_adds_nothing(loaded: tuple[Runtime, GroupSummary]) -> None:
     runtime, _ = loaded
     position = runtime.app.position()
 
@@ -93,7 +97,7 @@ def test_loading_twice_adds_nothing(loaded: tuple[Runtime, DemoSummary]) -> None
     assert runtime.app.position() == position
 
 
-def test_every_demo_login_authenticates_with_its_role(loaded: tuple[Runtime, DemoSummary]) -> None:
+def test_every_demo_login_authenticates_with_its_role(loaded: tuple[Runtime, GroupSummary]) -> None:
     runtime, _ = loaded
 
     for username, password, role, _ in demo_logins(stores=2):
@@ -102,7 +106,7 @@ def test_every_demo_login_authenticates_with_its_role(loaded: tuple[Runtime, Dem
         assert principal.role.value == role
 
 
-def test_demo_events_carry_the_actors_who_did_them(loaded: tuple[Runtime, DemoSummary]) -> None:
+def test_demo_events_carry_the_actors_who_did_them(loaded: tuple[Runtime, GroupSummary]) -> None:
     runtime, _ = loaded
     app = runtime.app
     sellers = {
@@ -120,7 +124,7 @@ def test_demo_events_carry_the_actors_who_did_them(loaded: tuple[Runtime, DemoSu
 
 
 def test_the_demo_log_projects_into_every_view_and_verifies(
-    loaded: tuple[Runtime, DemoSummary],
+    loaded: tuple[Runtime, GroupSummary],
 ) -> None:
     runtime, _ = loaded
 
@@ -130,3 +134,26 @@ def test_the_demo_log_projects_into_every_view_and_verifies(
     assert runtime.runner.errors == 0
     assert report.ok, report.problems
     assert report.count == runtime.app.position()
+
+
+def test_the_demo_sells_fni_products_that_its_pay_plan_pays(
+    loaded: tuple[Runtime, GroupSummary],
+) -> None:
+    runtime, _ = loaded
+    runtime.runner.run_until_caught_up()
+    payroll = Payroll(runtime.app, ViewPayrollSources(runtime.app, runtime.db, 30))
+    sellers = [
+        runtime.organisation.authenticate(username, password)
+        for username, password, _, _ in demo_logins(stores=2)
+        if username.startswith("sales")
+    ]
+
+    fni = [
+        Decimal(payroll.provisional(p, f"{TODAY:%Y-%m}").statement["components"].get("fni", 0))
+        for p in sellers
+        if p is not None
+    ]
+
+    assert len(fni) == len(sellers)
+    assert sum(fni) > 0
+    assert sum(1 for amount in fni if amount > 0) > len(fni) // 2

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from ops.cli import migrate
-from ops.demo import load_demo
+from ops.simulation import load_demo
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner, positions, reset
 from projections.settings import Settings

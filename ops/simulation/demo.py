@@ -1,0 +1,73 @@
+"""The demo's logins and pay plan: what `make run` prints and what the README lists."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from domain.pay.service.plans import PayPlans
+from domain.shared.actor import SYSTEM, Role
+from domain.shared.clock import DEFAULT_TIMEZONE
+from ops.simulation.presets import DEMO
+
+GROUP_LOGINS: tuple[tuple[str, str, Role, str], ...] = (
+    ("admin", "showroom-admin", Role.ADMIN, "administrator: stores, staff, logins"),
+    ("exec", "showroom-exec", Role.GROUP_EXEC, "group executive: every store, read-only"),
+    ("finance", "showroom-finance", Role.FINANCE, "finance / payroll"),
+    ("auditor", "showroom-auditor", Role.AUDITOR, "auditor: history and integrity of the log"),
+)
+MANAGER_PASSWORD = "showroom-manager"
+SALES_PASSWORD = "showroom-sales"
+
+
+def demo_logins(stores: int = 3) -> list[tuple[str, str, str, str]]:
+    """(username, password, role, description) of every demo login, for printing."""
+    logins = [(u, p, r.value, d) for u, p, r, d in GROUP_LOGINS]
+    specs = [DEMO.store(index) for index in range(stores)]
+    for index, spec in enumerate(specs):
+        manager = f"manager{index + 1}"
+        logins.append((manager, MANAGER_PASSWORD, Role.STORE_MANAGER.value, f"经理, {spec.name}"))
+    number = 0
+    for spec in specs:
+        for _ in range(spec.sellers):
+            number += 1
+            logins.append(
+                (f"sales{number}", SALES_PASSWORD, Role.SALESPERSON.value, f"销售顾问, {spec.name}")
+            )
+    return logins
+
+
+# The demo's pay plan: a flat per unit, 20 % of commission gross with a ¥300 mini, retroactive
+# volume tiers, and F&I (a flat per finance contract, 10 % of insurance income), assigned to
+# every store's salespeople from the demo's first month.
+STANDARD_PLAN: list[dict[str, Any]] = [
+    {"type": "per_unit", "key": "unit", "new": "300", "used": "200"},
+    {"type": "percent_of_gross", "key": "commission", "rate": "0.20", "mini": "300"},
+    {
+        "type": "volume_tiers",
+        "key": "volume",
+        "mode": "retroactive",
+        "tiers": [{"threshold": "4", "amount": "100"}, {"threshold": "8", "amount": "200"}],
+    },
+    {
+        "type": "fni",
+        "key": "fni",
+        "products": {"finance": {"flat": "300"}, "insurance": {"rate": "0.1"}},
+    },
+]
+
+
+def publish_standard_plan(plans: PayPlans, first_day: date, store_ids: list[UUID]) -> None:
+    """The standard plan, in force from the month of `first_day` for every store's salespeople."""
+    first = first_day.replace(day=1)
+    when = datetime.combine(first, time(9), ZoneInfo(DEFAULT_TIMEZONE))
+    plan_id = plans.create_plan(
+        SYSTEM, "Sales floor standard", "The demo's pay plan", occurred_at=when
+    ).id
+    plans.publish_version(SYSTEM, plan_id, first, STANDARD_PLAN, "demo", occurred_at=when)
+    for store_id in store_ids:
+        plans.assign(
+            SYSTEM, plan_id, first, store_id=store_id, role="salesperson", occurred_at=when
+        )
