@@ -480,6 +480,8 @@ def cmd_plans(settings: Settings, args: argparse.Namespace) -> int:
         print(
             f"plan {plan_id}: version published from {effective} (log position {written.position})"
         )
+        if written.notice:
+            print(f"note: {written.notice}")
         return 0
     finally:
         runtime.close()
