@@ -390,7 +390,7 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
             print(json.dumps(comparison, default=str, ensure_ascii=False, indent=2))
         elif args.action == "status":
             period = payroll.get_period(actor, ident)
-            totals = payroll.figures(period).totals
+            totals = payroll.totals(period)
             print(f"{ident} {args.store} {args.month}: {period.status.value}")
             print(f"  {totals['salespeople']} salespeople, total ¥{totals['total']}")
         else:

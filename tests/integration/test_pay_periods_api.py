@@ -15,7 +15,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.pay.periods import period_id
+from domain.pay.periods import PayPeriod, period_id, snapshot_hash
+from domain.pay.snapshots import PayStatementSnapshot, statement_snapshot_id, statements_of
 from domain.shared.actor import SYSTEM
 from domain.shared.values import with_check_digit
 from tests.integration.conftest import Api
@@ -238,6 +239,41 @@ def test_approval_records_the_snapshot_and_its_hash(api: Api) -> None:
     assert [(p["id"], p["status"], Decimal(p["total"])) for p in listed["items"]] == [
         (period, "approved", Decimal("5400"))
     ]
+
+
+def test_the_approved_snapshot_is_kept_in_statement_records_and_verifies_bit_exact(
+    api: Api,
+) -> None:
+    world, period = approved_may(api)
+    app = api.runtime.app
+
+    approved = app.load(PayPeriod, UUID(period), "pay period")
+    stored = statements_of(app, approved)
+    verified = api.ok(api.get("auditor", f"/pay-periods/{period}/verification"), 200)
+
+    assert sorted(approved.statement_ids) == sorted([str(world.a1), str(world.a2)])
+    assert approved.legacy_statements is None
+    assert snapshot_hash(stored, approved.totals) == approved.content_hash
+    assert verified["equal"] is True and verified["snapshot_hash"] == approved.content_hash
+    mine = stored[approved.statement_ids.index(str(world.a1))]
+    read = statement(api, "finance", period, world.a1)
+    assert (read["total"], len(read["lines"])) == (mine["total"], len(mine["lines"]))
+
+
+def test_a_command_on_an_approved_period_loads_none_of_its_statements(api: Api) -> None:
+    world, period = approved_may(api)
+    app = api.runtime.app
+
+    disputed = step(api, "sales_a1", period, "disputes", {"line": 1, "reason": "split"})
+
+    # The period's own events hold the snapshot's totals and hash, never a statement's lines.
+    stored = app.recorder.select_events(UUID(period))
+    assert all(b'"lines"' not in bytes(e.state) for e in stored)
+    assert (disputed["version"], stored[-1].originator_version) == (4, 4)
+    record = app.load(
+        PayStatementSnapshot, statement_snapshot_id(UUID(period), world.a1), "statement"
+    )
+    assert b'"lines"' in bytes(app.recorder.select_events(record.id)[0].state)
 
 
 def test_approving_an_open_period_is_refused(api: Api) -> None:

@@ -1,8 +1,9 @@
 """Events already in a store keep loading and projecting, whatever was renamed since.
 
-`tests/fixtures/stored_events.json` holds one stored event of every topic the application has
-ever written, as the store kept it (written by `tests/fixtures/make_stored_events.py`, the first
-entries by the code before pay moved to `domain/pay`). Today's code must decode each to one of
+`tests/fixtures/stored_events.json` holds one stored event of every topic (and class version)
+the application has ever written, as the store kept it (written by
+`tests/fixtures/make_stored_events.py`, the first entries by the code before pay moved to
+`domain/pay`). Today's code must decode each to one of
 today's event classes, and every projection handling that class must handle it; and every event
 class of the domain must have a stored example, so that a new or moved class cannot go unseen.
 """
@@ -31,6 +32,7 @@ from projections.projection import Projection
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner, failures, migrate, positions
 from projections.settings import Settings
+from tests.fixtures.make_stored_events import shape
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "stored_events.json"
 REGENERATE = (
@@ -104,10 +106,10 @@ def by_commit() -> dict[str, list[dict[str, Any]]]:
     return groups
 
 
-def test_the_fixture_holds_one_stored_event_per_topic() -> None:
-    topics = [e["topic"] for e in ENTRIES]
+def test_the_fixture_holds_one_stored_event_per_topic_and_class_version() -> None:
+    shapes = [shape(e) for e in ENTRIES]
 
-    assert len(topics) == len(set(topics))
+    assert len(shapes) == len(set(shapes))
 
 
 def test_every_stored_event_decodes_to_an_event_class_of_today() -> None:
