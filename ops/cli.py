@@ -396,7 +396,7 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
             print(json.dumps(comparison, default=str, ensure_ascii=False, indent=2))
         elif args.action == "status":
             period = payroll.get_period(actor, ident)
-            totals = payroll.figures(period).totals
+            totals = payroll.totals(period)
             print(f"{ident} {args.store} {args.month}: {period.status.value}")
             print(f"  {totals['salespeople']} salespeople, total ¥{totals['total']}")
         else:
@@ -487,6 +487,8 @@ def cmd_plans(settings: Settings, args: argparse.Namespace) -> int:
         print(
             f"plan {plan_id}: version published from {effective} (log position {written.position})"
         )
+        if written.notice:
+            print(f"note: {written.notice}")
         return 0
     finally:
         runtime.close()

@@ -71,7 +71,7 @@ PayrollDep = Annotated[Payroll, Depends(get_payroll)]
 def period_out(payroll: Payroll, actor: Principal, period: PayPeriod) -> PeriodOut:
     totals = None
     if payroll.sees_whole(actor, period):
-        totals = TotalsOut.model_validate(payroll.figures(period).totals)
+        totals = TotalsOut.model_validate(payroll.totals(period))
     return PeriodOut(
         id=period.id,
         version=period.version,

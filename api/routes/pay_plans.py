@@ -23,6 +23,7 @@ from api.schemas.pay_plans import (
     ValidateComponents,
     ValidatedComponents,
     VersionOut,
+    VersionWritten,
 )
 from domain.pay.service.plans import PLAN_MANAGERS, PayPlans
 from domain.shared.access import ensure_role
@@ -162,9 +163,11 @@ def get_plan(plan_id: UUID, plans: PayPlansDep, actor: ActorDep) -> PlanOut:
 @router.post("/{plan_id}/versions", status_code=201)
 def publish_version(
     plan_id: UUID, body: PublishVersion, plans: PayPlansDep, actor: ActorDep
-) -> Written:
-    """Publish the next immutable version of a plan (admin, finance)."""
-    return Written.of(
+) -> VersionWritten:
+    """Publish the next immutable version of a plan (admin, finance). A month is paid by the
+    version in force on its first day: the answer names the first month this one pays, with a
+    notice when it starts after a month's first day (that month keeps the version before)."""
+    return VersionWritten.of_version(
         plans.publish_version(
             actor,
             plan_id,

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from api.schemas.common import Command, Strict, Written
 from domain.pay.service.plans import AssignmentWritten as DomainAssignmentWritten
+from domain.pay.service.plans import VersionWritten as DomainVersionWritten
 from domain.shared.actor import Role
 
 COMPONENTS_DOC = (
@@ -61,6 +62,30 @@ class ValidateComponents(Strict):
 
 class ValidatedComponents(BaseModel):
     components: list[dict[str, Any]] = Field(description="The components as they would be stored")
+
+
+class VersionWritten(Written):
+    """A version published: the first month it pays, with a notice when it starts after the
+    first day of a month (that month is still paid by the version before it)."""
+
+    first_paid_month: str = Field(
+        description="The first month this version pays: a month is paid by the version in force"
+        " on its first day"
+    )
+    notice: str | None = Field(
+        description="Set when the version starts after a month's first day: it pays from the"
+        " next month on"
+    )
+
+    @classmethod
+    def of_version(cls, written: DomainVersionWritten) -> VersionWritten:
+        return cls(
+            id=written.id,
+            version=written.version,
+            position=written.position,
+            first_paid_month=written.first_paid_month,
+            notice=written.notice,
+        )
 
 
 class AssignmentWritten(Written):

@@ -22,6 +22,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
+from domain.pay.snapshots import PayStatementSnapshot, snapshot_records
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.errors import (
     ConflictError,
@@ -182,9 +183,18 @@ class PayPeriod(ShowroomAggregate):
         reason: str
 
     class Approved(ShowroomAggregate.Event):
-        statements: list[dict[str, Any]]
+        """The snapshot's totals and content hash; its statements are `PayStatementSnapshot`
+        records (ids in `statement_ids` order). Version 1 events held the statements."""
+
+        class_version = 2
+        statement_ids: list[str]
         totals: dict[str, Any]
         content_hash: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # The statements stay on the old event (and so on the period) as they were stored.
+            state["statement_ids"] = [s["salesperson_id"] for s in state["statements"]]
 
     class Exported(ShowroomAggregate.Event):
         export_id: UUID
@@ -230,7 +240,10 @@ class PayPeriod(ShowroomAggregate):
         self.closed_at: datetime | None = None
         self.approved_at: datetime | None = None
         self.approved_by: str | None = None
-        self.statements: list[dict[str, Any]] = []
+        # Salespeople of the approved snapshot, in its order (their statements are records of
+        # their own: domain/pay/snapshots.py); a period approved before holds them here.
+        self.statement_ids: list[str] = []
+        self.legacy_statements: list[dict[str, Any]] | None = None
         self.totals: dict[str, Any] = {}
         self.content_hash: str | None = None
         self.export_ids: list[UUID] = []
@@ -282,27 +295,35 @@ class PayPeriod(ShowroomAggregate):
         totals: dict[str, Any],
         content_hash: str,
         occurred_at: datetime,
-    ) -> None:
-        """Record the immutable snapshot of a closed period's statements."""
+    ) -> list[PayStatementSnapshot]:
+        """Record the immutable snapshot of a closed period's statements: the records of the
+        statements are returned, to be saved with the period in one `app.save`."""
         self._ensure("approve", PeriodStatus.CLOSED)
         # The service hashes what it computed (`snapshot_hash`); hashing a group's snapshot
         # again here would cost seconds, so only the hash's shape is checked.
         if not re.fullmatch(r"[0-9a-f]{64}", content_hash):
             raise InvalidValueError("content_hash must be 64 lower-case hex digits")
+        records = snapshot_records(self.id, statements, occurred_at)
         self._approve(
-            statements=statements, totals=totals, content_hash=content_hash, occurred_at=occurred_at
+            statement_ids=[str(r.salesperson_id) for r in records],
+            totals=totals,
+            content_hash=content_hash,
+            occurred_at=occurred_at,
         )
+        return records
 
     @event(Approved)
     def _approve(
         self,
-        statements: list[dict[str, Any]],
+        statement_ids: list[str],
         totals: dict[str, Any],
         content_hash: str,
         occurred_at: datetime,
+        statements: list[dict[str, Any]] | None = None,  # only in version 1 events
     ) -> None:
         self.status, self.approved_at = PeriodStatus.APPROVED, occurred_at
-        self.statements, self.totals, self.content_hash = statements, totals, content_hash
+        self.statement_ids, self.totals, self.content_hash = statement_ids, totals, content_hash
+        self.legacy_statements = statements
 
     def record_export(self, export_id: UUID, occurred_at: datetime) -> None:
         """Note a payout workbook built for payroll; the first one moves the period on."""

@@ -59,6 +59,16 @@ def first_day(month: str) -> date:
         raise InvalidValueError(f"month must look like YYYY-MM, not {month!r:.20}") from None
 
 
+def first_paid_month(effective_from: date) -> str:
+    """The first month a version effective from this day pays: the month it starts on if that
+    is its first day, else the next one (a month is paid by the version in force on its first
+    day)."""
+    if effective_from.day == 1:
+        return f"{effective_from.year:04d}-{effective_from.month:02d}"
+    year, month = divmod(effective_from.year * 12 + effective_from.month, 12)
+    return f"{year:04d}-{month + 1:02d}"
+
+
 @dataclass(frozen=True)
 class PlanVersion:
     """One published (or draft) version of a plan: what the engine computes pay with."""

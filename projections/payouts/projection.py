@@ -8,7 +8,8 @@
 - `rm_payouts_paid`: what each approved line paid per deal (and per F&I product): the lookup a
   chargeback starts from when a deal is unwound later.
 
-Everything comes from `PayPeriod` events, so the view rebuilds from the log like every other.
+Everything comes from `PayPeriod` events and the `PayStatementSnapshot` records an approval
+saves with them (older approvals carry their statements), so the view rebuilds from the log.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from domain.pay.periods import PayPeriod, PeriodStatus
 from domain.pay.service.payroll import paid_parts
+from domain.pay.snapshots import PayStatementSnapshot
 from projections.common import sid, utc_iso
 from projections.db import Tx, fen
 from projections.projection import Projection, handles
@@ -127,7 +129,6 @@ class PayoutsProjection(Projection):
 
     @handles(PayPeriod.Approved)
     def on_approved(self, event: PayPeriod.Approved, tx: Tx) -> None:
-        period = sid(event.originator_id)
         totals = event.totals
         self._set(
             tx,
@@ -136,12 +137,23 @@ class PayoutsProjection(Projection):
             "approved",
             utc_iso(event.occurred_at),
             event.content_hash,
-            len(event.statements),
+            len(event.statement_ids),
             fen(totals["total"]),
             json.dumps(totals, sort_keys=True),
         )
+        # Approvals before the statements became records of their own carry them.
+        legacy: list[dict[str, Any]] | None = getattr(event, "statements", None)
+        if legacy is not None:
+            self._statements(tx, str(event.originator_id), legacy)
+
+    @handles(PayStatementSnapshot.Recorded)
+    def on_statement(self, event: PayStatementSnapshot.Recorded, tx: Tx) -> None:
+        self._statements(tx, str(event.period_id), [event.record])
+
+    def _statements(self, tx: Tx, period: str, records: list[dict[str, Any]]) -> None:
+        """The rows of approved statements: the statement, its lines, what each paid per deal."""
         statements, lines, paid = [], [], []
-        for record in event.statements:
+        for record in records:
             person = record["salesperson_id"]
             statements.append(
                 (

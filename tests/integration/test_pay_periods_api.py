@@ -7,7 +7,7 @@ contract and a retroactive tier of ¥200 per unit from 1.5 units. Every figure i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,9 +15,12 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.pay.periods import period_id
+from domain.pay.periods import PayPeriod, period_id, snapshot_hash
+from domain.pay.service.payroll import Payroll
+from domain.pay.snapshots import PayStatementSnapshot, statement_snapshot_id, statements_of
 from domain.shared.actor import SYSTEM
 from domain.shared.values import with_check_digit
+from projections.payouts.sources import ViewPayrollSources
 from tests.integration.conftest import Api
 
 MAY = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -238,6 +241,70 @@ def test_approval_records_the_snapshot_and_its_hash(api: Api) -> None:
     assert [(p["id"], p["status"], Decimal(p["total"])) for p in listed["items"]] == [
         (period, "approved", Decimal("5400"))
     ]
+
+
+def test_the_approved_snapshot_is_kept_in_statement_records_and_verifies_bit_exact(
+    api: Api,
+) -> None:
+    world, period = approved_may(api)
+    app = api.runtime.app
+
+    approved = app.load(PayPeriod, UUID(period), "pay period")
+    stored = statements_of(app, approved)
+    verified = api.ok(api.get("auditor", f"/pay-periods/{period}/verification"), 200)
+
+    assert sorted(approved.statement_ids) == sorted([str(world.a1), str(world.a2)])
+    assert approved.legacy_statements is None
+    assert snapshot_hash(stored, approved.totals) == approved.content_hash
+    assert verified["equal"] is True and verified["snapshot_hash"] == approved.content_hash
+    mine = stored[approved.statement_ids.index(str(world.a1))]
+    read = statement(api, "finance", period, world.a1)
+    assert (read["total"], len(read["lines"])) == (mine["total"], len(mine["lines"]))
+
+
+def test_a_command_on_an_approved_period_loads_none_of_its_statements(api: Api) -> None:
+    world, period = approved_may(api)
+    app = api.runtime.app
+
+    disputed = step(api, "sales_a1", period, "disputes", {"line": 1, "reason": "split"})
+
+    # The period's own events hold the snapshot's totals and hash, never a statement's lines.
+    stored = app.recorder.select_events(UUID(period))
+    assert all(b'"lines"' not in bytes(e.state) for e in stored)
+    assert (disputed["version"], stored[-1].originator_version) == (4, 4)
+    record = app.load(
+        PayStatementSnapshot, statement_snapshot_id(UUID(period), world.a1), "statement"
+    )
+    assert b'"lines"' in bytes(app.recorder.select_events(record.id)[0].state)
+
+
+def test_a_period_approved_with_its_statements_in_the_event_still_reads_and_verifies(
+    api: Api,
+) -> None:
+    # Given: an approval stored the way it was before statements had records of their own
+    # (class version 1: the statements inside the event).
+    world = may(api)
+    period = open_period(api, world.store, "2026-05")
+    step(api, "finance", period, "close")
+    app = api.runtime.app
+    closed = app.load(PayPeriod, UUID(period), "pay period")
+    figures = Payroll(app, ViewPayrollSources(app, api.runtime.db, 5.0)).figures(closed)
+    content_hash = snapshot_hash(figures.statements, figures.totals)
+    closed.approve(figures.statements, figures.totals, content_hash, occurred_at=MAY)
+    [event] = closed.collect_events()
+    stored = app.mapper.to_stored_event(event)
+    fields = app.mapper.transcoder.decode(stored.state)
+    del fields["class_version"], fields["statement_ids"]
+    fields["statements"] = figures.statements
+    app.recorder.insert_events([replace(stored, state=app.mapper.transcoder.encode(fields))])
+
+    verified = api.ok(api.get("auditor", f"/pay-periods/{period}/verification"), 200)
+    mine = statement(api, "sales_a1", period, world.a1)
+    listed = api.ok(api.get("finance", f"/pay-periods/{period}/statements", params=fresh(api)), 200)
+
+    assert (verified["equal"], verified["snapshot_hash"]) == (True, content_hash)
+    assert Decimal(mine["total"]) == Decimal("2850")
+    assert {s["salesperson_id"] for s in listed["items"]} == {str(world.a1), str(world.a2)}
 
 
 def test_approving_an_open_period_is_refused(api: Api) -> None:

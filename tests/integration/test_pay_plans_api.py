@@ -106,6 +106,56 @@ def test_finance_writes_a_plan_and_every_write_answers_id_version_and_position(a
     assert plan["assignments"][0]["effective_to"] == "2026-06-30"
 
 
+def test_a_version_starting_after_a_months_first_day_answers_the_month_it_first_pays(
+    api: Api,
+) -> None:
+    plan_id = new_plan(api, "Floor", [UNIT], start="2026-01-01")
+
+    mid_march = api.ok(
+        api.post(
+            "finance",
+            f"/pay-plans/{plan_id}/versions",
+            {"effective_from": "2026-03-15", "components": [UNIT, TIERS]},
+        )
+    )
+    first_of_may = api.ok(
+        api.post(
+            "finance",
+            f"/pay-plans/{plan_id}/versions",
+            {"effective_from": "2026-05-01", "components": [UNIT]},
+        )
+    )
+
+    assert mid_march["first_paid_month"] == "2026-04"
+    assert "first pays 2026-04" in mid_march["notice"]
+    assert (first_of_may["first_paid_month"], first_of_may["notice"]) == ("2026-05", None)
+
+
+def test_the_month_a_version_first_pays_is_the_first_it_is_in_force_for(api: Api) -> None:
+    plan_id = new_plan(api, "Floor", [UNIT], start="2026-01-01")
+    api.ok(
+        api.post(
+            "finance",
+            f"/pay-plans/{plan_id}/assignments",
+            {"staff_id": str(api.world.staff["sales_a1"]), "effective_from": "2026-01-01"},
+        )
+    )
+    written = api.ok(
+        api.post(
+            "finance",
+            f"/pay-plans/{plan_id}/versions",
+            {"effective_from": "2026-03-15", "components": [UNIT, TIERS]},
+        )
+    )
+    staff = str(api.world.staff["sales_a1"])
+
+    def in_force(month: str) -> Any:
+        params = {"month": month, "staff_id": staff, "position": written["position"]}
+        return api.ok(api.get("finance", "/pay-plans/in-force", params=params), 200)["version"]
+
+    assert (in_force("2026-03"), in_force(written["first_paid_month"])) == (1, 2)
+
+
 def test_plans_are_listed_within_each_roles_scope(api: Api) -> None:
     floor, personal = floor_and_personal_plans(api)
     position = api.runtime.app.position()

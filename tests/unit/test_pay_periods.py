@@ -34,6 +34,7 @@ from domain.pay.periods import (
 from domain.pay.plans import PlanVersion
 from domain.pay.ports import PaidLine, PeriodRef, Reversal
 from domain.pay.service.payroll import Payroll, chargebacks_for, compose, line_parts
+from domain.pay.snapshots import statement_snapshot_id
 from domain.pay.statement import Statement
 from domain.shared.actor import Principal, Role
 from domain.shared.errors import (
@@ -43,6 +44,7 @@ from domain.shared.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from tests.unit.builders import new_app
 
 MAY = datetime(2026, 5, 31, 15, 0, tzinfo=UTC)
 STORE = UUID("11111111-1111-1111-1111-111111111111")
@@ -138,16 +140,39 @@ def test_approving_records_the_snapshot_and_its_hash() -> None:
     period = closed()
     content_hash = snapshot_hash(STATEMENTS, TOTALS)
 
-    period.approve(STATEMENTS, TOTALS, content_hash, occurred_at=at(2))
+    records = period.approve(STATEMENTS, TOTALS, content_hash, occurred_at=at(2))
 
     [event] = new_events(period)
     assert isinstance(event, PayPeriod.Approved)
-    assert (event.statements, event.totals, event.content_hash) == (
-        STATEMENTS,
+    assert (event.statement_ids, event.totals, event.content_hash) == (
+        [str(SELLER)],
         TOTALS,
         content_hash,
     )
+    assert [(r.id, r.period_id, r.record) for r in records] == [
+        (statement_snapshot_id(period.id, SELLER), period.id, STATEMENTS[0])
+    ]
     assert period.status is PeriodStatus.APPROVED
+
+
+def test_an_approval_stored_with_its_statements_still_replays_them() -> None:
+    period = closed()
+    content_hash = snapshot_hash(STATEMENTS, TOTALS)
+    mapper = new_app().mapper
+    period.approve(STATEMENTS, TOTALS, content_hash, occurred_at=at(2))
+    [event] = new_events(period)
+    stored = mapper.to_stored_event(event)
+    fields = mapper.transcoder.decode(stored.state)
+    del fields["class_version"], fields["statement_ids"]
+    version_1 = replace(
+        stored, state=mapper.transcoder.encode({**fields, "statements": STATEMENTS})
+    )
+    replayed = closed()
+
+    mapper.to_domain_event(version_1).mutate(replayed)
+
+    assert (replayed.statement_ids, replayed.legacy_statements) == ([str(SELLER)], STATEMENTS)
+    assert replayed.content_hash == content_hash
 
 
 def test_approving_an_open_period_is_refused() -> None:

@@ -38,6 +38,7 @@ from domain.pay.plans import (
     PayPlan,
     PlanVersion,
     first_day,
+    first_paid_month,
     resolve_assignment,
     version_in_force,
 )
@@ -347,6 +348,56 @@ def test_the_version_in_force_for_a_month_is_the_one_effective_on_its_first_day(
     april = plan.version_for_month("2026-04")
     assert march is not None and march.version == 1
     assert april is not None and april.version == 2
+
+
+@pytest.mark.parametrize(
+    ("effective_from", "month"),
+    [
+        (date(2026, 3, 1), "2026-03"),
+        (date(2026, 3, 2), "2026-04"),
+        (date(2026, 3, 31), "2026-04"),
+        (date(2026, 12, 15), "2027-01"),
+    ],
+)
+def test_a_version_first_pays_the_month_whose_first_day_it_is_in_force_on(
+    effective_from: date, month: str
+) -> None:
+    assert first_paid_month(effective_from) == month
+
+
+@given(st.dates(min_value=date(2000, 1, 2), max_value=date(2027, 11, 30)))
+def test_the_first_paid_month_is_the_first_month_the_version_is_in_force_for(day: date) -> None:
+    plan = created()
+    plan.publish_version(date(2000, 1, 1), [UNIT], "before", MONDAY)
+    plan.publish_version(day, [UNIT], "after", MONDAY)
+    month = first_paid_month(day)
+    before = (first_day(month) - timedelta(days=1)).isoformat()[:7]
+
+    first, previous = plan.version_for_month(month), plan.version_for_month(before)
+
+    assert first is not None and first.version == 2
+    assert previous is not None and previous.version == 1
+
+
+def test_publishing_from_a_months_first_day_answers_that_month_and_no_notice() -> None:
+    g = group()
+    plans = PayPlans(g.app)
+    plan_id = plans.create_plan(FINANCE, "Floor").id
+
+    written = plans.publish_version(FINANCE, plan_id, date(2026, 5, 1), [UNIT])
+
+    assert (written.first_paid_month, written.notice) == ("2026-05", None)
+
+
+def test_publishing_from_a_later_day_answers_the_next_month_with_a_notice() -> None:
+    g = group()
+    plans = PayPlans(g.app)
+    plan_id = plans.create_plan(FINANCE, "Floor").id
+
+    written = plans.publish_version(FINANCE, plan_id, date(2026, 5, 15), [UNIT])
+
+    assert written.first_paid_month == "2026-06"
+    assert written.notice is not None and "first pays 2026-06" in written.notice
 
 
 def test_a_plan_is_assigned_to_a_staff_member_or_a_role_at_a_store() -> None:

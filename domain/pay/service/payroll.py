@@ -67,6 +67,7 @@ from domain.pay.ports import (
     Reversal,
     SurveyChange,
 )
+from domain.pay.snapshots import statement_of, statements_of
 from domain.pay.statement import Statement
 from domain.performance.evaluations import Evaluation, EvaluationStatus, evaluation_id_for
 from domain.reporting.model import month as parse_month
@@ -836,13 +837,13 @@ class Payroll:
             self.views.settle()
             self._check_order(period)
             figures = self._compute(period, hashed=True)
-            period.approve(
+            records = period.approve(
                 figures.statements,
                 figures.totals,
                 figures.content_hash,
                 occurred_at=aware(occurred_at),
             )
-            return self.app.written(period)
+            return self.app.written(period, *records)
 
     def _check_order(self, period: PayPeriod) -> None:
         earlier = [
@@ -1029,9 +1030,14 @@ class Payroll:
         if period.has_snapshot:
             assert period.content_hash is not None
             return PeriodFigures(
-                period.statements, period.totals, period.content_hash, period.known_at
+                statements_of(self.app, period), period.totals, period.content_hash, period.known_at
             )
         return self._compute(period)
+
+    def totals(self, period: PayPeriod) -> dict[str, Any]:
+        """The period's totals: the snapshot's once approved (kept on the period, no statement
+        read), else computed now."""
+        return period.totals if period.has_snapshot else self._compute(period).totals
 
     def statements(
         self, actor: Principal, period_id: UUID, store_id: UUID | None = None
@@ -1051,7 +1057,11 @@ class Payroll:
         period = self._visible(actor, period_id)
         if actor.role is Role.SALESPERSON and actor.staff_id != salesperson_id:
             raise NotFoundError("statement", f"{period_id}/{salesperson_id}")
-        record = self.figures(period).statement(salesperson_id)
+        record = (
+            statement_of(self.app, period, salesperson_id)
+            if period.has_snapshot
+            else self.figures(period).statement(salesperson_id)
+        )
         if record is None or not self._may_read(actor, period, record):
             raise NotFoundError("statement", f"{period_id}/{salesperson_id}")
         return expanded(record)
@@ -1124,7 +1134,7 @@ class Payroll:
             raise InvalidValueError(f"pay period {period_id} has no approved snapshot yet")
         self.views.settle()
         figures = self._compute(period, hashed=True)
-        differences = _differences(period.statements, figures.statements)
+        differences = _differences(statements_of(self.app, period), figures.statements)
         return Verification(
             period_id=period.id,
             equal=figures.content_hash == period.content_hash,
@@ -1349,7 +1359,7 @@ class Payroll:
         latest = max(earlier, key=lambda p: p.month)
         previous = self.app.load(PayPeriod, latest.period_id, "pay period")
         balances: dict[UUID, Decimal] = {}
-        for record in previous.statements:
+        for record in statements_of(self.app, previous):
             deficit = Decimal(record.get("deficit_out") or "0")
             if deficit > 0:
                 balances[UUID(record["salesperson_id"])] = deficit

@@ -23,6 +23,7 @@ from domain.pay.plans import (
     AssignmentSlot,
     PayPlan,
     PlanVersion,
+    first_paid_month,
     slot_key,
 )
 from domain.shared.access import ensure_role
@@ -32,6 +33,25 @@ from domain.shared.errors import NotFoundError
 from domain.shared.values import text
 
 PLAN_MANAGERS = (Role.ADMIN, Role.FINANCE)
+
+
+@dataclass(frozen=True)
+class VersionWritten(Written):
+    """A version was published: the first month it pays, and a notice when that is not the
+    month it starts in (it starts after that month's first day, which decides the month)."""
+
+    effective_from: date
+    first_paid_month: str
+
+    @property
+    def notice(self) -> str | None:
+        if self.effective_from.day == 1:
+            return None
+        return (
+            f"in force from {self.effective_from.isoformat()}, this version first pays"
+            f" {self.first_paid_month}: a month is paid by the version in force on its first day,"
+            f" so {self.effective_from.isoformat()[:7]} is still paid by the version before it"
+        )
 
 
 @dataclass(frozen=True)
@@ -77,8 +97,9 @@ class PayPlans:
         note: str = "",
         expected_version: int | None = None,
         occurred_at: datetime | None = None,
-    ) -> Written:
-        """Publish the next immutable version, in force from `effective_from` (admin, finance)."""
+    ) -> VersionWritten:
+        """Publish the next immutable version, in force from `effective_from` (admin, finance);
+        it pays from the first month whose first day it is in force on."""
         with acting_as(actor):
             ensure_role(actor, *PLAN_MANAGERS)
             plan = self.app.load(PayPlan, plan_id, "pay plan", expected_version)
@@ -88,7 +109,14 @@ class PayPlans:
                 text(note, "note", max_length=2000, required=False, multiline=True),
                 occurred_at=aware(occurred_at),
             )
-            return self.app.written(plan)
+            written = self.app.written(plan)
+            return VersionWritten(
+                id=written.id,
+                version=written.version,
+                position=written.position,
+                effective_from=effective_from,
+                first_paid_month=first_paid_month(effective_from),
+            )
 
     def assign(
         self,
