@@ -32,7 +32,7 @@ from domain.pay import engine
 from domain.pay.facts import PeriodFacts
 from domain.pay.periods import PayPeriod
 from domain.pay.plans import PlanVersion
-from domain.pay.service.payroll import compose
+from domain.pay.records import compose
 from domain.reporting.model import Language
 from domain.shared.clock import now
 from ops.bench.pay_engine import facts, plans

@@ -18,6 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from domain.app import Showroom
 from domain.organisation.service import Organisation
 from domain.pay import engine
+from domain.pay.chargebacks import chargebacks_for
 from domain.pay.facts import CreditFact, PeriodFacts, ProductFact
 from domain.pay.periods import (
     DisputeAlreadyResolvedError,
@@ -33,7 +34,8 @@ from domain.pay.periods import (
 )
 from domain.pay.plans import PlanVersion
 from domain.pay.ports import PaidLine, PeriodRef, Reversal
-from domain.pay.service.payroll import Payroll, chargebacks_for, compose, line_parts
+from domain.pay.records import compose, line_parts
+from domain.pay.service.payroll import Payroll
 from domain.pay.statement import Statement
 from domain.shared.actor import Principal, Role
 from domain.shared.errors import (
