@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -40,7 +40,8 @@ from domain.pay.components import (
 )
 from domain.pay.facts import CreditFact, PeriodFacts, SurveyFact
 from domain.pay.plans import DRAFT_PLAN_ID, PlanVersion
-from domain.pay.statement import DrawResult, Statement, StatementLine, TierProgress
+from domain.pay.statement import DrawResult, LinePart, Statement, StatementLine, TierProgress
+from domain.sales.model import allocate
 
 PlansFor = Callable[[UUID], PlanVersion | None]
 
@@ -49,6 +50,7 @@ ONE = Decimal(1)
 HUNDRED = Decimal(100)
 # The line that recovers a deficit carried in when the plan in force has no draw of its own.
 CARRIED_DEFICIT = Draw(key="carried_draw_deficit", amount=Decimal("0.01"))
+_WEIGHT = Decimal(10) ** 8  # part weights as integers (units 4 dp × money 2 dp)
 
 
 # --- words for formulas ---------------------------------------------------------------------------
@@ -84,6 +86,34 @@ def _paid_gross(credit: CreditFact) -> Decimal:
     """Commission gross a rate pays on: front − pack, a loss counting as 0."""
     gross = credit.front_gross - credit.pack
     return gross if gross > 0 else ZERO
+
+
+# --- what a line paid per deal --------------------------------------------------------------------
+
+# A part's key: the deal, and on an F&I line the product (else None).
+PartKey = tuple[UUID, UUID | None]
+
+
+def split(amount: Decimal, keys: Sequence[PartKey], weights: Sequence[Decimal]) -> list[LinePart]:
+    """`amount` over `keys` in proportion to `weights`, exactly to the fen (parts of 0 left out)."""
+    if not amount or not keys:
+        return []
+    if len(keys) == 1:
+        return [LinePart(*keys[0], amount)] if weights[0] > 0 else []
+    ints = [int((w * _WEIGHT).to_integral_value()) for w in weights]
+    if sum(ints) <= 0:
+        return []
+    fen = allocate(int(amount * 100), ints)
+    return [LinePart(*k, Decimal(f) / 100) for k, f in zip(keys, fen, strict=True) if f]
+
+
+def fni_weights(products: Sequence[Mapping[str, Any]], share: Decimal) -> list[Decimal]:
+    """What each product of an F&I line earns (flat + rate × income, a loss as 0, × share), from
+    the line's `products` inputs: the line's amount is split over its products by these."""
+    return [
+        (Decimal(p["flat"]) + Decimal(p["rate"]) * max(Decimal(p["income"]), ZERO)) * share
+        for p in products
+    ]
 
 
 # --- the period -----------------------------------------------------------------------------------
@@ -321,7 +351,11 @@ class _Sheet:
         amount: Decimal,
         *,
         counts_for: str | None = None,
+        paid_for: Sequence[PartKey] = (),
+        weights: Sequence[Decimal] = (ONE,),
     ) -> None:
+        """Append a line; `paid_for` (with `weights`) are the deals (and products) its amount
+        pays for, split over them to the fen as its parts."""
         amount = cents(amount)
         key = counts_for or component.key
         self.lines.append(
@@ -336,6 +370,7 @@ class _Sheet:
                 inputs,
                 formula,
                 amount,
+                tuple(split(amount, paid_for, weights)) if paid_for else (),
             )
         )
         self.counts_for.append(key)
@@ -403,6 +438,7 @@ class _Sheet:
                 {"condition": credit.condition, "amount": str(rate), "share": str(credit.share)},
                 f"{yuan_of(rate)} per {credit.condition} unit{_share(credit.share)}",
                 rate * credit.share,
+                paid_for=((credit.deal_id, None),),
             )
 
     def percent_of_gross(self, component: PercentOfGross) -> None:
@@ -433,7 +469,14 @@ class _Sheet:
             words += _share(credit.share)
             if gross < 0:
                 words += f" (commission gross {yuan(gross)} counts as ¥0.00)"
-            self.add(component, self.deal_of[id(credit)], inputs, words, amount * credit.share)
+            self.add(
+                component,
+                self.deal_of[id(credit)],
+                inputs,
+                words,
+                amount * credit.share,
+                paid_for=((credit.deal_id, None),),
+            )
 
     def volume_tiers(self, component: VolumeTiers) -> None:
         counted = [
@@ -444,6 +487,7 @@ class _Sheet:
         units = sum((c.share for c in counted), Decimal(0))
         gross = sum((_paid_gross(c) * c.share for c in counted), ZERO)
         deals = tuple(c.deal_id for c in counted)
+        paid_for = [(c.deal_id, None) for c in counted]
         what = "units" if component.condition is None else f"{component.condition} units"
         before = self.subtotal.get(component.key, ZERO)
         index = component.tier_at(units)
@@ -472,6 +516,8 @@ class _Sheet:
                     f"{plain(units)} {what} × {yuan_of(tier.amount)}"
                     f" (tier ≥ {plain(tier.threshold)}, retroactive)",
                     units * tier.amount,
+                    paid_for=paid_for,
+                    weights=[c.share for c in counted],
                 )
             else:
                 rate = tier.rate or ZERO
@@ -483,6 +529,8 @@ class _Sheet:
                     f"{pct(rate)} × {yuan(gross)} commission gross of {plain(units)} {what}"
                     f" (tier ≥ {plain(tier.threshold)}, retroactive)",
                     rate * gross,
+                    paid_for=paid_for,
+                    weights=[c.share * _paid_gross(c) for c in counted],
                 )
         else:
             self.marginal(component, counted, what)
@@ -497,6 +545,9 @@ class _Sheet:
         inside = [Decimal(0)] * len(bands)
         gross = [ZERO] * len(bands)
         deals: list[list[UUID]] = [[] for _ in bands]
+        # Each deal's units in the band, and its paid gross on them: a band line's parts.
+        units_of: list[list[Decimal]] = [[] for _ in bands]
+        gross_of: list[list[Decimal]] = [[] for _ in bands]
         filled = Decimal(0)
         for credit in counted:
             low, high = filled, filled + credit.share
@@ -507,6 +558,8 @@ class _Sheet:
                     inside[i] += part
                     gross[i] += _paid_gross(credit) * part
                     deals[i].append(credit.deal_id)
+                    units_of[i].append(part)
+                    gross_of[i].append(part * _paid_gross(credit))
         for i, (tier, band) in enumerate(zip(component.tiers, bands, strict=True)):
             if inside[i] <= 0:
                 continue
@@ -525,6 +578,7 @@ class _Sheet:
                 inputs["amount"] = str(tier.amount)
                 formula = f"{plain(inside[i])} units × {yuan_of(tier.amount)} ({span}, marginal)"
                 amount = inside[i] * tier.amount
+                weights = units_of[i]
             else:
                 rate = tier.rate or ZERO
                 inputs |= {"rate": str(rate), "commission_gross": str(gross[i])}
@@ -533,7 +587,16 @@ class _Sheet:
                     f" units ({span}, marginal)"
                 )
                 amount = rate * gross[i]
-            self.add(component, tuple(deals[i]), inputs, formula, amount)
+                weights = gross_of[i]
+            self.add(
+                component,
+                tuple(deals[i]),
+                inputs,
+                formula,
+                amount,
+                paid_for=[(deal, None) for deal in deals[i]],
+                weights=weights,
+            )
 
     def spiff(self, component: Spiff) -> None:
         for credit in self.credits:
@@ -562,7 +625,14 @@ class _Sheet:
                     formula += f"; the {yuan_of(component.budget)} budget is spent"
                 elif paid < wanted:
                     formula += f"; the budget has {yuan(left)} left, which it pays"
-            self.add(component, self.deal_of[id(credit)], inputs, formula, paid)
+            self.add(
+                component,
+                self.deal_of[id(credit)],
+                inputs,
+                formula,
+                paid,
+                paid_for=((credit.deal_id, None),),
+            )
 
     def fni(self, component: Fni) -> None:
         for credit in self.credits:
@@ -600,6 +670,8 @@ class _Sheet:
                 {"products": sold, "share": str(credit.share)},
                 body + _share(credit.share),
                 value * credit.share,
+                paid_for=[(credit.deal_id, UUID(p["product_id"])) for p in sold],
+                weights=fni_weights(sold, credit.share),
             )
 
     def scorecard(self, component: ScorecardBonus) -> None:

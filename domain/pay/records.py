@@ -17,13 +17,13 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from domain.pay import engine
 from domain.pay.chargebacks import Chargeback, LateSurvey
-from domain.pay.components import Component, VolumeTiers, cents
+from domain.pay.components import cents
 from domain.pay.facts import CreditFact, PeriodFacts
 from domain.pay.periods import snapshot_hash
 from domain.pay.plans import PlanVersion
-from domain.pay.statement import Statement
-from domain.sales.model import allocate
+from domain.pay.statement import LinePart, Statement
 from domain.shared.values import money
 
 ZERO = Decimal("0.00")
@@ -32,7 +32,6 @@ CHARGEABLE = ("per_unit", "percent_of_gross", "volume_tiers", "spiff", "fni")
 PER_DEAL = ("per_unit", "percent_of_gross", "spiff")
 DRAW_TYPES = ("draw",)
 OWN_LINE_TYPES = ("adjustment", "chargeback", "late_survey")
-_WEIGHT = Decimal(10) ** 8  # tier allocation weights as integers (units 4 dp × money 2 dp)
 
 
 def _adjustment_line(n: int, adjustment: Mapping[str, Any]) -> dict[str, Any]:
@@ -64,96 +63,27 @@ def _adjustment_line(n: int, adjustment: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _weights(values: Sequence[Decimal]) -> list[int]:
-    return [int((v * _WEIGHT).to_integral_value()) for v in values]
+def paid_parts(line: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What a stored line paid per deal (an F&I line: per product), as the engine wrote it.
 
-
-def _split(amount: Decimal, keys: Sequence[Any], weights: Sequence[Decimal]) -> list[Any]:
-    """`amount` over `keys` in proportion to `weights`, exactly to the fen."""
-    if len(keys) == 1:
-        return [(keys[0], amount)] if amount and weights[0] > 0 else []
-    ints = _weights(weights)
-    if not keys or sum(ints) <= 0:
-        return []
-    fen = allocate(int(amount * 100), ints)
-    return [(k, Decimal(f) / 100) for k, f in zip(keys, fen, strict=True) if f]
-
-
-def _overlap(low: Decimal, high: Decimal, start: Decimal, end: Decimal | None) -> Decimal:
-    top = high if end is None else min(high, end)
-    bottom = max(low, start)
-    return top - bottom if top > bottom else Decimal(0)
-
-
-def _paid_gross(credit: CreditFact) -> Decimal:
-    gross = credit.front_gross - credit.pack
-    return gross if gross > 0 else ZERO
-
-
-def line_parts(
-    line: Mapping[str, Any],
-    component: Component | None,
-    credits: Sequence[CreditFact],
-) -> list[dict[str, Any]]:
-    """What a plan line paid for each deal (and, on an F&I line, each product), to the fen.
-
-    The parts of a line sum to its amount. Lines that pay for no deal in particular (scorecard,
-    gates, caps, the draw) have none: they are not charged back.
-    """
+    A snapshot record keeps the parts of a volume-tier line (they depend on the period's
+    credits); a per-deal line's one part is its deal and amount, and an F&I line's parts are its
+    amount split over the products it lists (`engine.split` by `engine.fni_weights`, as the
+    engine split it), so records stored before lines carried parts read the same."""
+    if "parts" in line:
+        return list(line["parts"])
     kind, amount = line["component_type"], Decimal(line["amount"])
     if kind not in CHARGEABLE or amount == 0 or not line["source_deal_ids"]:
         return []
+    deal = UUID(line["source_deal_ids"][0])
     if kind in PER_DEAL:
-        return [{"deal_id": line["source_deal_ids"][0], "product_id": None, "amount": str(amount)}]
-    inputs = line["inputs"]
-    if kind == "fni":
-        share = Decimal(inputs["share"])
-        products = inputs["products"]
-        values = [
-            (Decimal(p["flat"]) + Decimal(p["rate"]) * max(Decimal(p["income"]), ZERO)) * share
-            for p in products
-        ]
-        deal = line["source_deal_ids"][0]
-        return [
-            {"deal_id": deal, "product_id": product, "amount": str(part)}
-            for product, part in _split(amount, [p["product_id"] for p in products], values)
-        ]
-    if not isinstance(component, VolumeTiers):
+        return [LinePart(deal, None, amount).to_dict()]
+    if kind != "fni":
         return []
-    counted = [
-        c
-        for c in sorted(credits, key=lambda c: (c.delivered_at, c.deal_id, c.share))
-        if component.condition is None or c.condition == component.condition
-    ]
-    by_rate = "rate" in inputs
-    keys: list[str] = []
-    weights: list[Decimal] = []
-    if inputs.get("mode") == "marginal":
-        start = Decimal(inputs["from"])
-        end = None if inputs["to"] is None else Decimal(inputs["to"])
-        filled = Decimal(0)
-        for credit in counted:
-            low, filled = filled, filled + credit.share
-            part = _overlap(low, filled, start, end)
-            if part > 0:
-                keys.append(str(credit.deal_id))
-                weights.append(part * _paid_gross(credit) if by_rate else part)
-    else:
-        for credit in counted:
-            keys.append(str(credit.deal_id))
-            weights.append(credit.share * _paid_gross(credit) if by_rate else credit.share)
-    return [
-        {"deal_id": deal, "product_id": None, "amount": str(part)}
-        for deal, part in _split(amount, keys, weights)
-    ]
-
-
-def paid_parts(line: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """What a stored line paid per deal (an F&I line: per product). Only volume-tier lines
-    store their parts (they need the period's credits); the others follow from the line."""
-    if "parts" in line:
-        return list(line["parts"])
-    return line_parts(line, None, ())
+    products = line["inputs"]["products"]
+    keys = [(deal, UUID(p["product_id"])) for p in products]
+    weights = engine.fni_weights(products, Decimal(line["inputs"]["share"]))
+    return [part.to_dict() for part in engine.split(amount, keys, weights)]
 
 
 def expanded(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -193,7 +123,6 @@ def statement_record(
     statement: Statement,
     store_id: UUID | None,
     plan: PlanVersion | None,
-    credits: Sequence[CreditFact],
     adjustments: Sequence[Mapping[str, Any]],
     chargebacks: Sequence[Chargeback],
     ids: dict[UUID, str] | None = None,
@@ -227,11 +156,8 @@ def statement_record(
             "formula": engine_line.formula,
             "amount": str(amount),
         }
-        if kind == "volume_tiers":
-            component = None if plan is None else plan.component(engine_line.component_key)
-            parts = line_parts(data, component, credits)
-            if parts:
-                data["parts"] = parts
+        if kind == "volume_tiers" and engine_line.parts:
+            data["parts"] = [part.to_dict() for part in engine_line.parts]
         lines.append(data)
         by_type[kind] += amount
         if kind not in DRAW_TYPES:
@@ -361,7 +287,6 @@ def compose(
                         own_late[person],
                     ),
                     plans_for(person),
-                    credits[person],
                     own_adjustments[person],
                     own_chargebacks[person],
                     ids,

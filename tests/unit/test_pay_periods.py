@@ -34,9 +34,9 @@ from domain.pay.periods import (
 )
 from domain.pay.plans import PlanVersion
 from domain.pay.ports import PaidLine, PeriodRef, Reversal
-from domain.pay.records import compose, line_parts
+from domain.pay.records import compose
 from domain.pay.service.payroll import Payroll
-from domain.pay.statement import Statement
+from domain.pay.statement import Statement, StatementLine
 from domain.shared.actor import Principal, Role
 from domain.shared.errors import (
     DomainError,
@@ -500,14 +500,13 @@ def plan(*components: dict[str, Any]) -> PlanVersion:
     return PlanVersion.from_dicts(UUID(int=99), 1, date(2026, 1, 1), list(components), "test")
 
 
-def tier_line(statement: Statement) -> dict[str, Any]:
+def tier_line(statement: Statement) -> StatementLine:
     [line] = [x for x in statement.lines if x.component_type == "volume_tiers"]
-    return line.to_dict()
+    return line
 
 
-def parts_of(line: dict[str, Any], version: PlanVersion, credits: list[CreditFact]) -> Any:
-    component = version.component(line["component_key"])
-    return {p["deal_id"]: Decimal(p["amount"]) for p in line_parts(line, component, credits)}
+def parts_of(line: StatementLine) -> Any:
+    return {str(p.deal_id): p.amount for p in line.parts}
 
 
 def test_a_retroactive_tier_line_is_shared_by_the_deals_in_proportion_to_their_units() -> None:
@@ -524,7 +523,7 @@ def test_a_retroactive_tier_line_is_shared_by_the_deals_in_proportion_to_their_u
 
     line = tier_line(engine.calculate_one(facts, SELLER, version))
 
-    assert parts_of(line, version, credits) == {
+    assert parts_of(line) == {
         str(UUID(int=1)): Decimal("200.00"),
         str(UUID(int=2)): Decimal("100.00"),
     }
@@ -544,10 +543,10 @@ def test_a_marginal_band_is_shared_by_the_units_that_fall_in_it() -> None:
     facts = PeriodFacts(month="2026-05", store_id=A_STORE, credits=tuple(credits))
     statement = engine.calculate_one(facts, SELLER, version)
 
-    upper = next(x.to_dict() for x in statement.lines if x.inputs.get("from") == "1.5")
+    upper = next(x for x in statement.lines if x.inputs.get("from") == "1.5")
 
-    assert Decimal(upper["amount"]) == Decimal("300.00")  # units 1.5–2.5 × ¥300
-    assert parts_of(upper, version, credits) == {
+    assert upper.amount == Decimal("300.00")  # units 1.5–2.5 × ¥300
+    assert parts_of(upper) == {
         str(UUID(int=2)): Decimal("150.00"),
         str(UUID(int=3)): Decimal("150.00"),
     }
@@ -578,10 +577,8 @@ def test_the_parts_of_a_tier_line_always_sum_to_its_amount(
     facts = PeriodFacts(month="2026-05", store_id=A_STORE, credits=tuple(credits))
 
     for line in engine.calculate_one(facts, SELLER, version).lines:
-        data = line.to_dict()
-        parts = line_parts(data, version.component("v"), credits)
-        if parts:
-            assert sum(Decimal(p["amount"]) for p in parts) == line.amount
+        if line.parts:
+            assert sum(p.amount for p in line.parts) == line.amount
 
 
 def period_ref(month: str, known_at: datetime | None, store: UUID | None = A_STORE) -> PeriodRef:

@@ -535,7 +535,6 @@ class Payroll:
                 None,
                 (),
                 (),
-                (),
             )
         return ProvisionalPay(
             salesperson_id=actor.staff_id,

@@ -17,6 +17,7 @@ from domain.pay.components import VolumeTiers, parse_components
 from domain.pay.plans import DRAFT_PLAN_ID, PlanVersion, first_day
 from domain.pay.records import PeriodFigures
 from domain.pay.service.figures import Inputs
+from domain.pay.statement import Statement
 from domain.shared.errors import InvalidValueError
 
 ZERO = Decimal("0.00")
@@ -79,7 +80,7 @@ def compare(
                 "salesperson_id": person,
                 "store_id": None if before is None else before["store_id"],
                 "old_plan": None if before is None else _plan_label(before),
-                "new_plan": None if statement is None else _plan_label(statement.to_dict()),
+                "new_plan": None if statement is None else _plan_label(statement),
                 "units": "0" if statement is None else str(statement.units),
                 "old_total": str(old_total),
                 "new_total": str(new_total),
@@ -113,9 +114,15 @@ def with_tiers(
     return replace(plan, components=parse_components(dicts))
 
 
-def _plan_label(record: Mapping[str, Any]) -> str | None:
-    if record.get("plan_id") is None:
+def _plan_label(of: Mapping[str, Any] | Statement) -> str | None:
+    """A record's (or a statement's) plan: "draft", "<plan id> v<version>" or None."""
+    plan_id, version = (
+        (of.plan_id, of.plan_version)
+        if isinstance(of, Statement)
+        else (of.get("plan_id"), of.get("plan_version"))
+    )
+    if plan_id is None:
         return None
-    if record["plan_id"] == str(DRAFT_PLAN_ID):
+    if str(plan_id) == str(DRAFT_PLAN_ID):
         return "draft"
-    return f"{record['plan_id']} v{record['plan_version']}"
+    return f"{plan_id} v{version}"
