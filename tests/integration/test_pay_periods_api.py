@@ -540,6 +540,19 @@ def test_a_dispute_resolved_after_approval_adjusts_the_next_open_period(api: Api
     assert line["inputs"]["origin_period_id"] == period
 
 
+def test_resolving_a_dispute_the_period_does_not_have_is_not_found(api: Api) -> None:
+    _, period = approved_may(api)
+
+    answer = api.post(
+        "manager_a",
+        f"/pay-periods/{period}/disputes/{uuid4()}/resolution",
+        {"resolution": "agreed"},
+    )
+
+    assert answer.status_code == 404
+    assert answer.json()["title"] == "Dispute not found"
+
+
 # --- roles ---------------------------------------------------------------------------------------
 
 

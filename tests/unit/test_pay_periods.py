@@ -15,17 +15,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from api.errors import status_of
 from domain.app import Showroom
 from domain.organisation.service import Organisation
 from domain.pay import engine
+from domain.pay import errors as pay_errors
 from domain.pay.chargebacks import chargebacks_for
-from domain.pay.facts import CreditFact, PeriodFacts, ProductFact
-from domain.pay.periods import (
+from domain.pay.errors import (
     DisputeAlreadyResolvedError,
+    DisputeNotFoundError,
     NoOpenPeriodError,
-    PayPeriod,
     PayPeriodOrderError,
     PayPeriodOverlapError,
+)
+from domain.pay.facts import CreditFact, PeriodFacts, ProductFact
+from domain.pay.periods import (
+    PayPeriod,
     PeriodStatus,
     next_month,
     period_id,
@@ -333,6 +338,35 @@ def test_a_dispute_is_resolved_once() -> None:
 
     with pytest.raises(DisputeAlreadyResolvedError):
         period.resolve_dispute(dispute_id, "yes", Decimal("1.00"), None, at(4))
+
+
+def test_resolving_a_dispute_the_period_does_not_have_is_not_found() -> None:
+    period = closed()
+
+    with pytest.raises(DisputeNotFoundError) as raised:
+        period.resolve_dispute(uuid4(), "agreed", None, None, at(3))
+
+    assert status_of(raised.value) == 404
+
+
+def test_every_not_found_error_of_pay_answers_404() -> None:
+    not_found = [
+        kind
+        for kind in vars(pay_errors).values()
+        if isinstance(kind, type)
+        and kind.__module__ == pay_errors.__name__
+        and "NotFound" in kind.__name__
+    ]
+
+    assert not_found
+    assert all(status_of(kind(uuid4())) == 404 for kind in not_found)
+
+
+def test_approving_an_open_period_is_refused_by_the_period_itself() -> None:
+    period = PayPeriod(store_id=STORE, month="2026-05", protection_days=90, occurred_at=at(0))
+
+    with pytest.raises(IllegalTransitionError):
+        period.ensure_approvable()
 
 
 # --- the snapshot hash -------------------------------------------------------------------------

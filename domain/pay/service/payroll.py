@@ -19,16 +19,18 @@ from uuid import UUID, uuid4
 
 from domain.app import Showroom, Written
 from domain.organisation.model import Staff, Store
+from domain.pay.errors import (
+    NoOpenPeriodError,
+    PayPeriodAlreadyExistsError,
+    PayPeriodOrderError,
+    PayPeriodOverlapError,
+)
 from domain.pay.periods import (
     DEFAULT_PROTECTION_DAYS,
     MAX_PROTECTION_DAYS,
     SNAPSHOT_STATES,
-    NoOpenPeriodError,
     PayMonth,
     PayPeriod,
-    PayPeriodAlreadyExistsError,
-    PayPeriodOrderError,
-    PayPeriodOverlapError,
     PeriodStatus,
     period_id,
     scope_key,
@@ -201,7 +203,7 @@ class Payroll:
         """Record the immutable snapshot of a closed period (finance)."""
         with acting_as(actor):
             period = self._writable(actor, period_id, APPROVERS, expected_version)
-            period._ensure("approve", PeriodStatus.CLOSED)
+            period.ensure_approvable()
             self.views.settle()
             self._check_order(period)
             figures = self.calculator.compute(period, hashed=True)
@@ -323,9 +325,7 @@ class Payroll:
         with acting_as(actor):
             ensure_role(actor, *RESOLVERS)
             period = self._visible(actor, period_id)
-            dispute = period.disputes.get(dispute_id)
-            if dispute is None:
-                raise NotFoundError("dispute", dispute_id)
+            dispute = period.dispute(dispute_id)
             if actor.role is Role.STORE_MANAGER:
                 seller = self.app.load(Staff, dispute["salesperson_id"], "staff")
                 if seller.store_id != actor.store_id:
