@@ -27,9 +27,6 @@ from domain.pay.statement import LinePart, Statement
 from domain.shared.values import money
 
 ZERO = Decimal("0.00")
-# Components whose lines pay for particular deals, and so are charged back with them.
-CHARGEABLE = ("per_unit", "percent_of_gross", "volume_tiers", "spiff", "fni")
-PER_DEAL = ("per_unit", "percent_of_gross", "spiff")
 DRAW_TYPES = ("draw",)
 OWN_LINE_TYPES = ("adjustment", "chargeback", "late_survey")
 
@@ -73,10 +70,10 @@ def paid_parts(line: Mapping[str, Any]) -> list[dict[str, Any]]:
     if "parts" in line:
         return list(line["parts"])
     kind, amount = line["component_type"], Decimal(line["amount"])
-    if kind not in CHARGEABLE or amount == 0 or not line["source_deal_ids"]:
+    if kind not in engine.DEAL_LINES or amount == 0 or not line["source_deal_ids"]:
         return []
     deal = UUID(line["source_deal_ids"][0])
-    if kind in PER_DEAL:
+    if kind in engine.PER_DEAL:
         return [LinePart(deal, None, amount).to_dict()]
     if kind != "fni":
         return []

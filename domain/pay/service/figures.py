@@ -78,13 +78,15 @@ class PeriodCalculator:
     def _engine_inputs(
         self, period: PayPeriod | Transient
     ) -> tuple[PeriodFacts, PlansFor, set[UUID]]:
-        """What the engine computes the period from: its facts as known at its close (or now),
-        with approved evaluation scores and carried draw deficits, the plans and the staff."""
+        """What the engine computes the period from: the group's facts of the month as known at
+        the close (or now) — a store period counts tiers and SPIFF budgets group-wide too — with
+        approved evaluation scores and carried draw deficits, the plans and the staff."""
         known_at = period.known_at
-        facts = self.views.period_facts(period.month, period.store_id, known_at)
+        facts = self.views.period_facts(period.month, None, known_at)
         plans = self.views.plan_resolver(period.month, period.store_id, known_at)
         staff = set(self.views.planned_staff(period.month, period.store_id, known_at))
-        people = {c.salesperson_id for c in facts.credits} | staff
+        store = period.store_id
+        people = {c.salesperson_id for c in facts.credits if store in (None, c.store_id)} | staff
         people |= {UUID(str(a["salesperson_id"])) for a in period.own_adjustments()}
         scores = self._scores(period, people, known_at)
         draws = self._carried_draws(period)
@@ -92,7 +94,7 @@ class PeriodCalculator:
 
     def compute(self, period: PayPeriod | Transient, *, hashed: bool = False) -> PeriodFigures:
         inputs = self.inputs(period)
-        statements = engine.calculate_period(inputs.facts, inputs.plans_for, inputs.staff)
+        statements = engine.calculate(inputs.facts, inputs.plans_for, inputs.staff, period.store_id)
         records, totals, content_hash = compose(
             period.store_id,
             statements,
@@ -242,8 +244,9 @@ class PeriodCalculator:
         facts, plans, _ = self._engine_inputs(source)
         people = {c.salesperson_id for c in changes}
         stores = {c.store_id for c in changes}
-        before = self.views.period_surveys(origin.month, origin.store_id, known_from)
-        now_known = self.views.period_surveys(origin.month, origin.store_id, known_until)
+        # CSI counts a person's surveys across the group, as the period's own figures do.
+        before = self.views.period_surveys(origin.month, None, known_from)
+        now_known = self.views.period_surveys(origin.month, None, known_until)
         after = tuple(s for s in before if s.store_id not in stores) + tuple(
             s for s in now_known if s.store_id in stores
         )
@@ -265,7 +268,7 @@ class PeriodCalculator:
                 evaluation_scores={p: v for p, v in facts.evaluation_scores.items() if p in people},
                 draw_balances={p: v for p, v in facts.draw_balances.items() if p in people},
             )
-            return engine.calculate_period(scoped, plans, people)
+            return engine.calculate(scoped, plans, people, origin.store_id)
 
         old, new = computed(before), computed(after)
         found = []

@@ -25,6 +25,7 @@ ZERO = Decimal("0.00")
 
 def compare(
     period_id: UUID,
+    store_id: UUID | None,
     month: str,
     inputs: Inputs,
     old_figures: PeriodFigures,
@@ -57,7 +58,7 @@ def compare(
             changed[key] = with_tiers(current, tier_component, tiers)
         return changed[key]
 
-    new_statements = engine.calculate_period(inputs.facts, new_plan, inputs.staff)
+    new_statements = engine.calculate(inputs.facts, new_plan, inputs.staff, store_id)
     old = {r["salesperson_id"]: r for r in old_figures.statements}
     people = sorted(set(old) | {str(p) for p in new_statements})
     if chosen is not None:
