@@ -469,8 +469,11 @@ class PayPeriod(ShowroomAggregate):
     def own_adjustments(self) -> list[dict[str, Any]]:
         """Every manual and dispute adjustment this period pays, in the order recorded."""
         items = [{**a, "kind": "adjustment"} for a in self.adjustments]
+        recorded = {a["adjustment_id"] for a in self.adjustments}
         for dispute in self.disputes.values():
-            if dispute["adjustment_period_id"] == self.id:
+            # A dispute settled here is an adjustment event of its own since explain needed
+            # one; those settled before that have only the resolution, and are read from it.
+            if dispute["adjustment_period_id"] == self.id and dispute["dispute_id"] not in recorded:
                 items.append(
                     {
                         "adjustment_id": dispute["dispute_id"],

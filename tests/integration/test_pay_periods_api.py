@@ -540,6 +540,70 @@ def test_a_dispute_resolved_after_approval_adjusts_the_next_open_period(api: Api
     assert line["inputs"]["origin_period_id"] == period
 
 
+def explain_adjustment(api: Api, period: str, person: UUID) -> dict[str, Any]:
+    record = statement(api, "finance", period, person)
+    [line] = [x for x in record["lines"] if x["component_type"] == "adjustment"]
+    path = f"/pay-periods/{period}/statements/{person}/lines/{line['n']}/explain"
+    return dict(api.ok(api.get("finance", path, params=fresh(api)), 200))
+
+
+def events_by_source(explained: dict[str, Any]) -> dict[str, list[str]]:
+    return {
+        source["aggregate_id"]: [e["type"] for e in source["events"]]
+        for source in explained["sources"]
+    }
+
+
+def dispute_line_4(api: Api, period: str, user: str = "manager_a") -> str:
+    step(api, "sales_a1", period, "disputes", {"line": 4, "reason": "the split was 0.6"})
+    dispute = api.ok(api.get(user, f"/pay-periods/{period}", params=fresh(api)), 200)["disputes"][0]
+    step(
+        api,
+        user,
+        period,
+        f"disputes/{dispute['dispute_id']}/resolution",
+        {"resolution": "agreed: 0.6", "adjustment_amount": "150.00"},
+    )
+    return str(dispute["dispute_id"])
+
+
+def test_a_dispute_adjustment_in_a_later_period_explains_to_its_events(api: Api) -> None:
+    world, may_period = approved_may(api)
+    june = open_period(api, world.store, "2026-06")
+    dispute_line_4(api, may_period)
+
+    explained = explain_adjustment(api, june, world.a1)
+
+    assert events_by_source(explained) == {
+        june: ["PayPeriod.AdjustmentAdded"],
+        may_period: ["PayPeriod.DisputeRaised", "PayPeriod.DisputeResolved"],
+    }
+    assert explained["line"]["inputs"]["approver"] == "manager_a"
+    assert "line 4" in explained["line"]["formula"]
+
+
+def test_a_dispute_settled_in_its_own_period_explains_to_its_events(api: Api) -> None:
+    world = may(api)
+    period = open_period(api, world.store, "2026-05")
+    step(api, "finance", period, "close")
+    dispute = dispute_line_4(api, period)
+
+    explained = explain_adjustment(api, period, world.a1)
+
+    assert events_by_source(explained) == {
+        period: [
+            "PayPeriod.DisputeRaised",
+            "PayPeriod.DisputeResolved",
+            "PayPeriod.AdjustmentAdded",
+        ]
+    }
+    line = explained["line"]
+    assert line["inputs"]["dispute_id"] == dispute
+    assert line["inputs"]["approver"] == "manager_a"
+    assert "line 4" in line["formula"] and "manager_a" in line["formula"]
+    assert Decimal(line["amount"]) == Decimal("150.00")
+
+
 def test_resolving_a_dispute_the_period_does_not_have_is_not_found(api: Api) -> None:
     _, period = approved_may(api)
 

@@ -320,8 +320,9 @@ class Payroll:
     ) -> Written:
         """Resolve a dispute (the store's manager, finance), with or without an adjustment.
 
-        The adjustment lands in this period while it is not approved; else in the next period
-        covering the salesperson's store that is not approved yet (which must exist)."""
+        The adjustment (an `AdjustmentAdded` linked to the dispute) lands in this period while it
+        is not approved; else in the next period covering the salesperson's store that is not
+        approved yet (which must exist)."""
         with acting_as(actor):
             ensure_role(actor, *RESOLVERS)
             period = self._visible(actor, period_id)
@@ -347,10 +348,12 @@ class Payroll:
                 None if later is None else later.id,
                 occurred_at=when,
             )
-            if later is None:
+            if amount is None:
                 return self.app.written(period)
-            assert amount is not None
-            later.add_adjustment(
+            # The adjustment is an event of the period that pays it, here or later, naming the
+            # approver and the disputed line (explain finds it, and the dispute's own events).
+            taker = period if later is None else later
+            taker.add_adjustment(
                 adjustment_id=dispute_id,
                 salesperson_id=dispute["salesperson_id"],
                 amount=amount,
@@ -360,7 +363,7 @@ class Payroll:
                 dispute_id=dispute_id,
                 origin_period_id=period.id,
             )
-            return self.app.written(period, later)
+            return self.app.written(period) if later is None else self.app.written(period, later)
 
     def _next_open(self, period: PayPeriod, salesperson_id: UUID) -> PayPeriod:
         self.views.settle()
@@ -439,13 +442,16 @@ class Payroll:
         self, period: PayPeriod, salesperson_id: UUID, line: Mapping[str, Any]
     ) -> list[tuple[str, UUID]]:
         """The records whose events explain a line: its deals, the evaluation behind a scorecard
-        bonus, the period itself for an adjustment."""
+        bonus; for an adjustment the period that pays it (its `AdjustmentAdded`) and, for a
+        dispute's, the disputed period (the dispute raised and resolved)."""
         found: list[tuple[str, UUID]] = [("deal", UUID(d)) for d in line["source_deal_ids"]]
         if line["component_type"] == "scorecard_bonus":
             found.append(("evaluation", evaluation_id_for(salesperson_id, period.month)))
         if line["component_type"] == "adjustment":
+            found.append(("pay period", period.id))
             origin = line["inputs"].get("origin_period_id")
-            found.append(("pay period", UUID(origin) if origin else period.id))
+            if origin and UUID(origin) != period.id:
+                found.append(("pay period", UUID(origin)))
         if line["component_type"] == "late_survey":
             found.extend(("survey", UUID(s)) for s in line["inputs"]["survey_ids"])
         return found
