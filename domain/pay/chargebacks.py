@@ -34,8 +34,8 @@ from typing import Any
 from uuid import UUID
 
 from domain.pay.components import cents
-from domain.pay.engine import yuan
 from domain.pay.facts import SurveyFact
+from domain.pay.lines import yuan
 from domain.pay.plans import PlanVersion
 from domain.pay.ports import PaidLine, PeriodRef, Reversal
 

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -40,47 +38,27 @@ from domain.pay.components import (
     plain,
 )
 from domain.pay.facts import CreditFact, PeriodFacts, SurveyFact
+from domain.pay.lines import (
+    HUNDRED,
+    ONE,
+    PartKey,
+    fni_weights,
+    pct,
+    share_words,
+    split,
+    yuan,
+    yuan_of,
+)
 from domain.pay.plans import DRAFT_PLAN_ID, PlanVersion
-from domain.pay.statement import DrawResult, LinePart, Statement, StatementLine, TierProgress
-from domain.sales.model import allocate
+from domain.pay.spiffs import Allocations, spiff_budgets, spiff_matches
+from domain.pay.statement import DrawResult, Statement, StatementLine, TierProgress
+from domain.pay.tiers import bands, overlap, tier_progress
 
 PlansFor = Callable[[UUID], PlanVersion | None]
 
 ZERO = Decimal("0.00")
-ONE = Decimal(1)
-HUNDRED = Decimal(100)
 # The line that recovers a deficit carried in when the plan in force has no draw of its own.
 CARRIED_DEFICIT = Draw(key="carried_draw_deficit", amount=Decimal("0.01"))
-_WEIGHT = Decimal(10) ** 8  # part weights as integers (units 4 dp × money 2 dp)
-# Components whose lines pay for particular deals (their parts), and so are charged back with
-# them and paid by the store of each deal; the first three pay for one deal a line.
-DEAL_LINES = ("per_unit", "percent_of_gross", "spiff", "volume_tiers", "fni")
-PER_DEAL = ("per_unit", "percent_of_gross", "spiff")
-
-
-# --- words for formulas ---------------------------------------------------------------------------
-
-
-def yuan(amount: Decimal) -> str:
-    """¥1,234.50, or −¥200.00."""
-    rounded = cents(amount)
-    return f"−¥{-rounded:,.2f}" if rounded < 0 else f"¥{rounded:,.2f}"
-
-
-@lru_cache(maxsize=4096)
-def yuan_of(amount: Decimal) -> str:
-    """yuan() for the few amounts a plan states (remembered: they recur on every line)."""
-    return yuan(amount)
-
-
-@lru_cache(maxsize=4096)
-def pct(rate: Decimal) -> str:
-    return f"{plain(rate * HUNDRED)}%"
-
-
-@lru_cache(maxsize=4096)
-def _share(share: Decimal) -> str:
-    return "" if share == ONE else f" × {plain(share)} share"
 
 
 def _delivery_order(credit: CreditFact) -> tuple[datetime, UUID, Decimal]:
@@ -93,39 +71,15 @@ def _paid_gross(credit: CreditFact) -> Decimal:
     return gross if gross > 0 else ZERO
 
 
-# --- what a line paid per deal --------------------------------------------------------------------
-
-# A part's key: the deal, and on an F&I line the product (else None).
-PartKey = tuple[UUID, UUID | None]
-
-
-def split(amount: Decimal, keys: Sequence[PartKey], weights: Sequence[Decimal]) -> list[LinePart]:
-    """`amount` over `keys` in proportion to `weights`, exactly to the fen (parts of 0 left out)."""
-    if not amount or not keys:
-        return []
-    if len(keys) == 1:
-        return [LinePart(*keys[0], amount)] if weights[0] > 0 else []
-    ints = [int((w * _WEIGHT).to_integral_value()) for w in weights]
-    if sum(ints) <= 0:
-        return []
-    fen = allocate(int(amount * 100), ints)
-    return [LinePart(*k, Decimal(f) / 100) for k, f in zip(keys, fen, strict=True) if f]
-
-
-def fni_weights(products: Sequence[Mapping[str, Any]], share: Decimal) -> list[Decimal]:
-    """What each product of an F&I line earns (flat + rate × income, a loss as 0, × share), from
-    the line's `products` inputs: the line's amount is split over its products by these."""
-    return [
-        (Decimal(p["flat"]) + Decimal(p["rate"]) * max(Decimal(p["income"]), ZERO)) * share
-        for p in products
-    ]
-
-
 # --- the period -----------------------------------------------------------------------------------
 
 
 def calculate_period(
-    facts: PeriodFacts, plans_for: PlansFor, staff: Iterable[UUID] = ()
+    facts: PeriodFacts,
+    plans_for: PlansFor,
+    staff: Iterable[UUID] = (),
+    *,
+    only: set[UUID] | None = None,
 ) -> dict[UUID, Statement]:
     """Every salesperson's statement for the period, keyed by salesperson id (in id order).
 
@@ -134,13 +88,13 @@ def calculate_period(
     accounted). Someone without a plan in force (`plans_for` answers None) gets a statement
     with no lines, so nobody silently disappears from a pay run.
     """
-    with _collector_paused():
-        return _calculate(facts, plans_for, staff)
+    with collector_paused():
+        return _calculate(facts, plans_for, staff, only)
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cycle collector while a period is computed.
+def collector_paused() -> Iterator[None]:
+    """Pause the cycle collector while a period is computed (or its records are built).
 
     A big period allocates a few hundred thousand small objects (lines, their inputs) and no
     reference cycles, and each allocation burst would trigger full-heap collections that scan
@@ -155,115 +109,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def calculate(
-    facts: PeriodFacts, plans_for: PlansFor, staff: Iterable[UUID], store_id: UUID | None
-) -> dict[UUID, Statement]:
-    """A period's statements: the group's (`store_id` None) or one store's, from the facts of
-    the group's month either way."""
-    if store_id is None:
-        return calculate_period(facts, plans_for, staff)
-    return calculate_store_period(facts, store_id, plans_for, staff)
-
-
-def calculate_store_period(
-    facts: PeriodFacts, store_id: UUID, plans_for: PlansFor, staff: Iterable[UUID] = ()
-) -> dict[UUID, Statement]:
-    """One store's statements for a month, from the facts of the whole group's month.
-
-    Every count is group-wide, so a month pays the same run as store periods or as one group
-    period: a salesperson's tiers count their units at every store, and a SPIFF budget is shared
-    by everyone on the plan version wherever they sell. Each statement is the person's group
-    statement cut to this store (`store_part`): the parts of its lines that pay for this store's
-    deliveries, and the person's own lines (gates, caps, scorecard, draw) at the store of their
-    latest delivery in the month. Statements are made for the people the store's credits and
-    surveys mention, `staff` and the facts' evaluation scores and draw balances.
-    """
-    people = (
-        {c.salesperson_id for c in facts.credits if c.store_id == store_id}
-        | {s.salesperson_id for s in facts.surveys if s.store_id in (store_id, None)}
-        | set(staff)
-        | set(facts.evaluation_scores)
-        | set(facts.draw_balances)
-    )
-    with _collector_paused():
-        whole = _calculate(facts, plans_for, people, only=people)
-    deal_store = {c.deal_id: c.store_id for c in facts.credits}
-    latest: dict[UUID, CreditFact] = {}
-    for credit in facts.credits:
-        seen = latest.get(credit.salesperson_id)
-        if seen is None or _delivery_order(credit)[:2] > _delivery_order(seen)[:2]:
-            latest[credit.salesperson_id] = credit
-    own: dict[UUID, list[CreditFact]] = defaultdict(list)
-    counts: dict[UUID, int] = defaultdict(int)
-    for credit in facts.credits:
-        counts[credit.salesperson_id] += 1
-        if credit.store_id == store_id:
-            own[credit.salesperson_id].append(credit)
-    return {
-        person: store_part(
-            statement,
-            store_id,
-            deal_store,
-            store_id if person not in latest else latest[person].store_id,
-            own.get(person, []),
-            counts[person],
-        )
-        for person, statement in whole.items()
-    }
-
-
-def store_part(
-    statement: Statement,
-    store_id: UUID,
-    deal_store: dict[UUID, UUID],
-    home: UUID,
-    credits: Sequence[CreditFact],
-    all_credits: int,
-) -> Statement:
-    """The part of a person's group statement a store pays: of each deal line, the parts of the
-    store's own deliveries (the line is left out when it has none there); the person's other
-    lines (gates, caps, scorecard, draw) where `home` is this store. `credits` are the person's
-    credits at this store, `all_credits` how many they have in the group's month."""
-    if home == store_id and len(credits) == all_credits:
-        return statement  # everything the person did this month was here
-    lines: list[StatementLine] = []
-    for line in statement.lines:
-        if line.component_type in DEAL_LINES and line.source_deal_ids:
-            deals = tuple(d for d in line.source_deal_ids if deal_store.get(d) == store_id)
-            if not deals:
-                continue
-            if len(deals) == len(line.source_deal_ids):
-                lines.append(replace(line, n=len(lines) + 1))
-                continue
-            parts = tuple(p for p in line.parts if deal_store.get(p.deal_id) == store_id)
-            amount = sum((p.amount for p in parts), ZERO)
-            lines.append(
-                replace(
-                    line,
-                    n=len(lines) + 1,
-                    source_deal_ids=deals,
-                    inputs={**line.inputs, "line_amount": str(line.amount)},
-                    formula=f"{line.formula}; this store's deliveries: {yuan(amount)}"
-                    f" of {yuan(line.amount)}",
-                    amount=amount,
-                    parts=parts,
-                )
-            )
-        elif home == store_id:
-            lines.append(replace(line, n=len(lines) + 1))
-    draw_types = ("draw",)
-    return replace(
-        statement,
-        lines=tuple(lines),
-        total=sum((line.amount for line in lines), ZERO),
-        earnings=sum((x.amount for x in lines if x.component_type not in draw_types), ZERO),
-        units=sum((c.share for c in credits), Decimal(0)),
-        commission_gross=cents(sum(((c.front_gross - c.pack) * c.share for c in credits), ZERO)),
-        back_gross=cents(sum((c.back_gross * c.share for c in credits), ZERO)),
-        draw=statement.draw if home == store_id else None,
-    )
 
 
 def _calculate(
@@ -292,7 +137,7 @@ def _calculate(
         | set(staff)
     )
     plans = {person: plans_for(person) for person in people}
-    spiffs = _spiff_budgets(people, credits, plans)
+    spiffs = spiff_budgets(people, credits, plans)
     if only is not None:
         people = [person for person in people if person in only]
     return {
@@ -316,121 +161,6 @@ def calculate_one(facts: PeriodFacts, salesperson_id: UUID, plan: PlanVersion | 
     return calculate_period(
         facts, lambda person: plan if person == salesperson_id else None, [salesperson_id]
     )[salesperson_id]
-
-
-# Allocation of budgeted SPIFFs: (id of the credit object, component key) → (paid, left before).
-Allocations = dict[tuple[int, str], tuple[Decimal, Decimal]]
-
-
-def _spiff_budgets(
-    people: Sequence[UUID],
-    credits: dict[UUID, list[CreditFact]],
-    plans: dict[UUID, PlanVersion | None],
-) -> Allocations:
-    """Budgeted SPIFFs pay in delivery order across everyone on the same plan version until the
-    budget is spent; a unit after that gets what is left (possibly nothing)."""
-    pools: dict[tuple[UUID, int, str], list[tuple[datetime, UUID, UUID, CreditFact]]] = defaultdict(
-        list
-    )
-    budgets: dict[tuple[UUID, int, str], Spiff] = {}
-    for person in people:
-        plan = plans[person]
-        if plan is None:
-            continue
-        for component in plan.components:
-            if not isinstance(component, Spiff) or component.budget is None:
-                continue
-            pool = (plan.plan_id, plan.version, component.key)
-            budgets[pool] = component
-            for credit in credits.get(person, ()):
-                if _spiff_matches(component, credit):
-                    pools[pool].append((credit.delivered_at, credit.deal_id, person, credit))
-    allocations: Allocations = {}
-    for pool in sorted(pools):
-        spiff = budgets[pool]
-        left = spiff.budget or ZERO
-        for _, _, _, credit in sorted(pools[pool], key=lambda item: item[:3]):
-            wanted = cents(spiff.amount * credit.share)
-            paid = min(wanted, left)
-            allocations[(id(credit), spiff.key)] = (paid, left)
-            left -= paid
-    return allocations
-
-
-def _spiff_matches(spiff: Spiff, credit: CreditFact) -> bool:
-    return spiff.matches(
-        credit.model, credit.trim, credit.condition, credit.days_in_stock, credit.delivered_on
-    )
-
-
-# --- tiers ----------------------------------------------------------------------------------------
-
-
-def _bands(component: VolumeTiers) -> list[tuple[Decimal, Decimal | None]]:
-    """[threshold, next threshold) of every tier; the last is open-ended."""
-    tiers = component.tiers
-    return [
-        (tier.threshold, tiers[i + 1].threshold if i + 1 < len(tiers) else None)
-        for i, tier in enumerate(tiers)
-    ]
-
-
-def _overlap(low: Decimal, high: Decimal, band: tuple[Decimal, Decimal | None]) -> Decimal:
-    start = max(low, band[0])
-    end = high if band[1] is None else min(high, band[1])
-    return end - start if end > start else Decimal(0)
-
-
-def tier_pay(component: VolumeTiers, units: Decimal, gross: Decimal) -> Decimal:
-    """What the tier component pays for `units` whose commission gross (paid basis, shares
-    applied) is `gross`, spread evenly over the units for a marginal rate tier."""
-    if component.mode == "retroactive":
-        index = component.tier_at(units)
-        if index is None:
-            return ZERO
-        tier = component.tiers[index]
-        return (
-            cents(units * tier.amount)
-            if tier.amount is not None
-            else cents((tier.rate or ZERO) * gross)
-        )
-    per_unit = gross / units if units > 0 else ZERO
-    total = ZERO
-    for tier, band in zip(component.tiers, _bands(component), strict=True):
-        inside = _overlap(Decimal(0), units, band)
-        if inside > 0:
-            total += cents(
-                inside * tier.amount
-                if tier.amount is not None
-                else (tier.rate or ZERO) * inside * per_unit
-            )
-    return total
-
-
-def what_next(component: VolumeTiers, units: Decimal, gross: Decimal) -> Decimal:
-    """How much more the component pays for one more whole unit at the average gross per unit."""
-    per_unit = gross / units if units > 0 else ZERO
-    return tier_pay(component, units + ONE, gross + per_unit) - tier_pay(component, units, gross)
-
-
-def tier_progress(
-    component: VolumeTiers, units: Decimal, gross: Decimal, pays_now: Decimal
-) -> TierProgress:
-    index = component.tier_at(units)
-    following = 0 if index is None else index + 1
-    next_threshold = (
-        component.tiers[following].threshold if following < len(component.tiers) else None
-    )
-    return TierProgress(
-        component_key=component.key,
-        mode=component.mode,
-        units=units,
-        current_threshold=None if index is None else component.tiers[index].threshold,
-        next_threshold=next_threshold,
-        units_to_next=None if next_threshold is None else next_threshold - units,
-        pays_now=pays_now,
-        next_unit_pays=what_next(component, units, gross),
-    )
 
 
 # --- one salesperson ------------------------------------------------------------------------------
@@ -557,7 +287,7 @@ class _Sheet:
                 component,
                 self.deal_of[id(credit)],
                 {"condition": credit.condition, "amount": str(rate), "share": str(credit.share)},
-                f"{yuan_of(rate)} per {credit.condition} unit{_share(credit.share)}",
+                f"{yuan_of(rate)} per {credit.condition} unit{share_words(credit.share)}",
                 rate * credit.share,
                 paid_for=((credit.deal_id, None),),
             )
@@ -587,7 +317,7 @@ class _Sheet:
                 inputs["back_rate"] = str(component.back_rate)
                 words = f"({words} + {pct(component.back_rate)} × {yuan(back)} back-end gross)"
                 amount += component.back_rate * back
-            words += _share(credit.share)
+            words += share_words(credit.share)
             if gross < 0:
                 words += f" (commission gross {yuan(gross)} counts as ¥0.00)"
             self.add(
@@ -662,26 +392,26 @@ class _Sheet:
     def marginal(self, component: VolumeTiers, counted: list[CreditFact], what: str) -> None:
         """Each slice of units is paid at the tier whose band [threshold, next) it falls in;
         credits fill the units in delivery order, so a split credit may straddle two bands."""
-        bands = _bands(component)
-        inside = [Decimal(0)] * len(bands)
-        gross = [ZERO] * len(bands)
-        deals: list[list[UUID]] = [[] for _ in bands]
+        spans = bands(component)
+        inside = [Decimal(0)] * len(spans)
+        gross = [ZERO] * len(spans)
+        deals: list[list[UUID]] = [[] for _ in spans]
         # Each deal's units in the band, and its paid gross on them: a band line's parts.
-        units_of: list[list[Decimal]] = [[] for _ in bands]
-        gross_of: list[list[Decimal]] = [[] for _ in bands]
+        units_of: list[list[Decimal]] = [[] for _ in spans]
+        gross_of: list[list[Decimal]] = [[] for _ in spans]
         filled = Decimal(0)
         for credit in counted:
             low, high = filled, filled + credit.share
             filled = high
-            for i, band in enumerate(bands):
-                part = _overlap(low, high, band)
+            for i, band in enumerate(spans):
+                part = overlap(low, high, band)
                 if part > 0:
                     inside[i] += part
                     gross[i] += _paid_gross(credit) * part
                     deals[i].append(credit.deal_id)
                     units_of[i].append(part)
                     gross_of[i].append(part * _paid_gross(credit))
-        for i, (tier, band) in enumerate(zip(component.tiers, bands, strict=True)):
+        for i, (tier, band) in enumerate(zip(component.tiers, spans, strict=True)):
             if inside[i] <= 0:
                 continue
             span = (
@@ -721,7 +451,7 @@ class _Sheet:
 
     def spiff(self, component: Spiff) -> None:
         for credit in self.credits:
-            if not _spiff_matches(component, credit):
+            if not spiff_matches(component, credit):
                 continue
             wanted = cents(component.amount * credit.share)
             inputs: dict[str, Any] = {
@@ -734,7 +464,7 @@ class _Sheet:
                 "delivered_on": credit.delivered_on.isoformat(),
             }
             formula = (
-                f"{yuan_of(component.amount)} SPIFF{_share(credit.share)}"
+                f"{yuan_of(component.amount)} SPIFF{share_words(credit.share)}"
                 f" ({credit.model} {credit.trim}, {credit.condition},"
                 f" {credit.days_in_stock} days in stock)"
             )
@@ -789,7 +519,7 @@ class _Sheet:
                 component,
                 self.deal_of[id(credit)],
                 {"products": sold, "share": str(credit.share)},
-                body + _share(credit.share),
+                body + share_words(credit.share),
                 value * credit.share,
                 paid_for=[(credit.deal_id, UUID(p["product_id"])) for p in sold],
                 weights=fni_weights(sold, credit.share),

@@ -7,19 +7,18 @@ completes a stored record's lines for readers; `paid_parts` is what a stored lin
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from domain.pay import engine
+from domain.pay import lines
 from domain.pay.chargebacks import Chargeback, LateSurvey
 from domain.pay.components import cents
+from domain.pay.engine import collector_paused
 from domain.pay.facts import CreditFact, PeriodFacts
 from domain.pay.periods import snapshot_hash
 from domain.pay.plans import PlanVersion
@@ -65,22 +64,22 @@ def paid_parts(line: Mapping[str, Any]) -> list[dict[str, Any]]:
 
     A snapshot record keeps the parts of a volume-tier line (they depend on the period's
     credits); a per-deal line's one part is its deal and amount, and an F&I line's parts are its
-    amount split over the products it lists (`engine.split` by `engine.fni_weights`, as the
+    amount split over the products it lists (`lines.split` by `lines.fni_weights`, as the
     engine split it), so records stored before lines carried parts read the same."""
     if "parts" in line:
         return list(line["parts"])
     kind, amount = line["component_type"], Decimal(line["amount"])
-    if kind not in engine.DEAL_LINES or amount == 0 or not line["source_deal_ids"]:
+    if kind not in lines.DEAL_LINES or amount == 0 or not line["source_deal_ids"]:
         return []
     deal = UUID(line["source_deal_ids"][0])
-    if kind in engine.PER_DEAL:
+    if kind in lines.PER_DEAL:
         return [LinePart(deal, None, amount).to_dict()]
     if kind != "fni":
         return []
     products = line["inputs"]["products"]
     keys = [(deal, UUID(p["product_id"])) for p in products]
-    weights = engine.fni_weights(products, Decimal(line["inputs"]["share"]))
-    return [part.to_dict() for part in engine.split(amount, keys, weights)]
+    weights = lines.fni_weights(products, Decimal(line["inputs"]["share"]))
+    return [part.to_dict() for part in lines.split(amount, keys, weights)]
 
 
 def expanded(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -271,6 +270,7 @@ def compose(
         own_late[rerated.salesperson_id].append(rerated)
     records = []
     ids: dict[UUID, str] = {}
+    # Hundreds of thousands of small dicts and no cycles: see engine.collector_paused.
     with collector_paused():
         for person in sorted(statements):
             records.append(
@@ -292,20 +292,6 @@ def compose(
             )
         totals = period_totals(records)
         return records, totals, snapshot_hash(records, totals) if hashed else ""
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cycle collector while a period's records are built: hundreds of thousands of
-    small dicts and no cycles, and each allocation burst would otherwise rescan the heap (the
-    engine does the same, see engine._collector_paused)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def differing_statements(

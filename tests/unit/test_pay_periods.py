@@ -779,7 +779,8 @@ class InMemoryPayrollViews:
         return None
 
     def period_facts(self, month: str, store_id: UUID | None, known_at: Any) -> PeriodFacts:
-        return replace(self.facts, month=month, store_id=store_id)
+        credits = tuple(c for c in self.facts.credits if store_id in (None, c.store_id))
+        return replace(self.facts, month=month, store_id=store_id, credits=credits)
 
     def plan_resolver(self, month: str, store_id: UUID | None, known_at: Any) -> Any:
         return lambda _: self.version
@@ -838,7 +839,9 @@ def pay() -> Payrolls:
     seller = org.hire_staff(ADMIN, store, "Chen Jie", "salesperson").id
     manager = org.hire_staff(ADMIN, store, "Wu Lan", "store_manager").id
     facts = PeriodFacts(
-        month="2026-05", store_id=store, credits=(replace(credit(1), salesperson_id=seller),)
+        month="2026-05",
+        store_id=store,
+        credits=(replace(credit(1), salesperson_id=seller, store_id=store),),
     )
     views = InMemoryPayrollViews(app, facts, plan({"type": "per_unit", "key": "u", "new": "500"}))
     return Payrolls(

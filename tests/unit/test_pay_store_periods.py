@@ -13,10 +13,12 @@ from uuid import UUID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.pay.engine import PER_DEAL, calculate_period, calculate_store_period
+from domain.pay.engine import calculate_period
 from domain.pay.facts import CreditFact, PeriodFacts
+from domain.pay.lines import PER_DEAL
 from domain.pay.plans import PlanVersion
 from domain.pay.statement import Statement
+from domain.pay.store_periods import calculate_store_period
 
 MONTH = "2026-03"
 MARCH_1 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.app import Showroom
-from domain.pay import engine
+from domain.pay import store_periods
 from domain.pay.chargebacks import (
     Chargeback,
     LateSurvey,
@@ -94,7 +94,9 @@ class PeriodCalculator:
 
     def compute(self, period: PayPeriod | Transient, *, hashed: bool = False) -> PeriodFigures:
         inputs = self.inputs(period)
-        statements = engine.calculate(inputs.facts, inputs.plans_for, inputs.staff, period.store_id)
+        statements = store_periods.calculate(
+            inputs.facts, inputs.plans_for, inputs.staff, period.store_id
+        )
         records, totals, content_hash = compose(
             period.store_id,
             statements,
@@ -268,7 +270,7 @@ class PeriodCalculator:
                 evaluation_scores={p: v for p, v in facts.evaluation_scores.items() if p in people},
                 draw_balances={p: v for p, v in facts.draw_balances.items() if p in people},
             )
-            return engine.calculate(scoped, plans, people, origin.store_id)
+            return store_periods.calculate(scoped, plans, people, origin.store_id)
 
         old, new = computed(before), computed(after)
         found = []

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from domain.pay import engine
+from domain.pay import store_periods
 from domain.pay.components import VolumeTiers, parse_components
 from domain.pay.plans import DRAFT_PLAN_ID, PlanVersion, first_day
 from domain.pay.records import PeriodFigures
@@ -58,7 +58,7 @@ def compare(
             changed[key] = with_tiers(current, tier_component, tiers)
         return changed[key]
 
-    new_statements = engine.calculate(inputs.facts, new_plan, inputs.staff, store_id)
+    new_statements = store_periods.calculate(inputs.facts, new_plan, inputs.staff, store_id)
     old = {r["salesperson_id"]: r for r in old_figures.statements}
     people = sorted(set(old) | {str(p) for p in new_statements})
     if chosen is not None:
