@@ -58,14 +58,17 @@ def sell(
     *,
     split_with: UUID | None = None,
     finance: bool = False,
+    store: UUID | None = None,
+    make: str = "BYD",
 ) -> tuple[UUID, UUID | None]:
-    """A new BYD bought at ¥150,000 and sold at ¥160,000: ¥10,000 front gross, no pack."""
-    runtime, store = api.runtime, api.world.store_a
+    """A new BYD (at store A) bought at ¥150,000 and sold at ¥160,000: ¥10,000 front gross, no
+    pack."""
+    runtime, store = api.runtime, store or api.world.store_a
     vehicle = runtime.inventory.receive_vehicle(
         SYSTEM,
         store,
         with_check_digit(f"LGXCE4CB0PA{n:06d}"),
-        "BYD",
+        make,
         "Seal",
         "AWD",
         "blue",
@@ -602,6 +605,27 @@ def test_a_dispute_settled_in_its_own_period_explains_to_its_events(api: Api) ->
     assert line["inputs"]["approver"] == "manager_a"
     assert "line 4" in line["formula"] and "manager_a" in line["formula"]
     assert Decimal(line["amount"]) == Decimal("150.00")
+
+
+def test_a_salesperson_moved_mid_month_reaches_the_tier_across_both_store_periods(
+    api: Api,
+) -> None:
+    give_plan(api)  # store A's salespeople, a1 among them on 1 May: ¥200 a unit from 1.5 units
+    a1, world = api.world.staff["sales_a1"], api.world
+    sell(api, 1, a1, MAY + timedelta(days=2))
+    api.runtime.organisation.transfer_staff(
+        SYSTEM, a1, world.store_b, occurred_at=MAY + timedelta(days=5)
+    )
+    sell(api, 2, a1, MAY + timedelta(days=8), store=world.store_b, make="Toyota")
+    at_a, at_b = (
+        open_period(api, world.store_a, "2026-05"),
+        open_period(api, world.store_b, "2026-05"),
+    )
+
+    tiers = [by_key(statement(api, "finance", p, a1))["volume"] for p in (at_a, at_b)]
+
+    # 2 units across the group × ¥200 (each store alone has 1, below the tier): ¥200 at each
+    assert tiers == [Decimal("200.00"), Decimal("200.00")]
 
 
 def test_resolving_a_dispute_the_period_does_not_have_is_not_found(api: Api) -> None:
