@@ -306,9 +306,15 @@ def explain_line(
             events = history(runtime.app, ident)
         except NotFoundError:
             continue  # e.g. no evaluation was ever opened
-        if kind == "pay period":
-            wanted = str(line["inputs"].get("adjustment_id"))
-            events = [e for e in events if str(e["data"].get("adjustment_id")) == wanted]
+        if kind == "pay period":  # the adjustment's events, and its dispute's
+            inputs = line["inputs"]
+            wanted = {str(inputs[k]) for k in ("adjustment_id", "dispute_id") if inputs.get(k)}
+            events = [
+                e
+                for e in events
+                if str(e["data"].get("adjustment_id")) in wanted
+                or str(e["data"].get("dispute_id")) in wanted
+            ]
         if actor.role is Role.SALESPERSON:
             events = [_masked(e) for e in events]
         sources.append(

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -39,41 +38,27 @@ from domain.pay.components import (
     plain,
 )
 from domain.pay.facts import CreditFact, PeriodFacts, SurveyFact
+from domain.pay.lines import (
+    HUNDRED,
+    ONE,
+    PartKey,
+    fni_weights,
+    pct,
+    share_words,
+    split,
+    yuan,
+    yuan_of,
+)
 from domain.pay.plans import DRAFT_PLAN_ID, PlanVersion
+from domain.pay.spiffs import Allocations, spiff_budgets, spiff_matches
 from domain.pay.statement import DrawResult, Statement, StatementLine, TierProgress
+from domain.pay.tiers import bands, overlap, tier_progress
 
 PlansFor = Callable[[UUID], PlanVersion | None]
 
 ZERO = Decimal("0.00")
-ONE = Decimal(1)
-HUNDRED = Decimal(100)
 # The line that recovers a deficit carried in when the plan in force has no draw of its own.
 CARRIED_DEFICIT = Draw(key="carried_draw_deficit", amount=Decimal("0.01"))
-
-
-# --- words for formulas ---------------------------------------------------------------------------
-
-
-def yuan(amount: Decimal) -> str:
-    """¥1,234.50, or −¥200.00."""
-    rounded = cents(amount)
-    return f"−¥{-rounded:,.2f}" if rounded < 0 else f"¥{rounded:,.2f}"
-
-
-@lru_cache(maxsize=4096)
-def yuan_of(amount: Decimal) -> str:
-    """yuan() for the few amounts a plan states (remembered: they recur on every line)."""
-    return yuan(amount)
-
-
-@lru_cache(maxsize=4096)
-def pct(rate: Decimal) -> str:
-    return f"{plain(rate * HUNDRED)}%"
-
-
-@lru_cache(maxsize=4096)
-def _share(share: Decimal) -> str:
-    return "" if share == ONE else f" × {plain(share)} share"
 
 
 def _delivery_order(credit: CreditFact) -> tuple[datetime, UUID, Decimal]:
@@ -90,7 +75,11 @@ def _paid_gross(credit: CreditFact) -> Decimal:
 
 
 def calculate_period(
-    facts: PeriodFacts, plans_for: PlansFor, staff: Iterable[UUID] = ()
+    facts: PeriodFacts,
+    plans_for: PlansFor,
+    staff: Iterable[UUID] = (),
+    *,
+    only: set[UUID] | None = None,
 ) -> dict[UUID, Statement]:
     """Every salesperson's statement for the period, keyed by salesperson id (in id order).
 
@@ -99,13 +88,13 @@ def calculate_period(
     accounted). Someone without a plan in force (`plans_for` answers None) gets a statement
     with no lines, so nobody silently disappears from a pay run.
     """
-    with _collector_paused():
-        return _calculate(facts, plans_for, staff)
+    with collector_paused():
+        return _calculate(facts, plans_for, staff, only)
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cycle collector while a period is computed.
+def collector_paused() -> Iterator[None]:
+    """Pause the cycle collector while a period is computed (or its records are built).
 
     A big period allocates a few hundred thousand small objects (lines, their inputs) and no
     reference cycles, and each allocation burst would trigger full-heap collections that scan
@@ -123,8 +112,13 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _calculate(
-    facts: PeriodFacts, plans_for: PlansFor, staff: Iterable[UUID]
+    facts: PeriodFacts,
+    plans_for: PlansFor,
+    staff: Iterable[UUID],
+    only: set[UUID] | None = None,
 ) -> dict[UUID, Statement]:
+    """Statements of everyone the facts mention (or of `only`); SPIFF budgets are allocated over
+    every credit of the facts whatever `only` says."""
     credits: dict[UUID, list[CreditFact]] = defaultdict(list)
     for credit in facts.credits:
         credits[credit.salesperson_id].append(credit)
@@ -143,7 +137,9 @@ def _calculate(
         | set(staff)
     )
     plans = {person: plans_for(person) for person in people}
-    spiffs = _spiff_budgets(people, credits, plans)
+    spiffs = spiff_budgets(people, credits, plans)
+    if only is not None:
+        people = [person for person in people if person in only]
     return {
         person: _Sheet(
             person,
@@ -165,121 +161,6 @@ def calculate_one(facts: PeriodFacts, salesperson_id: UUID, plan: PlanVersion | 
     return calculate_period(
         facts, lambda person: plan if person == salesperson_id else None, [salesperson_id]
     )[salesperson_id]
-
-
-# Allocation of budgeted SPIFFs: (id of the credit object, component key) → (paid, left before).
-Allocations = dict[tuple[int, str], tuple[Decimal, Decimal]]
-
-
-def _spiff_budgets(
-    people: Sequence[UUID],
-    credits: dict[UUID, list[CreditFact]],
-    plans: dict[UUID, PlanVersion | None],
-) -> Allocations:
-    """Budgeted SPIFFs pay in delivery order across everyone on the same plan version until the
-    budget is spent; a unit after that gets what is left (possibly nothing)."""
-    pools: dict[tuple[UUID, int, str], list[tuple[datetime, UUID, UUID, CreditFact]]] = defaultdict(
-        list
-    )
-    budgets: dict[tuple[UUID, int, str], Spiff] = {}
-    for person in people:
-        plan = plans[person]
-        if plan is None:
-            continue
-        for component in plan.components:
-            if not isinstance(component, Spiff) or component.budget is None:
-                continue
-            pool = (plan.plan_id, plan.version, component.key)
-            budgets[pool] = component
-            for credit in credits.get(person, ()):
-                if _spiff_matches(component, credit):
-                    pools[pool].append((credit.delivered_at, credit.deal_id, person, credit))
-    allocations: Allocations = {}
-    for pool in sorted(pools):
-        spiff = budgets[pool]
-        left = spiff.budget or ZERO
-        for _, _, _, credit in sorted(pools[pool], key=lambda item: item[:3]):
-            wanted = cents(spiff.amount * credit.share)
-            paid = min(wanted, left)
-            allocations[(id(credit), spiff.key)] = (paid, left)
-            left -= paid
-    return allocations
-
-
-def _spiff_matches(spiff: Spiff, credit: CreditFact) -> bool:
-    return spiff.matches(
-        credit.model, credit.trim, credit.condition, credit.days_in_stock, credit.delivered_on
-    )
-
-
-# --- tiers ----------------------------------------------------------------------------------------
-
-
-def _bands(component: VolumeTiers) -> list[tuple[Decimal, Decimal | None]]:
-    """[threshold, next threshold) of every tier; the last is open-ended."""
-    tiers = component.tiers
-    return [
-        (tier.threshold, tiers[i + 1].threshold if i + 1 < len(tiers) else None)
-        for i, tier in enumerate(tiers)
-    ]
-
-
-def _overlap(low: Decimal, high: Decimal, band: tuple[Decimal, Decimal | None]) -> Decimal:
-    start = max(low, band[0])
-    end = high if band[1] is None else min(high, band[1])
-    return end - start if end > start else Decimal(0)
-
-
-def tier_pay(component: VolumeTiers, units: Decimal, gross: Decimal) -> Decimal:
-    """What the tier component pays for `units` whose commission gross (paid basis, shares
-    applied) is `gross`, spread evenly over the units for a marginal rate tier."""
-    if component.mode == "retroactive":
-        index = component.tier_at(units)
-        if index is None:
-            return ZERO
-        tier = component.tiers[index]
-        return (
-            cents(units * tier.amount)
-            if tier.amount is not None
-            else cents((tier.rate or ZERO) * gross)
-        )
-    per_unit = gross / units if units > 0 else ZERO
-    total = ZERO
-    for tier, band in zip(component.tiers, _bands(component), strict=True):
-        inside = _overlap(Decimal(0), units, band)
-        if inside > 0:
-            total += cents(
-                inside * tier.amount
-                if tier.amount is not None
-                else (tier.rate or ZERO) * inside * per_unit
-            )
-    return total
-
-
-def what_next(component: VolumeTiers, units: Decimal, gross: Decimal) -> Decimal:
-    """How much more the component pays for one more whole unit at the average gross per unit."""
-    per_unit = gross / units if units > 0 else ZERO
-    return tier_pay(component, units + ONE, gross + per_unit) - tier_pay(component, units, gross)
-
-
-def tier_progress(
-    component: VolumeTiers, units: Decimal, gross: Decimal, pays_now: Decimal
-) -> TierProgress:
-    index = component.tier_at(units)
-    following = 0 if index is None else index + 1
-    next_threshold = (
-        component.tiers[following].threshold if following < len(component.tiers) else None
-    )
-    return TierProgress(
-        component_key=component.key,
-        mode=component.mode,
-        units=units,
-        current_threshold=None if index is None else component.tiers[index].threshold,
-        next_threshold=next_threshold,
-        units_to_next=None if next_threshold is None else next_threshold - units,
-        pays_now=pays_now,
-        next_unit_pays=what_next(component, units, gross),
-    )
 
 
 # --- one salesperson ------------------------------------------------------------------------------
@@ -321,7 +202,11 @@ class _Sheet:
         amount: Decimal,
         *,
         counts_for: str | None = None,
+        paid_for: Sequence[PartKey] = (),
+        weights: Sequence[Decimal] = (ONE,),
     ) -> None:
+        """Append a line; `paid_for` (with `weights`) are the deals (and products) its amount
+        pays for, split over them to the fen as its parts."""
         amount = cents(amount)
         key = counts_for or component.key
         self.lines.append(
@@ -336,6 +221,7 @@ class _Sheet:
                 inputs,
                 formula,
                 amount,
+                tuple(split(amount, paid_for, weights)) if paid_for else (),
             )
         )
         self.counts_for.append(key)
@@ -401,8 +287,9 @@ class _Sheet:
                 component,
                 self.deal_of[id(credit)],
                 {"condition": credit.condition, "amount": str(rate), "share": str(credit.share)},
-                f"{yuan_of(rate)} per {credit.condition} unit{_share(credit.share)}",
+                f"{yuan_of(rate)} per {credit.condition} unit{share_words(credit.share)}",
                 rate * credit.share,
+                paid_for=((credit.deal_id, None),),
             )
 
     def percent_of_gross(self, component: PercentOfGross) -> None:
@@ -430,10 +317,17 @@ class _Sheet:
                 inputs["back_rate"] = str(component.back_rate)
                 words = f"({words} + {pct(component.back_rate)} × {yuan(back)} back-end gross)"
                 amount += component.back_rate * back
-            words += _share(credit.share)
+            words += share_words(credit.share)
             if gross < 0:
                 words += f" (commission gross {yuan(gross)} counts as ¥0.00)"
-            self.add(component, self.deal_of[id(credit)], inputs, words, amount * credit.share)
+            self.add(
+                component,
+                self.deal_of[id(credit)],
+                inputs,
+                words,
+                amount * credit.share,
+                paid_for=((credit.deal_id, None),),
+            )
 
     def volume_tiers(self, component: VolumeTiers) -> None:
         counted = [
@@ -444,6 +338,7 @@ class _Sheet:
         units = sum((c.share for c in counted), Decimal(0))
         gross = sum((_paid_gross(c) * c.share for c in counted), ZERO)
         deals = tuple(c.deal_id for c in counted)
+        paid_for = [(c.deal_id, None) for c in counted]
         what = "units" if component.condition is None else f"{component.condition} units"
         before = self.subtotal.get(component.key, ZERO)
         index = component.tier_at(units)
@@ -472,6 +367,8 @@ class _Sheet:
                     f"{plain(units)} {what} × {yuan_of(tier.amount)}"
                     f" (tier ≥ {plain(tier.threshold)}, retroactive)",
                     units * tier.amount,
+                    paid_for=paid_for,
+                    weights=[c.share for c in counted],
                 )
             else:
                 rate = tier.rate or ZERO
@@ -483,6 +380,8 @@ class _Sheet:
                     f"{pct(rate)} × {yuan(gross)} commission gross of {plain(units)} {what}"
                     f" (tier ≥ {plain(tier.threshold)}, retroactive)",
                     rate * gross,
+                    paid_for=paid_for,
+                    weights=[c.share * _paid_gross(c) for c in counted],
                 )
         else:
             self.marginal(component, counted, what)
@@ -493,21 +392,26 @@ class _Sheet:
     def marginal(self, component: VolumeTiers, counted: list[CreditFact], what: str) -> None:
         """Each slice of units is paid at the tier whose band [threshold, next) it falls in;
         credits fill the units in delivery order, so a split credit may straddle two bands."""
-        bands = _bands(component)
-        inside = [Decimal(0)] * len(bands)
-        gross = [ZERO] * len(bands)
-        deals: list[list[UUID]] = [[] for _ in bands]
+        spans = bands(component)
+        inside = [Decimal(0)] * len(spans)
+        gross = [ZERO] * len(spans)
+        deals: list[list[UUID]] = [[] for _ in spans]
+        # Each deal's units in the band, and its paid gross on them: a band line's parts.
+        units_of: list[list[Decimal]] = [[] for _ in spans]
+        gross_of: list[list[Decimal]] = [[] for _ in spans]
         filled = Decimal(0)
         for credit in counted:
             low, high = filled, filled + credit.share
             filled = high
-            for i, band in enumerate(bands):
-                part = _overlap(low, high, band)
+            for i, band in enumerate(spans):
+                part = overlap(low, high, band)
                 if part > 0:
                     inside[i] += part
                     gross[i] += _paid_gross(credit) * part
                     deals[i].append(credit.deal_id)
-        for i, (tier, band) in enumerate(zip(component.tiers, bands, strict=True)):
+                    units_of[i].append(part)
+                    gross_of[i].append(part * _paid_gross(credit))
+        for i, (tier, band) in enumerate(zip(component.tiers, spans, strict=True)):
             if inside[i] <= 0:
                 continue
             span = (
@@ -525,6 +429,7 @@ class _Sheet:
                 inputs["amount"] = str(tier.amount)
                 formula = f"{plain(inside[i])} units × {yuan_of(tier.amount)} ({span}, marginal)"
                 amount = inside[i] * tier.amount
+                weights = units_of[i]
             else:
                 rate = tier.rate or ZERO
                 inputs |= {"rate": str(rate), "commission_gross": str(gross[i])}
@@ -533,11 +438,20 @@ class _Sheet:
                     f" units ({span}, marginal)"
                 )
                 amount = rate * gross[i]
-            self.add(component, tuple(deals[i]), inputs, formula, amount)
+                weights = gross_of[i]
+            self.add(
+                component,
+                tuple(deals[i]),
+                inputs,
+                formula,
+                amount,
+                paid_for=[(deal, None) for deal in deals[i]],
+                weights=weights,
+            )
 
     def spiff(self, component: Spiff) -> None:
         for credit in self.credits:
-            if not _spiff_matches(component, credit):
+            if not spiff_matches(component, credit):
                 continue
             wanted = cents(component.amount * credit.share)
             inputs: dict[str, Any] = {
@@ -550,7 +464,7 @@ class _Sheet:
                 "delivered_on": credit.delivered_on.isoformat(),
             }
             formula = (
-                f"{yuan_of(component.amount)} SPIFF{_share(credit.share)}"
+                f"{yuan_of(component.amount)} SPIFF{share_words(credit.share)}"
                 f" ({credit.model} {credit.trim}, {credit.condition},"
                 f" {credit.days_in_stock} days in stock)"
             )
@@ -562,7 +476,14 @@ class _Sheet:
                     formula += f"; the {yuan_of(component.budget)} budget is spent"
                 elif paid < wanted:
                     formula += f"; the budget has {yuan(left)} left, which it pays"
-            self.add(component, self.deal_of[id(credit)], inputs, formula, paid)
+            self.add(
+                component,
+                self.deal_of[id(credit)],
+                inputs,
+                formula,
+                paid,
+                paid_for=((credit.deal_id, None),),
+            )
 
     def fni(self, component: Fni) -> None:
         for credit in self.credits:
@@ -598,8 +519,10 @@ class _Sheet:
                 component,
                 self.deal_of[id(credit)],
                 {"products": sold, "share": str(credit.share)},
-                body + _share(credit.share),
+                body + share_words(credit.share),
                 value * credit.share,
+                paid_for=[(credit.deal_id, UUID(p["product_id"])) for p in sold],
+                weights=fni_weights(sold, credit.share),
             )
 
     def scorecard(self, component: ScorecardBonus) -> None:

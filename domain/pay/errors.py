@@ -1,12 +1,17 @@
-"""Errors of the pay context (pay plans, assignments, pay periods)."""
+"""Errors of the pay context (pay plans, assignments, pay periods, disputes).
+
+A "not found" is a `NotFoundError` (404), never a rule broken (422): api/errors.py maps by type."""
 
 from __future__ import annotations
+
+from uuid import UUID
 
 from domain.shared.errors import (
     ConflictError,
     DomainError,
     IllegalTransitionError,
     InvalidValueError,
+    NotFoundError,
 )
 
 
@@ -36,3 +41,38 @@ class PlanAssignmentEndedError(IllegalTransitionError):
 
 class PlanAssignmentsOpenError(DomainError):
     title = "Pay plan still assigned"
+
+
+class PayPeriodAlreadyExistsError(ConflictError):
+    title = "Pay period already exists"
+
+
+class PayPeriodOverlapError(ConflictError):
+    """A store's month is already covered by the group's period, or the other way round."""
+
+    title = "Pay periods overlap"
+
+
+class PayPeriodOrderError(DomainError):
+    """Periods covering the same store are approved (and opened) in month order."""
+
+    title = "Pay periods out of order"
+
+
+class DisputeNotFoundError(NotFoundError):
+    """The period has no dispute of that id (HTTP 404)."""
+
+    title = "Dispute not found"
+
+    def __init__(self, dispute_id: UUID | str) -> None:
+        super().__init__("dispute", dispute_id)
+
+
+class DisputeAlreadyResolvedError(DomainError):
+    title = "Dispute already resolved"
+
+
+class NoOpenPeriodError(DomainError):
+    """An adjustment for an approved period needs a later period that is not yet approved."""
+
+    title = "No open pay period to take the adjustment"

@@ -22,14 +22,16 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
+from domain.pay.errors import (
+    DisputeAlreadyResolvedError,
+    DisputeNotFoundError,
+    NoOpenPeriodError,
+    PayPeriodAlreadyExistsError,
+    PayPeriodOverlapError,
+)
 from domain.pay.snapshots import PayStatementSnapshot, snapshot_records
 from domain.shared.aggregate import ShowroomAggregate
-from domain.shared.errors import (
-    ConflictError,
-    DomainError,
-    IllegalTransitionError,
-    InvalidValueError,
-)
+from domain.shared.errors import IllegalTransitionError, InvalidValueError
 
 PERIOD_NAMESPACE = UUID("0d6a3c1e-5b7e-4f21-8d0c-7e2b9a4f3c55")
 PAY_MONTH_NAMESPACE = UUID("6e2d9b14-3a7c-4f58-b1e0-8c5a2f7d3e96")
@@ -55,36 +57,6 @@ ADJUSTABLE_STATES = (PeriodStatus.OPEN, PeriodStatus.CLOSED)
 class DisputeStatus(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"
-
-
-class PayPeriodAlreadyExistsError(ConflictError):
-    title = "Pay period already exists"
-
-
-class PayPeriodOverlapError(ConflictError):
-    """A store's month is already covered by the group's period, or the other way round."""
-
-    title = "Pay periods overlap"
-
-
-class PayPeriodOrderError(DomainError):
-    """Periods covering the same store are approved (and opened) in month order."""
-
-    title = "Pay periods out of order"
-
-
-class DisputeNotFoundError(DomainError):
-    title = "Dispute not found"
-
-
-class DisputeAlreadyResolvedError(DomainError):
-    title = "Dispute already resolved"
-
-
-class NoOpenPeriodError(DomainError):
-    """An adjustment for an approved period needs a later period that is not yet approved."""
-
-    title = "No open pay period to take the adjustment"
 
 
 def scope_key(store_id: UUID | None) -> str:
@@ -268,6 +240,18 @@ class PayPeriod(ShowroomAggregate):
         if self.status not in allowed:
             raise IllegalTransitionError("pay period", self.id, self.status.value, action)
 
+    def ensure_approvable(self) -> None:
+        """Refuse (422) unless the period is closed: the service checks this before it computes
+        the snapshot, which costs seconds for a group."""
+        self._ensure("approve", PeriodStatus.CLOSED)
+
+    def dispute(self, dispute_id: UUID) -> dict[str, Any]:
+        """One of the period's disputes (404 when it has none of that id)."""
+        found = self.disputes.get(dispute_id)
+        if found is None:
+            raise DisputeNotFoundError(dispute_id)
+        return found
+
     # --- lifecycle --------------------------------------------------------------------------------
 
     def close(self, known_at: datetime, occurred_at: datetime) -> None:
@@ -298,7 +282,7 @@ class PayPeriod(ShowroomAggregate):
     ) -> list[PayStatementSnapshot]:
         """Record the immutable snapshot of a closed period's statements: the records of the
         statements are returned, to be saved with the period in one `app.save`."""
-        self._ensure("approve", PeriodStatus.CLOSED)
+        self.ensure_approvable()
         # The service hashes what it computed (`snapshot_hash`); hashing a group's snapshot
         # again here would cost seconds, so only the hash's shape is checked.
         if not re.fullmatch(r"[0-9a-f]{64}", content_hash):
@@ -461,9 +445,7 @@ class PayPeriod(ShowroomAggregate):
         occurred_at: datetime,
     ) -> None:
         """Close a dispute, with or without an adjustment (here, or in a later open period)."""
-        dispute = self.disputes.get(dispute_id)
-        if dispute is None:
-            raise DisputeNotFoundError(f"dispute {dispute_id} not found on period {self.id}")
+        dispute = self.dispute(dispute_id)
         if dispute["status"] != DisputeStatus.OPEN.value:
             raise DisputeAlreadyResolvedError(f"dispute {dispute_id} is already resolved")
         if adjustment_amount is not None and adjustment_amount == 0:
@@ -508,8 +490,11 @@ class PayPeriod(ShowroomAggregate):
     def own_adjustments(self) -> list[dict[str, Any]]:
         """Every manual and dispute adjustment this period pays, in the order recorded."""
         items = [{**a, "kind": "adjustment"} for a in self.adjustments]
+        recorded = {a["adjustment_id"] for a in self.adjustments}
         for dispute in self.disputes.values():
-            if dispute["adjustment_period_id"] == self.id:
+            # A dispute settled here is an adjustment event of its own since explain needed
+            # one; those settled before that have only the resolution, and are read from it.
+            if dispute["adjustment_period_id"] == self.id and dispute["dispute_id"] not in recorded:
                 items.append(
                     {
                         "adjustment_id": dispute["dispute_id"],

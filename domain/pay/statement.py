@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 
@@ -29,9 +29,38 @@ def _need(value: Any) -> Decimal:
     return Decimal(value)
 
 
+class LinePart(NamedTuple):
+    """What a line paid for one deal (on an F&I line: for one of its products)."""
+
+    deal_id: UUID
+    product_id: UUID | None
+    amount: Decimal
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "deal_id": str(self.deal_id),
+            "product_id": None if self.product_id is None else str(self.product_id),
+            "amount": str(self.amount),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LinePart:
+        product = data.get("product_id")
+        return cls(
+            UUID(data["deal_id"]),
+            None if product is None else UUID(product),
+            Decimal(data["amount"]),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class StatementLine:
-    """One amount on a statement and everything needed to explain it."""
+    """One amount on a statement and everything needed to explain it.
+
+    `parts` is what the line paid per deal (per product on an F&I line), summing to its amount:
+    the engine writes them as it computes the line, and a chargeback takes them back. Lines that
+    pay for no deal in particular (scorecard, gates, caps, the draw) and lines of zero have none.
+    """
 
     n: int
     salesperson_id: UUID
@@ -43,9 +72,10 @@ class StatementLine:
     inputs: dict[str, Any]  # JSON-able: every number the formula used (decimals as strings)
     formula: str
     amount: Decimal
+    parts: tuple[LinePart, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "n": self.n,
             "salesperson_id": str(self.salesperson_id),
             "component_key": self.component_key,
@@ -57,6 +87,9 @@ class StatementLine:
             "formula": self.formula,
             "amount": str(self.amount),
         }
+        if self.parts:
+            data["parts"] = [part.to_dict() for part in self.parts]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StatementLine:
@@ -71,6 +104,7 @@ class StatementLine:
             inputs=dict(data["inputs"]),
             formula=data["formula"],
             amount=Decimal(data["amount"]),
+            parts=tuple(LinePart.from_dict(part) for part in data.get("parts", ())),
         )
 
 

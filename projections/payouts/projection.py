@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.pay.periods import PayPeriod, PeriodStatus
-from domain.pay.service.payroll import paid_parts
+from domain.pay.records import paid_parts
 from domain.pay.snapshots import PayStatementSnapshot
 from projections.common import sid, utc_iso
 from projections.db import Tx, fen

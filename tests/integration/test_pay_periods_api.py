@@ -61,14 +61,17 @@ def sell(
     *,
     split_with: UUID | None = None,
     finance: bool = False,
+    store: UUID | None = None,
+    make: str = "BYD",
 ) -> tuple[UUID, UUID | None]:
-    """A new BYD bought at ¥150,000 and sold at ¥160,000: ¥10,000 front gross, no pack."""
-    runtime, store = api.runtime, api.world.store_a
+    """A new BYD (at store A) bought at ¥150,000 and sold at ¥160,000: ¥10,000 front gross, no
+    pack."""
+    runtime, store = api.runtime, store or api.world.store_a
     vehicle = runtime.inventory.receive_vehicle(
         SYSTEM,
         store,
         with_check_digit(f"LGXCE4CB0PA{n:06d}"),
-        "BYD",
+        make,
         "Seal",
         "AWD",
         "blue",
@@ -605,6 +608,104 @@ def test_a_dispute_resolved_after_approval_adjusts_the_next_open_period(api: Api
     assert Decimal(line["amount"]) == Decimal("150.00")
     assert line["inputs"]["dispute_id"] == dispute["dispute_id"]
     assert line["inputs"]["origin_period_id"] == period
+
+
+def explain_adjustment(api: Api, period: str, person: UUID) -> dict[str, Any]:
+    record = statement(api, "finance", period, person)
+    [line] = [x for x in record["lines"] if x["component_type"] == "adjustment"]
+    path = f"/pay-periods/{period}/statements/{person}/lines/{line['n']}/explain"
+    return dict(api.ok(api.get("finance", path, params=fresh(api)), 200))
+
+
+def events_by_source(explained: dict[str, Any]) -> dict[str, list[str]]:
+    return {
+        source["aggregate_id"]: [e["type"] for e in source["events"]]
+        for source in explained["sources"]
+    }
+
+
+def dispute_line_4(api: Api, period: str, user: str = "manager_a") -> str:
+    step(api, "sales_a1", period, "disputes", {"line": 4, "reason": "the split was 0.6"})
+    dispute = api.ok(api.get(user, f"/pay-periods/{period}", params=fresh(api)), 200)["disputes"][0]
+    step(
+        api,
+        user,
+        period,
+        f"disputes/{dispute['dispute_id']}/resolution",
+        {"resolution": "agreed: 0.6", "adjustment_amount": "150.00"},
+    )
+    return str(dispute["dispute_id"])
+
+
+def test_a_dispute_adjustment_in_a_later_period_explains_to_its_events(api: Api) -> None:
+    world, may_period = approved_may(api)
+    june = open_period(api, world.store, "2026-06")
+    dispute_line_4(api, may_period)
+
+    explained = explain_adjustment(api, june, world.a1)
+
+    assert events_by_source(explained) == {
+        june: ["PayPeriod.AdjustmentAdded"],
+        may_period: ["PayPeriod.DisputeRaised", "PayPeriod.DisputeResolved"],
+    }
+    assert explained["line"]["inputs"]["approver"] == "manager_a"
+    assert "line 4" in explained["line"]["formula"]
+
+
+def test_a_dispute_settled_in_its_own_period_explains_to_its_events(api: Api) -> None:
+    world = may(api)
+    period = open_period(api, world.store, "2026-05")
+    step(api, "finance", period, "close")
+    dispute = dispute_line_4(api, period)
+
+    explained = explain_adjustment(api, period, world.a1)
+
+    assert events_by_source(explained) == {
+        period: [
+            "PayPeriod.DisputeRaised",
+            "PayPeriod.DisputeResolved",
+            "PayPeriod.AdjustmentAdded",
+        ]
+    }
+    line = explained["line"]
+    assert line["inputs"]["dispute_id"] == dispute
+    assert line["inputs"]["approver"] == "manager_a"
+    assert "line 4" in line["formula"] and "manager_a" in line["formula"]
+    assert Decimal(line["amount"]) == Decimal("150.00")
+
+
+def test_a_salesperson_moved_mid_month_reaches_the_tier_across_both_store_periods(
+    api: Api,
+) -> None:
+    give_plan(api)  # store A's salespeople, a1 among them on 1 May: ¥200 a unit from 1.5 units
+    a1, world = api.world.staff["sales_a1"], api.world
+    sell(api, 1, a1, MAY + timedelta(days=2))
+    api.runtime.organisation.transfer_staff(
+        SYSTEM, a1, world.store_b, occurred_at=MAY + timedelta(days=5)
+    )
+    sell(api, 2, a1, MAY + timedelta(days=8), store=world.store_b, make="Toyota")
+    at_a, at_b = (
+        open_period(api, world.store_a, "2026-05"),
+        open_period(api, world.store_b, "2026-05"),
+    )
+
+    tiers = [by_key(statement(api, "finance", p, a1))["volume"] for p in (at_a, at_b)]
+
+    # 2 units across the group × ¥200 (each store alone has 1, below the tier): ¥200 at each
+    assert tiers == [Decimal("200.00"), Decimal("200.00")]
+
+
+def test_resolving_a_dispute_the_period_does_not_have_is_not_found(api: Api) -> None:
+    _, period = approved_may(api)
+
+    answer = api.post(
+        "manager_a",
+        f"/pay-periods/{period}/disputes/{uuid4()}/resolution",
+        {"resolution": "agreed"},
+    )
+
+    assert answer.status_code == 404
+    assert answer.json()["title"] == "Dispute not found"
 
 
 # --- roles ---------------------------------------------------------------------------------------

@@ -14,10 +14,11 @@ from uuid import UUID
 
 import pytest
 
-from domain.pay.engine import calculate_period, tier_pay, what_next
+from domain.pay.engine import calculate_period
 from domain.pay.facts import CreditFact, PeriodFacts, ProductFact, SurveyFact
 from domain.pay.plans import PlanVersion
 from domain.pay.statement import Statement
+from domain.pay.tiers import tier_pay, what_next
 
 MONTH = "2026-03"
 STORE = UUID(int=900)

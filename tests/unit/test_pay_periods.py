@@ -15,16 +15,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from api.errors import status_of
 from domain.app import Showroom
 from domain.organisation.service import Organisation
 from domain.pay import engine
-from domain.pay.facts import CreditFact, PeriodFacts, ProductFact
-from domain.pay.periods import (
+from domain.pay import errors as pay_errors
+from domain.pay.chargebacks import chargebacks_for
+from domain.pay.errors import (
     DisputeAlreadyResolvedError,
+    DisputeNotFoundError,
     NoOpenPeriodError,
-    PayPeriod,
     PayPeriodOrderError,
     PayPeriodOverlapError,
+)
+from domain.pay.facts import CreditFact, PeriodFacts, ProductFact
+from domain.pay.periods import (
+    PayPeriod,
     PeriodStatus,
     next_month,
     period_id,
@@ -33,9 +39,10 @@ from domain.pay.periods import (
 )
 from domain.pay.plans import PlanVersion
 from domain.pay.ports import PaidLine, PeriodRef, Reversal
-from domain.pay.service.payroll import Payroll, chargebacks_for, compose, line_parts
+from domain.pay.records import compose
+from domain.pay.service.payroll import Payroll
 from domain.pay.snapshots import statement_snapshot_id
-from domain.pay.statement import Statement
+from domain.pay.statement import Statement, StatementLine
 from domain.shared.actor import Principal, Role
 from domain.shared.errors import (
     DomainError,
@@ -358,6 +365,35 @@ def test_a_dispute_is_resolved_once() -> None:
         period.resolve_dispute(dispute_id, "yes", Decimal("1.00"), None, at(4))
 
 
+def test_resolving_a_dispute_the_period_does_not_have_is_not_found() -> None:
+    period = closed()
+
+    with pytest.raises(DisputeNotFoundError) as raised:
+        period.resolve_dispute(uuid4(), "agreed", None, None, at(3))
+
+    assert status_of(raised.value) == 404
+
+
+def test_every_not_found_error_of_pay_answers_404() -> None:
+    not_found = [
+        kind
+        for kind in vars(pay_errors).values()
+        if isinstance(kind, type)
+        and kind.__module__ == pay_errors.__name__
+        and "NotFound" in kind.__name__
+    ]
+
+    assert not_found
+    assert all(status_of(kind(uuid4())) == 404 for kind in not_found)
+
+
+def test_approving_an_open_period_is_refused_by_the_period_itself() -> None:
+    period = PayPeriod(store_id=STORE, month="2026-05", protection_days=90, occurred_at=at(0))
+
+    with pytest.raises(IllegalTransitionError):
+        period.ensure_approvable()
+
+
 # --- the snapshot hash -------------------------------------------------------------------------
 
 
@@ -523,14 +559,13 @@ def plan(*components: dict[str, Any]) -> PlanVersion:
     return PlanVersion.from_dicts(UUID(int=99), 1, date(2026, 1, 1), list(components), "test")
 
 
-def tier_line(statement: Statement) -> dict[str, Any]:
+def tier_line(statement: Statement) -> StatementLine:
     [line] = [x for x in statement.lines if x.component_type == "volume_tiers"]
-    return line.to_dict()
+    return line
 
 
-def parts_of(line: dict[str, Any], version: PlanVersion, credits: list[CreditFact]) -> Any:
-    component = version.component(line["component_key"])
-    return {p["deal_id"]: Decimal(p["amount"]) for p in line_parts(line, component, credits)}
+def parts_of(line: StatementLine) -> Any:
+    return {str(p.deal_id): p.amount for p in line.parts}
 
 
 def test_a_retroactive_tier_line_is_shared_by_the_deals_in_proportion_to_their_units() -> None:
@@ -547,7 +582,7 @@ def test_a_retroactive_tier_line_is_shared_by_the_deals_in_proportion_to_their_u
 
     line = tier_line(engine.calculate_one(facts, SELLER, version))
 
-    assert parts_of(line, version, credits) == {
+    assert parts_of(line) == {
         str(UUID(int=1)): Decimal("200.00"),
         str(UUID(int=2)): Decimal("100.00"),
     }
@@ -567,10 +602,10 @@ def test_a_marginal_band_is_shared_by_the_units_that_fall_in_it() -> None:
     facts = PeriodFacts(month="2026-05", store_id=A_STORE, credits=tuple(credits))
     statement = engine.calculate_one(facts, SELLER, version)
 
-    upper = next(x.to_dict() for x in statement.lines if x.inputs.get("from") == "1.5")
+    upper = next(x for x in statement.lines if x.inputs.get("from") == "1.5")
 
-    assert Decimal(upper["amount"]) == Decimal("300.00")  # units 1.5–2.5 × ¥300
-    assert parts_of(upper, version, credits) == {
+    assert upper.amount == Decimal("300.00")  # units 1.5–2.5 × ¥300
+    assert parts_of(upper) == {
         str(UUID(int=2)): Decimal("150.00"),
         str(UUID(int=3)): Decimal("150.00"),
     }
@@ -601,10 +636,8 @@ def test_the_parts_of_a_tier_line_always_sum_to_its_amount(
     facts = PeriodFacts(month="2026-05", store_id=A_STORE, credits=tuple(credits))
 
     for line in engine.calculate_one(facts, SELLER, version).lines:
-        data = line.to_dict()
-        parts = line_parts(data, version.component("v"), credits)
-        if parts:
-            assert sum(Decimal(p["amount"]) for p in parts) == line.amount
+        if line.parts:
+            assert sum(p.amount for p in line.parts) == line.amount
 
 
 def period_ref(month: str, known_at: datetime | None, store: UUID | None = A_STORE) -> PeriodRef:
@@ -771,7 +804,8 @@ class InMemoryPayrollViews:
         return None
 
     def period_facts(self, month: str, store_id: UUID | None, known_at: Any) -> PeriodFacts:
-        return replace(self.facts, month=month, store_id=store_id)
+        credits = tuple(c for c in self.facts.credits if store_id in (None, c.store_id))
+        return replace(self.facts, month=month, store_id=store_id, credits=credits)
 
     def plan_resolver(self, month: str, store_id: UUID | None, known_at: Any) -> Any:
         return lambda _: self.version
@@ -830,7 +864,9 @@ def pay() -> Payrolls:
     seller = org.hire_staff(ADMIN, store, "Chen Jie", "salesperson").id
     manager = org.hire_staff(ADMIN, store, "Wu Lan", "store_manager").id
     facts = PeriodFacts(
-        month="2026-05", store_id=store, credits=(replace(credit(1), salesperson_id=seller),)
+        month="2026-05",
+        store_id=store,
+        credits=(replace(credit(1), salesperson_id=seller, store_id=store),),
     )
     views = InMemoryPayrollViews(app, facts, plan({"type": "per_unit", "key": "u", "new": "500"}))
     return Payrolls(

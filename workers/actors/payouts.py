@@ -24,7 +24,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from domain.pay.periods import period_id
-from domain.pay.service.payroll import OWN_LINE_TYPES, Payroll
+from domain.pay.records import OWN_LINE_TYPES
+from domain.pay.service.payroll import Payroll
 from domain.reporting.model import Export, ExportKind, Language
 from domain.reporting.service import Reporting
 from domain.shared.actor import SYSTEM

@@ -1,38 +1,17 @@
-"""Payroll: pay periods from provisional figures to payment, statements, chargebacks, what-if.
+"""Payroll: pay periods from provisional figures to payment, statements, adjustments, disputes.
 
 Pay is never stored as a balance: a period's statements are computed from the log's facts by the
-pure pay engine (`engine.calculate_period`), and this module adds what the engine does not know
-about — the period's manual and dispute adjustments, and chargebacks of deals paid in earlier
-periods — as lines of their own. Approval records the result as an immutable snapshot with a
-content hash; `verify` recomputes it from the log and compares.
-
-Chargebacks (docs/payroll.md states the rule for finance):
-- An unwind, or an F&I product cancelled after delivery, that was recorded after the close of the
-  approved period that paid the deal (so that period's figures did not see it) is charged back.
-- It lands in the *next open period*: among the periods covering the deal's store with a later
-  month than the paying one, the earliest whose figures were not yet frozen when the reversal was
-  recorded (still open, or closed at or after that moment).
-- The amount is what the paying snapshot's lines paid for that deal (or that product): per-deal
-  lines in full and the deal's part of each volume-tier line; the remaining units of the paying
-  period are not re-rated, and CSI gates, caps and draws are not re-applied.
-- Nothing is charged back when the reversal happened (business day) more than the paying
-  period's protection window (default 90 days) after delivery.
-Periods covering a store are approved in month order, and a period is never opened for a month
-before an approved one, so which period takes a chargeback never changes once it is approved.
-
-Late surveys follow the same rule: a survey answered, excluded or reinstated for a month whose
-period had already closed (so its CSI gates did not see it) re-rates that period's earnings for
-the salespeople it rates — gates and caps re-applied, the draw not — and the difference lands as
-a `late_survey` line in the next open period (see `LateSurvey`).
+pure pay engine (`domain.pay.engine`), to which the calculator (`figures.PeriodCalculator`) adds
+what the engine does not know about — the period's manual and dispute adjustments, chargebacks of
+deals paid in earlier periods and late-survey re-ratings (`domain.pay.chargebacks`) — as lines of
+their own (`domain.pay.records`). Approval records the result as an immutable snapshot with a
+content hash; `verify` recomputes it from the log and compares. What-if is `what_if.compare`.
 """
 
 from __future__ import annotations
 
-import gc
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -40,38 +19,30 @@ from uuid import UUID, uuid4
 
 from domain.app import Showroom, Written
 from domain.organisation.model import Staff, Store
-from domain.pay import engine
-from domain.pay.components import Component, VolumeTiers, cents, parse_components
-from domain.pay.facts import CreditFact, PeriodFacts, SurveyFact
+from domain.pay.errors import (
+    NoOpenPeriodError,
+    PayPeriodAlreadyExistsError,
+    PayPeriodOrderError,
+    PayPeriodOverlapError,
+)
 from domain.pay.periods import (
     DEFAULT_PROTECTION_DAYS,
     MAX_PROTECTION_DAYS,
     SNAPSHOT_STATES,
-    NoOpenPeriodError,
     PayMonth,
     PayPeriod,
-    PayPeriodAlreadyExistsError,
-    PayPeriodOrderError,
-    PayPeriodOverlapError,
     PeriodStatus,
     period_id,
     scope_key,
-    snapshot_hash,
 )
-from domain.pay.plans import DRAFT_PLAN_ID, PlanVersion, first_day
-from domain.pay.ports import (
-    PaidLine,
-    PayrollViews,
-    PeriodRef,
-    PlansFor,
-    Reversal,
-    SurveyChange,
-)
+from domain.pay.ports import PayrollViews
+from domain.pay.records import PeriodFigures, differing_statements, expanded, statement_record
+from domain.pay.service import what_if
+from domain.pay.service.figures import PeriodCalculator, Transient
 from domain.pay.snapshots import statement_of, statements_of
 from domain.pay.statement import Statement
-from domain.performance.evaluations import Evaluation, EvaluationStatus, evaluation_id_for
+from domain.performance.evaluations import evaluation_id_for
 from domain.reporting.model import month as parse_month
-from domain.sales.model import allocate
 from domain.shared.access import ensure_role
 from domain.shared.actor import SYSTEM, Principal, Role, acting_as
 from domain.shared.clock import DEFAULT_TIMEZONE, aware, business_day, now
@@ -88,11 +59,6 @@ from domain.shared.values import money, text
 ZERO = Decimal("0.00")
 # Openings of one month by different scopes race on its PayMonth; each loser checks again.
 OPENING_ATTEMPTS = 5
-# Components whose lines pay for particular deals, and so are charged back with them.
-CHARGEABLE = ("per_unit", "percent_of_gross", "volume_tiers", "spiff", "fni")
-PER_DEAL = ("per_unit", "percent_of_gross", "spiff")
-DRAW_TYPES = ("draw",)
-OWN_LINE_TYPES = ("adjustment", "chargeback", "late_survey")
 
 PERIOD_MANAGERS = (Role.ADMIN, Role.FINANCE, Role.STORE_MANAGER)
 ADJUSTERS = (Role.FINANCE, Role.STORE_MANAGER)
@@ -100,602 +66,6 @@ RESOLVERS = (Role.FINANCE, Role.STORE_MANAGER)
 APPROVERS = (Role.FINANCE,)
 VERIFIERS = (Role.ADMIN, Role.FINANCE, Role.AUDITOR)
 EXPORTERS = (Role.ADMIN, Role.FINANCE, Role.STORE_MANAGER)
-_WEIGHT = Decimal(10) ** 8  # tier allocation weights as integers (units 4 dp × money 2 dp)
-
-
-# --- the pure part: snapshot records --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Chargeback:
-    """One salesperson's part of one reversal, taken back in a later period."""
-
-    salesperson_id: UUID
-    store_id: UUID
-    deal_id: UUID
-    kind: str  # unwind | cancellation
-    product_id: UUID | None
-    amount: Decimal  # negative: what the original lines paid, taken back
-    origin_period_id: UUID
-    origin_month: str
-    links: tuple[tuple[int, Decimal], ...]  # (line n, amount paid) in the origin statement
-    reason: str
-    delivered_on: str
-    occurred_on: str
-    recorded_at: datetime
-    days_since_delivery: int
-    protection_days: int
-
-    def line(self, n: int) -> dict[str, Any]:
-        what = "unwound" if self.kind == "unwind" else "F&I product cancelled"
-        numbers = ", ".join(str(number) for number, _ in self.links)
-        return {
-            "n": n,
-            "component_key": "chargeback",
-            "component_type": "chargeback",
-            "source_deal_ids": [str(self.deal_id)],
-            "inputs": {
-                "kind": self.kind,
-                "deal_id": str(self.deal_id),
-                "product_id": None if self.product_id is None else str(self.product_id),
-                "reason": self.reason,
-                "delivered_on": self.delivered_on,
-                "occurred_on": self.occurred_on,
-                "recorded_at": self.recorded_at.isoformat(),
-                "days_since_delivery": self.days_since_delivery,
-                "protection_days": self.protection_days,
-                "origin_period_id": str(self.origin_period_id),
-                "origin_month": self.origin_month,
-            },
-            "formula": (
-                f"deal {what} {self.occurred_on}, {self.days_since_delivery} days after delivery"
-                f" (within {self.protection_days}): takes back {engine.yuan(-self.amount)} paid on"
-                f" line(s) {numbers} of {self.origin_month}, not re-rated"
-            ),
-            "amount": str(self.amount),
-            "links": [
-                {
-                    "period_id": str(self.origin_period_id),
-                    "salesperson_id": str(self.salesperson_id),
-                    "n": number,
-                    "amount": str(paid),
-                }
-                for number, paid in self.links
-            ],
-        }
-
-
-@dataclass(frozen=True)
-class LateSurvey:
-    """One salesperson's earnings of an earlier, frozen period re-rated for surveys of its month
-    learnt of only after its close (record time in `known_from`, `known_until`]).
-
-    The amount is what the period would have earned had it known them: its earnings (every line
-    before the draw: CSI gates and caps re-applied) with the surveys as known at `known_until`,
-    less the same with the surveys as known at `known_from`. Everything else is the period's
-    own facts as known at its close. Successive windows telescope, so however many later
-    periods take part of it, they add up to the period re-rated with every survey it missed.
-    """
-
-    salesperson_id: UUID
-    store_id: UUID
-    origin_period_id: UUID
-    origin_month: str
-    survey_ids: tuple[UUID, ...]
-    deal_ids: tuple[UUID, ...]
-    known_from: datetime
-    known_until: datetime
-    earnings_before: Decimal
-    earnings_after: Decimal
-    csi_before: Decimal | None  # average of the counted surveys; None when none counted
-    csi_after: Decimal | None
-    links: tuple[tuple[int, Decimal], ...]  # the origin's CSI-gate lines (n, amount) before
-
-    @property
-    def amount(self) -> Decimal:
-        return self.earnings_after - self.earnings_before
-
-    def line(self, n: int) -> dict[str, Any]:
-        def csi(value: Decimal | None) -> str:
-            return "none counted" if value is None else str(cents(value))
-
-        count = len(self.survey_ids)
-        return {
-            "n": n,
-            "component_key": "late_survey",
-            "component_type": "late_survey",
-            "source_deal_ids": [str(d) for d in self.deal_ids],
-            "inputs": {
-                "survey_ids": [str(s) for s in self.survey_ids],
-                "origin_period_id": str(self.origin_period_id),
-                "origin_month": self.origin_month,
-                "known_from": self.known_from.isoformat(),
-                "known_until": self.known_until.isoformat(),
-                "csi_before": None if self.csi_before is None else str(cents(self.csi_before)),
-                "csi_after": None if self.csi_after is None else str(cents(self.csi_after)),
-                "earnings_before": str(self.earnings_before),
-                "earnings_after": str(self.earnings_after),
-            },
-            "formula": (
-                f"{count} survey change(s) of {self.origin_month} learnt after its close:"
-                f" CSI {csi(self.csi_before)} → {csi(self.csi_after)}; {self.origin_month}"
-                f" earnings {engine.yuan(self.earnings_before)} →"
-                f" {engine.yuan(self.earnings_after)} (gates and caps re-applied, not the draw)"
-            ),
-            "amount": str(self.amount),
-            "links": [
-                {
-                    "period_id": str(self.origin_period_id),
-                    "salesperson_id": str(self.salesperson_id),
-                    "n": number,
-                    "amount": str(amount),
-                }
-                for number, amount in self.links
-            ],
-        }
-
-
-def csi_average(surveys: Iterable[SurveyFact]) -> Decimal | None:
-    counted = [s.score for s in surveys if not s.excluded]
-    return sum(counted, Decimal(0)) / len(counted) if counted else None
-
-
-def _adjustment_line(n: int, adjustment: Mapping[str, Any]) -> dict[str, Any]:
-    dispute = adjustment.get("dispute_id")
-    kind = "dispute" if dispute is not None else "manual"
-    approver = adjustment.get("approver") or ""
-    words = f"{kind} adjustment: {adjustment['reason']}"
-    if approver:
-        words += f" (approved by {approver})"
-    return {
-        "n": n,
-        "component_key": "adjustment",
-        "component_type": "adjustment",
-        "source_deal_ids": [],
-        "inputs": {
-            "adjustment_id": str(adjustment["adjustment_id"]),
-            "kind": kind,
-            "reason": adjustment["reason"],
-            "approver": approver,
-            "dispute_id": None if dispute is None else str(dispute),
-            "origin_period_id": (
-                None
-                if adjustment.get("origin_period_id") is None
-                else str(adjustment["origin_period_id"])
-            ),
-        },
-        "formula": words,
-        "amount": str(money(adjustment["amount"], field="amount", allow_negative=True)),
-    }
-
-
-def _weights(values: Sequence[Decimal]) -> list[int]:
-    return [int((v * _WEIGHT).to_integral_value()) for v in values]
-
-
-def _split(amount: Decimal, keys: Sequence[Any], weights: Sequence[Decimal]) -> list[Any]:
-    """`amount` over `keys` in proportion to `weights`, exactly to the fen."""
-    if len(keys) == 1:
-        return [(keys[0], amount)] if amount and weights[0] > 0 else []
-    ints = _weights(weights)
-    if not keys or sum(ints) <= 0:
-        return []
-    fen = allocate(int(amount * 100), ints)
-    return [(k, Decimal(f) / 100) for k, f in zip(keys, fen, strict=True) if f]
-
-
-def _overlap(low: Decimal, high: Decimal, start: Decimal, end: Decimal | None) -> Decimal:
-    top = high if end is None else min(high, end)
-    bottom = max(low, start)
-    return top - bottom if top > bottom else Decimal(0)
-
-
-def _paid_gross(credit: CreditFact) -> Decimal:
-    gross = credit.front_gross - credit.pack
-    return gross if gross > 0 else ZERO
-
-
-def line_parts(
-    line: Mapping[str, Any],
-    component: Component | None,
-    credits: Sequence[CreditFact],
-) -> list[dict[str, Any]]:
-    """What a plan line paid for each deal (and, on an F&I line, each product), to the fen.
-
-    The parts of a line sum to its amount. Lines that pay for no deal in particular (scorecard,
-    gates, caps, the draw) have none: they are not charged back.
-    """
-    kind, amount = line["component_type"], Decimal(line["amount"])
-    if kind not in CHARGEABLE or amount == 0 or not line["source_deal_ids"]:
-        return []
-    if kind in PER_DEAL:
-        return [{"deal_id": line["source_deal_ids"][0], "product_id": None, "amount": str(amount)}]
-    inputs = line["inputs"]
-    if kind == "fni":
-        share = Decimal(inputs["share"])
-        products = inputs["products"]
-        values = [
-            (Decimal(p["flat"]) + Decimal(p["rate"]) * max(Decimal(p["income"]), ZERO)) * share
-            for p in products
-        ]
-        deal = line["source_deal_ids"][0]
-        return [
-            {"deal_id": deal, "product_id": product, "amount": str(part)}
-            for product, part in _split(amount, [p["product_id"] for p in products], values)
-        ]
-    if not isinstance(component, VolumeTiers):
-        return []
-    counted = [
-        c
-        for c in sorted(credits, key=lambda c: (c.delivered_at, c.deal_id, c.share))
-        if component.condition is None or c.condition == component.condition
-    ]
-    by_rate = "rate" in inputs
-    keys: list[str] = []
-    weights: list[Decimal] = []
-    if inputs.get("mode") == "marginal":
-        start = Decimal(inputs["from"])
-        end = None if inputs["to"] is None else Decimal(inputs["to"])
-        filled = Decimal(0)
-        for credit in counted:
-            low, filled = filled, filled + credit.share
-            part = _overlap(low, filled, start, end)
-            if part > 0:
-                keys.append(str(credit.deal_id))
-                weights.append(part * _paid_gross(credit) if by_rate else part)
-    else:
-        for credit in counted:
-            keys.append(str(credit.deal_id))
-            weights.append(credit.share * _paid_gross(credit) if by_rate else credit.share)
-    return [
-        {"deal_id": deal, "product_id": None, "amount": str(part)}
-        for deal, part in _split(amount, keys, weights)
-    ]
-
-
-def paid_parts(line: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """What a stored line paid per deal (an F&I line: per product). Only volume-tier lines
-    store their parts (they need the period's credits); the others follow from the line."""
-    if "parts" in line:
-        return list(line["parts"])
-    return line_parts(line, None, ())
-
-
-def expanded(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored statement record with every line complete: salesperson, plan, parts."""
-    lines = []
-    for line in record["lines"]:
-        planned = line["component_type"] not in OWN_LINE_TYPES
-        lines.append(
-            {
-                **line,
-                "salesperson_id": record["salesperson_id"],
-                "plan_id": record["plan_id"] if planned else None,
-                "plan_version": record["plan_version"] if planned else None,
-                "parts": paid_parts(line),
-            }
-        )
-    return {**record, "lines": lines}
-
-
-@dataclass
-class PeriodFigures:
-    """Statements of a period as computed now (or as known at its close)."""
-
-    statements: list[dict[str, Any]]
-    totals: dict[str, Any]
-    content_hash: str  # "" for provisional figures nobody asked to hash
-    known_at: datetime | None
-    facts: PeriodFacts | None = None
-    engine_statements: dict[UUID, Statement] = field(default_factory=dict)
-
-    def statement(self, salesperson_id: UUID) -> dict[str, Any] | None:
-        key = str(salesperson_id)
-        return next((s for s in self.statements if s["salesperson_id"] == key), None)
-
-
-def statement_record(
-    statement: Statement,
-    store_id: UUID | None,
-    plan: PlanVersion | None,
-    credits: Sequence[CreditFact],
-    adjustments: Sequence[Mapping[str, Any]],
-    chargebacks: Sequence[Chargeback],
-    ids: dict[UUID, str] | None = None,
-    late: Sequence[LateSurvey] = (),
-) -> dict[str, Any]:
-    """One salesperson's statement as the snapshot keeps it: the engine's lines (with what each
-    paid per deal) and then the period's adjustments, chargebacks and late-survey re-ratings
-    (counted with the adjustments), numbered on.
-
-    `ids` remembers deal ids as text across statements (a group's period has 150,000 lines)."""
-    text_of = {} if ids is None else ids
-    lines: list[dict[str, Any]] = []
-    by_type: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    components: dict[str, Decimal] = {}
-    for engine_line in statement.lines:
-        deals = []
-        for deal in engine_line.source_deal_ids:
-            name = text_of.get(deal)
-            if name is None:
-                name = text_of[deal] = str(deal)
-            deals.append(name)
-        # Stored lean: the salesperson and plan are the statement's, and a per-deal line's one
-        # part is its deal and amount (`expanded` completes a line for readers).
-        kind, amount = engine_line.component_type, engine_line.amount
-        data: dict[str, Any] = {
-            "n": engine_line.n,
-            "component_key": engine_line.component_key,
-            "component_type": kind,
-            "source_deal_ids": deals,
-            "inputs": engine_line.inputs,
-            "formula": engine_line.formula,
-            "amount": str(amount),
-        }
-        if kind == "volume_tiers":
-            component = None if plan is None else plan.component(engine_line.component_key)
-            parts = line_parts(data, component, credits)
-            if parts:
-                data["parts"] = parts
-        lines.append(data)
-        by_type[kind] += amount
-        if kind not in DRAW_TYPES:
-            key = engine_line.component_key
-            components[key] = components.get(key, ZERO) + amount
-    for adjustment in adjustments:
-        line = _adjustment_line(len(lines) + 1, adjustment)
-        lines.append(line)
-        by_type["adjustment"] += Decimal(line["amount"])
-    for chargeback in chargebacks:
-        lines.append(chargeback.line(len(lines) + 1))
-        by_type["chargeback"] += chargeback.amount
-    for rerated in late:
-        lines.append(rerated.line(len(lines) + 1))
-        by_type["adjustment"] += rerated.amount
-    total = sum(by_type.values(), ZERO)
-    draw = None if statement.draw is None else statement.draw.to_dict()
-    return {
-        "salesperson_id": str(statement.salesperson_id),
-        "store_id": None if store_id is None else str(store_id),
-        "month": statement.month,
-        "plan_id": None if statement.plan_id is None else str(statement.plan_id),
-        "plan_version": statement.plan_version,
-        "plan_name": "" if plan is None else plan.name,
-        "units": str(statement.units),
-        "commission_gross": str(statement.commission_gross),
-        "back_gross": str(statement.back_gross),
-        "components": {k: str(v) for k, v in components.items()},
-        "earnings": str(statement.earnings),
-        "draw_recovery": str(by_type["draw"]),
-        "adjustments": str(by_type["adjustment"]),
-        "chargebacks": str(by_type["chargeback"]),
-        "total": str(total),
-        "draw": draw,
-        "deficit_out": "0.00" if statement.draw is None else str(statement.draw.deficit_out),
-        "tiers": [t.to_dict() for t in statement.tiers],
-        "lines": lines,
-    }
-
-
-TOTAL_FIELDS = (
-    "units",
-    "commission_gross",
-    "back_gross",
-    "earnings",
-    "draw_recovery",
-    "adjustments",
-    "chargebacks",
-    "total",
-)
-
-
-def period_totals(statements: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Sums over the statements: every figure, and each component key."""
-    sums = {name: Decimal(0) for name in TOTAL_FIELDS}
-    components: dict[str, Decimal] = {}
-    for record in statements:
-        for name in TOTAL_FIELDS:
-            sums[name] += Decimal(record[name])
-        for key, amount in record["components"].items():
-            components[key] = components.get(key, ZERO) + Decimal(amount)
-    totals: dict[str, Any] = {
-        name: str(value if name == "units" else cents(value)) for name, value in sums.items()
-    }
-    totals["salespeople"] = len(statements)
-    totals["components"] = {k: str(components[k]) for k in sorted(components)}
-    return totals
-
-
-def _store_of(
-    person: UUID,
-    period_store: UUID | None,
-    credits: Sequence[CreditFact],
-    chargebacks: Sequence[Chargeback],
-    late: Sequence[LateSurvey] = (),
-) -> UUID | None:
-    """The store a statement belongs to: a store period's store; in a group period the store of
-    the person's latest delivery (else of a chargeback or late survey); else none."""
-    if period_store is not None:
-        return period_store
-    if credits:
-        return max(credits, key=lambda c: (c.delivered_at, c.deal_id)).store_id
-    if chargebacks:
-        return chargebacks[-1].store_id
-    if late:
-        return late[-1].store_id
-    return None
-
-
-def compose(
-    period_store: UUID | None,
-    statements: Mapping[UUID, Statement],
-    facts: PeriodFacts,
-    plans_for: Callable[[UUID], PlanVersion | None],
-    adjustments: Sequence[Mapping[str, Any]],
-    chargebacks: Sequence[Chargeback],
-    late: Sequence[LateSurvey] = (),
-    *,
-    hashed: bool = True,
-) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
-    """The period's statement records (by salesperson id), totals and content hash (not taken
-    unless `hashed`: hashing a group's period costs about a second)."""
-    credits: dict[UUID, list[CreditFact]] = defaultdict(list)
-    for credit in facts.credits:
-        credits[credit.salesperson_id].append(credit)
-    own_adjustments: dict[UUID, list[Mapping[str, Any]]] = defaultdict(list)
-    for adjustment in adjustments:
-        own_adjustments[UUID(str(adjustment["salesperson_id"]))].append(adjustment)
-    own_chargebacks: dict[UUID, list[Chargeback]] = defaultdict(list)
-    for chargeback in chargebacks:
-        own_chargebacks[chargeback.salesperson_id].append(chargeback)
-    own_late: dict[UUID, list[LateSurvey]] = defaultdict(list)
-    for rerated in late:
-        own_late[rerated.salesperson_id].append(rerated)
-    records = []
-    ids: dict[UUID, str] = {}
-    with collector_paused():
-        for person in sorted(statements):
-            records.append(
-                statement_record(
-                    statements[person],
-                    _store_of(
-                        person,
-                        period_store,
-                        credits[person],
-                        own_chargebacks[person],
-                        own_late[person],
-                    ),
-                    plans_for(person),
-                    credits[person],
-                    own_adjustments[person],
-                    own_chargebacks[person],
-                    ids,
-                    own_late[person],
-                )
-            )
-        totals = period_totals(records)
-        return records, totals, snapshot_hash(records, totals) if hashed else ""
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cycle collector while a period's records are built: hundreds of thousands of
-    small dicts and no cycles, and each allocation burst would otherwise rescan the heap (the
-    engine does the same, see engine._collector_paused)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def chargebacks_for(
-    period: PeriodRef,
-    reversals: Iterable[Reversal],
-    periods: Sequence[PeriodRef],
-    paid: Sequence[PaidLine],
-) -> list[Chargeback]:
-    """The chargebacks that land in `period` (the rule is in the module's docstring)."""
-    by_id = {p.period_id: p for p in periods}
-    paid_by_deal: dict[UUID, list[PaidLine]] = defaultdict(list)
-    for line in paid:
-        paid_by_deal[line.deal_id].append(line)
-    found: list[Chargeback] = []
-    for reversal in reversals:
-        lines = paid_by_deal.get(reversal.deal_id, [])
-        origins = sorted({line.period_id for line in lines}, key=lambda i: by_id[i].month)
-        for origin_id in origins:
-            origin = by_id[origin_id]
-            if not _lands_in(period, origin, reversal, periods):
-                continue
-            found.extend(_charge(reversal, origin, [x for x in lines if x.period_id == origin_id]))
-    return found
-
-
-def _lands_in(
-    period: PeriodRef, origin: PeriodRef, reversal: Reversal, periods: Sequence[PeriodRef]
-) -> bool:
-    if origin.known_at is None or reversal.recorded_at <= origin.known_at:
-        return False  # the paying period's own figures saw it (or it is not closed)
-    if reversal.days_since_delivery > origin.protection_days:
-        return False
-    if not period.covers(reversal.store_id) or period.month <= origin.month:
-        return False
-
-    def takes(p: PeriodRef) -> bool:
-        return p.known_at is None or p.known_at >= reversal.recorded_at
-
-    if not takes(period):
-        return False
-    return not any(
-        p.period_id != period.period_id
-        and p.covers(reversal.store_id)
-        and origin.month < p.month < period.month
-        and takes(p)
-        for p in periods
-    )
-
-
-def _charge(reversal: Reversal, origin: PeriodRef, lines: Sequence[PaidLine]) -> list[Chargeback]:
-    standing = {product.product_id for credit in reversal.credits for product in credit.products}
-    people: dict[UUID, list[PaidLine]] = defaultdict(list)
-    for line in lines:
-        if reversal.kind == "cancellation":
-            taken = reversal.product is not None and line.product_id == reversal.product.product_id
-        else:
-            taken = line.product_id is None or line.product_id in standing
-        if taken:
-            people[line.salesperson_id].append(line)
-    result = []
-    for person in sorted(people):
-        own = people[person]
-        by_n: dict[int, Decimal] = defaultdict(lambda: ZERO)
-        for line in own:
-            by_n[line.n] += line.amount
-        amount = sum(by_n.values(), ZERO)
-        if amount == 0:
-            continue
-        result.append(
-            Chargeback(
-                salesperson_id=person,
-                store_id=reversal.store_id,
-                deal_id=reversal.deal_id,
-                kind=reversal.kind,
-                product_id=None if reversal.product is None else reversal.product.product_id,
-                amount=-amount,
-                origin_period_id=origin.period_id,
-                origin_month=origin.month,
-                links=tuple(sorted(by_n.items())),
-                reason=reversal.reason,
-                delivered_on=reversal.delivered_on.isoformat(),
-                occurred_on=reversal.occurred_on.isoformat(),
-                recorded_at=reversal.recorded_at,
-                days_since_delivery=reversal.days_since_delivery,
-                protection_days=origin.protection_days,
-            )
-        )
-    return result
-
-
-def with_tiers(
-    plan: PlanVersion, key: str | None, tiers: Sequence[Mapping[str, Any]]
-) -> PlanVersion:
-    """The plan with the tier table of its volume-tier component `key` (or its only one)
-    replaced: what a what-if of "a changed tier table" runs."""
-    targets = [c for c in plan.components if isinstance(c, VolumeTiers)]
-    if key is not None:
-        targets = [c for c in targets if c.key == key]
-    if not targets:
-        return plan
-    target = targets[0]
-    changed = {**target.to_dict(), "tiers": list(tiers)}
-    dicts = [changed if c.key == target.key else c.to_dict() for c in plan.components]
-    return replace(plan, components=parse_components(dicts))
-
-
-# --- the service ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -725,6 +95,7 @@ class Payroll:
         self, app: Showroom, views: PayrollViews, clock: Callable[[], datetime] = now
     ) -> None:
         self.app, self.views, self.clock = app, views, clock
+        self.calculator = PeriodCalculator(app, views, lambda: self.clock())
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -833,10 +204,10 @@ class Payroll:
         """Record the immutable snapshot of a closed period (finance)."""
         with acting_as(actor):
             period = self._writable(actor, period_id, APPROVERS, expected_version)
-            period._ensure("approve", PeriodStatus.CLOSED)
+            period.ensure_approvable()
             self.views.settle()
             self._check_order(period)
-            figures = self._compute(period, hashed=True)
+            figures = self.calculator.compute(period, hashed=True)
             records = period.approve(
                 figures.statements,
                 figures.totals,
@@ -950,14 +321,13 @@ class Payroll:
     ) -> Written:
         """Resolve a dispute (the store's manager, finance), with or without an adjustment.
 
-        The adjustment lands in this period while it is not approved; else in the next period
-        covering the salesperson's store that is not approved yet (which must exist)."""
+        The adjustment (an `AdjustmentAdded` linked to the dispute) lands in this period while it
+        is not approved; else in the next period covering the salesperson's store that is not
+        approved yet (which must exist)."""
         with acting_as(actor):
             ensure_role(actor, *RESOLVERS)
             period = self._visible(actor, period_id)
-            dispute = period.disputes.get(dispute_id)
-            if dispute is None:
-                raise NotFoundError("dispute", dispute_id)
+            dispute = period.dispute(dispute_id)
             if actor.role is Role.STORE_MANAGER:
                 seller = self.app.load(Staff, dispute["salesperson_id"], "staff")
                 if seller.store_id != actor.store_id:
@@ -979,10 +349,12 @@ class Payroll:
                 None if later is None else later.id,
                 occurred_at=when,
             )
-            if later is None:
+            if amount is None:
                 return self.app.written(period)
-            assert amount is not None
-            later.add_adjustment(
+            # The adjustment is an event of the period that pays it, here or later, naming the
+            # approver and the disputed line (explain finds it, and the dispute's own events).
+            taker = period if later is None else later
+            taker.add_adjustment(
                 adjustment_id=dispute_id,
                 salesperson_id=dispute["salesperson_id"],
                 amount=amount,
@@ -992,7 +364,7 @@ class Payroll:
                 dispute_id=dispute_id,
                 origin_period_id=period.id,
             )
-            return self.app.written(period, later)
+            return self.app.written(period) if later is None else self.app.written(period, later)
 
     def _next_open(self, period: PayPeriod, salesperson_id: UUID) -> PayPeriod:
         self.views.settle()
@@ -1032,12 +404,12 @@ class Payroll:
             return PeriodFigures(
                 statements_of(self.app, period), period.totals, period.content_hash, period.known_at
             )
-        return self._compute(period)
+        return self.calculator.compute(period)
 
     def totals(self, period: PayPeriod) -> dict[str, Any]:
         """The period's totals: the snapshot's once approved (kept on the period, no statement
         read), else computed now."""
-        return period.totals if period.has_snapshot else self._compute(period).totals
+        return period.totals if period.has_snapshot else self.calculator.compute(period).totals
 
     def statements(
         self, actor: Principal, period_id: UUID, store_id: UUID | None = None
@@ -1080,13 +452,16 @@ class Payroll:
         self, period: PayPeriod, salesperson_id: UUID, line: Mapping[str, Any]
     ) -> list[tuple[str, UUID]]:
         """The records whose events explain a line: its deals, the evaluation behind a scorecard
-        bonus, the period itself for an adjustment."""
+        bonus; for an adjustment the period that pays it (its `AdjustmentAdded`) and, for a
+        dispute's, the disputed period (the dispute raised and resolved)."""
         found: list[tuple[str, UUID]] = [("deal", UUID(d)) for d in line["source_deal_ids"]]
         if line["component_type"] == "scorecard_bonus":
             found.append(("evaluation", evaluation_id_for(salesperson_id, period.month)))
         if line["component_type"] == "adjustment":
+            found.append(("pay period", period.id))
             origin = line["inputs"].get("origin_period_id")
-            found.append(("pay period", UUID(origin) if origin else period.id))
+            if origin and UUID(origin) != period.id:
+                found.append(("pay period", UUID(origin)))
         if line["component_type"] == "late_survey":
             found.extend(("survey", UUID(s)) for s in line["inputs"]["survey_ids"])
         return found
@@ -1133,8 +508,8 @@ class Payroll:
         if not period.has_snapshot or period.content_hash is None:
             raise InvalidValueError(f"pay period {period_id} has no approved snapshot yet")
         self.views.settle()
-        figures = self._compute(period, hashed=True)
-        differences = _differences(statements_of(self.app, period), figures.statements)
+        figures = self.calculator.compute(period, hashed=True)
+        differences = differing_statements(statements_of(self.app, period), figures.statements)
         return Verification(
             period_id=period.id,
             equal=figures.content_hash == period.content_hash,
@@ -1165,8 +540,8 @@ class Payroll:
             figures = self.figures(period)
             record = figures.statement(actor.staff_id)
         else:
-            transient = _Transient(actor.store_id, the_month)
-            record = self._compute(transient).statement(actor.staff_id)
+            transient = Transient(actor.store_id, the_month)
+            record = self.calculator.compute(transient).statement(actor.staff_id)
         if record is None:
             record = statement_record(
                 Statement(
@@ -1174,7 +549,6 @@ class Payroll:
                 ),
                 actor.store_id,
                 None,
-                (),
                 (),
                 (),
             )
@@ -1204,311 +578,17 @@ class Payroll:
         period = self._visible(actor, period_id)
         if not self.sees_whole(actor, period):
             raise PermissionDeniedError("a what-if shows everyone's pay: it needs the whole period")
-        if (components is None) == (tiers is None):
-            raise InvalidValueError("give either components (a draft plan) or tiers")
-        draft = None if components is None else parse_components(list(components))
-        draft_plan = (
-            None
-            if draft is None
-            else PlanVersion(DRAFT_PLAN_ID, 0, first_day(period.month), draft, "draft")
-        )
-        chosen = None if staff_ids is None else set(staff_ids)
-        inputs = self._inputs(period)
-        old_figures = self.figures(period)
-        plans = inputs.plans_for
-        changed: dict[tuple[UUID, int], PlanVersion] = {}
-
-        def new_plan(person: UUID) -> PlanVersion | None:
-            current = plans(person)
-            if chosen is not None and person not in chosen:
-                return current
-            if draft_plan is not None:
-                return draft_plan
-            if current is None or tiers is None:
-                return current
-            key = (current.plan_id, current.version)
-            if key not in changed:
-                changed[key] = with_tiers(current, tier_component, tiers)
-            return changed[key]
-
-        new_statements = engine.calculate_period(inputs.facts, new_plan, inputs.staff)
-        old = {r["salesperson_id"]: r for r in old_figures.statements}
-        people = sorted(set(old) | {str(p) for p in new_statements})
-        if chosen is not None:
-            people = [p for p in people if UUID(p) in chosen]
-        rows = []
-        old_sum = new_sum = ZERO
-        for person in people:
-            before = old.get(person)
-            statement = new_statements.get(UUID(person))
-            old_total = ZERO if before is None else Decimal(before["total"])
-            extras = (
-                ZERO
-                if before is None
-                else Decimal(before["adjustments"]) + Decimal(before["chargebacks"])
-            )
-            new_total = (ZERO if statement is None else statement.total) + extras
-            old_sum, new_sum = old_sum + old_total, new_sum + new_total
-            rows.append(
-                {
-                    "salesperson_id": person,
-                    "store_id": None if before is None else before["store_id"],
-                    "old_plan": None if before is None else _plan_label(before),
-                    "new_plan": None if statement is None else _plan_label(statement.to_dict()),
-                    "units": "0" if statement is None else str(statement.units),
-                    "old_total": str(old_total),
-                    "new_total": str(new_total),
-                    "difference": str(new_total - old_total),
-                }
-            )
-        return {
-            "period_id": str(period.id),
-            "month": period.month,
-            "draft": None if draft is None else [c.to_dict() for c in draft],
-            "people": rows,
-            "old_total": str(old_sum),
-            "new_total": str(new_sum),
-            "difference": str(new_sum - old_sum),
-        }
-
-    # --- computing --------------------------------------------------------------------------------
-
-    def _inputs(self, period: PayPeriod | _Transient) -> _Inputs:
-        facts, plans, staff = self._engine_inputs(period)
-        adjustments = period.own_adjustments()
-        refs = self._refs(period)
-        chargebacks = self._chargebacks(period, refs)
-        late = self._late_surveys(period, refs)
-        staff |= {UUID(str(a["salesperson_id"])) for a in adjustments}
-        staff |= {c.salesperson_id for c in chargebacks}
-        staff |= {x.salesperson_id for x in late}
-        return _Inputs(facts, plans, sorted(staff), adjustments, chargebacks, late)
-
-    def _engine_inputs(
-        self, period: PayPeriod | _Transient
-    ) -> tuple[PeriodFacts, PlansFor, set[UUID]]:
-        """What the engine computes the period from: its facts as known at its close (or now),
-        with approved evaluation scores and carried draw deficits, the plans and the staff."""
-        known_at = period.known_at
-        facts = self.views.period_facts(period.month, period.store_id, known_at)
-        plans = self.views.plan_resolver(period.month, period.store_id, known_at)
-        staff = set(self.views.planned_staff(period.month, period.store_id, known_at))
-        people = {c.salesperson_id for c in facts.credits} | staff
-        people |= {UUID(str(a["salesperson_id"])) for a in period.own_adjustments()}
-        scores = self._scores(period, people, known_at)
-        draws = self._carried_draws(period)
-        return replace(facts, evaluation_scores=scores, draw_balances=draws), plans, staff
-
-    def _compute(self, period: PayPeriod | _Transient, *, hashed: bool = False) -> PeriodFigures:
-        inputs = self._inputs(period)
-        statements = engine.calculate_period(inputs.facts, inputs.plans_for, inputs.staff)
-        records, totals, content_hash = compose(
-            period.store_id,
-            statements,
-            inputs.facts,
-            inputs.plans_for,
-            inputs.adjustments,
-            inputs.chargebacks,
-            inputs.late,
-            hashed=hashed,
-        )
-        return PeriodFigures(
-            records, totals, content_hash, period.known_at, inputs.facts, statements
-        )
-
-    def _scores(
-        self, period: PayPeriod | _Transient, people: set[UUID], known_at: datetime | None
-    ) -> dict[UUID, Decimal]:
-        """Approved evaluation scores of the month; for a closed period as the log knew them at
-        the close (each evaluation replayed up to then), so a recompute sees the same."""
-        current = self.views.approved_scores(period.month, period.store_id)
-        if known_at is None:
-            return dict(current)
-        scores: dict[UUID, Decimal] = {}
-        for person in sorted(people | set(current)):
-            events: list[Any] = [
-                e
-                for e in self.app.events.get(evaluation_id_for(person, period.month))
-                if getattr(e, "timestamp", known_at) <= known_at
-            ]
-            evaluation: Evaluation | None = None
-            for past in events:
-                evaluation = past.mutate(evaluation)
-            if (
-                evaluation is None
-                or evaluation.status is not EvaluationStatus.APPROVED
-                or evaluation.score is None
-            ):
-                continue
-            if period.store_id is not None and evaluation.store_id != period.store_id:
-                continue
-            scores[person] = evaluation.score
-        return scores
-
-    def _carried_draws(self, period: PayPeriod | _Transient) -> dict[UUID, Decimal]:
-        """Draw deficits carried out of the latest approved earlier period of the same scope."""
-        earlier = [
-            p
-            for p in self.views.periods()
-            if p.store_id == period.store_id
-            and p.month < period.month
-            and p.status in {s.value for s in SNAPSHOT_STATES}
-        ]
-        if not earlier:
-            return {}
-        latest = max(earlier, key=lambda p: p.month)
-        previous = self.app.load(PayPeriod, latest.period_id, "pay period")
-        balances: dict[UUID, Decimal] = {}
-        for record in statements_of(self.app, previous):
-            deficit = Decimal(record.get("deficit_out") or "0")
-            if deficit > 0:
-                balances[UUID(record["salesperson_id"])] = deficit
-        return balances
-
-    def _refs(self, period: PayPeriod | _Transient) -> list[PeriodRef]:
-        """Every period as the view lists it, this one as its aggregate says (the view may be a
-        moment behind); none for a month with no period."""
-        if isinstance(period, _Transient):
-            return []
-        periods = list(self.views.periods())
-        me = PeriodRef(
+        return what_if.compare(
             period.id,
             period.store_id,
             period.month,
-            period.status.value,
-            period.known_at,
-            period.protection_days,
+            self.calculator.inputs(period),
+            self.figures(period),
+            components,
+            tiers,
+            tier_component,
+            staff_ids,
         )
-        others = [p for p in periods if p.period_id != period.id]
-        return [*others, me]
-
-    def _chargebacks(
-        self, period: PayPeriod | _Transient, refs: Sequence[PeriodRef]
-    ) -> list[Chargeback]:
-        if isinstance(period, _Transient):
-            return []
-        me = refs[-1]
-        earlier = [p for p in refs if p.covers(period.store_id) and p.month < period.month]
-        frozen = [p.known_at for p in earlier if p.known_at is not None]
-        if not frozen:
-            return []
-        until = period.known_at or self.clock()
-        after = min(frozen)
-        reversals = [
-            r for r in self.views.reversals(period.store_id, after, until) if r.recorded_at <= until
-        ]
-        if not reversals:
-            return []
-        paid = self.views.paid_lines(sorted({r.deal_id for r in reversals}))
-        return chargebacks_for(me, reversals, refs, paid)
-
-    def _late_surveys(
-        self, period: PayPeriod | _Transient, refs: Sequence[PeriodRef]
-    ) -> list[LateSurvey]:
-        """The re-ratings of earlier frozen periods for survey changes this period takes: those
-        recorded after the earlier period's close and after every period between them froze,
-        and by this period's own close (the rule is `_lands_in`'s, for surveys)."""
-        if isinstance(period, _Transient):
-            return []
-        me = refs[-1]
-        until = period.known_at or self.clock()
-        origins = sorted(
-            (
-                p
-                for p in refs
-                if p.known_at is not None and p.month < me.month and p.covers(me.store_id)
-            ),
-            key=lambda p: p.month,
-        )
-        if not origins:
-            return []
-        after = min(p.known_at for p in origins if p.known_at is not None)
-        if after >= until:
-            return []
-        changes = self.views.survey_changes(me.store_id, after, until)
-        found: list[LateSurvey] = []
-        for origin in origins:
-            windows: dict[datetime, list[SurveyChange]] = defaultdict(list)
-            for change in changes:
-                if change.month != origin.month or not origin.covers(change.store_id):
-                    continue
-                start = _window_start(origin, me, change.store_id, refs)
-                if start is not None and start < change.recorded_at <= until:
-                    windows[start].append(change)
-            for start, taken in sorted(windows.items()):
-                found.extend(self._rerate(origin, start, until, taken))
-        return found
-
-    def _rerate(
-        self,
-        origin: PeriodRef,
-        known_from: datetime,
-        known_until: datetime,
-        changes: Sequence[SurveyChange],
-    ) -> list[LateSurvey]:
-        """`origin`'s earnings for the people `changes` rate, with those changes and without."""
-        source = self.app.load(PayPeriod, origin.period_id, "pay period")
-        facts, plans, _ = self._engine_inputs(source)
-        people = {c.salesperson_id for c in changes}
-        stores = {c.store_id for c in changes}
-        before = self.views.period_surveys(origin.month, origin.store_id, known_from)
-        now_known = self.views.period_surveys(origin.month, origin.store_id, known_until)
-        after = tuple(s for s in before if s.store_id not in stores) + tuple(
-            s for s in now_known if s.store_id in stores
-        )
-        # A SPIFF budget is shared by everyone on the same plan: keep their deliveries.
-        plan_of = {p: _plan_key(plans(p)) for p in people}
-        sharing = {plan_of[p] for p in people}
-        keep: dict[UUID, bool] = {}
-        for credit in facts.credits:
-            person = credit.salesperson_id
-            if person not in keep:
-                keep[person] = _plan_key(plans(person)) in sharing
-        credits = tuple(c for c in facts.credits if keep[c.salesperson_id])
-
-        def computed(surveys: tuple[SurveyFact, ...]) -> dict[UUID, Statement]:
-            scoped = replace(
-                facts,
-                credits=credits,
-                surveys=tuple(s for s in surveys if s.salesperson_id in people),
-                evaluation_scores={p: v for p, v in facts.evaluation_scores.items() if p in people},
-                draw_balances={p: v for p, v in facts.draw_balances.items() if p in people},
-            )
-            return engine.calculate_period(scoped, plans, people)
-
-        old, new = computed(before), computed(after)
-        found = []
-        for person in sorted(people):
-            own = [c for c in changes if c.salesperson_id == person]
-            earlier, later = old[person], new[person]
-            if later.earnings == earlier.earnings:
-                continue  # the gate (and caps) come out the same: nothing to settle
-            own_after = [s for s in after if s.salesperson_id == person]
-            survey_ids = tuple(sorted({c.survey_id for c in own}))
-            found.append(
-                LateSurvey(
-                    salesperson_id=person,
-                    store_id=own[-1].store_id,
-                    origin_period_id=origin.period_id,
-                    origin_month=origin.month,
-                    survey_ids=survey_ids,
-                    deal_ids=tuple(
-                        sorted({s.deal_id for s in own_after if s.survey_id in survey_ids})
-                    ),
-                    known_from=known_from,
-                    known_until=known_until,
-                    earnings_before=earlier.earnings,
-                    earnings_after=later.earnings,
-                    csi_before=csi_average(s for s in before if s.salesperson_id == person),
-                    csi_after=csi_average(own_after),
-                    links=tuple(
-                        (line.n, line.amount)
-                        for line in earlier.lines
-                        if line.component_type == "csi_gate"
-                    ),
-                )
-            )
-        return found
 
     # --- access -----------------------------------------------------------------------------------
 
@@ -1552,68 +632,3 @@ class Payroll:
                 return period.store_id == actor.store_id
             return bool(record["store_id"] == str(actor.store_id))
         return False
-
-
-@dataclass(frozen=True)
-class _Inputs:
-    facts: PeriodFacts
-    plans_for: Callable[[UUID], PlanVersion | None]
-    staff: list[UUID]
-    adjustments: list[dict[str, Any]]
-    chargebacks: list[Chargeback]
-    late: list[LateSurvey]
-
-
-@dataclass(frozen=True)
-class _Transient:
-    """A month with no pay period yet: provisional figures only, no adjustments."""
-
-    store_id: UUID | None
-    month: str
-    known_at: datetime | None = None
-    id: UUID = field(default=DRAFT_PLAN_ID)
-
-    def own_adjustments(self) -> list[dict[str, Any]]:
-        return []
-
-
-def _plan_key(plan: PlanVersion | None) -> tuple[UUID, int] | None:
-    return None if plan is None else (plan.plan_id, plan.version)
-
-
-def _window_start(
-    origin: PeriodRef, me: PeriodRef, store_id: UUID, refs: Sequence[PeriodRef]
-) -> datetime | None:
-    """Where the record times `me` takes for `origin` and a store begin: after the origin's close
-    and after every period between them froze; None while one of those is not frozen (the
-    earlier period takes them)."""
-    start = origin.known_at
-    for p in refs:
-        if p.period_id in (origin.period_id, me.period_id) or not p.covers(store_id):
-            continue
-        if origin.month < p.month < me.month:
-            if p.known_at is None:
-                return None
-            start = p.known_at if start is None else max(start, p.known_at)
-    return start
-
-
-def _plan_label(record: Mapping[str, Any]) -> str | None:
-    if record.get("plan_id") is None:
-        return None
-    if record["plan_id"] == str(DRAFT_PLAN_ID):
-        return "draft"
-    return f"{record['plan_id']} v{record['plan_version']}"
-
-
-def _differences(
-    stored: Sequence[Mapping[str, Any]], recomputed: Sequence[Mapping[str, Any]]
-) -> list[str]:
-    """Which salespeople's statements differ (at most 20 named)."""
-    before = {r["salesperson_id"]: snapshot_hash([dict(r)], {}) for r in stored}
-    after = {r["salesperson_id"]: snapshot_hash([dict(r)], {}) for r in recomputed}
-    names = sorted(
-        {k for k in before if before.get(k) != after.get(k)}
-        | {k for k in after if before.get(k) != after.get(k)}
-    )
-    return names[:20]
