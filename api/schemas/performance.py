@@ -9,8 +9,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.schemas.common import Command, Strict
-from api.schemas.exports import MONTH_PATTERN
+from api.schemas.common import MONTH_PATTERN, Command, Strict
 from domain.performance.targets import TargetScope
 
 KpiId = Annotated[

@@ -16,7 +16,6 @@ Rules (docs/pay-plans.md explains them for finance):
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -42,21 +41,10 @@ from domain.pay.errors import (
 )
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.errors import IllegalTransitionError, InvalidValueError, NotFoundError
+from domain.shared.months import first_day as first_day  # the day that decides a month's plan
 
 SLOT_NAMESPACE = UUID("0b6c1f3a-5d7e-4b8f-9a21-3c4d5e6f7a80")
 DRAFT_PLAN_ID = UUID("00000000-0000-0000-0000-000000000000")
-
-
-def first_day(month: str) -> date:
-    """The first day of a 'YYYY-MM' month: the day that decides its plan."""
-    try:
-        year, number = int(month[:4]), int(month[5:7])
-        if len(month) != 7 or month[4] != "-":
-            raise ValueError(month)
-        calendar.monthrange(year, number)
-        return date(year, number, 1)
-    except (ValueError, calendar.IllegalMonthError):
-        raise InvalidValueError(f"month must look like YYYY-MM, not {month!r:.20}") from None
 
 
 @dataclass(frozen=True)

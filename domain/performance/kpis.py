@@ -14,7 +14,6 @@ leaves the denominator a choice, so both exist and a target or scorecard names t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -23,8 +22,6 @@ from typing import Protocol
 from uuid import UUID
 
 from domain.performance.errors import KpiUnknownError, TargetValueError
-from domain.shared import clock
-from domain.shared.errors import InvalidValueError
 
 Counters = Mapping[str, Decimal | int | None]
 
@@ -305,18 +302,6 @@ def target_value(kpi: KpiDefinition, value: Decimal | int | str) -> Decimal:
     if rounded <= 0:
         raise TargetValueError(f"target rounds to 0 at {_PLACES[kpi.unit]}")
     return rounded
-
-
-# --- months ---------------------------------------------------------------------------------------
-
-_MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
-
-
-def month(value: str) -> str:
-    """A calendar month as 'YYYY-MM' (targets, scorecard versions and evaluations are monthly)."""
-    if not isinstance(value, str) or not _MONTH.match(value):
-        raise InvalidValueError(f"month must look like YYYY-MM, not {value!r:.40}")
-    return clock.month(value)
 
 
 # --- the port the evaluation reads counters through -----------------------------------------------

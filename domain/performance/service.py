@@ -13,7 +13,7 @@ Who may do what:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -29,9 +29,10 @@ from domain.performance.errors import (
 from domain.performance.evaluations import Evaluation, EvaluationStatus, evaluation_id_for
 from domain.performance.scorecards import Scorecard, ScorecardVersion, scorecard_id_for
 from domain.performance.targets import TargetScope, TargetSheet, target_scope, target_sheet_id
+from domain.shared import months
 from domain.shared.access import MANAGERS, ensure_readable, ensure_role, ensure_store
 from domain.shared.actor import Principal, Role, acting_as
-from domain.shared.clock import DEFAULT_TIMEZONE, aware, now, zone
+from domain.shared.clock import DEFAULT_TIMEZONE, aware, now
 from domain.shared.errors import (
     ConflictError,
     InvalidValueError,
@@ -41,17 +42,6 @@ from domain.shared.errors import (
 )
 
 SALES_FLOOR = (Role.SALESPERSON, Role.STORE_MANAGER)
-
-
-def month_start(month: str, timezone: str) -> datetime:
-    """The first moment of `month` on the floor of a store in `timezone`."""
-    year, number = int(month[:4]), int(month[5:])
-    return datetime.combine(date(year, number, 1), time(), tzinfo=zone(timezone))
-
-
-def next_month(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:])
-    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
 
 
 class Performance:
@@ -112,7 +102,7 @@ class Performance:
     ) -> TargetSheet | None:
         """The sheet a writer may change (None when it does not exist yet)."""
         parsed = target_scope(scope, subject_id)
-        kpis.month(month)
+        months.parse(month)
         self._ensure_target_writer(actor, parsed, subject_id)
         sheet_id = target_sheet_id(parsed, subject_id, month)
         if not self.app.exists(sheet_id):
@@ -218,7 +208,7 @@ class Performance:
         """Score a salesperson's month from the KPI view and their targets (draft; recomputable
         until approved)."""
         with acting_as(actor):
-            wanted = kpis.month(month)
+            wanted = months.parse(month)
             ensure_role(actor, *MANAGERS)
             staff = self.app.load(Staff, salesperson_id, "salesperson")
             store_id = self._store_in(staff, wanted)
@@ -226,7 +216,7 @@ class Performance:
             if staff.role not in SALES_FLOOR:
                 raise InvalidValueError(f"staff {salesperson_id} is not on the sales floor")
             timezone = self._timezone(store_id)
-            if now() < month_start(wanted, timezone):
+            if now() < months.start(wanted, timezone):
                 raise EvaluationMonthError(f"{wanted} has not begun: nothing to evaluate yet")
             when = aware(occurred_at)
             evaluation_id = evaluation_id_for(salesperson_id, wanted)
@@ -271,8 +261,8 @@ class Performance:
             if actor.staff_id is not None and actor.staff_id == evaluation.salesperson_id:
                 raise PermissionDeniedError("nobody approves their own evaluation")
             if evaluation.store_id is not None:
-                over = month_start(
-                    next_month(evaluation.month), self._timezone(evaluation.store_id)
+                over = months.start(
+                    months.next_month(evaluation.month), self._timezone(evaluation.store_id)
                 )
                 if now() < over:
                     raise EvaluationMonthError(
@@ -342,7 +332,7 @@ class Performance:
 
         A salesperson transferred since is evaluated, and ranked, at the store of that month.
         """
-        end = month_start(next_month(month), DEFAULT_TIMEZONE)
+        end = months.start(months.next_month(month), DEFAULT_TIMEZONE)
         store_id = staff.store_id
         for recorded in self.app.repository.event_store.get(staff.id):
             if isinstance(recorded, Staff.Hired):

@@ -7,13 +7,13 @@ from typing import Any
 
 from domain.organisation.model import Staff, Store
 from domain.sales.model import Deal, allocate
+from domain.shared import months
 from projections.common import (
     PageGroups,
     PageRows,
     StoreZones,
     adding_upsert,
     credit_whole_deal,
-    month_of,
     sid,
     split_deal_credit,
 )
@@ -174,7 +174,7 @@ class LeaderboardProjection(Projection):
                 " WHERE deal_id = ? AND salesperson_id = ?",
                 [(c["gross"], c["revenue"], c["deal_id"], c["salesperson_id"]) for c in credits],
             )
-        month = month_of(self.zones.day(tx, deal["store_id"], event.occurred_at))
+        month = months.of_day(self.zones.day(tx, deal["store_id"], event.occurred_at))
         counts = [
             (
                 c["salesperson_id"],

@@ -9,7 +9,8 @@ from typing import Any
 from uuid import UUID
 
 from domain.pay.ports import PaidLine, PeriodRef
-from projections.common import Where, check_month, moment, page, paged, uid
+from domain.shared import months
+from projections.common import Where, moment, page, paged, uid
 from projections.db import Database, Row, yuan
 from projections.payouts.projection import LINES, NO_PRODUCT, PAID, PERIODS, STATEMENTS
 
@@ -30,7 +31,7 @@ def list_periods(
     group's (what its staff may see); `store_id` only that store's."""
     where = Where()
     if month is not None:
-        where.add("month = ?", check_month(month))
+        where.add("month = ?", months.parse(month))
     where.equal("status", status).equal("store_id", store_id)
     if visible_store is not None:
         where.add("(store_id = ? OR store_id IS NULL)", str(visible_store))

@@ -12,6 +12,7 @@ from domain.leads.model import Lead
 from domain.organisation.model import Staff, Store
 from domain.sales.model import Deal, allocate
 from domain.satisfaction.model import Survey
+from domain.shared import months
 from projections.common import (
     CounterDeltas,
     PageGroups,
@@ -19,7 +20,6 @@ from projections.common import (
     StoreZones,
     adding_upsert,
     credit_whole_deal,
-    month_bounds,
     sid,
     split_deal_credit,
     utc_iso,
@@ -177,10 +177,10 @@ class SalespersonKpiProjection(Projection):
         self.group.flush(tx)
 
     @staticmethod
-    def _partitions(tx: Tx, months: set[str]) -> None:
+    def _partitions(tx: Tx, buckets: set[str]) -> None:
         """Make sure the months this page writes have their partitions (idempotent DDL, in
         the page's transaction: a rebuild in another process may have dropped them)."""
-        if not months:
+        if not buckets:
             return
         partitioned = tx.one(
             "SELECT 1 AS yes FROM pg_partitioned_table WHERE partrelid = to_regclass(?)",
@@ -188,8 +188,8 @@ class SalespersonKpiProjection(Projection):
         )
         if partitioned is None:
             return  # made before partitioning: it stays one table until rebuilt
-        for month in sorted(months):
-            first, last = month_bounds(month)
+        for month in sorted(buckets):
+            first, last = months.bounds(month)
             end = date.fromisoformat(last)
             # The calendar's last month has no following day to bound it: MAXVALUE does.
             upper = "MAXVALUE" if end == date.max else f"'{end + timedelta(days=1)}'"

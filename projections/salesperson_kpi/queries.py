@@ -8,15 +8,8 @@ from typing import Any
 from uuid import UUID
 
 from domain.sales.model import credited_units
-from projections.common import (
-    Where,
-    check_page,
-    month_bounds,
-    page,
-    paged,
-    split_by_month,
-    uid,
-)
+from domain.shared import months
+from projections.common import Where, check_page, page, paged, split_by_month, uid
 from projections.db import Database, Row, yuan
 from projections.salesperson_kpi.projection import COUNTERS, GROUP, MONTHS, STAFF, TABLE
 
@@ -28,7 +21,7 @@ def period(month: str | None, date_from: date | None, date_to: date | None) -> t
     if month is not None:
         if date_from is not None or date_to is not None:
             raise ValueError("give a month or a date range, not both")
-        return month_bounds(month)
+        return months.bounds(month)
     if date_from is None or date_to is None:
         raise ValueError("give a month, or both date_from and date_to")
     if date_to < date_from:

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.satisfaction.service import Satisfaction
+from domain.shared.errors import InvalidValueError
 from projections.directory import queries as directory
 from projections.directory.phone_index import ViewPhoneIndex
 from projections.inventory.queries import aging, positions, vehicles
@@ -591,9 +592,10 @@ def test_the_vehicle_list_follows_a_sale_and_its_unwind_and_shows_the_age(world:
 
 
 def test_every_query_refuses_a_malformed_month_or_page(world: World) -> None:
-    with pytest.raises(ValueError):
+    # A month is read by the one rule of domain.shared.months: a domain error (422), not a 500.
+    with pytest.raises(InvalidValueError, match="month must look like YYYY-MM"):
         leaderboard(world.db, "2024-13")
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidValueError, match="month must look like YYYY-MM"):
         funnel(world.db, "March")
     with pytest.raises(ValueError):
         kpi_table(world.db, month="2024-03", date_from=date(2024, 3, 1))

@@ -17,7 +17,6 @@ from domain.performance.kpis import (
     definitions,
     kpi_value,
     latest_version,
-    month,
 )
 from domain.performance.targets import TargetScope, TargetSheet, target_sheet_id
 from domain.shared.errors import DomainError, InvalidValueError, NotFoundError
@@ -172,12 +171,6 @@ def test_a_target_is_kept_at_its_kpis_precision(kpi_id: str, value: Any, expecte
 def test_a_target_must_be_a_positive_number_in_its_units_range(kpi_id: str, value: Any) -> None:
     with pytest.raises(TargetValueError):
         definition(kpi_id, 1).target(value)
-
-
-@pytest.mark.parametrize("text", ["2026-13", "2026-1", "26-01", "", "2026-00"])
-def test_a_month_must_look_like_year_dash_month(text: str) -> None:
-    with pytest.raises(InvalidValueError):
-        month(text)
 
 
 # --- target sheets ------------------------------------------------------------------------------
