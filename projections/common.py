@@ -12,9 +12,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from domain.sales.model import MILLI, milli_shares
 from domain.shared import months
 from domain.shared.clock import DEFAULT_TIMEZONE, business_day, in_utc
+from domain.shared.shares import MILLI, milli_shares
 from projections.db import Database, Params, Row, Tx
 
 MAX_LIMIT = 1000

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from domain.organisation.model import Staff, Store
-from domain.sales.model import Deal, allocate
+from domain.sales.model import Deal
 from domain.shared import months
+from domain.shared.shares import allocate
 from projections.common import (
     PageGroups,
     PageRows,

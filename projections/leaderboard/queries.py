@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from domain.sales.model import credited_units
 from domain.shared import months
+from domain.shared.shares import credited_units
 from projections.common import check_page, paged, uid
 from projections.db import Database, Row, yuan
 from projections.leaderboard.projection import GROUP

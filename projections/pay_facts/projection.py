@@ -25,10 +25,11 @@ from uuid import UUID
 
 from domain.inventory.model import Vehicle
 from domain.organisation.model import Store
-from domain.sales.model import MILLI, Deal, milli_shares
+from domain.sales.model import Deal
 from domain.satisfaction.model import Survey
 from domain.shared import months
 from domain.shared.clock import in_utc
+from domain.shared.shares import MILLI, milli_shares
 from projections.common import PageGroups, PageRows, StoreZones, sid
 from projections.db import Tx, fen
 from projections.projection import Projection, handles

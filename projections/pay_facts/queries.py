@@ -18,8 +18,8 @@ from uuid import UUID
 
 from domain.pay.facts import CreditFact, PeriodFacts, ProductFact, SurveyFact
 from domain.pay.ports import SurveyChange
-from domain.sales.model import credited_units
 from domain.shared import months
+from domain.shared.shares import credited_units
 from projections.common import Where
 from projections.db import Database, Row, yuan
 from projections.pay_facts.projection import (

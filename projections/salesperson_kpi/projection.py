@@ -10,9 +10,10 @@ from uuid import UUID
 
 from domain.leads.model import Lead
 from domain.organisation.model import Staff, Store
-from domain.sales.model import Deal, allocate
+from domain.sales.model import Deal
 from domain.satisfaction.model import Survey
 from domain.shared import months
+from domain.shared.shares import allocate
 from projections.common import (
     CounterDeltas,
     PageGroups,

@@ -7,8 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID
 
-from domain.sales.model import credited_units
 from domain.shared import months
+from domain.shared.shares import credited_units
 from projections.common import Where, check_page, page, paged, split_by_month, uid
 from projections.db import Database, Row, yuan
 from projections.salesperson_kpi.projection import COUNTERS, GROUP, MONTHS, STAFF, TABLE

@@ -69,7 +69,6 @@ from domain.pay.ports import (
 )
 from domain.pay.statement import Statement
 from domain.performance.evaluations import Evaluation, EvaluationStatus, evaluation_id_for
-from domain.sales.model import allocate
 from domain.shared.access import ensure_role
 from domain.shared.actor import SYSTEM, Principal, Role, acting_as
 from domain.shared.clock import DEFAULT_TIMEZONE, aware, business_day, now
@@ -82,6 +81,7 @@ from domain.shared.errors import (
     StaleVersionError,
 )
 from domain.shared.months import parse as parse_month
+from domain.shared.shares import allocate
 from domain.shared.values import money, text
 
 ZERO = Decimal("0.00")
