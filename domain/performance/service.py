@@ -44,6 +44,20 @@ from domain.shared.errors import (
 SALES_FLOOR = (Role.SALESPERSON, Role.STORE_MANAGER)
 
 
+def _ensure_readable(actor: Principal, evaluation: Evaluation) -> None:
+    ensure_readable(
+        actor, "evaluation", evaluation.id, evaluation.store_id, evaluation.salesperson_id
+    )
+
+
+def _ensure_scorecard_readable(actor: Principal, scorecard: Scorecard) -> None:
+    """The group's scorecard is everyone's to read, a store's its staff's and the group's."""
+    if not (
+        scorecard.store_id is None or actor.reads_everything or actor.store_id == scorecard.store_id
+    ):
+        raise NotFoundError("scorecard", scorecard.id)
+
+
 class Performance:
     """Targets, scorecards and monthly evaluations of the sales staff."""
 
@@ -165,22 +179,24 @@ class Performance:
         """Publish the next version of a scorecard, applying from a month on (admin)."""
         with acting_as(actor):
             ensure_role(actor, Role.ADMIN)  # before the load: 403 whether the id exists or not
-            scorecard = self.get_scorecard(actor, scorecard_id)
-            if expected_version is not None and scorecard.version != expected_version:
-                raise StaleVersionError(scorecard_id, expected_version, scorecard.version)
+            scorecard = self.app.load(
+                Scorecard,
+                scorecard_id,
+                "scorecard",
+                expected_version,
+                scope=lambda scorecard: _ensure_scorecard_readable(actor, scorecard),
+            )
             scorecard.publish(effective_from_month, items, grades, occurred_at=aware(occurred_at))
             return self.app.written(scorecard)
 
     def get_scorecard(self, actor: Principal, scorecard_id: UUID) -> Scorecard:
         """A scorecard: the group's is everyone's to read, a store's its staff's and the group's."""
-        scorecard = self.app.load(Scorecard, scorecard_id, "scorecard")
-        if not (
-            scorecard.store_id is None
-            or actor.reads_everything
-            or actor.store_id == scorecard.store_id
-        ):
-            raise NotFoundError("scorecard", scorecard_id)
-        return scorecard
+        return self.app.load(
+            Scorecard,
+            scorecard_id,
+            "scorecard",
+            scope=lambda scorecard: _ensure_scorecard_readable(actor, scorecard),
+        )
 
     def applicable_scorecard(
         self, store_id: UUID, month: str
@@ -287,11 +303,12 @@ class Performance:
 
     def get(self, actor: Principal, evaluation_id: UUID) -> Evaluation:
         """An evaluation within the actor's scope."""
-        evaluation = self.app.load(Evaluation, evaluation_id, "evaluation")
-        ensure_readable(
-            actor, "evaluation", evaluation_id, evaluation.store_id, evaluation.salesperson_id
+        return self.app.load(
+            Evaluation,
+            evaluation_id,
+            "evaluation",
+            scope=lambda evaluation: _ensure_readable(actor, evaluation),
         )
-        return evaluation
 
     def ensure_history_readable(self, actor: Principal, staff_id: UUID) -> None:
         """A salesperson reads only their own history; a manager their store's people's."""
@@ -307,13 +324,15 @@ class Performance:
         expected_version: int | None,
         *roles: Role,
     ) -> Evaluation:
-        # Role before state: a role that may never do this gets 403 whether the id exists or not;
-        # then scope before version: a stale-version answer would tell an outsider the id exists.
+        # Role before state: a role that may never do this gets 403 whether the id exists or not.
         ensure_role(actor, *(roles or MANAGERS))
-        evaluation = self.get(actor, evaluation_id)
-        if expected_version is not None and evaluation.version != expected_version:
-            raise StaleVersionError(evaluation_id, expected_version, evaluation.version)
-        return evaluation
+        return self.app.load(
+            Evaluation,
+            evaluation_id,
+            "evaluation",
+            expected_version,
+            scope=lambda evaluation: _ensure_readable(actor, evaluation),
+        )
 
     def _targets_of(self, salesperson_id: UUID, month: str) -> dict[tuple[str, int], Decimal]:
         sheet_id = target_sheet_id(TargetScope.SALESPERSON, salesperson_id, month)

@@ -78,7 +78,6 @@ from domain.shared.errors import (
     InvalidValueError,
     NotFoundError,
     PermissionDeniedError,
-    StaleVersionError,
 )
 from domain.shared.months import parse as parse_month
 from domain.shared.shares import allocate
@@ -1525,9 +1524,7 @@ class Payroll:
     ) -> PayPeriod:
         # Role before state: a role that may never do this gets 403 whether the id exists or not.
         ensure_role(actor, *roles)
-        period = self._visible(actor, period_id)
-        if expected_version is not None and period.version != expected_version:
-            raise StaleVersionError(period.id, expected_version, period.version)
+        period = self.app.at_version(self._visible(actor, period_id), expected_version)
         if actor.role is Role.STORE_MANAGER and period.store_id != actor.store_id:
             raise PermissionDeniedError("a store manager manages the own store's pay periods only")
         return period
