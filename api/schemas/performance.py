@@ -30,6 +30,9 @@ class KpiDefinitionOut(BaseModel):
     direction: str = Field(description="higher or lower is better")
     formula: str
     inputs: list[str] = Field(description="The base counters of the KPI view it reads")
+    unwinds: str | None = Field(
+        default=None, description="How an unwound delivery counts (KPIs that read deliveries)"
+    )
 
 
 # --- targets ------------------------------------------------------------------------------------

@@ -7,6 +7,15 @@ keeps them (a plain mapping: `units_delivered`, `revenue`, `front_gross`, `leads
 0. A ratio whose denominator is 0 has no value (None): the KPI is not defined that month,
 which is different from 0.
 
+Deliveries count by one rule everywhere, reports, scorecards and pay alike (`UNWINDS`, which
+each definition that reads deliveries states): a month's units, revenue and gross are the
+deliveries of that month (the store's business day) that stand; an unwind takes its deal out
+of the month it was delivered in, whenever the unwind is recorded. Reports and scorecards count
+a month as it stands when they are read; pay counts it as known at its period's close, so an
+unwind recorded after the close stays paid in that month and is charged back in a later period
+(docs/payroll.md). Where both figures are shown they are named: the KPI report's
+`units_delivered` (now) and `units_paid` (as the month's approved pay counted them).
+
 A definition never changes once published: a different formula is a new version of the same
 KPI id (`conversion_rate` v1 divides by leads assigned, v2 by shown appointments — DOMAIN.md
 leaves the denominator a choice, so both exist and a target or scorecard names the one it means).
@@ -72,6 +81,7 @@ class KpiDefinition:
     formula: str  # in words, as the API shows it
     inputs: tuple[str, ...]  # the base counters it reads
     compute: Callable[[Counters], Decimal | None]
+    unwinds: str | None = None  # how an unwound delivery counts, for KPIs that read deliveries
 
     @property
     def key(self) -> tuple[str, int]:
@@ -127,6 +137,13 @@ def _gross_per_unit(counters: Counters) -> Decimal | None:
     return None if units <= 0 else _n(counters, "front_gross") / units
 
 
+UNWINDS = (
+    "a delivery counts in the month of its business day while it stands: an unwind takes it"
+    " out of that month, whenever recorded. Reports and scorecards count the month as it"
+    " stands now; pay as known at its period's close (an unwind recorded after the close stays"
+    " paid and is charged back in a later period)"
+)
+
 _DEFINITIONS: tuple[KpiDefinition, ...] = (
     KpiDefinition(
         "units",
@@ -139,6 +156,7 @@ _DEFINITIONS: tuple[KpiDefinition, ...] = (
         " share",
         ("units_delivered",),
         _counter("units_delivered"),
+        UNWINDS,
     ),
     KpiDefinition(
         "gross",
@@ -150,6 +168,7 @@ _DEFINITIONS: tuple[KpiDefinition, ...] = (
         "front gross (selling price − vehicle cost) of the month's deliveries, net of unwinds",
         ("front_gross",),
         _counter("front_gross"),
+        UNWINDS,
     ),
     KpiDefinition(
         "revenue",
@@ -161,6 +180,7 @@ _DEFINITIONS: tuple[KpiDefinition, ...] = (
         "selling price of the month's deliveries, net of unwinds",
         ("revenue",),
         _counter("revenue"),
+        UNWINDS,
     ),
     KpiDefinition(
         "gross_per_unit",
@@ -172,6 +192,7 @@ _DEFINITIONS: tuple[KpiDefinition, ...] = (
         "front gross ÷ units delivered (undefined without a unit)",
         ("front_gross", "units_delivered"),
         _gross_per_unit,
+        UNWINDS,
     ),
     KpiDefinition(
         "conversion_rate",

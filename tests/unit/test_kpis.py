@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from domain.performance.errors import KpiUnknownError, TargetValueError
 from domain.performance.kpis import (
+    UNWINDS,
     Direction,
     definition,
     definitions,
@@ -279,3 +280,12 @@ def test_a_replayed_target_sheet_equals_the_live_one(
     replayed: TargetSheet = app.repository.get(live.id)
 
     assert state(replayed) == state(live)
+
+
+def test_every_kpi_that_reads_deliveries_states_how_an_unwind_counts() -> None:
+    delivery_counters = {"units_delivered", "revenue", "front_gross"}
+
+    stated = {d.key: d.unwinds for d in definitions() if delivery_counters & set(d.inputs)}
+
+    assert stated and all(rule == UNWINDS for rule in stated.values())
+    assert all(d.unwinds is None for d in definitions() if d.key not in stated)
