@@ -6,6 +6,7 @@ audit chain is one chain, and a command touching two aggregates saves them atomi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -54,16 +55,38 @@ class Showroom(Application[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
-    def load(self, cls: type[A], ident: UUID, kind: str, expected_version: int | None = None) -> A:
-        """The aggregate, or NotFoundError when it is missing or of another kind."""
+    def load(
+        self,
+        cls: type[A],
+        ident: UUID,
+        kind: str,
+        expected_version: int | None = None,
+        *,
+        scope: Callable[[A], object] | None = None,
+    ) -> A:
+        """The aggregate, or NotFoundError when it is missing or of another kind.
+
+        What a command changes is loaded here, checked in one order: found (404), then `scope`,
+        the service's rule for who may change it (raising NotFoundError or
+        PermissionDeniedError), then the version the caller read (409). Scope before version:
+        a stale-version answer would tell an outsider the id exists. The caller checks the role
+        before it calls, so a role that may never write gets 403 for any id alike.
+        """
         try:
             aggregate: ShowroomAggregate = self.repository.get(ident)
         except AggregateNotFoundError:
             raise NotFoundError(kind, ident) from None
         if not isinstance(aggregate, cls):
             raise NotFoundError(kind, ident)
+        if scope is not None:
+            scope(aggregate)
+        return self.at_version(aggregate, expected_version)
+
+    @staticmethod
+    def at_version(aggregate: A, expected_version: int | None) -> A:
+        """`aggregate` if it is still at the version the caller read (or none was given)."""
         if expected_version is not None and aggregate.version != expected_version:
-            raise StaleVersionError(ident, expected_version, aggregate.version)
+            raise StaleVersionError(aggregate.id, expected_version, aggregate.version)
         return aggregate
 
     def exists(self, ident: UUID) -> bool:

@@ -162,7 +162,7 @@ def _survey_scope(
 
 
 def _list_surveys(runtime: Runtime, actor: Principal, args: argparse.Namespace) -> int:
-    from domain.reporting.model import month as parse_month
+    from domain.shared.months import parse as parse_month
     from projections.runner import wait_for
     from projections.satisfaction import queries as survey_queries
     from projections.satisfaction.projection import SatisfactionProjection

@@ -7,18 +7,17 @@ lead owners...) under its own table prefix, so a view can be dropped and rebuilt
 from __future__ import annotations
 
 import calendar
-import re
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from domain.sales.model import MILLI, milli_shares
+from domain.shared import months
 from domain.shared.clock import DEFAULT_TIMEZONE, business_day, in_utc
+from domain.shared.shares import MILLI, milli_shares
 from projections.db import Database, Params, Row, Tx
 
 MAX_LIMIT = 1000
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def sid(value: UUID | str | None) -> str | None:
@@ -49,19 +48,6 @@ def flag(value: Any) -> bool:
     return bool(value)
 
 
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def month_bounds(month: str) -> tuple[str, str]:
-    """First and last ISO day of a 'YYYY-MM' month (both inclusive)."""
-    if not _MONTH.match(month):
-        raise ValueError(f"month must look like YYYY-MM, not {month!r}")
-    year, number = int(month[:4]), int(month[5:])
-    last = calendar.monthrange(year, number)[1]
-    return f"{month}-01", f"{month}-{last:02d}"
-
-
 def split_by_month(first: date, last: date) -> tuple[tuple[str, str] | None, list[tuple[str, str]]]:
     """The whole months inside [first, last] (first and last 'YYYY-MM', or None) and the day
     ranges (ISO, inclusive) left at either edge: at most two, one for a range inside a month."""
@@ -72,18 +58,13 @@ def split_by_month(first: date, last: date) -> tuple[tuple[str, str] | None, lis
         end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
         low, high = max(first, month), min(last, end)
         if low == month and high == end:
-            whole.append(month_of(month))
+            whole.append(months.of_day(month))
         else:
             edges.append((low.isoformat(), high.isoformat()))
         if end == date.max:
             break
         month = end + timedelta(days=1)
     return ((whole[0], whole[-1]) if whole else None), edges
-
-
-def check_month(month: str) -> str:
-    month_bounds(month)
-    return month
 
 
 class StoreZones:

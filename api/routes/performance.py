@@ -85,6 +85,7 @@ def kpi_definitions(actor: ActorDep) -> list[KpiDefinitionOut]:
             direction=d.direction.value,
             formula=d.formula,
             inputs=list(d.inputs),
+            unwinds=d.unwinds,
         )
         for d in kpis.definitions()
     ]

@@ -11,20 +11,20 @@ from fastapi import Query
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.app import Written as DomainWritten
-from domain.shared import clock
+from domain.shared import clock, months
 from domain.shared.errors import InvalidValueError
 
 T = TypeVar("T")
 
 
-MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = months.PATTERN
 RANGE = "from 2000 to two years ahead"
 
 
 def _month_in_range(value: str | None) -> str | None:
-    # The domain's own rule (clock.month), as a ValueError: a schema error, never a 500.
+    # The domain's own rule (months.parse), as a ValueError: a schema error, never a 500.
     try:
-        return None if value is None else clock.month(value)
+        return None if value is None else months.parse(value)
     except InvalidValueError as error:
         raise ValueError(error.detail) from None
 

@@ -7,10 +7,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import Strict
+from api.schemas.common import MONTH_PATTERN, Strict
 from domain.reporting.model import ExportKind, ExportStatus, Language
-
-MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"  # ASCII digits: \d would take any script's
 
 
 class RequestExport(Strict):

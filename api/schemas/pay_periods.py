@@ -9,8 +9,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.schemas.common import Command, Strict, Written
-from api.schemas.exports import MONTH_PATTERN
+from api.schemas.common import MONTH_PATTERN, Command, Strict, Written
 from domain.pay.periods import DEFAULT_PROTECTION_DAYS, MAX_PROTECTION_DAYS
 from domain.reporting.model import Language
 

@@ -9,8 +9,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.schemas.common import Command, Strict
-from api.schemas.exports import MONTH_PATTERN
+from api.schemas.common import MONTH_PATTERN, Command, Strict
 from domain.performance.targets import TargetScope
 
 KpiId = Annotated[
@@ -31,6 +30,9 @@ class KpiDefinitionOut(BaseModel):
     direction: str = Field(description="higher or lower is better")
     formula: str
     inputs: list[str] = Field(description="The base counters of the KPI view it reads")
+    unwinds: str | None = Field(
+        default=None, description="How an unwound delivery counts (KPIs that read deliveries)"
+    )
 
 
 # --- targets ------------------------------------------------------------------------------------

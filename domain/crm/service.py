@@ -37,7 +37,6 @@ from domain.shared.errors import (
     ConflictError,
     NotFoundError,
     PermissionDeniedError,
-    StaleVersionError,
 )
 
 
@@ -216,14 +215,17 @@ class Crm:
     def _writable(
         self, actor: Principal, customer_id: UUID, expected_version: int | None
     ) -> Customer:
-        # Role before state: a role that may never do this gets 403 whether the id exists or not;
-        # then scope before version: a stale-version answer would tell an outsider the id exists.
+        # Role before state: a role that may never do this gets 403 whether the id exists or not.
         ensure_role(actor, *FLOOR_WRITERS)
-        customer = self.app.load(Customer, customer_id, "customer")
-        ensure_floor_write(actor, "customer", customer_id, customer.store_id, customer.owner_id)
-        if expected_version is not None and expected_version != customer.version:
-            raise StaleVersionError(customer_id, expected_version, customer.version)
-        return customer
+        return self.app.load(
+            Customer,
+            customer_id,
+            "customer",
+            expected_version,
+            scope=lambda customer: ensure_floor_write(
+                actor, "customer", customer_id, customer.store_id, customer.owner_id
+            ),
+        )
 
     def _owner_for(self, actor: Principal, store_id: UUID, owner_id: UUID | None) -> UUID | None:
         """Salespeople own what they register; managers may name an owner of the store."""

@@ -14,7 +14,7 @@ from domain.shared import values
 from domain.shared.access import MANAGERS, can_read, ensure_role, ensure_store
 from domain.shared.actor import Principal, Role, acting_as
 from domain.shared.clock import aware, business_day
-from domain.shared.errors import ConflictError, NotFoundError, StaleVersionError
+from domain.shared.errors import ConflictError, NotFoundError
 
 
 def can_see_vehicle(principal: Principal, store_id: UUID) -> bool:
@@ -115,14 +115,15 @@ class Inventory:
     # --- helpers ------------------------------------------------------------------------------
 
     def _managed(self, actor: Principal, ident: UUID, expected_version: int | None) -> Vehicle:
-        # Role before state: a role that may never do this gets 403 whether the id exists or not;
-        # then scope before version: a stale-version answer would tell an outsider the id exists.
+        # Role before state: a role that may never do this gets 403 whether the id exists or not.
         ensure_role(actor, *MANAGERS)
-        vehicle = self.get_vehicle(actor, ident)
-        ensure_store(actor, vehicle.store_id)
-        if expected_version is not None and expected_version != vehicle.version:
-            raise StaleVersionError(ident, expected_version, vehicle.version)
-        return vehicle
+
+        def managed_by_actor(vehicle: Vehicle) -> None:
+            if not can_see_vehicle(actor, vehicle.store_id):
+                raise NotFoundError("vehicle", ident)  # before 403: an outsider learns nothing
+            ensure_store(actor, vehicle.store_id)
+
+        return self.app.load(Vehicle, ident, "vehicle", expected_version, scope=managed_by_actor)
 
     def _open_store(self, store_id: UUID) -> Store:
         store = self.app.load(Store, store_id, "store")

@@ -28,7 +28,6 @@ from domain.shared.errors import (
     DomainError,
     InvalidValueError,
     PermissionDeniedError,
-    StaleVersionError,
 )
 
 
@@ -261,14 +260,17 @@ class Leads:
     # --- helpers ------------------------------------------------------------------------------
 
     def _writable(self, actor: Principal, lead_id: UUID, expected_version: int | None) -> Lead:
-        # Role before state: a role that may never do this gets 403 whether the id exists or not;
-        # then scope before version: a stale-version answer would tell an outsider the id exists.
+        # Role before state: a role that may never do this gets 403 whether the id exists or not.
         ensure_role(actor, *FLOOR_WRITERS)
-        lead = self.app.load(Lead, lead_id, "lead")
-        ensure_floor_write(actor, "lead", lead_id, lead.store_id, lead.salesperson_id)
-        if expected_version is not None and expected_version != lead.version:
-            raise StaleVersionError(lead_id, expected_version, lead.version)
-        return lead
+        return self.app.load(
+            Lead,
+            lead_id,
+            "lead",
+            expected_version,
+            scope=lambda lead: ensure_floor_write(
+                actor, "lead", lead_id, lead.store_id, lead.salesperson_id
+            ),
+        )
 
     def _assignee(
         self, actor: Principal, store_id: UUID, salesperson_id: UUID | None

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from domain.pay.components import cents, plain
 from domain.pay.statement import LinePart
-from domain.sales.model import allocate
+from domain.shared.shares import allocate
 
 ZERO = Decimal("0.00")
 ONE = Decimal(1)

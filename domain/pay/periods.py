@@ -68,16 +68,6 @@ def period_id(store_id: UUID | None, month: str) -> UUID:
     return uuid5(PERIOD_NAMESPACE, f"{scope_key(store_id)}:{month}")
 
 
-def previous_month(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:])
-    return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
-
-
-def next_month(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:])
-    return f"{year + 1:04d}-01" if number == 12 else f"{year:04d}-{number + 1:02d}"
-
-
 def _plain(value: Any) -> Any:
     """JSON for what a snapshot may hold besides JSON's own types: money prints canonically
     (500, 500.0 and 500.00 alike), ids and days as text."""

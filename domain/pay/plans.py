@@ -16,7 +16,6 @@ Rules (docs/pay-plans.md explains them for finance):
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -40,33 +39,21 @@ from domain.pay.errors import (
     PlanAssignmentTargetError,
     PlanVersionOrderError,
 )
+from domain.shared import months
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.errors import IllegalTransitionError, InvalidValueError, NotFoundError
+from domain.shared.months import first_day as first_day  # the day that decides a month's plan
 
 SLOT_NAMESPACE = UUID("0b6c1f3a-5d7e-4b8f-9a21-3c4d5e6f7a80")
 DRAFT_PLAN_ID = UUID("00000000-0000-0000-0000-000000000000")
-
-
-def first_day(month: str) -> date:
-    """The first day of a 'YYYY-MM' month: the day that decides its plan."""
-    try:
-        year, number = int(month[:4]), int(month[5:7])
-        if len(month) != 7 or month[4] != "-":
-            raise ValueError(month)
-        calendar.monthrange(year, number)
-        return date(year, number, 1)
-    except (ValueError, calendar.IllegalMonthError):
-        raise InvalidValueError(f"month must look like YYYY-MM, not {month!r:.20}") from None
 
 
 def first_paid_month(effective_from: date) -> str:
     """The first month a version effective from this day pays: the month it starts on if that
     is its first day, else the next one (a month is paid by the version in force on its first
     day)."""
-    if effective_from.day == 1:
-        return f"{effective_from.year:04d}-{effective_from.month:02d}"
-    year, month = divmod(effective_from.year * 12 + effective_from.month, 12)
-    return f"{year:04d}-{month + 1:02d}"
+    month = months.of_day(effective_from)
+    return month if effective_from.day == 1 else months.next_month(month)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from eventsourcing.domain import event
 from domain.performance import kpis, scoring
 from domain.performance.errors import EvaluationApprovedError
 from domain.performance.scorecards import ScorecardVersion
+from domain.shared import months
 from domain.shared.actor import current_actor
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.errors import IllegalTransitionError
@@ -100,7 +101,9 @@ class Evaluation(ShowroomAggregate):
 
     @classmethod
     def open(cls, salesperson_id: UUID, month: str, occurred_at: datetime) -> Evaluation:
-        return cls(salesperson_id=salesperson_id, month=kpis.month(month), occurred_at=occurred_at)
+        return cls(
+            salesperson_id=salesperson_id, month=months.parse(month), occurred_at=occurred_at
+        )
 
     @event(Opened)
     def __init__(self, salesperson_id: UUID, month: str, occurred_at: datetime) -> None:

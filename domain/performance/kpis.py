@@ -7,6 +7,15 @@ keeps them (a plain mapping: `units_delivered`, `revenue`, `front_gross`, `leads
 0. A ratio whose denominator is 0 has no value (None): the KPI is not defined that month,
 which is different from 0.
 
+Deliveries count by one rule everywhere, reports, scorecards and pay alike (`UNWINDS`, which
+each definition that reads deliveries states): a month's units, revenue and gross are the
+deliveries of that month (the store's business day) that stand; an unwind takes its deal out
+of the month it was delivered in, whenever the unwind is recorded. Reports and scorecards count
+a month as it stands when they are read; pay counts it as known at its period's close, so an
+unwind recorded after the close stays paid in that month and is charged back in a later period
+(docs/payroll.md). Where both figures are shown they are named: the KPI report's
+`units_delivered` (now) and `units_paid` (as the month's approved pay counted them).
+
 A definition never changes once published: a different formula is a new version of the same
 KPI id (`conversion_rate` v1 divides by leads assigned, v2 by shown appointments — DOMAIN.md
 leaves the denominator a choice, so both exist and a target or scorecard names the one it means).
@@ -14,7 +23,6 @@ leaves the denominator a choice, so both exist and a target or scorecard names t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -23,8 +31,6 @@ from typing import Protocol
 from uuid import UUID
 
 from domain.performance.errors import KpiUnknownError, TargetValueError
-from domain.shared import clock
-from domain.shared.errors import InvalidValueError
 
 Counters = Mapping[str, Decimal | int | None]
 
@@ -75,6 +81,7 @@ class KpiDefinition:
     formula: str  # in words, as the API shows it
     inputs: tuple[str, ...]  # the base counters it reads
     compute: Callable[[Counters], Decimal | None]
+    unwinds: str | None = None  # how an unwound delivery counts, for KPIs that read deliveries
 
     @property
     def key(self) -> tuple[str, int]:
@@ -130,6 +137,13 @@ def _gross_per_unit(counters: Counters) -> Decimal | None:
     return None if units <= 0 else _n(counters, "front_gross") / units
 
 
+UNWINDS = (
+    "a delivery counts in the month of its business day while it stands: an unwind takes it"
+    " out of that month, whenever recorded. Reports and scorecards count the month as it"
+    " stands now; pay as known at its period's close (an unwind recorded after the close stays"
+    " paid and is charged back in a later period)"
+)
+
 _DEFINITIONS: tuple[KpiDefinition, ...] = (
     KpiDefinition(
         "units",
@@ -142,6 +156,7 @@ _DEFINITIONS: tuple[KpiDefinition, ...] = (
         " share",
         ("units_delivered",),
         _counter("units_delivered"),
+        UNWINDS,
     ),
     KpiDefinition(
         "gross",
@@ -153,6 +168,7 @@ _DEFINITIONS: tuple[KpiDefinition, ...] = (
         "front gross (selling price − vehicle cost) of the month's deliveries, net of unwinds",
         ("front_gross",),
         _counter("front_gross"),
+        UNWINDS,
     ),
     KpiDefinition(
         "revenue",
@@ -164,6 +180,7 @@ _DEFINITIONS: tuple[KpiDefinition, ...] = (
         "selling price of the month's deliveries, net of unwinds",
         ("revenue",),
         _counter("revenue"),
+        UNWINDS,
     ),
     KpiDefinition(
         "gross_per_unit",
@@ -175,6 +192,7 @@ _DEFINITIONS: tuple[KpiDefinition, ...] = (
         "front gross ÷ units delivered (undefined without a unit)",
         ("front_gross", "units_delivered"),
         _gross_per_unit,
+        UNWINDS,
     ),
     KpiDefinition(
         "conversion_rate",
@@ -305,18 +323,6 @@ def target_value(kpi: KpiDefinition, value: Decimal | int | str) -> Decimal:
     if rounded <= 0:
         raise TargetValueError(f"target rounds to 0 at {_PLACES[kpi.unit]}")
     return rounded
-
-
-# --- months ---------------------------------------------------------------------------------------
-
-_MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
-
-
-def month(value: str) -> str:
-    """A calendar month as 'YYYY-MM' (targets, scorecard versions and evaluations are monthly)."""
-    if not isinstance(value, str) or not _MONTH.match(value):
-        raise InvalidValueError(f"month must look like YYYY-MM, not {value!r:.40}")
-    return clock.month(value)
 
 
 # --- the port the evaluation reads counters through -----------------------------------------------

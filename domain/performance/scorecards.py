@@ -25,6 +25,7 @@ from eventsourcing.domain import event
 from domain.performance import kpis
 from domain.performance.errors import ScorecardInvalidError, ScorecardVersionOrderError
 from domain.performance.scoring import HUNDRED, Grade
+from domain.shared import months
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.values import text
 
@@ -182,7 +183,7 @@ class Scorecard(ShowroomAggregate):
         occurred_at: datetime,
     ) -> None:
         """Publish the next version, applying from `effective_from_month` on."""
-        month = kpis.month(effective_from_month)
+        month = months.parse(effective_from_month)
         checked_items, checked_grades = check_items(items), check_grades(grades)
         if self.versions and month < self.versions[-1].effective_from_month:
             latest = self.versions[-1]

@@ -13,7 +13,7 @@ Who may do what:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -29,9 +29,10 @@ from domain.performance.errors import (
 from domain.performance.evaluations import Evaluation, EvaluationStatus, evaluation_id_for
 from domain.performance.scorecards import Scorecard, ScorecardVersion, scorecard_id_for
 from domain.performance.targets import TargetScope, TargetSheet, target_scope, target_sheet_id
+from domain.shared import months
 from domain.shared.access import MANAGERS, ensure_readable, ensure_role, ensure_store
 from domain.shared.actor import Principal, Role, acting_as
-from domain.shared.clock import DEFAULT_TIMEZONE, aware, now, zone
+from domain.shared.clock import DEFAULT_TIMEZONE, aware, now
 from domain.shared.errors import (
     ConflictError,
     InvalidValueError,
@@ -43,15 +44,18 @@ from domain.shared.errors import (
 SALES_FLOOR = (Role.SALESPERSON, Role.STORE_MANAGER)
 
 
-def month_start(month: str, timezone: str) -> datetime:
-    """The first moment of `month` on the floor of a store in `timezone`."""
-    year, number = int(month[:4]), int(month[5:])
-    return datetime.combine(date(year, number, 1), time(), tzinfo=zone(timezone))
+def _ensure_readable(actor: Principal, evaluation: Evaluation) -> None:
+    ensure_readable(
+        actor, "evaluation", evaluation.id, evaluation.store_id, evaluation.salesperson_id
+    )
 
 
-def next_month(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:])
-    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
+def _ensure_scorecard_readable(actor: Principal, scorecard: Scorecard) -> None:
+    """The group's scorecard is everyone's to read, a store's its staff's and the group's."""
+    if not (
+        scorecard.store_id is None or actor.reads_everything or actor.store_id == scorecard.store_id
+    ):
+        raise NotFoundError("scorecard", scorecard.id)
 
 
 class Performance:
@@ -112,7 +116,7 @@ class Performance:
     ) -> TargetSheet | None:
         """The sheet a writer may change (None when it does not exist yet)."""
         parsed = target_scope(scope, subject_id)
-        kpis.month(month)
+        months.parse(month)
         self._ensure_target_writer(actor, parsed, subject_id)
         sheet_id = target_sheet_id(parsed, subject_id, month)
         if not self.app.exists(sheet_id):
@@ -175,22 +179,24 @@ class Performance:
         """Publish the next version of a scorecard, applying from a month on (admin)."""
         with acting_as(actor):
             ensure_role(actor, Role.ADMIN)  # before the load: 403 whether the id exists or not
-            scorecard = self.get_scorecard(actor, scorecard_id)
-            if expected_version is not None and scorecard.version != expected_version:
-                raise StaleVersionError(scorecard_id, expected_version, scorecard.version)
+            scorecard = self.app.load(
+                Scorecard,
+                scorecard_id,
+                "scorecard",
+                expected_version,
+                scope=lambda scorecard: _ensure_scorecard_readable(actor, scorecard),
+            )
             scorecard.publish(effective_from_month, items, grades, occurred_at=aware(occurred_at))
             return self.app.written(scorecard)
 
     def get_scorecard(self, actor: Principal, scorecard_id: UUID) -> Scorecard:
         """A scorecard: the group's is everyone's to read, a store's its staff's and the group's."""
-        scorecard = self.app.load(Scorecard, scorecard_id, "scorecard")
-        if not (
-            scorecard.store_id is None
-            or actor.reads_everything
-            or actor.store_id == scorecard.store_id
-        ):
-            raise NotFoundError("scorecard", scorecard_id)
-        return scorecard
+        return self.app.load(
+            Scorecard,
+            scorecard_id,
+            "scorecard",
+            scope=lambda scorecard: _ensure_scorecard_readable(actor, scorecard),
+        )
 
     def applicable_scorecard(
         self, store_id: UUID, month: str
@@ -218,7 +224,7 @@ class Performance:
         """Score a salesperson's month from the KPI view and their targets (draft; recomputable
         until approved)."""
         with acting_as(actor):
-            wanted = kpis.month(month)
+            wanted = months.parse(month)
             ensure_role(actor, *MANAGERS)
             staff = self.app.load(Staff, salesperson_id, "salesperson")
             store_id = self._store_in(staff, wanted)
@@ -226,7 +232,7 @@ class Performance:
             if staff.role not in SALES_FLOOR:
                 raise InvalidValueError(f"staff {salesperson_id} is not on the sales floor")
             timezone = self._timezone(store_id)
-            if now() < month_start(wanted, timezone):
+            if now() < months.start(wanted, timezone):
                 raise EvaluationMonthError(f"{wanted} has not begun: nothing to evaluate yet")
             when = aware(occurred_at)
             evaluation_id = evaluation_id_for(salesperson_id, wanted)
@@ -271,8 +277,8 @@ class Performance:
             if actor.staff_id is not None and actor.staff_id == evaluation.salesperson_id:
                 raise PermissionDeniedError("nobody approves their own evaluation")
             if evaluation.store_id is not None:
-                over = month_start(
-                    next_month(evaluation.month), self._timezone(evaluation.store_id)
+                over = months.start(
+                    months.next_month(evaluation.month), self._timezone(evaluation.store_id)
                 )
                 if now() < over:
                     raise EvaluationMonthError(
@@ -297,11 +303,12 @@ class Performance:
 
     def get(self, actor: Principal, evaluation_id: UUID) -> Evaluation:
         """An evaluation within the actor's scope."""
-        evaluation = self.app.load(Evaluation, evaluation_id, "evaluation")
-        ensure_readable(
-            actor, "evaluation", evaluation_id, evaluation.store_id, evaluation.salesperson_id
+        return self.app.load(
+            Evaluation,
+            evaluation_id,
+            "evaluation",
+            scope=lambda evaluation: _ensure_readable(actor, evaluation),
         )
-        return evaluation
 
     def ensure_history_readable(self, actor: Principal, staff_id: UUID) -> None:
         """A salesperson reads only their own history; a manager their store's people's."""
@@ -317,13 +324,15 @@ class Performance:
         expected_version: int | None,
         *roles: Role,
     ) -> Evaluation:
-        # Role before state: a role that may never do this gets 403 whether the id exists or not;
-        # then scope before version: a stale-version answer would tell an outsider the id exists.
+        # Role before state: a role that may never do this gets 403 whether the id exists or not.
         ensure_role(actor, *(roles or MANAGERS))
-        evaluation = self.get(actor, evaluation_id)
-        if expected_version is not None and evaluation.version != expected_version:
-            raise StaleVersionError(evaluation_id, expected_version, evaluation.version)
-        return evaluation
+        return self.app.load(
+            Evaluation,
+            evaluation_id,
+            "evaluation",
+            expected_version,
+            scope=lambda evaluation: _ensure_readable(actor, evaluation),
+        )
 
     def _targets_of(self, salesperson_id: UUID, month: str) -> dict[tuple[str, int], Decimal]:
         sheet_id = target_sheet_id(TargetScope.SALESPERSON, salesperson_id, month)
@@ -342,7 +351,7 @@ class Performance:
 
         A salesperson transferred since is evaluated, and ranked, at the store of that month.
         """
-        end = month_start(next_month(month), DEFAULT_TIMEZONE)
+        end = months.start(months.next_month(month), DEFAULT_TIMEZONE)
         store_id = staff.store_id
         for recorded in self.app.repository.event_store.get(staff.id):
             if isinstance(recorded, Staff.Hired):

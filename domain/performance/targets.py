@@ -19,6 +19,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.performance import kpis
+from domain.shared import months
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.errors import InvalidValueError, NotFoundError
 
@@ -86,7 +87,7 @@ class TargetSheet(ShowroomAggregate):
         return cls(
             scope=parsed.value,
             subject_id=subject_id,
-            month=kpis.month(month),
+            month=months.parse(month),
             occurred_at=occurred_at,
         )
 

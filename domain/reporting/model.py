@@ -10,7 +10,6 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.reporting.errors import ExportAlreadyCompletedError, ExportNotReadyError
-from domain.shared import clock
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.errors import IllegalTransitionError, InvalidValueError
 from domain.shared.values import scrubbed
@@ -36,11 +35,6 @@ class Language(StrEnum):
 
 
 MAX_ERROR_LENGTH = 2000
-
-
-def month(value: str) -> str:
-    """A 'YYYY-MM' month between the floor's and the horizon's, or an InvalidValueError."""
-    return clock.month(value)
 
 
 def language(value: str) -> Language:

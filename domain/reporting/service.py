@@ -9,6 +9,7 @@ from domain.app import Showroom, Written
 from domain.organisation.model import Store
 from domain.reporting import model
 from domain.reporting.model import Export, ExportKind
+from domain.shared import months
 from domain.shared.actor import SYSTEM, Principal, Role, acting_as
 from domain.shared.clock import aware
 from domain.shared.errors import NotFoundError, PermissionDeniedError
@@ -41,7 +42,7 @@ class Reporting:
                 self.app.load(Store, scope, "store")
             export = Export(
                 kind=ExportKind(kind).value,
-                month=model.month(month),
+                month=months.parse(month),
                 store_id=scope,
                 language=model.language(language).value,
                 requested_by=actor.user_id,

@@ -26,6 +26,7 @@ from domain.sales.errors import (
 from domain.shared import values
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.errors import IllegalTransitionError, InvalidValueError
+from domain.shared.shares import SHARE_STEP
 
 
 class DealStatus(StrEnum):
@@ -46,10 +47,8 @@ BEFORE_DELIVERY = (DealStatus.OPEN, DealStatus.QUOTED, DealStatus.CONTRACTED)
 PRODUCTS_CANCELLABLE = (*BEFORE_DELIVERY, DealStatus.DELIVERED)
 
 WHOLE = Decimal("1")
-_SHARE_STEP = Decimal("0.01")
 MAX_CREDITS = 4
 MAX_PRODUCTS = 20
-MILLI = 1000  # read models count credited units in thousandths of a unit
 
 
 def _reason(value: str) -> str:
@@ -83,40 +82,12 @@ def credit_shares(
             raise DealCreditSharesError(f"share {share!r} is not a number") from None
         if not value.is_finite() or value <= 0 or value > WHOLE:
             raise DealCreditSharesError(f"share {share} is not above 0 and at most 1")
-        if value != value.quantize(_SHARE_STEP, rounding=ROUND_FLOOR):
+        if value != value.quantize(SHARE_STEP, rounding=ROUND_FLOOR):
             raise DealCreditSharesError(f"share {share} has more than two decimals")
-        parsed.append(value.quantize(_SHARE_STEP))
+        parsed.append(value.quantize(SHARE_STEP))
     if sum(parsed, Decimal(0)) != WHOLE:
         raise DealCreditSharesError(f"shares sum to {sum(parsed, Decimal(0))}, not 1")
     return parsed
-
-
-def milli_shares(shares: Sequence[Decimal]) -> list[int]:
-    """Shares in thousandths of a unit (exact: shares have two decimals and sum to 1000)."""
-    return [int(share * MILLI) for share in shares]
-
-
-def credited_units(milli: int) -> Decimal:
-    """Thousandths of a unit back to units, two decimals (shares have two)."""
-    return (Decimal(milli) / MILLI).quantize(_SHARE_STEP)
-
-
-def allocate(total: int, weights: Sequence[int]) -> list[int]:
-    """`total` (fen, thousandths...) split in proportion to `weights`, exactly.
-
-    Each part is the floor of its proportional amount; what is left over goes one unit at a time
-    to the parts with the largest remainders, the earlier part first on a tie. The parts always
-    sum to `total`, and a negative total splits like its absolute value, negated.
-    """
-    if not weights or any(w < 0 for w in weights) or sum(weights) == 0:
-        raise ValueError("weights must be non-negative and not all zero")
-    sign, amount, whole = (-1 if total < 0 else 1), abs(total), sum(weights)
-    parts = [amount * w // whole for w in weights]
-    remainders = [amount * w % whole for w in weights]
-    order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
-    for i in order[: amount - sum(parts)]:
-        parts[i] += 1
-    return [sign * p for p in parts]
 
 
 # --- F&I and add-on products ------------------------------------------------------------------

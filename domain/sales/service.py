@@ -32,7 +32,7 @@ from domain.shared.access import (
 from domain.shared.actor import Principal, Role, acting_as
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.clock import aware
-from domain.shared.errors import NotFoundError, PermissionDeniedError, StaleVersionError
+from domain.shared.errors import NotFoundError, PermissionDeniedError
 
 
 class Sales:
@@ -272,14 +272,17 @@ class Sales:
     # --- helpers ------------------------------------------------------------------------------
 
     def _writable(self, actor: Principal, deal_id: UUID, expected_version: int | None) -> Deal:
-        # Role before state: a role that may never do this gets 403 whether the id exists or not;
-        # then scope before version: a stale-version answer would tell an outsider the id exists.
+        # Role before state: a role that may never do this gets 403 whether the id exists or not.
         ensure_role(actor, *FLOOR_WRITERS)
-        deal = self.app.load(Deal, deal_id, "deal")
-        ensure_floor_write(actor, "deal", deal_id, deal.store_id, deal.salesperson_id)
-        if expected_version is not None and expected_version != deal.version:
-            raise StaleVersionError(deal_id, expected_version, deal.version)
-        return deal
+        return self.app.load(
+            Deal,
+            deal_id,
+            "deal",
+            expected_version,
+            scope=lambda deal: ensure_floor_write(
+                actor, "deal", deal_id, deal.store_id, deal.salesperson_id
+            ),
+        )
 
     def _vehicle_of(self, deal: Deal) -> Vehicle:
         if deal.vehicle_id is None:

@@ -18,7 +18,7 @@ from domain.satisfaction.model import Survey, survey_id_for
 from domain.shared.access import MANAGERS, can_read, ensure_readable, ensure_role, ensure_store
 from domain.shared.actor import Principal, Role, acting_as
 from domain.shared.clock import aware, business_day
-from domain.shared.errors import ConflictError, NotFoundError, StaleVersionError
+from domain.shared.errors import ConflictError, NotFoundError
 
 
 class Satisfaction:
@@ -115,11 +115,12 @@ class Satisfaction:
         return can_read(actor, survey.store_id, None)
 
     def _managed(self, actor: Principal, survey_id: UUID, expected_version: int | None) -> Survey:
-        # Role before state: a role that may never do this gets 403 whether the id exists or not;
-        # then scope before version: a stale-version answer would tell an outsider the id exists.
+        # Role before state: a role that may never do this gets 403 whether the id exists or not.
         ensure_role(actor, *MANAGERS)
-        survey = self.get_survey(actor, survey_id)
-        ensure_store(actor, survey.store_id)
-        if expected_version is not None and expected_version != survey.version:
-            raise StaleVersionError(survey_id, expected_version, survey.version)
-        return survey
+
+        def managed_by_actor(survey: Survey) -> None:
+            if not self._readable(actor, survey):
+                raise NotFoundError("survey", survey_id)  # before 403: an outsider learns nothing
+            ensure_store(actor, survey.store_id)
+
+        return self.app.load(Survey, survey_id, "survey", expected_version, scope=managed_by_actor)

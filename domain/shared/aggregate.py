@@ -7,7 +7,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.shared import clock
+from domain.shared import clock, months
 from domain.shared.actor import current_actor
 from domain.shared.values import storable_values
 
@@ -29,7 +29,7 @@ def check_event_values(kwargs: dict[str, Any]) -> None:
         elif isinstance(value, date):
             clock.plausible_day(value, name)
         elif isinstance(value, str) and (name == "month" or name.endswith("_month")):
-            clock.month(value, name)
+            months.parse(value, name)
         storable_values(value, name)
 
 

@@ -9,7 +9,6 @@ may hold any aware datetime, and a view must never fail on one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -130,24 +129,6 @@ def plausible_day(day: date, field: str) -> date:
     if not FLOOR_DAY <= day <= latest:
         raise _out_of_range(field, day.isoformat(), FLOOR_DAY.isoformat(), latest.isoformat())
     return day
-
-
-_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
-
-
-def month_of_day(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def month(value: str, field: str = "month") -> str:
-    """A calendar month 'YYYY-MM' between the FLOOR's and the HORIZON's."""
-    text = value.strip() if isinstance(value, str) else ""
-    if not _MONTH.match(text):
-        raise InvalidValueError(f"{field} must look like YYYY-MM, not {value!r:.40}", field=field)
-    low, high = month_of_day(FLOOR_DAY), month_of_day(horizon_day())
-    if not low <= text <= high:
-        raise _out_of_range(field, text, low, high)
-    return text
 
 
 def zone(name: str) -> ZoneInfo:

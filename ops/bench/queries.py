@@ -24,6 +24,7 @@ from eventsourcing.utils import get_topic
 
 from domain.inventory.model import VehicleStatus
 from domain.sales.model import Deal
+from domain.shared import months
 from ops.bench.harness import (
     Backend,
     Row,
@@ -36,7 +37,6 @@ from ops.bench.harness import (
     verdict,
 )
 from ops.simulation import GROUP_LOGINS
-from projections.common import month_bounds
 from projections.db import Database
 from projections.lead_funnel.projection import STAGES
 from projections.salesperson_kpi.projection import COUNTERS
@@ -50,9 +50,7 @@ SAMPLE_DEALS = 64
 
 
 def last_full_month(day: date) -> str:
-    first = day.replace(day=1)
-    previous = date.fromordinal(first.toordinal() - 1)
-    return f"{previous.year:04d}-{previous.month:02d}"
+    return months.previous_month(months.of_day(day))
 
 
 def sample_deals(runtime: Runtime, count: int, seed: int = 1) -> list[str]:
@@ -154,7 +152,7 @@ def frames(db: Database, runtime: Runtime) -> dict[str, pd.DataFrame]:
 
 
 def pandas_queries(f: dict[str, pd.DataFrame], month: str) -> dict[str, Callable[[int], Any]]:
-    first, last = month_bounds(month)
+    first, last = months.bounds(month)
     counters = list(COUNTERS)
     stages = list(STAGES)
     on_hand = [VehicleStatus.IN_STOCK.value, VehicleStatus.RESERVED.value]

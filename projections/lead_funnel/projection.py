@@ -9,7 +9,8 @@ from uuid import UUID
 from domain.leads.model import Lead
 from domain.organisation.model import Store
 from domain.sales.model import Deal
-from projections.common import CounterDeltas, PageRows, StoreZones, adding_upsert, month_of, sid
+from domain.shared import months
+from projections.common import CounterDeltas, PageRows, StoreZones, adding_upsert, sid
 from projections.db import Tx
 from projections.projection import Projection, handles
 
@@ -74,7 +75,7 @@ class LeadFunnelProjection(Projection):
 
     @handles(Lead.Captured)
     def on_captured(self, event: Lead.Captured, tx: Tx) -> None:
-        month = month_of(self.zones.day(tx, event.store_id, event.occurred_at))
+        month = months.of_day(self.zones.day(tx, event.store_id, event.occurred_at))
         lead_id = str(event.originator_id)
         if self.leads.get(tx, lead_id) is not None:
             return  # counted when it was captured

@@ -7,7 +7,8 @@ from itertools import pairwise
 from typing import Any
 from uuid import UUID
 
-from projections.common import Where, check_month
+from domain.shared import months
+from projections.common import Where
 from projections.db import Database
 from projections.lead_funnel.projection import GROUP, STAGES, TABLE
 
@@ -22,7 +23,7 @@ def funnel(db: Database, month: str, store_id: UUID | None = None) -> dict[str, 
     `rates`: {contacted, appointment, shown, deal, delivered} each stage ÷ the stage before, and
     `overall` delivered ÷ captured, as Decimal fractions to 4 places (None when dividing by 0).
     """
-    check_month(month)
+    months.parse(month)
     where = Where().add("month = ?", month).equal("store_id", store_id)
     # The whole group reads its roll-up, a row per channel, instead of every store's rows.
     table = GROUP if store_id is None else TABLE

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from domain.organisation.model import Staff, Store
-from domain.sales.model import Deal, allocate
+from domain.sales.model import Deal
+from domain.shared.shares import allocate
 from projections.common import (
     PageGroups,
     PageRows,
     StoreZones,
     adding_upsert,
     credit_whole_deal,
-    month_of,
     sid,
     split_deal_credit,
 )
@@ -30,8 +30,9 @@ _ADD_GROUP = adding_upsert(GROUP, ("month", "salesperson_id"), _FIGURES)
 
 
 class LeaderboardProjection(Projection):
-    """A delivery counts in the month of its business day; an unwind takes it back out in the
-    month of the unwind (so a month can hold negative units for a salesperson).
+    """A delivery counts in the month of its business day, as long as it stands: an unwind takes
+    it back out of that same month, whenever it is recorded (the `units` KPI, as pay counts
+    units; docs/read-models.md), so no month holds negative units.
 
     A split deal credits each salesperson their share: `units` holds thousandths of a unit
     (500 is half a car), gross and revenue are split to the fen (remainders to the largest
@@ -39,6 +40,7 @@ class LeaderboardProjection(Projection):
     """
 
     name = "leaderboard"
+    version = 2  # 2: an unwind leaves the delivery's month, not its own
     tables = (TABLE, GROUP, STORES, "rm_leaderboard_staff", "rm_leaderboard_deal", CREDITS)
     ddl = (
         f"CREATE TABLE IF NOT EXISTS {TABLE} ("
@@ -58,7 +60,8 @@ class LeaderboardProjection(Projection):
         " staff_id TEXT PRIMARY KEY, name TEXT NOT NULL, store_id TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS rm_leaderboard_deal ("
         " deal_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, salesperson_id TEXT NOT NULL,"
-        " selling_price BIGINT, front_gross BIGINT, delivered INTEGER NOT NULL DEFAULT 0)",
+        " selling_price BIGINT, front_gross BIGINT, delivered INTEGER NOT NULL DEFAULT 0,"
+        " delivered_day TEXT)",
         f"CREATE TABLE IF NOT EXISTS {CREDITS} ("
         " deal_id TEXT NOT NULL, salesperson_id TEXT NOT NULL, ordinal INTEGER NOT NULL,"
         " share BIGINT NOT NULL, gross BIGINT, revenue BIGINT,"
@@ -113,6 +116,7 @@ class LeaderboardProjection(Projection):
             "selling_price": None,
             "front_gross": None,
             "delivered": 0,
+            "delivered_day": None,
         }
         tx.execute(
             "INSERT INTO rm_leaderboard_deal (deal_id, store_id, salesperson_id)"
@@ -154,11 +158,14 @@ class LeaderboardProjection(Projection):
         delivered = 1 if sign > 0 else 0
         if deal is None or int(deal["delivered"]) == delivered:
             return  # only a delivered deal can be unwound, and only once
+        # The unit belongs to its delivery day: an unwind takes it back out of that day's month.
+        day = deal["delivered_day"] if sign < 0 else None
+        day = day or self.zones.day(tx, deal["store_id"], event.occurred_at).isoformat()
         tx.execute(
-            "UPDATE rm_leaderboard_deal SET delivered = ? WHERE deal_id = ?",
-            (delivered, deal["deal_id"]),
+            "UPDATE rm_leaderboard_deal SET delivered = ?, delivered_day = ? WHERE deal_id = ?",
+            (delivered, day, deal["deal_id"]),
         )
-        self.deals.changed(tx, str(deal["deal_id"]), delivered=delivered)
+        self.deals.changed(tx, str(deal["deal_id"]), delivered=delivered, delivered_day=day)
         credits = self.credits.rows(tx, str(deal["deal_id"]))
         if sign > 0:
             shares = [int(c["share"]) for c in credits]
@@ -174,7 +181,7 @@ class LeaderboardProjection(Projection):
                 " WHERE deal_id = ? AND salesperson_id = ?",
                 [(c["gross"], c["revenue"], c["deal_id"], c["salesperson_id"]) for c in credits],
             )
-        month = month_of(self.zones.day(tx, deal["store_id"], event.occurred_at))
+        month = day[:7]
         counts = [
             (
                 c["salesperson_id"],

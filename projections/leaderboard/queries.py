@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from domain.sales.model import credited_units
-from projections.common import check_month, check_page, paged, uid
+from domain.shared import months
+from domain.shared.shares import credited_units
+from projections.common import check_page, paged, uid
 from projections.db import Database, Row, yuan
 from projections.leaderboard.projection import GROUP
 
@@ -53,7 +54,7 @@ def leaderboard(
     share, e.g. 0.50), gross and revenue (Decimal yuan, split by share too). Net of unwinds,
     so a line may show zero or negative units.
     """
-    check_month(month)
+    months.parse(month)
     check_page(limit, offset)
     if store_id is None:
         rows, total = _group_board(db, month, limit, offset)

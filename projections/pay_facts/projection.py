@@ -25,10 +25,12 @@ from uuid import UUID
 
 from domain.inventory.model import Vehicle
 from domain.organisation.model import Store
-from domain.sales.model import MILLI, Deal, milli_shares
+from domain.sales.model import Deal
 from domain.satisfaction.model import Survey
+from domain.shared import months
 from domain.shared.clock import in_utc
-from projections.common import PageGroups, PageRows, StoreZones, month_of, sid
+from domain.shared.shares import MILLI, milli_shares
+from projections.common import PageGroups, PageRows, StoreZones, sid
 from projections.db import Tx, fen
 from projections.projection import Projection, handles
 
@@ -327,7 +329,7 @@ class PayFactsProjection(Projection):
                     credit["share"],
                     stamp(event.occurred_at),
                     day.isoformat(),
-                    month_of(day),
+                    months.of_day(day),
                     stamp(event.timestamp),
                     condition,
                     deal["make"] or "",
@@ -378,7 +380,7 @@ class PayFactsProjection(Projection):
                     sid(event.store_id),
                     event.overall,
                     event.answered_on.isoformat(),
-                    month_of(event.answered_on),
+                    months.of_day(event.answered_on),
                     recorded,
                 )
                 for n, salesperson_id in enumerate(event.salesperson_ids)

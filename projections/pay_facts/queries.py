@@ -18,8 +18,9 @@ from uuid import UUID
 
 from domain.pay.facts import CreditFact, PeriodFacts, ProductFact, SurveyFact
 from domain.pay.ports import SurveyChange
-from domain.sales.model import credited_units
-from projections.common import Where, check_month
+from domain.shared import months
+from domain.shared.shares import credited_units
+from projections.common import Where
 from projections.db import Database, Row, yuan
 from projections.pay_facts.projection import (
     CREDITS,
@@ -96,7 +97,7 @@ def period_facts(
     - evaluation_scores and draw_balances are left empty (they are not sales facts).
     `store_id` None is the whole group.
     """
-    check_month(month)
+    months.parse(month)
     known = None if known_at is None else stamp(known_at)
     where = Where().add("c.month = ?", month).equal("c.store_id", store_id)
     if known is None:
@@ -312,7 +313,7 @@ def period_surveys(
     db: Database, month: str, store_id: UUID | None = None, known_at: datetime | None = None
 ) -> tuple[SurveyFact, ...]:
     """The month's surveys as known at `known_at`, as `period_facts` gives them."""
-    check_month(month)
+    months.parse(month)
     return _surveys(db, month, store_id, None if known_at is None else stamp(known_at))
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from uuid import UUID
 
 from domain.pay.ports import PaidLine, PeriodRef
-from projections.common import Where, check_month, moment, page, paged, uid
+from domain.shared import months
+from projections.common import Where, moment, page, paged, uid
 from projections.db import Database, Row, yuan
 from projections.payouts.projection import LINES, NO_PRODUCT, PAID, PERIODS, STATEMENTS
 
@@ -30,7 +31,7 @@ def list_periods(
     group's (what its staff may see); `store_id` only that store's."""
     where = Where()
     if month is not None:
-        where.add("month = ?", check_month(month))
+        where.add("month = ?", months.parse(month))
     where.equal("status", status).equal("store_id", store_id)
     if visible_store is not None:
         where.add("(store_id = ? OR store_id IS NULL)", str(visible_store))
@@ -181,3 +182,32 @@ def snapshot_lines(
         limit,
         offset,
     )
+
+
+def units_paid(
+    db: Database, month: str, salesperson_ids: Sequence[UUID], store_id: UUID | None = None
+) -> dict[UUID, int]:
+    """The units (in thousandths) the month's approved pay counted for each salesperson, as
+    known at its periods' close; a salesperson the month's approved pay has no statement for is
+    left out. With `store_id`: that store's period, or the group period's statements of the
+    people it attributes to that store."""
+    found: dict[UUID, int] = {}
+    ids = [str(i) for i in salesperson_ids]
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        where = Where().add("p.month = ?", months.parse(month))
+        where.add(f"s.salesperson_id IN ({', '.join('?' for _ in chunk)})", *chunk)
+        if store_id is not None:
+            where.add(
+                "(p.store_id = ? OR (p.store_id IS NULL AND s.store_id = ?))",
+                str(store_id),
+                str(store_id),
+            )
+        rows = db.query(
+            f"SELECT s.salesperson_id AS salesperson_id, SUM(s.units_milli) AS units"
+            f" FROM {STATEMENTS} s JOIN {PERIODS} p ON p.period_id = s.period_id{where.sql}"
+            " GROUP BY s.salesperson_id",
+            where.params,
+        )
+        found |= {UUID(r["salesperson_id"]): int(r["units"]) for r in rows}
+    return found

@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from projections.common import Where, check_month, moment, page, paged, uid
+from domain.shared import months
+from projections.common import Where, moment, page, paged, uid
 from projections.db import Database, Row
 from projections.performance.projection import EVALUATIONS, SCORECARDS, STAFF, STORES, TARGETS
 
@@ -54,7 +55,7 @@ def evaluations(
     approved_at, approved_by, comments (how many), last_comment, version, and store_rank and
     group_rank (approved only; ranked among the whole store and group even when filtered).
     """
-    check_month(month)
+    months.parse(month)
     ranked = _RANKED.format(where="WHERE e.month = ?")
     where = Where().equal("r.store_id", store_id).equal("r.salesperson_id", salesperson_id)
     where.equal("r.status", status)
@@ -87,7 +88,7 @@ def history(db: Database, salesperson_id: UUID) -> list[dict[str, Any]]:
 def approved_scores(db: Database, month: str, store_id: UUID | None = None) -> dict[UUID, Decimal]:
     """Salesperson id → approved score (0–cap, 100 = on target) of `month`; drafts and
     reopened evaluations are absent. With `store_id`, those evaluated at that store."""
-    check_month(month)
+    months.parse(month)
     where = Where().add("month = ?", month).add("status = 'approved'")
     where.equal("store_id", store_id)
     rows = db.query(f"SELECT salesperson_id, score FROM {EVALUATIONS}{where.sql}", where.params)
@@ -109,7 +110,7 @@ def targets(
     Items: scope, subject_id, subject_name, store_id (a salesperson's: where they work now),
     month, kpi_id, kpi_version, value (Decimal), set_by, set_at, version.
     """
-    check_month(month)
+    months.parse(month)
     where = Where().add("t.month = ?", month).equal("t.scope", scope)
     where.equal("t.subject_id", subject_id).equal("t.kpi_id", kpi_id)
     if store_id is not None:

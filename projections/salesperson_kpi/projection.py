@@ -10,8 +10,10 @@ from uuid import UUID
 
 from domain.leads.model import Lead
 from domain.organisation.model import Staff, Store
-from domain.sales.model import Deal, allocate
+from domain.sales.model import Deal
 from domain.satisfaction.model import Survey
+from domain.shared import months
+from domain.shared.shares import allocate
 from projections.common import (
     CounterDeltas,
     PageGroups,
@@ -19,7 +21,6 @@ from projections.common import (
     StoreZones,
     adding_upsert,
     credit_whole_deal,
-    month_bounds,
     sid,
     split_deal_credit,
     utc_iso,
@@ -86,14 +87,16 @@ class SalespersonKpiProjection(Projection):
     - Deliveries credit each salesperson of the deal their share of the unit (stored in
       thousandths: `units_delivered` 500 is half a unit), of the selling price and of the front
       gross (split to the fen, the remainder to the largest fractions) on the delivery day; an
-      unwind takes back exactly what was credited, on the unwind day. Contracts count for the
-      deal's own salesperson.
+      unwind takes back exactly what was credited, on that same delivery day, whenever it is
+      recorded: a unit of a month is a delivery of that month that stands (the `units` KPI,
+      as pay counts it). Contracts count for the deal's own salesperson.
     - CSI: a survey counts once (`surveys`, and its overall score in `survey_score`) for every
       salesperson it is credited to, on the day it was answered; an exclusion takes it back
       out of that day and a reinstatement puts it back.
     """
 
     name = "salesperson_kpi"
+    version = 2  # 2: an unwind leaves the delivery's day, not its own
     tables = (
         TABLE,
         MONTHS,
@@ -127,7 +130,8 @@ class SalespersonKpiProjection(Projection):
         " responded_at TEXT, response_day TEXT, response_seconds BIGINT)",
         "CREATE TABLE IF NOT EXISTS rm_salesperson_kpi_deal ("
         " deal_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, salesperson_id TEXT NOT NULL,"
-        " selling_price BIGINT, front_gross BIGINT, delivered INTEGER NOT NULL DEFAULT 0)",
+        " selling_price BIGINT, front_gross BIGINT, delivered INTEGER NOT NULL DEFAULT 0,"
+        " delivered_day TEXT)",
         # The credit of each deal: share in thousandths; the money credited at delivery.
         f"CREATE TABLE IF NOT EXISTS {CREDITS} ("
         " deal_id TEXT NOT NULL, salesperson_id TEXT NOT NULL, ordinal INTEGER NOT NULL,"
@@ -177,10 +181,10 @@ class SalespersonKpiProjection(Projection):
         self.group.flush(tx)
 
     @staticmethod
-    def _partitions(tx: Tx, months: set[str]) -> None:
+    def _partitions(tx: Tx, buckets: set[str]) -> None:
         """Make sure the months this page writes have their partitions (idempotent DDL, in
         the page's transaction: a rebuild in another process may have dropped them)."""
-        if not months:
+        if not buckets:
             return
         partitioned = tx.one(
             "SELECT 1 AS yes FROM pg_partitioned_table WHERE partrelid = to_regclass(?)",
@@ -188,8 +192,8 @@ class SalespersonKpiProjection(Projection):
         )
         if partitioned is None:
             return  # made before partitioning: it stays one table until rebuilt
-        for month in sorted(months):
-            first, last = month_bounds(month)
+        for month in sorted(buckets):
+            first, last = months.bounds(month)
             end = date.fromisoformat(last)
             # The calendar's last month has no following day to bound it: MAXVALUE does.
             upper = "MAXVALUE" if end == date.max else f"'{end + timedelta(days=1)}'"
@@ -323,6 +327,7 @@ class SalespersonKpiProjection(Projection):
             "selling_price": None,
             "front_gross": None,
             "delivered": 0,
+            "delivered_day": None,
         }
         tx.execute(
             "INSERT INTO rm_salesperson_kpi_deal (deal_id, store_id, salesperson_id)"
@@ -414,11 +419,14 @@ class SalespersonKpiProjection(Projection):
         delivered = 1 if sign > 0 else 0
         if deal is None or int(deal["delivered"]) == delivered:
             return  # only a delivered deal can be unwound, and only once
+        # The unit belongs to its delivery day: an unwind takes it back out of that day.
+        day = deal["delivered_day"] if sign < 0 else None
+        day = day or self.zones.day(tx, deal["store_id"], event.occurred_at).isoformat()
         tx.execute(
-            "UPDATE rm_salesperson_kpi_deal SET delivered = ? WHERE deal_id = ?",
-            (delivered, deal["deal_id"]),
+            "UPDATE rm_salesperson_kpi_deal SET delivered = ?, delivered_day = ? WHERE deal_id = ?",
+            (delivered, day, deal["deal_id"]),
         )
-        self.deals.changed(tx, str(deal["deal_id"]), delivered=delivered)
+        self.deals.changed(tx, str(deal["deal_id"]), delivered=delivered, delivered_day=day)
         credits = self.credits.rows(tx, str(deal["deal_id"]))
         if sign > 0:
             # Fix each person's part at delivery, so that an unwind takes back just that.
@@ -438,7 +446,6 @@ class SalespersonKpiProjection(Projection):
                     for c in credits
                 ],
             )
-        day = self.zones.day(tx, deal["store_id"], event.occurred_at).isoformat()
         for credit in credits:
             self._bump(
                 tx,

@@ -7,17 +7,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID
 
-from domain.sales.model import credited_units
-from projections.common import (
-    Where,
-    check_page,
-    month_bounds,
-    page,
-    paged,
-    split_by_month,
-    uid,
-)
+from domain.shared import months
+from domain.shared.shares import credited_units
+from projections.common import Where, check_page, page, paged, split_by_month, uid
 from projections.db import Database, Row, yuan
+from projections.payouts import queries as payouts
 from projections.salesperson_kpi.projection import COUNTERS, GROUP, MONTHS, STAFF, TABLE
 
 _MONEY = ("revenue", "front_gross")
@@ -28,7 +22,7 @@ def period(month: str | None, date_from: date | None, date_to: date | None) -> t
     if month is not None:
         if date_from is not None or date_to is not None:
             raise ValueError("give a month or a date range, not both")
-        return month_bounds(month)
+        return months.bounds(month)
     if date_from is None or date_to is None:
         raise ValueError("give a month, or both date_from and date_to")
     if date_to < date_from:
@@ -55,6 +49,13 @@ def kpi_table(
     and survey_score (CSI surveys not excluded, and the sum of their overall scores),
     avg_response_seconds (Decimal to 0.1 s, None without a response) and csi_average (mean
     overall score of those surveys, Decimal to 0.1, None without a survey).
+
+    Two unit figures, both named, because they may legitimately differ: `units_delivered` is
+    the `units` KPI as the month stands now (an unwind takes a unit out of its delivery month,
+    whenever recorded), `units_paid` the units the month's approved pay counted, as known at
+    its close (None until a period of the month is approved, and for ranges other than one
+    whole month). An unwind recorded after that close leaves `units_paid` as paid (pay charges
+    it back in a later period) while `units_delivered` drops.
     """
     first, last = period(month, date_from, date_to)
     check_page(limit, offset)
@@ -69,6 +70,15 @@ def kpi_table(
     else:
         rows, total = _summed(db, whole, edges, store_id, salesperson_id, limit, offset)
     items = [_line(r) for r in rows]
+    one_month = whole[0] if whole is not None and whole[0] == whole[1] and not edges else None
+    paid = (
+        payouts.units_paid(db, one_month, [i["salesperson_id"] for i in items], store_id)
+        if one_month is not None
+        else {}
+    )
+    for item in items:
+        units = paid.get(item["salesperson_id"])
+        item["units_paid"] = None if units is None else credited_units(units)
     return paged(items, total, limit, offset) | {
         "date_from": date.fromisoformat(first),
         "date_to": date.fromisoformat(last),

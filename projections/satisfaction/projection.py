@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from domain.satisfaction.model import Survey
-from projections.common import month_of, sid, utc_iso
+from domain.shared import months
+from projections.common import sid, utc_iso
 from projections.db import Tx
 from projections.projection import Projection, handles
 
@@ -46,7 +47,7 @@ class SatisfactionProjection(Projection):
                 event.overall,
                 json.dumps(event.answers, ensure_ascii=False, sort_keys=True),
                 event.answered_on.isoformat(),
-                month_of(event.answered_on),
+                months.of_day(event.answered_on),
                 when,
                 when,
             ),

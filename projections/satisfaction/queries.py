@@ -6,7 +6,8 @@ import json
 from typing import Any
 from uuid import UUID
 
-from projections.common import Where, check_month, day_of, flag, page, paged, uid
+from domain.shared import months
+from projections.common import Where, day_of, flag, page, paged, uid
 from projections.db import Database, Row
 from projections.satisfaction.projection import CREDITS, TABLE
 
@@ -32,7 +33,7 @@ def list_surveys(
             str(salesperson_id),
         )
     if month is not None:
-        where.add("s.month = ?", check_month(month))
+        where.add("s.month = ?", months.parse(month))
     if excluded is not None:
         where.add("s.excluded = ?", int(excluded))
     rows, total = page(

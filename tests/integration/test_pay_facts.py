@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.satisfaction.service import Satisfaction
+from domain.shared.errors import InvalidValueError
 from projections.pay_facts.queries import cancellations_between, period_facts, unwinds_between
 from projections.registry import projection_by_name
 from projections.runner import reset
@@ -273,7 +274,7 @@ def test_the_pay_facts_rebuild_row_for_row(world: World) -> None:
 
 
 def test_a_malformed_month_or_a_naive_moment_is_refused(world: World) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidValueError, match="month must look like YYYY-MM"):
         period_facts(world.db, "2024-3")
     with pytest.raises(ValueError):
         period_facts(world.db, MARCH, known_at=datetime(2024, 3, 1))

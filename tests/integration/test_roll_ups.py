@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.inventory.model import VehicleStatus
-from projections.common import month_bounds
+from domain.shared.months import bounds
 from projections.inventory.queries import positions
 from projections.lead_funnel.projection import STAGES
 from projections.leaderboard.queries import leaderboard
@@ -100,9 +100,7 @@ def test_every_month_row_is_the_sum_of_that_months_daily_rows(history: list[Plan
         )
         months = {r["month"] for r in group}
         reports = {m: report_sums(world, FIRST_DAY, FIRST_DAY, month=m) for m in months}
-        expected = {
-            m: day_sums(world, *(date.fromisoformat(d) for d in month_bounds(m))) for m in months
-        }
+        expected = {m: day_sums(world, *(date.fromisoformat(d) for d in bounds(m))) for m in months}
 
     assert [dict(r) for r in monthly] == [dict(r) for r in by_store]
     assert [dict(r) for r in group] == [dict(r) for r in by_group]

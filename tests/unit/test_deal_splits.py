@@ -6,12 +6,10 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from domain.organisation.errors import StaffInactiveError
 from domain.sales.errors import DealCreditSharesError
-from domain.sales.model import Deal, allocate, credit_shares, credited_units, milli_shares
+from domain.sales.model import Deal, credit_shares
 from domain.shared.actor import Principal
 from domain.shared.errors import (
     IllegalTransitionError,
@@ -153,41 +151,6 @@ def test_a_replayed_split_deal_equals_the_live_one() -> None:
 
     assert state(replayed) == state(deal)
     assert replayed.credits == {SELLER: Decimal("0.60"), COLLEAGUE: Decimal("0.40")}
-
-
-# --- the exact split of money and units ---------------------------------------------------------
-
-
-def test_money_is_split_to_the_fen_with_the_remainder_to_the_largest_fraction() -> None:
-    assert allocate(100, [334, 333, 333]) == [34, 33, 33]
-    assert allocate(101, [500, 500]) == [51, 50]  # a tie goes to the earlier share
-    assert allocate(-101, [500, 500]) == [-51, -50]
-
-
-def test_units_are_kept_in_thousandths() -> None:
-    assert milli_shares([Decimal("0.5"), Decimal("0.25"), Decimal("0.25")]) == [500, 250, 250]
-    assert credited_units(1500) == Decimal("1.50")
-
-
-shares_lists = st.lists(st.integers(1, 100), min_size=1, max_size=4).filter(
-    lambda parts: sum(parts) == 100
-) | st.integers(1, 99).map(lambda n: [n, 100 - n])
-
-
-@settings(max_examples=200, deadline=None)
-@given(total=st.integers(-(10**12), 10**12), hundredths=shares_lists)
-def test_split_parts_always_sum_to_the_whole_and_stay_within_a_fen_of_their_share(
-    total: int, hundredths: list[int]
-) -> None:
-    shares = [Decimal(n) / 100 for n in hundredths]
-    ids = [uuid4() for _ in shares]
-    weights = milli_shares(credit_shares(ids, shares))
-
-    parts = allocate(total, weights)
-
-    assert sum(weights) == 1000
-    assert sum(parts) == total
-    assert all(abs(p * 1000 - total * w) < 1000 for p, w in zip(parts, weights, strict=True))
 
 
 # --- the service ----------------------------------------------------------------------------

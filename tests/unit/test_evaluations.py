@@ -21,7 +21,7 @@ from domain.performance.evaluations import Evaluation, EvaluationStatus, evaluat
 from domain.performance.kpis import CounterReading
 from domain.performance.scorecards import ScorecardItem, ScorecardVersion, scorecard_id_for
 from domain.performance.scoring import Grade
-from domain.performance.service import Performance, next_month
+from domain.performance.service import Performance
 from domain.shared.actor import Principal, Role
 from domain.shared.errors import (
     ConflictError,
@@ -32,6 +32,7 @@ from domain.shared.errors import (
     PermissionDeniedError,
     StaleVersionError,
 )
+from domain.shared.months import next_month
 from tests.unit.builders import ADMIN, FINANCE, MONDAY, Group, group, new_app, new_events, state
 
 D = Decimal

@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 
 from domain.performance.errors import KpiUnknownError, TargetValueError
 from domain.performance.kpis import (
+    UNWINDS,
     Direction,
     definition,
     definitions,
     kpi_value,
     latest_version,
-    month,
 )
 from domain.performance.targets import TargetScope, TargetSheet, target_sheet_id
 from domain.shared.errors import DomainError, InvalidValueError, NotFoundError
@@ -174,12 +174,6 @@ def test_a_target_must_be_a_positive_number_in_its_units_range(kpi_id: str, valu
         definition(kpi_id, 1).target(value)
 
 
-@pytest.mark.parametrize("text", ["2026-13", "2026-1", "26-01", "", "2026-00"])
-def test_a_month_must_look_like_year_dash_month(text: str) -> None:
-    with pytest.raises(InvalidValueError):
-        month(text)
-
-
 # --- target sheets ------------------------------------------------------------------------------
 
 SELLER = uuid4()
@@ -286,3 +280,12 @@ def test_a_replayed_target_sheet_equals_the_live_one(
     replayed: TargetSheet = app.repository.get(live.id)
 
     assert state(replayed) == state(live)
+
+
+def test_every_kpi_that_reads_deliveries_states_how_an_unwind_counts() -> None:
+    delivery_counters = {"units_delivered", "revenue", "front_gross"}
+
+    stated = {d.key: d.unwinds for d in definitions() if delivery_counters & set(d.inputs)}
+
+    assert stated and all(rule == UNWINDS for rule in stated.values())
+    assert all(d.unwinds is None for d in definitions() if d.key not in stated)

@@ -32,9 +32,7 @@ from domain.pay.facts import CreditFact, PeriodFacts, ProductFact
 from domain.pay.periods import (
     PayPeriod,
     PeriodStatus,
-    next_month,
     period_id,
-    previous_month,
     snapshot_hash,
 )
 from domain.pay.plans import PlanVersion
@@ -111,10 +109,6 @@ def test_a_scope_and_month_always_give_the_same_period_id() -> None:
     assert first.id == period_id(STORE, "2026-05")
     assert period_id(None, "2026-05") != period_id(STORE, "2026-05")
     assert period_id(STORE, "2026-06") != period_id(STORE, "2026-05")
-
-
-def test_months_step_over_the_turn_of_the_year() -> None:
-    assert (previous_month("2026-01"), next_month("2026-12")) == ("2025-12", "2027-01")
 
 
 # --- lifecycle ---------------------------------------------------------------------------------

@@ -640,12 +640,6 @@ def test_the_version_in_force_is_the_latest_effective_on_the_first_of_the_month(
     assert chosen is not None and chosen.version == 2
 
 
-@pytest.mark.parametrize("month", ["2026-13", "2026-3", "26-03", "2026/03", "march"])
-def test_a_month_must_look_like_yyyy_mm(month: str) -> None:
-    with pytest.raises(InvalidValueError):
-        first_day(month)
-
-
 # --- the service ----------------------------------------------------------------------------------
 
 

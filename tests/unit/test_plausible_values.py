@@ -135,18 +135,6 @@ def test_a_day_that_happened_may_be_today_on_the_easternmost_floor_but_not_later
             clock.happened_on(date(2026, 6, 3), "received_on")
 
 
-@pytest.mark.parametrize("month", ["0000-01", "0001-01", "1999-12", "9999-12", "2029-01"])
-def test_a_month_outside_the_floor_and_the_horizon_is_refused(month: str) -> None:
-    with clock.pinned(NOW), pytest.raises(InvalidValueError, match="between 2000-01 and 2028-06"):
-        clock.month(month)
-
-
-@pytest.mark.parametrize("month", ["2026-5", "May", "٢٠٢٦-٠٥", "2026-13", ""])
-def test_a_month_of_another_shape_is_refused(month: str) -> None:
-    with pytest.raises(InvalidValueError, match="YYYY-MM"):
-        clock.month(month)
-
-
 def test_every_new_event_is_checked_whatever_command_records_it() -> None:
     with clock.pinned(NOW):
         for kwargs in (

@@ -42,7 +42,6 @@ from domain.pay.service.figures import PeriodCalculator, Transient
 from domain.pay.snapshots import statement_of, statements_of
 from domain.pay.statement import Statement
 from domain.performance.evaluations import evaluation_id_for
-from domain.reporting.model import month as parse_month
 from domain.shared.access import ensure_role
 from domain.shared.actor import SYSTEM, Principal, Role, acting_as
 from domain.shared.clock import DEFAULT_TIMEZONE, aware, business_day, now
@@ -52,8 +51,8 @@ from domain.shared.errors import (
     InvalidValueError,
     NotFoundError,
     PermissionDeniedError,
-    StaleVersionError,
 )
+from domain.shared.months import parse as parse_month
 from domain.shared.values import money, text
 
 ZERO = Decimal("0.00")
@@ -615,9 +614,7 @@ class Payroll:
     ) -> PayPeriod:
         # Role before state: a role that may never do this gets 403 whether the id exists or not.
         ensure_role(actor, *roles)
-        period = self._visible(actor, period_id)
-        if expected_version is not None and period.version != expected_version:
-            raise StaleVersionError(period.id, expected_version, period.version)
+        period = self.app.at_version(self._visible(actor, period_id), expected_version)
         if actor.role is Role.STORE_MANAGER and period.store_id != actor.store_id:
             raise PermissionDeniedError("a store manager manages the own store's pay periods only")
         return period
