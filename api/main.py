@@ -27,10 +27,10 @@ from api.routes import (
     vehicles,
 )
 from projections.runner import failures
-from projections.settings import Settings
 from workers import broker as job_broker
 from workers import files
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 DESCRIPTION = """
 Showroom runs a dealer group's sales floor — leads, customers, deals, vehicles — and turns it

@@ -38,10 +38,10 @@ from projections import runner as projection_runner
 from projections.private import open_private
 from projections.registry import all_projections, projection_by_name
 from projections.runner import ViewsNotCaughtUpError
-from projections.settings import Settings
 from workers import broker as job_broker
 from workers import files
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 if TYPE_CHECKING:
     from domain.pay.service.payroll import Payroll

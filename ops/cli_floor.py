@@ -18,8 +18,8 @@ from uuid import UUID
 from domain.shared.actor import Principal, Role
 from domain.shared.errors import InvalidValueError, NotFoundError, PermissionDeniedError
 from ops.cli import _operator, _payroll, _runtime, parse_id
-from projections.settings import Settings
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 if TYPE_CHECKING:
     from domain.app import Written

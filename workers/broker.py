@@ -23,9 +23,9 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 
-from projections.settings import Settings
 from workers import context
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from projections.db import Database, open_database
 from projections.directory.phone_index import ViewPhoneIndex
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner, migrate
-from projections.settings import Settings
+from workers.settings import Settings
 
 
 @dataclass

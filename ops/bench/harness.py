@@ -29,7 +29,7 @@ from typing import Any
 import psycopg
 from eventsourcing.domain import Aggregate, event
 
-from projections.settings import Settings
+from workers.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("SHOWROOM_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -17,9 +17,9 @@ from domain.organisation.model import Staff
 from domain.sales.model import Deal, DealStatus
 from ops.cli import migrate
 from ops.generator import GroupSummary, generate
-from projections.settings import Settings
 from tests.conftest import sqlite_settings
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 # Two stores over the Spring Festival of 2024: with this seed, salespeople leave and are
 # replaced, a delivery is unwound, trade-ins arrive and surveys are answered.

@@ -14,8 +14,8 @@ from domain.satisfaction.service import Satisfaction
 from projections.pay_facts.queries import cancellations_between, period_facts, unwinds_between
 from projections.registry import projection_by_name
 from projections.runner import reset
-from projections.settings import Settings
 from tests.integration.views_world import ADMIN, World, at, open_world, table_rows
+from workers.settings import Settings
 
 MARCH = "2024-03"
 HALF = Decimal("0.50")

@@ -18,9 +18,9 @@ from ops.cli import migrate
 from ops.demo import load_demo
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner, positions, reset
-from projections.settings import Settings
 from tests.integration.views_world import table_rows
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 
 def _env(settings: Settings) -> dict[str, str]:

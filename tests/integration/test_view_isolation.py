@@ -24,8 +24,8 @@ from projections.db import Tx
 from projections.registry import all_projections
 from projections.runner import failures, migrate, positions, reset
 from projections.salesperson_kpi.projection import SalespersonKpiProjection
-from projections.settings import Settings
 from tests.integration.views_world import World, at, open_world, table_rows
+from workers.settings import Settings
 
 KPI = "salesperson_kpi"
 
