@@ -191,7 +191,7 @@ class Backend:
 @contextmanager
 def bench_store(name: str, base: Path | None = None) -> Iterator[Backend]:
     """A migrated, empty store on `name` ('sqlite' or 'postgres'), removed afterwards."""
-    from ops.cli import migrate
+    from workers.runtime import migrate
 
     workdir = Path(tempfile.mkdtemp(prefix=f"showroom-bench-{name}-", dir=base))
     schema = None

@@ -14,12 +14,11 @@ import time
 from datetime import date
 from pathlib import Path
 
-from ops.cli import migrate
 from ops.demo import load_demo
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner, positions, reset
 from tests.integration.views_world import table_rows
-from workers.runtime import Runtime
+from workers.runtime import Runtime, migrate
 from workers.settings import Settings
 
 

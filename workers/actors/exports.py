@@ -16,7 +16,6 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from domain.reporting.model import Export, Language
-from domain.reporting.service import Reporting
 from domain.shared.actor import SYSTEM
 from projections.db import Database
 from projections.directory import queries as directory
@@ -172,7 +171,7 @@ class _StoreNames:
 def export_kpi_month(export_id: str, position: int = 0) -> None:
     """Build and store the workbook of a requested export (idempotent; retried on error)."""
     runtime = context.runtime()
-    reporting = Reporting(runtime.app)
+    reporting = runtime.reporting
     ident = UUID(export_id)
     export = reporting.get_export(SYSTEM, ident)
     if export.done:
