@@ -11,7 +11,7 @@ import jwt
 
 from domain.shared.actor import Principal
 from domain.shared.clock import now
-from projections.settings import Settings
+from workers.settings import Settings
 
 ALGORITHM = "HS256"
 AUDIENCE = "showroom"

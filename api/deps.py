@@ -1,11 +1,12 @@
-"""Dependencies: the process runtime, the authenticated principal, read-your-writes waits."""
+"""Dependencies: the process runtime and its services, the authenticated principal,
+read-your-writes waits."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Depends, Query, Request, Response
@@ -14,6 +15,16 @@ from fastapi.security import OAuth2PasswordBearer
 
 from api.auth import TokenClaims, claims_of_token
 from api.errors import AuthenticationError
+from domain.crm.service import Crm
+from domain.inventory.service import Inventory
+from domain.leads.service import Leads
+from domain.organisation.service import Organisation
+from domain.pay.service.payroll import Payroll
+from domain.pay.service.plans import PayPlans
+from domain.performance.service import Performance
+from domain.reporting.service import Reporting
+from domain.sales.service import Sales
+from domain.satisfaction.service import Satisfaction
 from domain.shared.access import ensure_role
 from domain.shared.actor import Principal, Role
 from domain.shared.errors import InvalidValueError
@@ -31,6 +42,28 @@ async def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def _service(name: str) -> Any:
+    """A dependency answering the runtime's service `name` (built once, in workers/runtime.py)."""
+
+    async def service(runtime: RuntimeDep) -> Any:
+        return getattr(runtime, name)
+
+    service.__name__ = f"get_{name}"
+    return Depends(service)
+
+
+OrganisationDep = Annotated[Organisation, _service("organisation")]
+CrmDep = Annotated[Crm, _service("crm")]
+LeadsDep = Annotated[Leads, _service("leads")]
+InventoryDep = Annotated[Inventory, _service("inventory")]
+SalesDep = Annotated[Sales, _service("sales")]
+SatisfactionDep = Annotated[Satisfaction, _service("satisfaction")]
+ReportingDep = Annotated[Reporting, _service("reporting")]
+PayPlansDep = Annotated[PayPlans, _service("pay_plans")]
+PayrollDep = Annotated[Payroll, _service("payroll")]
+PerformanceDep = Annotated[Performance, _service("performance")]
 
 
 def get_claims(runtime: RuntimeDep, token: Annotated[str | None, Depends(oauth2)]) -> TokenClaims:

@@ -2,7 +2,8 @@
 
 Keys are scoped to the user (read from the bearer token) and remembered with a hash of the
 request; the same key with a different request is refused. A placeholder row claims the key
-before the command runs, so two concurrent retries cannot both write.
+before the command runs, so two concurrent retries cannot both write. The rows live in
+workers/idempotency_keys.py, whose table the one migrate step creates.
 """
 
 from __future__ import annotations
@@ -17,54 +18,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import user_of_token
 from api.errors import problem
-from domain.shared.clock import now
 from projections.db import Database
+from workers.idempotency_keys import IN_PROGRESS, claim, finish
 
-DDL = (
-    "CREATE TABLE IF NOT EXISTS api_idempotency ("
-    " user_id TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL,"
-    " status INTEGER NOT NULL, body TEXT, content_type TEXT, created_at TEXT NOT NULL,"
-    " PRIMARY KEY (user_id, key))"
-)
-IN_PROGRESS = 0
 MAX_KEY_LENGTH = 200
-
-
-def migrate(db: Database) -> None:
-    with db.transaction() as tx:
-        tx.execute(DDL)
-
-
-def _claim(db: Database, user: str, key: str, digest: str) -> dict[str, Any] | None:
-    """Claim the key; the existing row when it was claimed before."""
-    # Insert first: of concurrent first tries exactly one inserts (the others wait for it on
-    # PostgreSQL, then do nothing); a select-then-insert let two through to a duplicate key.
-    with db.transaction() as tx:
-        claimed = tx.changed(
-            "INSERT INTO api_idempotency (user_id, key, request_hash, status, created_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, key) DO NOTHING",
-            (user, key, digest, IN_PROGRESS, now().isoformat()),
-        )
-        if claimed:
-            return None
-        return tx.one(
-            "SELECT request_hash, status, body, content_type FROM api_idempotency"
-            " WHERE user_id = ? AND key = ?",
-            (user, key),
-        )
-
-
-def _finish(db: Database, user: str, key: str, status: int, body: str, ctype: str) -> None:
-    with db.transaction() as tx:
-        if status >= 500:
-            # A server failure wrote nothing the client can rely on: let the retry run again.
-            tx.execute("DELETE FROM api_idempotency WHERE user_id = ? AND key = ?", (user, key))
-        else:
-            tx.execute(
-                "UPDATE api_idempotency SET status = ?, body = ?, content_type = ?"
-                " WHERE user_id = ? AND key = ?",
-                (status, body, ctype, user, key),
-            )
 
 
 class IdempotencyMiddleware:
@@ -99,7 +56,7 @@ class IdempotencyMiddleware:
             b"POST " + scope["path"].encode() + b"?" + scope.get("query_string", b"") + b"\n" + body
         ).hexdigest()
         db: Database = runtime.db
-        existing = await run_in_threadpool(_claim, db, str(user), key, digest)
+        existing = await run_in_threadpool(claim, db, str(user), key, digest)
         if existing is not None:
             await _answer_again(existing, digest)(scope, receive, send)
             return
@@ -124,12 +81,12 @@ class IdempotencyMiddleware:
             await self.app(scope, replay, keep)
         except BaseException:
             # Nothing the client can rely on was answered: free the key for the retry.
-            await run_in_threadpool(_finish, db, str(user), key, 500, "", "")
+            await run_in_threadpool(finish, db, str(user), key, 500, "", "")
             raise
         content = b"".join(chunks)
         ctype = Headers(raw=kept_headers).get("content-type", "application/json")
         # Stored before it is sent: a retry after the answer always finds it.
-        await run_in_threadpool(_finish, db, str(user), key, status, content.decode(), ctype)
+        await run_in_threadpool(finish, db, str(user), key, status, content.decode(), ctype)
         await send({"type": "http.response.start", "status": status, "headers": kept_headers})
         await send({"type": "http.response.body", "body": content})
 

@@ -27,10 +27,9 @@ from api.routes import (
     vehicles,
 )
 from projections.runner import failures
-from projections.settings import Settings
 from workers import broker as job_broker
-from workers import files
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 DESCRIPTION = """
 Showroom runs a dealer group's sales floor — leads, customers, deals, vehicles — and turns it
@@ -75,9 +74,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # With create_tables, the one migrate step (workers/runtime.py) runs first.
         runtime = await run_in_threadpool(Runtime.build, settings, create_tables=create_tables)
-        await run_in_threadpool(idempotency.migrate, runtime.db)
-        await run_in_threadpool(files.migrate, runtime.db)
         app.state.runtime = runtime
         jobs = job_broker.configure(settings, runtime)
         if run_projections:

@@ -29,7 +29,7 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from projections.settings import Settings
+from workers.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.main import create_app
-from projections.settings import Settings
+from workers.settings import Settings
 
 ROLES = "SHOWROOM_SERVE_ROLES"  # comma-separated: "projections", "workers"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from projections.settings import Settings
+from workers.settings import Settings
 
 PG_URL = os.environ.get("SHOWROOM_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("SHOWROOM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -24,10 +24,10 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 
-from projections.settings import Settings
 from workers import context
 from workers.dispatcher import BrokerSender, Dispatch
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,11 @@
-"""The long-lived resources of one process, shared by the API, the workers and the CLI.
+"""The composition root: the long-lived resources of one process, and every service, built once.
 
-One `Showroom` application (the event store), the views database, the context services over
-them, and the projection runner. Built once per process from `Settings`.
+One `Showroom` application (the event store), the views database, the projection runner, and
+the ten context services over them with the read-side ports they need (phone index, KPI
+counters, payroll views), all waiting as long as `Settings.read_wait_seconds` says. Shared
+services are injected: sales, crm and leads check staff through the one `Organisation`, and
+leads registers customers through the one `Crm`. The API (`api/deps.py`), the actors
+(`workers/context.py`) and the CLI (`ops/cli/`) take their services from here and build none.
 """
 
 from __future__ import annotations
@@ -13,13 +17,21 @@ from domain.crm.service import Crm
 from domain.inventory.service import Inventory
 from domain.leads.service import Leads
 from domain.organisation.service import Organisation
+from domain.pay.service.payroll import Payroll
+from domain.pay.service.plans import PayPlans
+from domain.performance.service import Performance
+from domain.reporting.service import Reporting
 from domain.sales.service import Sales
+from domain.satisfaction.service import Satisfaction
 from projections.db import Database, open_database
 from projections.directory.phone_index import ViewPhoneIndex
+from projections.payouts.sources import ViewPayrollSources
+from projections.performance.counters import ViewKpiCounters
 from projections.registry import all_projections
-from projections.runner import ProjectionRunner, migrate
-from projections.settings import Settings
-from workers import dispatcher
+from projections.runner import ProjectionRunner
+from projections.runner import migrate as migrate_views
+from workers import dispatcher, files, idempotency_keys
+from workers.settings import Settings
 
 
 @dataclass
@@ -27,21 +39,25 @@ class Runtime:
     settings: Settings
     app: Showroom
     db: Database
+    runner: ProjectionRunner
     organisation: Organisation
     crm: Crm
     leads: Leads
     inventory: Inventory
     sales: Sales
-    runner: ProjectionRunner
+    satisfaction: Satisfaction
+    reporting: Reporting
+    pay_plans: PayPlans
+    payroll: Payroll
+    performance: Performance
 
     @classmethod
     def build(cls, settings: Settings, *, create_tables: bool = False) -> Runtime:
+        """This process's runtime; `create_tables` runs the migrate step first (DDL, once)."""
         app = Showroom(env=settings.event_store_env(create_table=create_tables))
         db = open_database(settings.database_url, settings.data_dir, settings.postgres_schema)
         if create_tables:
-            # Views tracked beyond the log (older events restored) are reset and replayed.
-            migrate(db, all_projections(), head=app.position())
-            dispatcher.migrate(db)
+            migrate_tables(app, db)
         runner = ProjectionRunner(
             app,
             db,
@@ -51,24 +67,47 @@ class Runtime:
             poll_seconds=settings.poll_seconds,
             notify_url=settings.database_url,
         )
+        wait = settings.read_wait_seconds
+        organisation = Organisation(app)
         crm = Crm(
             app,
-            ViewPhoneIndex(app, db, wait_seconds=settings.read_wait_seconds),
+            ViewPhoneIndex(app, db, wait_seconds=wait),
             settings.phone_key,
+            organisation=organisation,
         )
         return cls(
             settings=settings,
             app=app,
             db=db,
-            organisation=Organisation(app),
-            crm=crm,
-            leads=Leads(app, crm),
-            inventory=Inventory(app),
-            sales=Sales(app),
             runner=runner,
+            organisation=organisation,
+            crm=crm,
+            leads=Leads(app, crm, organisation=organisation),
+            inventory=Inventory(app),
+            sales=Sales(app, organisation=organisation),
+            satisfaction=Satisfaction(app),
+            reporting=Reporting(app),
+            pay_plans=PayPlans(app),
+            payroll=Payroll(app, ViewPayrollSources(app, db, wait)),
+            performance=Performance(app, ViewKpiCounters(app, db, wait)),
         )
 
     def close(self) -> None:
         self.runner.stop()
         self.db.close()
         self.app.close()
+
+
+def migrate_tables(app: Showroom, db: Database) -> None:
+    """The one migrate step after the event store's own tables: every view with its tracking
+    (reset when its shape changed or it is ahead of the log), idempotency keys, export files."""
+    # Views tracked beyond the log (older events restored) are reset and replayed.
+    migrate_views(db, all_projections(), head=app.position())
+    idempotency_keys.migrate(db)
+    files.migrate(db)
+    dispatcher.migrate(db)
+
+
+def migrate(settings: Settings) -> None:
+    """Create every table once per deployment (`showroom migrate`, `make run`, the benchmarks)."""
+    Runtime.build(settings, create_tables=True).close()

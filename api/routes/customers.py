@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep, floor_scope
+from api.deps import ActorDep, ConsistentDep, CrmDep, PageDep, RuntimeDep, floor_scope
 from api.schemas.common import PageOf, Written
 from api.schemas.customers import (
     CustomerOut,
@@ -49,11 +49,11 @@ def customer_out(customer: Customer, actor: Principal) -> CustomerOut:
 
 
 @router.post("", status_code=201)
-def register_customer(body: RegisterCustomer, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def register_customer(body: RegisterCustomer, crm: CrmDep, actor: ActorDep) -> Written:
     """Register a customer; a phone the group knows is a 409, naming the customer only to
     those who may see them (one neutral "already served" answer to everyone else)."""
     return Written.of(
-        runtime.crm.register_customer(
+        crm.register_customer(
             actor,
             body.store_id,
             body.name,
@@ -96,13 +96,13 @@ def get_customer(customer_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> Cus
 @router.post("/{customer_id}/preferences", status_code=201)
 def record_preferences(
     customer_id: UUID,
-    runtime: RuntimeDep,
+    crm: CrmDep,
     actor: ActorDep,
     body: RecordPreferences = RecordPreferences(),
 ) -> Written:
     """Record what the customer is looking for."""
     return Written.of(
-        runtime.crm.record_preferences(
+        crm.record_preferences(
             actor,
             customer_id,
             body.model,
@@ -117,23 +117,21 @@ def record_preferences(
 
 @router.post("/{customer_id}/owner", status_code=201)
 def reassign_customer(
-    customer_id: UUID, body: ReassignCustomer, runtime: RuntimeDep, actor: ActorDep
+    customer_id: UUID, body: ReassignCustomer, crm: CrmDep, actor: ActorDep
 ) -> Written:
     """Hand the customer to another salesperson (managers)."""
     return Written.of(
-        runtime.crm.reassign_customer(
+        crm.reassign_customer(
             actor, customer_id, body.owner_id, body.expected_version, body.occurred_at
         )
     )
 
 
 @router.post("/{customer_id}/consents", status_code=201)
-def record_consent(
-    customer_id: UUID, body: RecordConsent, runtime: RuntimeDep, actor: ActorDep
-) -> Written:
+def record_consent(customer_id: UUID, body: RecordConsent, crm: CrmDep, actor: ActorDep) -> Written:
     """Record a consent granted or withdrawn for a contact channel."""
     return Written.of(
-        runtime.crm.record_consent(
+        crm.record_consent(
             actor, customer_id, body.channel, body.granted, body.expected_version, body.occurred_at
         )
     )

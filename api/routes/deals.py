@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter
 
-from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep, floor_scope
+from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep, SalesDep, floor_scope
 from api.schemas.common import PageOf, Written
 from api.schemas.deals import (
     AddProduct,
@@ -72,10 +72,10 @@ def deal_out(deal: Deal) -> DealOut:
 
 
 @router.post("", status_code=201)
-def open_deal(body: OpenDeal, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def open_deal(body: OpenDeal, sales: SalesDep, actor: ActorDep) -> Written:
     """Open a deal for a customer (from a lead, which is converted in the same save)."""
     return Written.of(
-        runtime.sales.open_deal(
+        sales.open_deal(
             actor,
             body.store_id,
             body.customer_id,
@@ -117,22 +117,20 @@ def get_deal(deal_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> DealOut:
 
 
 @router.post("/{deal_id}/vehicle", status_code=201)
-def attach_vehicle(
-    deal_id: UUID, body: AttachVehicle, runtime: RuntimeDep, actor: ActorDep
-) -> Written:
+def attach_vehicle(deal_id: UUID, body: AttachVehicle, sales: SalesDep, actor: ActorDep) -> Written:
     """Attach (or swap) the vehicle; it is reserved for this deal in the same save."""
     return Written.of(
-        runtime.sales.attach_vehicle(
+        sales.attach_vehicle(
             actor, deal_id, body.vehicle_id, body.expected_version, body.occurred_at
         )
     )
 
 
 @router.post("/{deal_id}/quote", status_code=201)
-def quote_deal(deal_id: UUID, body: QuoteDeal, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def quote_deal(deal_id: UUID, body: QuoteDeal, sales: SalesDep, actor: ActorDep) -> Written:
     """Quote a price and discount for the attached vehicle."""
     return Written.of(
-        runtime.sales.quote_deal(
+        sales.quote_deal(
             actor, deal_id, body.price, body.discount, body.expected_version, body.occurred_at
         )
     )
@@ -140,49 +138,41 @@ def quote_deal(deal_id: UUID, body: QuoteDeal, runtime: RuntimeDep, actor: Actor
 
 @router.post("/{deal_id}/contract", status_code=201)
 def sign_contract(
-    deal_id: UUID, runtime: RuntimeDep, actor: ActorDep, body: StepDeal = StepDeal()
+    deal_id: UUID, sales: SalesDep, actor: ActorDep, body: StepDeal = StepDeal()
 ) -> Written:
     """Sign the contract of a quoted deal; the vehicle is marked sold atomically."""
-    return Written.of(
-        runtime.sales.sign_contract(actor, deal_id, body.expected_version, body.occurred_at)
-    )
+    return Written.of(sales.sign_contract(actor, deal_id, body.expected_version, body.occurred_at))
 
 
 @router.post("/{deal_id}/delivery", status_code=201)
 def deliver_deal(
-    deal_id: UUID, runtime: RuntimeDep, actor: ActorDep, body: StepDeal = StepDeal()
+    deal_id: UUID, sales: SalesDep, actor: ActorDep, body: StepDeal = StepDeal()
 ) -> Written:
     """Hand the car over to the customer."""
-    return Written.of(
-        runtime.sales.deliver_deal(actor, deal_id, body.expected_version, body.occurred_at)
-    )
+    return Written.of(sales.deliver_deal(actor, deal_id, body.expected_version, body.occurred_at))
 
 
 @router.post("/{deal_id}/unwind", status_code=201)
-def unwind_deal(deal_id: UUID, body: CloseDeal, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def unwind_deal(deal_id: UUID, body: CloseDeal, sales: SalesDep, actor: ActorDep) -> Written:
     """Reverse a delivered deal; the vehicle returns to stock (managers)."""
     return Written.of(
-        runtime.sales.unwind_deal(
-            actor, deal_id, body.reason, body.expected_version, body.occurred_at
-        )
+        sales.unwind_deal(actor, deal_id, body.reason, body.expected_version, body.occurred_at)
     )
 
 
 @router.post("/{deal_id}/cancellation", status_code=201)
-def cancel_deal(deal_id: UUID, body: CloseDeal, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def cancel_deal(deal_id: UUID, body: CloseDeal, sales: SalesDep, actor: ActorDep) -> Written:
     """Cancel a deal before contract; its vehicle is released."""
     return Written.of(
-        runtime.sales.cancel_deal(
-            actor, deal_id, body.reason, body.expected_version, body.occurred_at
-        )
+        sales.cancel_deal(actor, deal_id, body.reason, body.expected_version, body.occurred_at)
     )
 
 
 @router.post("/{deal_id}/credits", status_code=201)
-def split_credit(deal_id: UUID, body: SplitCredit, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def split_credit(deal_id: UUID, body: SplitCredit, sales: SalesDep, actor: ActorDep) -> Written:
     """Credit the deal to salespeople of its store in shares summing to 1 (managers)."""
     return Written.of(
-        runtime.sales.split_credit(
+        sales.split_credit(
             actor,
             deal_id,
             [(c.salesperson_id, c.share) for c in body.credits],
@@ -194,11 +184,11 @@ def split_credit(deal_id: UUID, body: SplitCredit, runtime: RuntimeDep, actor: A
 
 @router.post("/{deal_id}/products", status_code=201)
 def add_product(
-    deal_id: UUID, body: AddProduct, runtime: RuntimeDep, actor: ActorDep
+    deal_id: UUID, body: AddProduct, sales: SalesDep, actor: ActorDep
 ) -> ProductWritten:
     """Sell a finance contract, insurance, warranty, GAP or accessories on the deal."""
     product_id = body.product_id or uuid4()
-    written = runtime.sales.add_product(
+    written = sales.add_product(
         actor,
         deal_id,
         product_id,
@@ -217,12 +207,10 @@ def add_product(
 
 
 @router.post("/{deal_id}/product-cancellation", status_code=201)
-def cancel_product(
-    deal_id: UUID, body: CancelProduct, runtime: RuntimeDep, actor: ActorDep
-) -> Written:
+def cancel_product(deal_id: UUID, body: CancelProduct, sales: SalesDep, actor: ActorDep) -> Written:
     """Cancel a product of the deal, before or after delivery (managers): pay is charged back."""
     return Written.of(
-        runtime.sales.cancel_product(
+        sales.cancel_product(
             actor, deal_id, body.product_id, body.reason, body.expected_version, body.occurred_at
         )
     )

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
-from api.deps import ActorDep, RuntimeDep
+from api.deps import ActorDep, ReportingDep, RuntimeDep
 from api.schemas.common import Written
 from api.schemas.exports import ExportOut, RequestExport
 from domain.reporting.model import Export, ExportStatus
-from domain.reporting.service import Reporting
 from domain.shared.errors import NotFoundError
 from workers import files
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 
 XLSX = files.XLSX_CONTENT_TYPE
-
-
-async def get_reporting(runtime: RuntimeDep) -> Reporting:
-    return Reporting(runtime.app)
-
-
-ReportingDep = Annotated[Reporting, Depends(get_reporting)]
 
 
 def export_out(export: Export) -> ExportOut:

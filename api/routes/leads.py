@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter
 
-from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep, floor_scope
+from api.deps import ActorDep, ConsistentDep, LeadsDep, PageDep, RuntimeDep, floor_scope
 from api.schemas.common import PageOf, Written
 from api.schemas.leads import (
     AppointmentOutcome,
@@ -52,7 +52,7 @@ def lead_out(lead: Lead) -> LeadOut:
 
 
 @router.post("", status_code=201)
-def capture_lead(body: CaptureLead, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def capture_lead(body: CaptureLead, leads: LeadsDep, actor: ActorDep) -> Written:
     """Capture a lead for a known customer or a name and phone (de-duplicated by phone).
 
     A salesperson's own capture is assigned to them; managers may assign at capture. The phone
@@ -60,7 +60,7 @@ def capture_lead(body: CaptureLead, runtime: RuntimeDep, actor: ActorDep) -> Wri
     enquiry goes to the customer's owner, or to their store's manager.
     """
     return Written.of(
-        runtime.leads.capture_lead(
+        leads.capture_lead(
             actor,
             body.store_id,
             body.channel.value,
@@ -106,20 +106,20 @@ def get_lead(lead_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> LeadOut:
 
 
 @router.post("/{lead_id}/assignment", status_code=201)
-def assign_lead(lead_id: UUID, body: AssignLead, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def assign_lead(lead_id: UUID, body: AssignLead, leads: LeadsDep, actor: ActorDep) -> Written:
     """Assign or reassign the lead to a salesperson of its store (managers)."""
     return Written.of(
-        runtime.leads.assign_lead(
+        leads.assign_lead(
             actor, lead_id, body.salesperson_id, body.expected_version, body.occurred_at
         )
     )
 
 
 @router.post("/{lead_id}/activities", status_code=201)
-def log_activity(lead_id: UUID, body: LogActivity, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def log_activity(lead_id: UUID, body: LogActivity, leads: LeadsDep, actor: ActorDep) -> Written:
     """Log a call, message, visit or test drive."""
     return Written.of(
-        runtime.leads.log_activity(
+        leads.log_activity(
             actor,
             lead_id,
             body.kind.value,
@@ -134,11 +134,11 @@ def log_activity(lead_id: UUID, body: LogActivity, runtime: RuntimeDep, actor: A
 
 @router.post("/{lead_id}/appointments", status_code=201)
 def set_appointment(
-    lead_id: UUID, body: SetAppointment, runtime: RuntimeDep, actor: ActorDep
+    lead_id: UUID, body: SetAppointment, leads: LeadsDep, actor: ActorDep
 ) -> AppointmentWritten:
     """Book a visit or test drive; answers the appointment's id (for `/shown`, `/no-show`)."""
     appointment_id = body.appointment_id or uuid4()
-    written = runtime.leads.set_appointment(
+    written = leads.set_appointment(
         actor,
         lead_id,
         body.scheduled_for,
@@ -159,15 +159,13 @@ def set_appointment(
 def mark_shown(
     lead_id: UUID,
     appointment_id: UUID,
-    runtime: RuntimeDep,
+    leads: LeadsDep,
     actor: ActorDep,
     body: AppointmentOutcome = AppointmentOutcome(),
 ) -> Written:
     """The customer came to the appointment."""
     return Written.of(
-        runtime.leads.mark_shown(
-            actor, lead_id, appointment_id, body.expected_version, body.occurred_at
-        )
+        leads.mark_shown(actor, lead_id, appointment_id, body.expected_version, body.occurred_at)
     )
 
 
@@ -175,23 +173,21 @@ def mark_shown(
 def mark_no_show(
     lead_id: UUID,
     appointment_id: UUID,
-    runtime: RuntimeDep,
+    leads: LeadsDep,
     actor: ActorDep,
     body: AppointmentOutcome = AppointmentOutcome(),
 ) -> Written:
     """The customer missed the appointment."""
     return Written.of(
-        runtime.leads.mark_no_show(
-            actor, lead_id, appointment_id, body.expected_version, body.occurred_at
-        )
+        leads.mark_no_show(actor, lead_id, appointment_id, body.expected_version, body.occurred_at)
     )
 
 
 @router.post("/{lead_id}/loss", status_code=201)
-def lose_lead(lead_id: UUID, body: LoseLead, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def lose_lead(lead_id: UUID, body: LoseLead, leads: LeadsDep, actor: ActorDep) -> Written:
     """Close the lead as lost, with a reason."""
     return Written.of(
-        runtime.leads.lose_lead(
+        leads.lose_lead(
             actor, lead_id, body.reason.value, body.note, body.expected_version, body.occurred_at
         )
     )

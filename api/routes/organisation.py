@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
+from api.deps import ActorDep, ConsistentDep, OrganisationDep, PageDep, RuntimeDep
 from api.schemas.common import PageOf, Written
 from api.schemas.organisation import (
     ChangePassword,
@@ -52,10 +52,10 @@ def _staff(staff: Staff) -> StaffOut:
 
 
 @router.post("/stores", status_code=201)
-def open_store(body: OpenStore, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def open_store(body: OpenStore, organisation: OrganisationDep, actor: ActorDep) -> Written:
     """Open a store of the group (admin)."""
     return Written.of(
-        runtime.organisation.open_store(actor, body.name, body.city, body.brands, body.timezone)
+        organisation.open_store(actor, body.name, body.city, body.brands, body.timezone)
     )
 
 
@@ -82,11 +82,11 @@ def get_store(store_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> StoreOut:
 
 @router.put("/stores/{store_id}", status_code=201)
 def update_store(
-    store_id: UUID, body: UpdateStore, runtime: RuntimeDep, actor: ActorDep
+    store_id: UUID, body: UpdateStore, organisation: OrganisationDep, actor: ActorDep
 ) -> Written:
     """Change a store's name, city, brands or timezone (admin)."""
     return Written.of(
-        runtime.organisation.update_store(
+        organisation.update_store(
             actor,
             store_id,
             body.name,
@@ -100,11 +100,13 @@ def update_store(
 
 
 @router.post("/stores/{store_id}/pack", status_code=201)
-def set_pack(store_id: UUID, body: SetPack, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def set_pack(
+    store_id: UUID, body: SetPack, organisation: OrganisationDep, actor: ActorDep
+) -> Written:
     """Set the store's pack for new or used vehicles (admin, finance): commission gross is
     front gross less the pack in force when a deal is delivered."""
     return Written.of(
-        runtime.organisation.set_pack(
+        organisation.set_pack(
             actor,
             store_id,
             body.condition.value,
@@ -116,9 +118,9 @@ def set_pack(store_id: UUID, body: SetPack, runtime: RuntimeDep, actor: ActorDep
 
 
 @router.post("/staff", status_code=201)
-def hire_staff(body: HireStaff, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def hire_staff(body: HireStaff, organisation: OrganisationDep, actor: ActorDep) -> Written:
     """Put a person on a store's staff (admin, or that store's manager)."""
-    return Written.of(runtime.organisation.hire_staff(actor, body.store_id, body.name, body.role))
+    return Written.of(organisation.hire_staff(actor, body.store_id, body.name, body.role))
 
 
 @router.get("/staff")
@@ -150,11 +152,11 @@ def get_staff(staff_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> StaffOut:
 
 @router.post("/staff/{staff_id}/transfer", status_code=201)
 def transfer_staff(
-    staff_id: UUID, body: TransferStaff, runtime: RuntimeDep, actor: ActorDep
+    staff_id: UUID, body: TransferStaff, organisation: OrganisationDep, actor: ActorDep
 ) -> Written:
     """Move a staff member to another store (admin)."""
     return Written.of(
-        runtime.organisation.transfer_staff(
+        organisation.transfer_staff(
             actor, staff_id, body.to_store_id, body.expected_version, body.occurred_at
         )
     )
@@ -162,21 +164,21 @@ def transfer_staff(
 
 @router.post("/staff/{staff_id}/departure", status_code=201)
 def staff_leaves(
-    staff_id: UUID, body: StaffLeaves, runtime: RuntimeDep, actor: ActorDep
+    staff_id: UUID, body: StaffLeaves, organisation: OrganisationDep, actor: ActorDep
 ) -> Written:
     """Record that a staff member left."""
     return Written.of(
-        runtime.organisation.staff_leaves(
+        organisation.staff_leaves(
             actor, staff_id, body.reason, body.expected_version, body.occurred_at
         )
     )
 
 
 @router.post("/users", status_code=201)
-def register_user(body: RegisterUser, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def register_user(body: RegisterUser, organisation: OrganisationDep, actor: ActorDep) -> Written:
     """Create a login with a role and scope (admin)."""
     return Written.of(
-        runtime.organisation.register_user(
+        organisation.register_user(
             actor, body.username, body.password, body.role, body.store_id, body.staff_id
         )
     )
@@ -184,30 +186,30 @@ def register_user(body: RegisterUser, runtime: RuntimeDep, actor: ActorDep) -> W
 
 @router.post("/users/{username}/password", status_code=201)
 def change_password(
-    username: str, body: ChangePassword, runtime: RuntimeDep, actor: ActorDep
+    username: str, body: ChangePassword, organisation: OrganisationDep, actor: ActorDep
 ) -> Written:
     """Set a new password (admins for anyone, users for themselves)."""
     return Written.of(
-        runtime.organisation.change_password(
+        organisation.change_password(
             actor, username, body.password, current_password=body.current_password
         )
     )
 
 
 @router.post("/users/{username}/deactivation", status_code=201)
-def deactivate_user(username: str, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def deactivate_user(username: str, organisation: OrganisationDep, actor: ActorDep) -> Written:
     """Switch a login off; its tokens stop working at once (admin; not oneself, not the last
     active admin)."""
-    return Written.of(runtime.organisation.deactivate_user(actor, username))
+    return Written.of(organisation.deactivate_user(actor, username))
 
 
 @router.post("/users/{username}/reactivation", status_code=201)
-def reactivate_user(username: str, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def reactivate_user(username: str, organisation: OrganisationDep, actor: ActorDep) -> Written:
     """Switch a deactivated login back on; tokens from before stay revoked (admin)."""
-    return Written.of(runtime.organisation.reactivate_user(actor, username))
+    return Written.of(organisation.reactivate_user(actor, username))
 
 
 @router.post("/users/{username}/unlock", status_code=201)
-def unlock_user(username: str, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def unlock_user(username: str, organisation: OrganisationDep, actor: ActorDep) -> Written:
     """Lift the login throttle's lockout of an account (admin); recorded as an event."""
-    return Written.of(runtime.organisation.unlock_user(actor, username))
+    return Written.of(organisation.unlock_user(actor, username))

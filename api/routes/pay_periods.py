@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
+from api.deps import ActorDep, ConsistentDep, PageDep, PayrollDep, RuntimeDep
 from api.schemas.common import OptionalMonthQuery, PageOf, Written
 from api.schemas.pay_periods import (
     AddAdjustment,
@@ -46,11 +46,9 @@ from audit.history import history
 from domain.pay.periods import PayPeriod
 from domain.pay.service.payroll import Payroll
 from domain.reporting.model import ExportKind
-from domain.reporting.service import Reporting
 from domain.shared.actor import Principal, Role
 from domain.shared.errors import NotFoundError
 from projections.payouts import queries
-from projections.payouts.sources import ViewPayrollSources
 
 router = APIRouter(tags=["pay"])
 periods = APIRouter(prefix="/pay-periods")
@@ -58,14 +56,6 @@ me = APIRouter(prefix="/me")
 
 # Event fields a salesperson does not see when a line is explained (vehicle and product cost).
 HIDDEN_FROM_SALESPEOPLE = frozenset({"cost"})
-
-
-async def get_payroll(runtime: RuntimeDep) -> Payroll:
-    views = ViewPayrollSources(runtime.app, runtime.db, runtime.settings.read_wait_seconds)
-    return Payroll(runtime.app, views)
-
-
-PayrollDep = Annotated[Payroll, Depends(get_payroll)]
 
 
 def period_out(payroll: Payroll, actor: Principal, period: PayPeriod) -> PeriodOut:
@@ -389,7 +379,7 @@ def request_payout_export(
     and download GET /exports/{id}/file."""
     period = payroll.exportable(actor, period_id)
     kind = ExportKind.PAYOUT_CSV if body.format == "csv" else ExportKind.PAYOUT_WORKBOOK
-    written = Reporting(runtime.app).request_export(
+    written = runtime.reporting.request_export(
         actor, period.month, period.store_id, body.language.value, kind.value
     )
     return Written.of(written)

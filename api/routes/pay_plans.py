@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
+from api.deps import ActorDep, ConsistentDep, PageDep, PayPlansDep, RuntimeDep
 from api.schemas.common import MonthQuery, PageOf, Written
 from api.schemas.pay_plans import (
     AssignmentOut,
@@ -25,20 +24,13 @@ from api.schemas.pay_plans import (
     VersionOut,
     VersionWritten,
 )
-from domain.pay.service.plans import PLAN_MANAGERS, PayPlans
+from domain.pay.service.plans import PLAN_MANAGERS
 from domain.shared.access import ensure_role
 from domain.shared.actor import Role
 from domain.shared.errors import NotFoundError
 from projections.pay_plans import queries
 
 router = APIRouter(prefix="/pay-plans", tags=["pay"])
-
-
-async def get_pay_plans(runtime: RuntimeDep) -> PayPlans:
-    return PayPlans(runtime.app)
-
-
-PayPlansDep = Annotated[PayPlans, Depends(get_pay_plans)]
 
 
 @router.post("", status_code=201)

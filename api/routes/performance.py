@@ -7,12 +7,12 @@ admins, executives, finance and auditors the group's. Writes follow the rules of
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from api.deps import ActorDep, ConsistentDep, Page, PageDep, RuntimeDep
+from api.deps import ActorDep, ConsistentDep, Page, PageDep, PerformanceDep, RuntimeDep
 from api.schemas.common import MonthQuery, PageOf, Written
 from api.schemas.performance import (
     ApproveEvaluation,
@@ -38,22 +38,12 @@ from api.schemas.performance import (
 from domain.performance import kpis
 from domain.performance.evaluations import Evaluation
 from domain.performance.scorecards import Scorecard
-from domain.performance.service import Performance
 from domain.performance.targets import TargetScope
 from domain.shared.actor import Principal, Role
 from domain.shared.errors import NotFoundError
 from projections.performance import queries
-from projections.performance.counters import ViewKpiCounters
 
 router = APIRouter(tags=["performance"])
-
-
-async def get_performance(runtime: RuntimeDep) -> Performance:
-    counters = ViewKpiCounters(runtime.app, runtime.db, runtime.settings.read_wait_seconds)
-    return Performance(runtime.app, counters)
-
-
-PerformanceDep = Annotated[Performance, Depends(get_performance)]
 
 
 def _own_store(actor: Principal, store_id: UUID | None) -> UUID | None:

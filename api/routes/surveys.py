@@ -6,27 +6,19 @@ A deal has at most one survey, so a survey is addressed through its deal
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
+from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep, SatisfactionDep
 from api.schemas.common import OptionalMonthQuery, PageOf, Written
 from api.schemas.surveys import ExcludeSurvey, RecordSurvey, ReinstateSurvey, SurveyOut
 from domain.satisfaction.model import Survey, survey_id_for
-from domain.satisfaction.service import Satisfaction
 from domain.shared.actor import Role
 from projections.satisfaction import queries as surveys
 
 router = APIRouter(tags=["surveys"])
-
-
-async def get_satisfaction(runtime: RuntimeDep) -> Satisfaction:
-    return Satisfaction(runtime.app)
-
-
-SatisfactionDep = Annotated[Satisfaction, Depends(get_satisfaction)]
 
 
 def survey_out(survey: Survey) -> SurveyOut:

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
+from api.deps import ActorDep, ConsistentDep, InventoryDep, PageDep, RuntimeDep
 from api.schemas.common import PageOf, ReportDateQuery, Written
 from api.schemas.vehicles import ReceiveVehicle, RepriceVehicle, TransferVehicle, VehicleOut
 from domain.inventory.model import Vehicle, VehicleStatus
@@ -51,10 +51,10 @@ def store_scope(actor: Principal, store_id: UUID | None) -> tuple[bool, UUID | N
 
 
 @router.post("", status_code=201)
-def receive_vehicle(body: ReceiveVehicle, runtime: RuntimeDep, actor: ActorDep) -> Written:
+def receive_vehicle(body: ReceiveVehicle, inventory: InventoryDep, actor: ActorDep) -> Written:
     """Receive a vehicle into a store's stock; the VIN (check digit verified) is unique."""
     return Written.of(
-        runtime.inventory.receive_vehicle(
+        inventory.receive_vehicle(
             actor,
             body.store_id,
             body.vin,
@@ -108,11 +108,11 @@ def get_vehicle(vehicle_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> Vehic
 
 @router.post("/{vehicle_id}/transfer", status_code=201)
 def transfer_vehicle(
-    vehicle_id: UUID, body: TransferVehicle, runtime: RuntimeDep, actor: ActorDep
+    vehicle_id: UUID, body: TransferVehicle, inventory: InventoryDep, actor: ActorDep
 ) -> Written:
     """Move a vehicle in stock to another store."""
     return Written.of(
-        runtime.inventory.transfer_vehicle(
+        inventory.transfer_vehicle(
             actor, vehicle_id, body.to_store_id, body.expected_version, body.occurred_at
         )
     )
@@ -120,11 +120,11 @@ def transfer_vehicle(
 
 @router.post("/{vehicle_id}/price", status_code=201)
 def reprice_vehicle(
-    vehicle_id: UUID, body: RepriceVehicle, runtime: RuntimeDep, actor: ActorDep
+    vehicle_id: UUID, body: RepriceVehicle, inventory: InventoryDep, actor: ActorDep
 ) -> Written:
     """Change a vehicle's list price."""
     return Written.of(
-        runtime.inventory.reprice_vehicle(
+        inventory.reprice_vehicle(
             actor, vehicle_id, body.list_price, body.expected_version, body.occurred_at
         )
     )

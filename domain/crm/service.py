@@ -51,11 +51,19 @@ class NewCustomer:
 class Crm:
     """Customers of the group: one record per person, found again by phone number."""
 
-    def __init__(self, app: Showroom, phone_index: PhoneIndex, phone_key: bytes) -> None:
+    def __init__(
+        self,
+        app: Showroom,
+        phone_index: PhoneIndex,
+        phone_key: bytes,
+        *,
+        organisation: Organisation | None = None,
+    ) -> None:
         self.app = app
         self.phone_index = phone_index
         self._phone_key = phone_key
-        self._organisation = Organisation(app)
+        # The runtime shares its one Organisation; alone (tests, tools) the service makes one.
+        self._organisation = organisation or Organisation(app)
 
     def phone_hash(self, phone: str) -> str:
         """The keyed hash of a phone number: the only form in which it is ever looked up."""

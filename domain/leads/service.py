@@ -40,10 +40,13 @@ class Leads:
     that queries those views and then calls `assign_lead` as the system principal.
     """
 
-    def __init__(self, app: Showroom, crm: Crm) -> None:
+    def __init__(
+        self, app: Showroom, crm: Crm, *, organisation: Organisation | None = None
+    ) -> None:
         self.app = app
         self.crm = crm
-        self._organisation = Organisation(app)
+        # The runtime shares its one Organisation; alone (tests, tools) the service makes one.
+        self._organisation = organisation or Organisation(app)
 
     def capture_lead(
         self,

@@ -38,9 +38,10 @@ from domain.shared.errors import NotFoundError, PermissionDeniedError
 class Sales:
     """Deals of the stores: vehicle, quote, contract, delivery, and their undoing."""
 
-    def __init__(self, app: Showroom) -> None:
+    def __init__(self, app: Showroom, *, organisation: Organisation | None = None) -> None:
         self.app = app
-        self._organisation = Organisation(app)
+        # The runtime shares its one Organisation; alone (tests, tools) the service makes one.
+        self._organisation = organisation or Organisation(app)
 
     def open_deal(
         self,

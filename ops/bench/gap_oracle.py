@@ -37,8 +37,8 @@ from projections.db import Tx
 from projections.projection import Projection, handles
 from projections.runner import ProjectionRunner, migrate
 from projections.salesperson_kpi.projection import SalespersonKpiProjection
-from projections.settings import Settings
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 WRITERS = 4
 TABLE = "bench_gap_oracle"

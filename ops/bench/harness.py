@@ -29,7 +29,7 @@ from typing import Any
 import psycopg
 from eventsourcing.domain import Aggregate, event
 
-from projections.settings import Settings
+from workers.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("SHOWROOM_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -191,7 +191,7 @@ class Backend:
 @contextmanager
 def bench_store(name: str, base: Path | None = None) -> Iterator[Backend]:
     """A migrated, empty store on `name` ('sqlite' or 'postgres'), removed afterwards."""
-    from ops.cli import migrate
+    from workers.runtime import migrate
 
     workdir = Path(tempfile.mkdtemp(prefix=f"showroom-bench-{name}-", dir=base))
     schema = None

@@ -42,8 +42,8 @@ from ops.bench.harness import (
 from projections.db import Database
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner, positions
-from projections.settings import Settings
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 VIEW = "salesperson_kpi"
 WATCH_EVERY = 0.002

@@ -27,8 +27,8 @@ from ops.bench.harness import Backend, Row, mib, per_second, ratio, rss_bytes, r
 from ops.simulation import EVENTS_PER_STORE_MONTH, GroupSummary, generate
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner, positions, reset
-from projections.settings import Settings
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 PAGE = 1000
 END_DAY = date(2026, 6, 30)  # a fixed end, so that a seed always builds the same history

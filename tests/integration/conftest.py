@@ -15,8 +15,8 @@ from api.main import create_app
 from domain.organisation import passwords
 from domain.organisation import service as organisation_service
 from domain.shared.actor import SYSTEM
-from projections.settings import Settings
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 PASSWORD = "correct-horse-1"
 

@@ -19,9 +19,8 @@ from domain.shared.actor import SYSTEM
 from domain.shared.clock import now
 from domain.shared.errors import ConflictError
 from ops.bench.harness import BenchFloor, seed_floor
-from ops.cli import migrate
-from projections.settings import Settings
-from workers.runtime import Runtime
+from workers.runtime import Runtime, migrate
+from workers.settings import Settings
 
 
 @pytest.fixture

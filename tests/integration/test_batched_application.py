@@ -21,10 +21,9 @@ from domain.organisation.errors import UserAlreadyExistsError
 from domain.organisation.service import Organisation
 from domain.shared.actor import SYSTEM, Role
 from domain.shared.errors import ConflictError
-from ops.cli import migrate
 from ops.simulation.batched import BatchedShowroom
-from projections.settings import Settings
-from workers.runtime import Runtime
+from workers.runtime import Runtime, migrate
+from workers.settings import Settings
 
 VIN = "LGXCE4CB4N0000001"
 PHONE = "13800138000"

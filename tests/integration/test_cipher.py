@@ -12,11 +12,11 @@ from eventsourcing.cipher import AESCipher
 
 from projections.registry import all_projections, projection_by_name
 from projections.runner import reset
-from projections.settings import Settings
 from tests.conftest import PG_URL
 from tests.integration.conftest import Api
 from tests.integration.test_api_flow import MONTH, sell
 from tests.integration.views_world import table_rows
+from workers.settings import Settings
 
 NAME = "Customer LGXCE4CB0PA000001"  # the customer `sell` captures, a string of the log
 

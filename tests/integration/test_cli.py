@@ -27,9 +27,9 @@ from domain.shared.values import with_check_digit
 from ops.cli import main
 from projections.payouts.sources import ViewPayrollSources
 from projections.satisfaction import queries as survey_queries
-from projections.settings import Settings
 from tests.integration.conftest import World, _hashed, build_world
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 MAY = datetime(2026, 5, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 

@@ -22,13 +22,13 @@ from domain.reporting.service import Reporting
 from domain.shared.actor import SYSTEM
 from domain.shared.clock import now
 from domain.shared.errors import ConflictError
-from projections.settings import Settings
 from workers import broker as job_broker
 from workers import dispatcher, files
 from workers.actors.exports import build_here, export_kpi_month
 from workers.broker import Jobs
 from workers.dispatcher import BrokerSender, Dispatch, Job, JobState, Rule
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # job's row and the dispatcher's tracking position are committed, the message never sent.
 VICTIM = """
 import os, signal
-from projections.settings import Settings
+from workers.settings import Settings
 from workers.dispatcher import Dispatch
 from workers.runtime import Runtime
 

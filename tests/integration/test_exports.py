@@ -30,11 +30,11 @@ from domain.shared.actor import SYSTEM
 from domain.shared.values import with_check_digit
 from projections.db import open_database
 from projections.runner import ViewsNotCaughtUpError
-from projections.settings import Settings
 from tests.conftest import sqlite_settings
 from workers import files
 from workers.actors.exports import CNY_FORMAT, MAX_RETRIES, export_kpi_month
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 MAY = datetime(2026, 5, 11, 2, 0, tzinfo=UTC)  # 10:00 on the floor in Shanghai
 PASSWORD = "correct-horse-battery"

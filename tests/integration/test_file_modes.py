@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from domain.shared.actor import SYSTEM
-from projections.settings import Settings
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 
 def modes(folder: Path) -> dict[str, int]:

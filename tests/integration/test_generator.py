@@ -16,11 +16,10 @@ from audit.integrity import verify
 from domain.inventory.model import Vehicle, VehicleStatus
 from domain.organisation.model import Staff
 from domain.sales.model import Deal, DealStatus
-from ops.cli import migrate
 from ops.simulation import GroupSummary, generate
-from projections.settings import Settings
 from tests.conftest import sqlite_settings
-from workers.runtime import Runtime
+from workers.runtime import Runtime, migrate
+from workers.settings import Settings
 
 # Two stores over the Spring Festival of 2024: with this seed, salespeople leave and are
 # replaced, a delivery is unwound, trade-ins arrive and surveys are answered.

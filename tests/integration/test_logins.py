@@ -17,8 +17,8 @@ from domain.organisation import service as organisation_service
 from domain.organisation.errors import LastAdminError
 from domain.organisation.model import User
 from domain.shared.actor import SYSTEM
-from projections.settings import Settings
 from tests.integration.conftest import PASSWORD, Api, _hashed, build_world
+from workers.settings import Settings
 
 
 def _login(api: Api, username: str, password: str) -> int:

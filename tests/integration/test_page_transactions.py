@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from projections import db as views_db
 from projections.db import Database, open_database
-from projections.settings import Settings
+from workers.settings import Settings
 
 TABLE = "test_page_tx"
 

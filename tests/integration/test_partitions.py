@@ -7,8 +7,8 @@ import pytest
 
 from projections.registry import projection_by_name
 from projections.runner import reset
-from projections.settings import Settings
 from tests.integration.views_world import ADMIN, at, open_world
+from workers.settings import Settings
 
 pytestmark = pytest.mark.postgres
 

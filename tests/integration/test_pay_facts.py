@@ -15,8 +15,8 @@ from domain.shared.errors import InvalidValueError
 from projections.pay_facts.queries import cancellations_between, period_facts, unwinds_between
 from projections.registry import projection_by_name
 from projections.runner import reset
-from projections.settings import Settings
 from tests.integration.views_world import ADMIN, World, at, open_world, table_rows
+from workers.settings import Settings
 
 MARCH = "2024-03"
 HALF = Decimal("0.50")

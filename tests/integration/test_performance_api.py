@@ -19,10 +19,10 @@ from projections.performance import queries
 from projections.performance.counters import ViewKpiCounters
 from projections.performance.projection import PerformanceProjection
 from projections.runner import reset
-from projections.settings import Settings
 from tests.integration.conftest import Api
 from tests.integration.views_world import at as views_at
 from tests.integration.views_world import open_world, table_rows
+from workers.settings import Settings
 
 MONTH = "2026-03"
 T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai

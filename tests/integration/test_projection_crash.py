@@ -14,13 +14,12 @@ import time
 from datetime import date
 from pathlib import Path
 
-from ops.cli import migrate
 from ops.simulation import load_demo
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner, positions, reset
-from projections.settings import Settings
 from tests.integration.views_world import table_rows
-from workers.runtime import Runtime
+from workers.runtime import Runtime, migrate
+from workers.settings import Settings
 
 
 def _env(settings: Settings) -> dict[str, str]:

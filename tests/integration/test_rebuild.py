@@ -11,8 +11,8 @@ from domain.shared.values import with_check_digit
 from projections.leaderboard.projection import LeaderboardProjection
 from projections.registry import all_projections, projection_by_name
 from projections.runner import migrate, positions, reset
-from projections.settings import Settings
 from tests.integration.views_world import ADMIN, World, at, open_world, table_rows
+from workers.settings import Settings
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from domain.leads.model import Lead
 from projections.projection import Projection, handles
 from projections.registry import all_projections
 from projections.runner import CATCH_UP_PAGES, ProjectionRunner, failures, positions
-from projections.settings import Settings
 from tests.integration.views_world import ADMIN, World, at, open_world
+from workers.settings import Settings
 
 
 @pytest.fixture

@@ -30,12 +30,11 @@ import redis
 from domain.shared.actor import SYSTEM, Role
 from domain.shared.clock import business_day, now
 from ops.bench.harness import PASSWORD, BenchFloor, free_port, seed_floor
-from ops.cli import migrate
 from projections.registry import all_projections
 from projections.runner import positions
-from projections.settings import Settings
 from tests.conftest import PG_URL
-from workers.runtime import Runtime
+from workers.runtime import Runtime, migrate
+from workers.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "scale-out-secret-" + "x" * 32

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from projections.settings import Settings
 from tests.conftest import sqlite_settings
 from tests.integration.conftest import Api
 from tests.integration.fuzz import fuzz
+from workers.settings import Settings
 
 # Cases per operation and generation mode: 5 keeps each role near a minute on SQLite.
 EXAMPLES = int(os.environ.get("SHOWROOM_FUZZ_EXAMPLES", "5"))

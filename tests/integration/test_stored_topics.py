@@ -31,8 +31,8 @@ from projections.db import open_database
 from projections.projection import Projection
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner, failures, migrate, positions
-from projections.settings import Settings
 from tests.fixtures.make_stored_events import shape
+from workers.settings import Settings
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "stored_events.json"
 REGENERATE = (

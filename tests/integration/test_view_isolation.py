@@ -24,8 +24,8 @@ from projections.db import Tx
 from projections.registry import all_projections
 from projections.runner import failures, migrate, positions, reset
 from projections.salesperson_kpi.projection import SalespersonKpiProjection
-from projections.settings import Settings
 from tests.integration.views_world import World, at, open_world, table_rows
+from workers.settings import Settings
 
 KPI = "salesperson_kpi"
 
@@ -271,7 +271,7 @@ def test_a_failing_rebuild_from_the_command_line_exits_non_zero_and_changes_noth
 ) -> None:
     monkeypatch.setenv("SHOWROOM_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setattr("ops.cli.projection_by_name", lambda name: FragileKpi())
+    monkeypatch.setattr("ops.cli.views.projection_by_name", lambda name: FragileKpi())
     settings = Settings(data_dir=tmp_path / "var")
     with open_world(settings) as world:
         FragileKpi.poison = set()

@@ -23,9 +23,9 @@ from projections.lead_funnel.queries import funnel
 from projections.leaderboard.queries import leaderboard
 from projections.salesperson_kpi.queries import kpi_table
 from projections.satisfaction.queries import list_surveys
-from projections.settings import Settings
 from tests.conftest import sqlite_settings
 from tests.integration.views_world import ADMIN, World, at, open_world, phone
+from workers.settings import Settings
 
 MARCH = "2024-03"
 

@@ -27,7 +27,7 @@ from projections.directory.phone_index import ViewPhoneIndex
 from projections.projection import Projection
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner, migrate
-from projections.settings import Settings
+from workers.settings import Settings
 
 ADMIN = SYSTEM
 # 10:00 on the sales floor in Shanghai, Monday 4 March 2024.

@@ -17,7 +17,6 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from domain.reporting.model import Export, Language
-from domain.reporting.service import Reporting
 from domain.shared.actor import SYSTEM
 from domain.shared.errors import ConflictError
 from projections.db import Database
@@ -174,7 +173,7 @@ class _StoreNames:
 def export_kpi_month(export_id: str, position: int = 0) -> None:
     """Build and store the workbook of a requested export (idempotent; retried on error)."""
     runtime = context.runtime()
-    reporting = Reporting(runtime.app)
+    reporting = runtime.reporting
     ident = UUID(export_id)
     export = reporting.get_export(SYSTEM, ident)
     if export.done:
@@ -211,7 +210,7 @@ def build_here(
     try:
         actor(str(export_id), position)
     except ConflictError:
-        reporting = Reporting(context.runtime().app)
+        reporting = context.runtime().reporting
         deadline = time.monotonic() + wait_seconds
         while not reporting.get_export(SYSTEM, export_id).done:
             if time.monotonic() > deadline:

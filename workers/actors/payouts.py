@@ -25,14 +25,11 @@ from openpyxl.utils import get_column_letter
 
 from domain.pay.periods import period_id
 from domain.pay.records import OWN_LINE_TYPES
-from domain.pay.service.payroll import Payroll
 from domain.reporting.model import Export, ExportKind, Language
-from domain.reporting.service import Reporting
 from domain.shared.actor import SYSTEM
 from projections.db import Database
 from projections.directory import queries as directory
 from projections.payouts import queries as payouts
-from projections.payouts.sources import ViewPayrollSources
 from projections.runner import wait_for
 from workers import context, files
 from workers.actors.exports import CNY_FORMAT, MAX_RETRIES, Workbook
@@ -275,7 +272,7 @@ def build_payout_export(db: Database, export: Export) -> Workbook:
 def export_payouts(export_id: str, position: int = 0) -> None:
     """Build and store a pay period's payout workbook or CSV (idempotent; retried on error)."""
     runtime = context.runtime()
-    reporting = Reporting(runtime.app)
+    reporting = runtime.reporting
     ident = UUID(export_id)
     export = reporting.get_export(SYSTEM, ident)
     if export.done:
@@ -292,8 +289,7 @@ def export_payouts(export_id: str, position: int = 0) -> None:
         files.save_file(runtime.db, ident, built.file_name, content_type, built.content)
         # Noted on the period before the export completes: a retry after a crash in between
         # finds the export unfinished and the period already noted (record_export is idempotent).
-        views = ViewPayrollSources(runtime.app, runtime.db, runtime.settings.read_wait_seconds)
-        Payroll(runtime.app, views).record_export(period_id(export.store_id, export.month), ident)
+        runtime.payroll.record_export(period_id(export.store_id, export.month), ident)
         reporting.complete(ident, built.file_name, len(built.content), built.sha256, built.rows)
     except Exception as error:
         if attempt > MAX_RETRIES:

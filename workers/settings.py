@@ -1,7 +1,8 @@
 """Settings from the environment, for every process (API, projection runner, worker, CLI).
 
-They live at the lowest layer that touches infrastructure, so that `api`, `workers` and `ops`
-can all take them; only `ops` reads them from the environment.
+They live with their lowest user: the runtime (workers/runtime.py) builds every service from
+them, and `api` and `ops` sit above it. The read side takes plain values (a page size, a wait),
+never Settings. Only `ops` reads them from the environment.
 """
 
 from __future__ import annotations

@@ -3,23 +3,23 @@
 showroom surveys record|exclude|reinstate|list   CSI surveys, addressed by their deal
 showroom pay dispute|resolve|disputes --period   disputes of pay statement lines
 
-The same services as the API; ops/cli.py wires these into its parser and its error handling.
+The same services as the API, taken from the runtime (common.py opens it).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.shared.actor import Principal, Role
 from domain.shared.errors import InvalidValueError, NotFoundError, PermissionDeniedError
-from ops.cli import _operator, _payroll, _runtime, parse_id
-from projections.settings import Settings
+from ops.cli.common import acting, missing, parse_id, table
 from workers.runtime import Runtime
+from workers.settings import Settings
 
 if TYPE_CHECKING:
     from domain.app import Written
@@ -72,22 +72,6 @@ def _answers(pairs: Sequence[str]) -> dict[str, int]:
     return answers
 
 
-def _missing(args: argparse.Namespace, *names: str) -> str | None:
-    """A usage message naming the options the action needs and did not get, or None."""
-    absent = [f"--{n.replace('_', '-')}" for n in names if getattr(args, n) in (None, "", [])]
-    if not absent:
-        return None
-    listed = " and ".join([", ".join(absent[:-1]), absent[-1]] if len(absent) > 1 else absent)
-    return f"{args.command} {args.action} needs {listed}"
-
-
-def _table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    for row in [list(headers), *cells]:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-
-
 # --- surveys ------------------------------------------------------------------------------------
 
 SURVEY_NEEDS = {
@@ -100,25 +84,17 @@ SURVEY_NEEDS = {
 
 def cmd_surveys(settings: Settings, args: argparse.Namespace) -> int:
     """CSI surveys: record, exclude or reinstate the survey of a deal; list them as a table."""
-    from domain.satisfaction.service import Satisfaction
-
-    problem = _missing(args, *SURVEY_NEEDS[args.action])
+    problem = missing(args, *SURVEY_NEEDS[args.action])
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    runtime = _runtime(settings)
-    try:
-        actor = _operator(runtime, args.user, Role.ADMIN)
-        if actor is None:
-            return 2
+    with acting(settings, args.user, Role.ADMIN) as (runtime, actor):
         if args.action == "list":
             return _list_surveys(runtime, actor, args)
-        satisfaction, deal = Satisfaction(runtime.app), parse_id(args.deal, "deal")
+        satisfaction, deal = runtime.satisfaction, parse_id(args.deal, "deal")
         if args.action == "record":
             return _record_survey(satisfaction, actor, deal, args)
         return _mark_survey(satisfaction, actor, deal, args)
-    finally:
-        runtime.close()
 
 
 def _record_survey(
@@ -192,7 +168,7 @@ def _print_surveys(items: list[dict[str, Any]], total: int) -> None:
     if not items:
         print("no surveys")
         return
-    _table(
+    table(
         SURVEY_COLUMNS,
         (
             (
@@ -211,7 +187,7 @@ def _print_surveys(items: list[dict[str, Any]], total: int) -> None:
     print(f"{total} survey(s){shown}")
 
 
-def add_surveys_parser(sub: Any) -> None:
+def register(sub: Any) -> None:
     """`showroom surveys ACTION [options]`, in the shape of the other commands."""
     surveys = sub.add_parser("surveys", help="CSI surveys: record, exclude, reinstate, list")
     surveys.add_argument("action", choices=list(SURVEY_NEEDS))
@@ -248,7 +224,7 @@ DISPUTE_NEEDS = {
 def cmd_disputes(settings: Settings, args: argparse.Namespace) -> int:
     """Pay disputes: a salesperson disputes a line of their own statement (as their login);
     finance or the store's manager resolves it, with or without an adjustment."""
-    problem = _missing(args, *DISPUTE_NEEDS[args.action])
+    problem = missing(args, *DISPUTE_NEEDS[args.action])
     if problem:
         print(problem, file=sys.stderr)
         if args.action == "dispute" and not args.user:
@@ -257,21 +233,15 @@ def cmd_disputes(settings: Settings, args: argparse.Namespace) -> int:
     if args.store or args.month:
         print(f"pay {args.action} takes --period ID, not STORE MONTH", file=sys.stderr)
         return 2
-    runtime = _runtime(settings)
-    try:
-        actor = _operator(runtime, args.user, Role.FINANCE)
-        if actor is None:
-            return 2
+    with acting(settings, args.user, Role.FINANCE, running=True) as (runtime, actor):
         period = parse_id(args.period, "period")
-        payroll = _payroll(settings, runtime)
+        payroll = runtime.payroll
         payroll.views.settle()  # a dispute names a line of figures computed from the views
         if args.action == "dispute":
             return _raise_dispute(runtime, payroll, actor, period, args)
         if args.action == "resolve":
             return _resolve_dispute(runtime, payroll, actor, period, args)
         return _list_disputes(payroll, actor, period)
-    finally:
-        runtime.close()
 
 
 def _raise_dispute(
@@ -322,7 +292,7 @@ def _list_disputes(payroll: Payroll, actor: Principal, period: UUID) -> int:
     if not disputes:
         print(f"no disputes on pay period {period}")
         return 0
-    _table(
+    table(
         DISPUTE_COLUMNS,
         (
             (

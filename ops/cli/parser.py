@@ -1,0 +1,25 @@
+"""The parser of `showroom`: each group of commands adds its own sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+
+from ops.cli import bench, demo, floor, pay, performance, processes, users, views
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="showroom",
+        description="`showroom`: the command line of every process and of the operator.",
+    )
+    sub = top.add_subparsers(dest="command", required=True)
+    processes.register(sub)  # migrate, serve, run, project, worker
+    views.register(sub)  # rebuild, status
+    demo.register(sub)
+    bench.register(sub)
+    users.register(sub)
+    pay.register(sub)
+    floor.register(sub)  # surveys (pay disputes are actions of `pay`)
+    pay.register_plans(sub)
+    performance.register(sub)  # evaluations, targets, scorecards
+    return top
