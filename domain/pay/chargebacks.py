@@ -33,8 +33,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from domain.pay.components import cents
 from domain.pay.facts import SurveyFact
+from domain.pay.fields import cents
 from domain.pay.lines import yuan
 from domain.pay.plans import PlanVersion
 from domain.pay.ports import PaidLine, PeriodRef, Reversal

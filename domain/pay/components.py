@@ -12,213 +12,27 @@ the literal that was typed); booleans, NaN and infinities are refused.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, ClassVar, TypeAlias
 
 from domain.pay.errors import PlanComponentInvalidError
-from domain.shared.clock import plausible_day
-from domain.shared.errors import InvalidValueError
-from domain.shared.values import text as values_text
-from domain.shared.values import visible
-
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
-MAX_MONEY = Decimal("100000000")  # ¥100m: no pay line is larger
-MAX_UNITS = Decimal("100000")
-MAX_COMPONENTS = 50
-MAX_TIERS = 30
-MAX_NAMES = 200
-KEY_SHAPE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-CONDITIONS = ("new", "used")
-PRODUCT_KINDS = ("finance", "insurance", "warranty", "gap", "accessories")
-TIER_MODES = ("retroactive", "marginal")
-TOO_FEW_CHOICES = ("pass", "gate")
-
-
-def cents(amount: Decimal) -> Decimal:
-    """Round to the fen, half up: every statement line is rounded this way."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def plain(number: Decimal) -> str:
-    """A decimal without exponent or trailing zeros: 12.5, 0.25, 8."""
-    text = f"{number.normalize():f}"
-    return "0" if text in ("-0", "") else text
-
-
-# --- reading a component dict ---------------------------------------------------------------------
-
-
-class _Reader:
-    """Reads the fields of one JSON object, naming the place of every error."""
-
-    def __init__(self, data: Any, where: str) -> None:
-        if not isinstance(data, Mapping):
-            raise PlanComponentInvalidError(f"{where} must be an object", where=where)
-        self.data, self.where = data, where
-        self.seen: set[str] = set()
-
-    def fail(self, field: str, problem: str) -> PlanComponentInvalidError:
-        place = f"{self.where}.{field}"
-        return PlanComponentInvalidError(f"{place} {problem}", where=place)
-
-    def raw(self, field: str) -> Any:
-        self.seen.add(field)
-        return self.data.get(field)
-
-    def done(self) -> None:
-        unknown = sorted(str(k) for k in self.data if k not in self.seen)
-        if unknown:
-            raise PlanComponentInvalidError(
-                f"{self.where} has unknown field(s): {', '.join(unknown)}", where=self.where
-            )
-
-    def text(self, field: str, *, max_length: int = 100) -> str:
-        value = self.raw(field)
-        if not isinstance(value, str) or not visible(value):
-            raise self.fail(field, "must be a non-blank string")
-        if len(value.strip()) > max_length:
-            raise self.fail(field, f"must be at most {max_length} characters")
-        return self.line(field, value)
-
-    def line(self, field: str, value: str) -> str:
-        """`value` as one line of text (values.text), or this component's error."""
-        try:
-            return values_text(value, field, max_length=len(value) + 1)
-        except InvalidValueError as error:
-            raise self.fail(field, error.detail.removeprefix(f"{field} ")) from None
-
-    def choice(self, field: str, options: Sequence[str], *, default: str | None = None) -> str:
-        value = self.raw(field)
-        if value is None and default is not None:
-            return default
-        if not isinstance(value, str) or value not in options:
-            raise self.fail(field, f"must be one of {', '.join(options)}")
-        return value
-
-    def optional_choice(self, field: str, options: Sequence[str]) -> str | None:
-        if self.raw(field) is None:
-            return None
-        return self.choice(field, options)
-
-    def optional_decimal(
-        self, field: str, *, places: int, maximum: Decimal, minimum: Decimal = Decimal(0)
-    ) -> Decimal | None:
-        value = self.raw(field)
-        if value is None:
-            return None
-        number = _number(value)
-        if number is None:
-            raise self.fail(field, f"must be a number, not {value!r:.40}")
-        if number < minimum or number > maximum:
-            raise self.fail(field, f"must be between {plain(minimum)} and {plain(maximum)}")
-        if number != number.quantize(Decimal(1).scaleb(-places)):
-            raise self.fail(field, f"has more than {places} decimal places")
-        return number
-
-    def decimal(self, field: str, *, places: int, maximum: Decimal) -> Decimal:
-        number = self.optional_decimal(field, places=places, maximum=maximum)
-        if number is None:
-            raise self.fail(field, "is required")
-        return number
-
-    def optional_money(self, field: str) -> Decimal | None:
-        number = self.optional_decimal(field, places=2, maximum=MAX_MONEY)
-        return None if number is None else cents(number)
-
-    def money(
-        self, field: str, *, default: Decimal | None = None, positive: bool = False
-    ) -> Decimal:
-        number = self.optional_money(field)
-        if number is None:
-            if default is None:
-                raise self.fail(field, "is required")
-            number = default
-        if positive and number <= 0:
-            raise self.fail(field, "must be more than 0")
-        return number
-
-    def optional_rate(self, field: str) -> Decimal | None:
-        return self.optional_decimal(field, places=6, maximum=Decimal(1))
-
-    def rate(self, field: str) -> Decimal:
-        return self.decimal(field, places=6, maximum=Decimal(1))
-
-    def integer(self, field: str, *, minimum: int, maximum: int, default: int) -> int:
-        value = self.raw(field)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(field, "must be a whole number")
-        if not minimum <= value <= maximum:
-            raise self.fail(field, f"must be between {minimum} and {maximum}")
-        return value
-
-    def names(self, field: str) -> tuple[str, ...]:
-        value = self.raw(field)
-        if value is None:
-            return ()
-        if not isinstance(value, list) or len(value) > MAX_NAMES:
-            raise self.fail(field, f"must be a list of at most {MAX_NAMES} strings")
-        cleaned = []
-        for item in value:
-            if not isinstance(item, str) or not visible(item) or len(item) > 100:
-                raise self.fail(field, "must hold non-blank strings of at most 100 characters")
-            cleaned.append(self.line(field, item))
-        if len({n.casefold() for n in cleaned}) != len(cleaned):
-            raise self.fail(field, "must not repeat a name")
-        return tuple(cleaned)
-
-    def day(self, field: str) -> date | None:
-        value = self.raw(field)
-        if value is None:
-            return None
-        day: date | None = value if isinstance(value, date) else None
-        if isinstance(value, str):
-            try:
-                day = date.fromisoformat(value)
-            except ValueError:
-                day = None
-        if day is None:
-            raise self.fail(field, "must be a date like 2026-03-01")
-        try:
-            return plausible_day(day, field)
-        except InvalidValueError as error:
-            raise self.fail(field, error.detail.removeprefix(f"{field} ")) from None
-
-
-def _number(value: Any) -> Decimal | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float):
-        value = repr(value)  # the shortest literal that reads back as this float: what was typed
-    if not isinstance(value, int | str | Decimal):
-        return None
-    if isinstance(value, str) and len(value) > 40:
-        return None
-    try:
-        number = Decimal(value.strip() if isinstance(value, str) else value)
-    except (InvalidOperation, ValueError):
-        return None
-    return number if number.is_finite() else None
-
-
-def _key(reader: _Reader) -> str:
-    key = reader.raw("key")
-    if not isinstance(key, str) or not KEY_SHAPE.match(key):
-        raise reader.fail(
-            "key", "must be lower-case letters, digits and '_', starting with a letter (≤ 40)"
-        )
-    return key
-
-
-def _money_text(amount: Decimal) -> str:
-    return f"{cents(amount):f}"
-
+from domain.pay.fields import (
+    CONDITIONS,
+    MAX_COMPONENTS,
+    MAX_TIERS,
+    MAX_UNITS,
+    PRODUCT_KINDS,
+    TIER_MODES,
+    TOO_FEW_CHOICES,
+    ZERO,
+    Reader,
+    component_key,
+    money_text,
+    plain,
+)
 
 # --- the components -------------------------------------------------------------------------------
 
@@ -236,17 +50,19 @@ class PerUnit:
         return self.new if condition == "new" else self.used if condition == "used" else ZERO
 
     @classmethod
-    def parse(cls, r: _Reader) -> PerUnit:
+    def parse(cls, r: Reader) -> PerUnit:
         return cls(
-            key=_key(r), new=r.money("new", default=ZERO), used=r.money("used", default=ZERO)
+            key=component_key(r),
+            new=r.money("new", default=ZERO),
+            used=r.money("used", default=ZERO),
         )
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "type": self.type,
             "key": self.key,
-            "new": _money_text(self.new),
-            "used": _money_text(self.used),
+            "new": money_text(self.new),
+            "used": money_text(self.used),
         }
 
 
@@ -263,9 +79,9 @@ class PercentOfGross:
     mini: Decimal | None = None
 
     @classmethod
-    def parse(cls, r: _Reader) -> PercentOfGross:
+    def parse(cls, r: Reader) -> PercentOfGross:
         return cls(
-            key=_key(r),
+            key=component_key(r),
             rate=r.rate("rate"),
             back_rate=r.optional_rate("back_rate"),
             mini=r.optional_money("mini"),
@@ -276,7 +92,7 @@ class PercentOfGross:
         if self.back_rate is not None:
             data["back_rate"] = plain(self.back_rate)
         if self.mini is not None:
-            data["mini"] = _money_text(self.mini)
+            data["mini"] = money_text(self.mini)
         return data
 
 
@@ -291,7 +107,7 @@ class Tier:
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"threshold": plain(self.threshold)}
         if self.amount is not None:
-            data["amount"] = _money_text(self.amount)
+            data["amount"] = money_text(self.amount)
         if self.rate is not None:
             data["rate"] = plain(self.rate)
         return data
@@ -319,8 +135,8 @@ class VolumeTiers:
         return reached
 
     @classmethod
-    def parse(cls, r: _Reader) -> VolumeTiers:
-        key = _key(r)
+    def parse(cls, r: Reader) -> VolumeTiers:
+        key = component_key(r)
         mode = r.choice("mode", TIER_MODES)
         condition = r.optional_choice("condition", CONDITIONS)
         raw = r.raw("tiers")
@@ -328,7 +144,7 @@ class VolumeTiers:
             raise r.fail("tiers", f"must be a list of 1 to {MAX_TIERS} tiers")
         tiers: list[Tier] = []
         for index, item in enumerate(raw):
-            t = _Reader(item, f"{r.where}.tiers[{index}]")
+            t = Reader(item, f"{r.where}.tiers[{index}]")
             threshold = t.decimal("threshold", places=4, maximum=MAX_UNITS)
             amount = t.optional_money("amount")
             rate = t.optional_rate("rate")
@@ -384,9 +200,9 @@ class Spiff:
         return not self.trims or trim.strip().casefold() in {t.casefold() for t in self.trims}
 
     @classmethod
-    def parse(cls, r: _Reader) -> Spiff:
+    def parse(cls, r: Reader) -> Spiff:
         spiff = cls(
-            key=_key(r),
+            key=component_key(r),
             amount=r.money("amount", positive=True),
             models=r.names("models"),
             trims=r.names("trims"),
@@ -404,7 +220,7 @@ class Spiff:
         data: dict[str, Any] = {
             "type": self.type,
             "key": self.key,
-            "amount": _money_text(self.amount),
+            "amount": money_text(self.amount),
         }
         if self.models:
             data["models"] = list(self.models)
@@ -419,7 +235,7 @@ class Spiff:
         if self.ends_on is not None:
             data["ends_on"] = self.ends_on.isoformat()
         if self.budget is not None:
-            data["budget"] = _money_text(self.budget)
+            data["budget"] = money_text(self.budget)
         return data
 
 
@@ -432,7 +248,7 @@ class ProductRule:
     rate: Decimal = Decimal(0)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"flat": _money_text(self.flat), "rate": plain(self.rate)}
+        return {"flat": money_text(self.flat), "rate": plain(self.rate)}
 
 
 @dataclass(frozen=True)
@@ -451,8 +267,8 @@ class Fni:
         return None
 
     @classmethod
-    def parse(cls, r: _Reader) -> Fni:
-        key = _key(r)
+    def parse(cls, r: Reader) -> Fni:
+        key = component_key(r)
         raw = r.raw("products")
         if not isinstance(raw, Mapping) or not raw:
             raise r.fail(
@@ -462,7 +278,7 @@ class Fni:
         for kind in sorted(str(k) for k in raw):
             if kind not in PRODUCT_KINDS:
                 raise r.fail("products", f"has unknown kind {kind!r:.40}")
-            p = _Reader(raw[kind], f"{r.where}.products.{kind}")
+            p = Reader(raw[kind], f"{r.where}.products.{kind}")
             rule = ProductRule(
                 flat=p.money("flat", default=ZERO), rate=p.optional_rate("rate") or Decimal(0)
             )
@@ -489,11 +305,11 @@ class ScorecardBonus:
     amount: Decimal
 
     @classmethod
-    def parse(cls, r: _Reader) -> ScorecardBonus:
-        return cls(key=_key(r), amount=r.money("amount", positive=True))
+    def parse(cls, r: Reader) -> ScorecardBonus:
+        return cls(key=component_key(r), amount=r.money("amount", positive=True))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, "key": self.key, "amount": _money_text(self.amount)}
+        return {"type": self.type, "key": self.key, "amount": money_text(self.amount)}
 
 
 @dataclass(frozen=True)
@@ -510,8 +326,8 @@ class CsiGate:
     components: tuple[str, ...]
 
     @classmethod
-    def parse(cls, r: _Reader) -> CsiGate:
-        key = _key(r)
+    def parse(cls, r: Reader) -> CsiGate:
+        key = component_key(r)
         threshold = r.decimal("threshold", places=2, maximum=Decimal(100))
         min_surveys = r.integer("min_surveys", minimum=0, maximum=1000, default=1)
         too_few = r.choice("too_few", TOO_FEW_CHOICES)
@@ -556,8 +372,8 @@ class Cap:
     component: str | None = None
 
     @classmethod
-    def parse(cls, r: _Reader) -> Cap:
-        key = _key(r)
+    def parse(cls, r: Reader) -> Cap:
+        key = component_key(r)
         limit = r.money("limit")
         target = r.raw("component")
         if target is not None and not isinstance(target, str):
@@ -568,7 +384,7 @@ class Cap:
         data: dict[str, Any] = {
             "type": self.type,
             "key": self.key,
-            "limit": _money_text(self.limit),
+            "limit": money_text(self.limit),
         }
         if self.component is not None:
             data["component"] = self.component
@@ -585,11 +401,11 @@ class Draw:
     amount: Decimal
 
     @classmethod
-    def parse(cls, r: _Reader) -> Draw:
-        return cls(key=_key(r), amount=r.money("amount", positive=True))
+    def parse(cls, r: Reader) -> Draw:
+        return cls(key=component_key(r), amount=r.money("amount", positive=True))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, "key": self.key, "amount": _money_text(self.amount)}
+        return {"type": self.type, "key": self.key, "amount": money_text(self.amount)}
 
 
 Component: TypeAlias = (
@@ -609,7 +425,7 @@ COMPONENT_TYPES: dict[str, Any] = {c.type: c for c in (*EARNING_TYPES, CsiGate, 
 
 def parse_component(data: Any, where: str = "component") -> Component:
     """One component from its dict; unknown types and fields are refused."""
-    reader = _Reader(data, where)
+    reader = Reader(data, where)
     kind = reader.raw("type")
     if not isinstance(kind, str) or kind not in COMPONENT_TYPES:
         raise reader.fail("type", f"must be one of {', '.join(COMPONENT_TYPES)}")

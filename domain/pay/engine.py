@@ -34,10 +34,9 @@ from domain.pay.components import (
     ScorecardBonus,
     Spiff,
     VolumeTiers,
-    cents,
-    plain,
 )
 from domain.pay.facts import CreditFact, PeriodFacts, SurveyFact
+from domain.pay.fields import cents, plain
 from domain.pay.lines import (
     HUNDRED,
     ONE,

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from domain.pay.components import cents, plain
+from domain.pay.fields import cents, plain
 from domain.pay.statement import LinePart
 from domain.shared.shares import allocate
 

@@ -17,9 +17,9 @@ from uuid import UUID
 
 from domain.pay import lines
 from domain.pay.chargebacks import Chargeback, LateSurvey
-from domain.pay.components import cents
 from domain.pay.engine import collector_paused
 from domain.pay.facts import CreditFact, PeriodFacts
+from domain.pay.fields import cents
 from domain.pay.periods import snapshot_hash
 from domain.pay.plans import PlanVersion
 from domain.pay.statement import LinePart, Statement

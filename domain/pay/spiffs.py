@@ -9,8 +9,9 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from domain.pay.components import Spiff, cents
+from domain.pay.components import Spiff
 from domain.pay.facts import CreditFact
+from domain.pay.fields import cents
 from domain.pay.plans import PlanVersion
 
 ZERO = Decimal("0.00")

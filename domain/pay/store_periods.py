@@ -13,9 +13,9 @@ from dataclasses import replace
 from decimal import Decimal
 from uuid import UUID
 
-from domain.pay.components import cents
 from domain.pay.engine import PlansFor, calculate_period
 from domain.pay.facts import CreditFact, PeriodFacts
+from domain.pay.fields import cents
 from domain.pay.lines import DEAL_LINES, yuan
 from domain.pay.statement import Statement, StatementLine
 

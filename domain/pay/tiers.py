@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from domain.pay.components import VolumeTiers, cents
+from domain.pay.components import VolumeTiers
+from domain.pay.fields import cents
 from domain.pay.statement import TierProgress
 
 ZERO = Decimal("0.00")
