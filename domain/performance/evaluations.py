@@ -21,6 +21,7 @@ from eventsourcing.domain import event
 
 from domain.performance import kpis, scoring
 from domain.performance.errors import EvaluationApprovedError
+from domain.performance.ports import CounterReading
 from domain.performance.scorecards import ScorecardVersion
 from domain.shared import months
 from domain.shared.actor import current_actor
@@ -131,7 +132,7 @@ class Evaluation(ShowroomAggregate):
         store_id: UUID,
         scorecard_id: UUID,
         version: ScorecardVersion,
-        reading: kpis.CounterReading,
+        reading: CounterReading,
         targets: Mapping[tuple[str, int], Decimal],
         occurred_at: datetime,
     ) -> None:

@@ -27,8 +27,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Protocol
-from uuid import UUID
 
 from domain.performance.errors import KpiUnknownError, TargetValueError
 
@@ -323,26 +321,3 @@ def target_value(kpi: KpiDefinition, value: Decimal | int | str) -> Decimal:
     if rounded <= 0:
         raise TargetValueError(f"target rounds to 0 at {_PLACES[kpi.unit]}")
     return rounded
-
-
-# --- the port the evaluation reads counters through -----------------------------------------------
-
-
-@dataclass(frozen=True)
-class CounterReading:
-    """A salesperson's base counters for a month, and the log position they reflect."""
-
-    values: Mapping[str, Decimal | None]
-    position: int
-
-
-class KpiCounters(Protocol):
-    """The month's base counters of one salesperson, summed over every store they sold at.
-
-    A read model (the salesperson KPI view) answers it, so it may lag the log: the reading says
-    which log position it reflects, and an evaluation records that position with the counters.
-    """
-
-    def counters(self, salesperson_id: UUID, month: str) -> CounterReading:
-        """The counters of `salesperson_id` in `month` ('YYYY-MM', business days)."""
-        ...

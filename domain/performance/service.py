@@ -20,13 +20,13 @@ from uuid import UUID
 
 from domain.app import Showroom, Written
 from domain.organisation.model import Staff, Store
-from domain.performance import kpis
 from domain.performance.errors import (
     EvaluationApprovedError,
     EvaluationMonthError,
     ScorecardMissingError,
 )
 from domain.performance.evaluations import Evaluation, EvaluationStatus, evaluation_id_for
+from domain.performance.ports import KpiCounters
 from domain.performance.scorecards import Scorecard, ScorecardVersion, scorecard_id_for
 from domain.performance.targets import TargetScope, TargetSheet, target_scope, target_sheet_id
 from domain.shared import months
@@ -61,7 +61,7 @@ def _ensure_scorecard_readable(actor: Principal, scorecard: Scorecard) -> None:
 class Performance:
     """Targets, scorecards and monthly evaluations of the sales staff."""
 
-    def __init__(self, app: Showroom, counters: kpis.KpiCounters) -> None:
+    def __init__(self, app: Showroom, counters: KpiCounters) -> None:
         self.app = app
         self.counters = counters
 

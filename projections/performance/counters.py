@@ -6,7 +6,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from domain.app import Showroom
-from domain.performance.kpis import CounterReading
+from domain.performance.ports import CounterReading
 from projections.db import Database
 from projections.runner import positions, wait_for
 from projections.salesperson_kpi import queries as kpi
@@ -17,7 +17,7 @@ _ATTEMPTS = 5
 
 
 class ViewKpiCounters:
-    """`domain.performance.kpis.KpiCounters` over `rm_salesperson_kpi`.
+    """`domain.performance.ports.KpiCounters` over `rm_salesperson_kpi`.
 
     It first waits (bounded) until the KPI view has caught up with the log as it is now, and
     raises ViewsNotCaughtUpError (HTTP 503) when it has not: an evaluation is a permanent record

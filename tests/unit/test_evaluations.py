@@ -18,7 +18,7 @@ from domain.performance.errors import (
     ScorecardMissingError,
 )
 from domain.performance.evaluations import Evaluation, EvaluationStatus, evaluation_id_for
-from domain.performance.kpis import CounterReading
+from domain.performance.ports import CounterReading
 from domain.performance.scorecards import ScorecardItem, ScorecardVersion, scorecard_id_for
 from domain.performance.scoring import Grade
 from domain.performance.service import Performance
