@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import dramatiq
@@ -27,6 +27,9 @@ from projections.salesperson_kpi.projection import COUNTERS
 from projections.salesperson_kpi.queries import kpi_table
 from workers import context, files
 from workers.context import PLACEHOLDER_BROKER
+
+if TYPE_CHECKING:
+    from workers.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +71,12 @@ HEADERS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class Workbook:
+    """A built export file (a workbook, or a CSV)."""
+
     file_name: str
     content: bytes
     rows: int
+    content_type: str = files.XLSX_CONTENT_TYPE
 
     @property
     def sha256(self) -> str:
@@ -169,35 +175,48 @@ class _StoreNames:
         return self._names[store_id]
 
 
-@dramatiq.actor(broker=PLACEHOLDER_BROKER, queue_name="default", max_retries=MAX_RETRIES)
-def export_kpi_month(export_id: str, position: int = 0) -> None:
-    """Build and store the workbook of a requested export (idempotent; retried on error)."""
+def run_export(
+    export_id: str,
+    position: int,
+    build: Callable[[Runtime, Export], Workbook],
+    before_complete: Callable[[Runtime, Export], None] | None = None,
+) -> None:
+    """One try at a requested export: wait for the views to reach its request, build the file,
+    store it, complete the export. Idempotent: a finished export is left alone, so a message
+    delivered twice (or a retry after success) does nothing. The attempt count lives in the
+    export's own events (Started.attempt), so the last try is known without broker middleware:
+    it is the one after MAX_RETRIES retries, and it marks the export failed."""
     runtime = context.runtime()
     reporting = runtime.reporting
     ident = UUID(export_id)
     export = reporting.get_export(SYSTEM, ident)
     if export.done:
-        # A retry (or a duplicate message) of a finished export does nothing.
         return
     reporting.start(ident)
     attempt = export.attempts + 1
     try:
         names = [p.name for p in runtime.runner.projections]
         wait_for(runtime.db, names, position, runtime.settings.read_wait_seconds)
-        workbook = build_export(runtime.db, export)
-        files.save_file(
-            runtime.db, ident, workbook.file_name, files.XLSX_CONTENT_TYPE, workbook.content
-        )
-        reporting.complete(
-            ident, workbook.file_name, len(workbook.content), workbook.sha256, workbook.rows
-        )
+        built = build(runtime, export)
+        files.save_file(runtime.db, ident, built.file_name, built.content_type, built.content)
+        if before_complete is not None:
+            before_complete(runtime, export)
+        reporting.complete(ident, built.file_name, len(built.content), built.sha256, built.rows)
     except Exception as error:
-        # The attempt count lives in the export's own events (Started.attempt), so the last
-        # try is known without any broker middleware: it is the one after MAX_RETRIES retries.
         if attempt > MAX_RETRIES:
             log.error("export %s failed for good after %d attempts", export_id, attempt)
             reporting.fail(ident, f"{type(error).__name__}: {error}")
         raise
+
+
+@dramatiq.actor(broker=PLACEHOLDER_BROKER, queue_name="default", max_retries=MAX_RETRIES)
+def export_kpi_month(export_id: str, position: int = 0) -> None:
+    """Build and store the workbook of a requested export (idempotent; retried on error)."""
+    run_export(
+        export_id,
+        position,
+        lambda runtime, export: build_export(runtime.db, export),
+    )
 
 
 def build_here(

@@ -14,7 +14,7 @@ import io
 import logging
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import dramatiq
@@ -26,14 +26,14 @@ from openpyxl.utils import get_column_letter
 from domain.pay.periods import period_id
 from domain.pay.records import OWN_LINE_TYPES
 from domain.reporting.model import Export, ExportKind, Language
-from domain.shared.actor import SYSTEM
 from projections.db import Database
 from projections.directory import queries as directory
 from projections.payouts import queries as payouts
-from projections.runner import wait_for
-from workers import context, files
-from workers.actors.exports import CNY_FORMAT, MAX_RETRIES, Workbook
+from workers.actors.exports import CNY_FORMAT, MAX_RETRIES, Workbook, run_export
 from workers.context import PLACEHOLDER_BROKER
+
+if TYPE_CHECKING:
+    from workers.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -263,36 +263,25 @@ def build_payout_export(db: Database, export: Export) -> Workbook:
     scope = export.scope
     if export.kind is ExportKind.PAYOUT_CSV:
         content = build_payout_csv(records, export.month, ident, names, stores)
-        return Workbook(f"payouts-{export.month}-{scope}.csv", content, len(records))
+        return Workbook(
+            f"payouts-{export.month}-{scope}.csv", content, len(records), CSV_CONTENT_TYPE
+        )
     content = build_payout_workbook(records, period["totals"], names, stores, export.language)
     return Workbook(f"payouts-{export.month}-{scope}.xlsx", content, len(records))
+
+
+def _note_on_period(runtime: Runtime, export: Export) -> None:
+    # Noted on the period before the export completes: a retry after a crash in between finds
+    # the export unfinished and the period already noted (record_export is idempotent).
+    runtime.payroll.record_export(period_id(export.store_id, export.month), export.id)
 
 
 @dramatiq.actor(broker=PLACEHOLDER_BROKER, queue_name="default", max_retries=MAX_RETRIES)
 def export_payouts(export_id: str, position: int = 0) -> None:
     """Build and store a pay period's payout workbook or CSV (idempotent; retried on error)."""
-    runtime = context.runtime()
-    reporting = runtime.reporting
-    ident = UUID(export_id)
-    export = reporting.get_export(SYSTEM, ident)
-    if export.done:
-        return
-    reporting.start(ident)
-    attempt = export.attempts + 1
-    try:
-        names = [p.name for p in runtime.runner.projections]
-        wait_for(runtime.db, names, position, runtime.settings.read_wait_seconds)
-        built = build_payout_export(runtime.db, export)
-        content_type = (
-            CSV_CONTENT_TYPE if export.kind is ExportKind.PAYOUT_CSV else files.XLSX_CONTENT_TYPE
-        )
-        files.save_file(runtime.db, ident, built.file_name, content_type, built.content)
-        # Noted on the period before the export completes: a retry after a crash in between
-        # finds the export unfinished and the period already noted (record_export is idempotent).
-        runtime.payroll.record_export(period_id(export.store_id, export.month), ident)
-        reporting.complete(ident, built.file_name, len(built.content), built.sha256, built.rows)
-    except Exception as error:
-        if attempt > MAX_RETRIES:
-            log.error("payout export %s failed for good after %d attempts", export_id, attempt)
-            reporting.fail(ident, f"{type(error).__name__}: {error}")
-        raise
+    run_export(
+        export_id,
+        position,
+        lambda runtime, export: build_payout_export(runtime.db, export),
+        before_complete=_note_on_period,
+    )
