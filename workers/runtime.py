@@ -10,9 +10,11 @@ leads registers customers through the one `Crm`. The API (`api/deps.py`), the ac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 
 from domain.app import Showroom
+from domain.crm.ports import PhoneIndex
 from domain.crm.service import Crm
 from domain.inventory.service import Inventory
 from domain.leads.service import Leads
@@ -35,11 +37,10 @@ from workers.settings import Settings
 
 
 @dataclass
-class Runtime:
-    settings: Settings
+class Services:
+    """The ten context services over one application, each built once, shared ones injected."""
+
     app: Showroom
-    db: Database
-    runner: ProjectionRunner
     organisation: Organisation
     crm: Crm
     leads: Leads
@@ -50,6 +51,52 @@ class Runtime:
     pay_plans: PayPlans
     payroll: Payroll
     performance: Performance
+
+    @classmethod
+    def over(
+        cls,
+        app: Showroom,
+        db: Database,
+        *,
+        wait_seconds: float,
+        phone_key: bytes,
+        phone_index: PhoneIndex | None = None,
+        password_hasher: Callable[[str], str] | None = None,
+    ) -> Services:
+        """Every service over `app`, their read-side ports over `db` waiting `wait_seconds`.
+
+        The simulator gives its own phone index (its phones are unique, so it need not wait for
+        the directory view) and a password hasher that hashes each shared password once."""
+        organisation = Organisation(app, password_hasher=password_hasher)
+        crm = Crm(
+            app,
+            phone_index or ViewPhoneIndex(app, db, wait_seconds=wait_seconds),
+            phone_key,
+            organisation=organisation,
+        )
+        return cls(
+            app=app,
+            organisation=organisation,
+            crm=crm,
+            leads=Leads(app, crm, organisation=organisation),
+            inventory=Inventory(app),
+            sales=Sales(app, organisation=organisation),
+            satisfaction=Satisfaction(app),
+            reporting=Reporting(app),
+            pay_plans=PayPlans(app),
+            payroll=Payroll(app, ViewPayrollSources(app, db, wait_seconds)),
+            performance=Performance(app, ViewKpiCounters(app, db, wait_seconds)),
+        )
+
+
+@dataclass
+class Runtime(Services):
+    """One process's resources: the settings, the views database and the projection runner,
+    besides the services (every one over the process's one application)."""
+
+    settings: Settings
+    db: Database
+    runner: ProjectionRunner
 
     @classmethod
     def build(cls, settings: Settings, *, create_tables: bool = False) -> Runtime:
@@ -67,30 +114,11 @@ class Runtime:
             poll_seconds=settings.poll_seconds,
             notify_url=settings.database_url,
         )
-        wait = settings.read_wait_seconds
-        organisation = Organisation(app)
-        crm = Crm(
-            app,
-            ViewPhoneIndex(app, db, wait_seconds=wait),
-            settings.phone_key,
-            organisation=organisation,
+        services = Services.over(
+            app, db, wait_seconds=settings.read_wait_seconds, phone_key=settings.phone_key
         )
-        return cls(
-            settings=settings,
-            app=app,
-            db=db,
-            runner=runner,
-            organisation=organisation,
-            crm=crm,
-            leads=Leads(app, crm, organisation=organisation),
-            inventory=Inventory(app),
-            sales=Sales(app, organisation=organisation),
-            satisfaction=Satisfaction(app),
-            reporting=Reporting(app),
-            pay_plans=PayPlans(app),
-            payroll=Payroll(app, ViewPayrollSources(app, db, wait)),
-            performance=Performance(app, ViewKpiCounters(app, db, wait)),
-        )
+        built = {f.name: getattr(services, f.name) for f in fields(Services)}
+        return cls(settings=settings, db=db, runner=runner, **built)
 
     def close(self) -> None:
         self.runner.stop()

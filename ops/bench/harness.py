@@ -475,13 +475,19 @@ class _NoKnownPhones:
 
 def seed_floor(runtime: Any, sellers: int, leads_each: int, prefix: str = "bench") -> BenchFloor:
     """Open a store with `sellers` salespeople, each with a login and `leads_each` leads."""
-    from domain.crm.service import Crm
-    from domain.leads.service import Leads
     from domain.organisation.model import User
     from domain.shared.actor import SYSTEM, Role
 
     org = runtime.organisation
-    leads_service = Leads(runtime.app, Crm(runtime.app, _NoKnownPhones(), b"bench-phone-key"))
+    from workers.runtime import Services
+
+    leads_service = Services.over(
+        runtime.app,
+        runtime.db,
+        wait_seconds=runtime.settings.read_wait_seconds,
+        phone_key=b"bench-phone-key",
+        phone_index=_NoKnownPhones(),
+    ).leads
     store_id = org.open_store(SYSTEM, f"{prefix} 基准测试店", "杭州", ["BYD"]).id
     floor = BenchFloor(store_id=store_id, usernames=[], principals=[], leads=[])
     for i in range(sellers):

@@ -20,22 +20,13 @@ import heapq
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from domain.app import Showroom
-from domain.crm.service import Crm
-from domain.inventory.service import Inventory
-from domain.leads.service import Leads
 from domain.organisation.model import User
-from domain.organisation.service import Organisation
-from domain.pay.service.plans import PayPlans
-from domain.sales.service import Sales
-from domain.satisfaction.service import Satisfaction
 from domain.shared.actor import SYSTEM, Principal, Role
 from domain.shared.clock import DEFAULT_TIMEZONE
 from domain.shared.values import vin, with_check_digit
@@ -62,6 +53,7 @@ from ops.simulation.records import (
     SimVehicle,
     Step,
 )
+from workers.runtime import Services
 
 TZ_NAME = DEFAULT_TIMEZONE
 TZ = ZoneInfo(TZ_NAME)
@@ -69,38 +61,6 @@ OPENS, CLOSES = 9, 20  # showroom hours, local time
 STEP_REACH = timedelta(hours=3)  # how far past its own time a step may write, with room
 LEADS_PER_STORE_DAY = 2.8  # an ordinary store: about 85 leads a month, weekends busier
 T = TypeVar("T")
-
-
-@dataclass
-class Services:
-    """The context services the simulation commands, over one application."""
-
-    app: Showroom
-    organisation: Organisation
-    crm: Crm
-    leads: Leads
-    inventory: Inventory
-    sales: Sales
-    satisfaction: Satisfaction
-    plans: PayPlans
-
-    @classmethod
-    def over(cls, app: Showroom, crm: Crm, organisation: Organisation) -> Services:
-        return cls(
-            app=app,
-            organisation=organisation,
-            crm=crm,
-            leads=Leads(app, crm),
-            inventory=Inventory(app),
-            sales=Sales(app),
-            satisfaction=Satisfaction(app),
-            plans=PayPlans(app),
-        )
-
-    def forget(self, *ids: UUID) -> None:
-        """The simulation is done with these aggregates (a batched application lets go)."""
-        if isinstance(self.app, BatchedShowroom):
-            self.app.forget(*ids)
 
 
 class Floor:
@@ -136,6 +96,11 @@ class Floor:
         self.users = 0
         # Open leads by the staff id of their salesperson, to hand over when one leaves.
         self._open_leads: dict[UUID, dict[UUID, SimLead]] = {}
+
+    def forget(self, *ids: UUID) -> None:
+        """The simulation is done with these aggregates (a batched application lets go)."""
+        if isinstance(self.services.app, BatchedShowroom):
+            self.services.app.forget(*ids)
 
     # --- randomness and time ---------------------------------------------------------------
 

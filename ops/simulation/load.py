@@ -20,19 +20,18 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from domain.app import Showroom
-from domain.crm.service import Crm
 from domain.organisation.model import Store
 from domain.organisation.passwords import hash_password
-from domain.organisation.service import Organisation
 from domain.shared import clock
 from ops.simulation.batched import BatchedShowroom
 from ops.simulation.demo import publish_standard_plan
-from ops.simulation.floor import CLOSES, STEP_REACH, TZ, Services
+from ops.simulation.floor import CLOSES, STEP_REACH, TZ
 from ops.simulation.presets import DEMO, GROUP, Preset
 from ops.simulation.records import TOTALS
 from ops.simulation.selling import Simulation
 from projections.db import Database
 from projections.directory.queries import find_customer_by_phone_hash
+from workers.runtime import Services
 
 if TYPE_CHECKING:
     from workers.runtime import Runtime
@@ -146,15 +145,20 @@ def generate(
     settings = runtime.settings
     app = BatchedShowroom(settings.event_store_env(), batch_size) if batched else runtime.app
     try:
-        crm = Crm(app, _UnwaitingPhoneIndex(runtime.db), settings.phone_key)
-        # The simulated logins share a few passwords: each is hashed once (scrypt is slow).
-        organisation = Organisation(app, password_hasher=functools.cache(hash_password))
-        services = Services.over(app, crm, organisation)
+        services = Services.over(
+            app,
+            runtime.db,
+            wait_seconds=settings.read_wait_seconds,
+            phone_key=settings.phone_key,
+            phone_index=_UnwaitingPhoneIndex(runtime.db),
+            # The simulated logins share a few passwords: each is hashed once (scrypt is slow).
+            password_hasher=functools.cache(hash_password),
+        )
         simulation = Simulation(services, preset, seed, stores, day, end, months, progress)
         simulation.run()
         if preset.demo:
             publish_standard_plan(
-                services.plans, simulation.start, [s.id for s in simulation.stores]
+                services.pay_plans, simulation.start, [s.id for s in simulation.stores]
             )
         if isinstance(app, BatchedShowroom):
             app.flush()

@@ -97,7 +97,7 @@ class Simulation(Floor):
         ).id
         customer_id = self.services.app.load(Lead, lead_id, "lead").customer_id
         # Nothing touches the phone's claim again (every phone is new).
-        self.services.forget(phone_claim_id(self.services.crm.phone_hash(phone)))
+        self.forget(phone_claim_id(self.services.crm.phone_hash(phone)))
         lead = SimLead(
             store=store,
             id=lead_id,
@@ -287,7 +287,7 @@ class Simulation(Floor):
             lead.seller.principal, lead.id, reason, note=note, occurred_at=moment
         )
         self._closed(lead)
-        self.services.forget(lead.id, lead.customer_id)
+        self.forget(lead.id, lead.customer_id)
 
     # --- deals -------------------------------------------------------------------------------
 
@@ -305,14 +305,14 @@ class Simulation(Floor):
                 occurred_at=moment,
             )
             self._closed(lead)
-            self.services.forget(lead.id, lead.customer_id)
+            self.forget(lead.id, lead.customer_id)
             return
         actor = lead.seller.principal
         deal_id = self.services.sales.open_deal(
             actor, store.id, lead.customer_id, lead_id=lead.id, occurred_at=moment
         ).id
         self._closed(lead)
-        self.services.forget(lead.id, lead.customer_id)
+        self.forget(lead.id, lead.customer_id)
         self.bump(store, "deals")
         deal = SimDeal(lead, deal_id, vehicle)
         attached = moment + timedelta(minutes=self.rng.randrange(5, 20))
@@ -441,7 +441,7 @@ class Simulation(Floor):
         deal.status = "cancelled"
         self.bump(deal.lead.store, "cancelled")
         self.put_back(deal.lead.store, deal.vehicle)
-        self.services.forget(deal.id)
+        self.forget(deal.id)
 
     def deliver(self, deal: SimDeal, moment: datetime) -> None:
         store = deal.lead.store
@@ -460,7 +460,7 @@ class Simulation(Floor):
             answered = self.days_later(moment, self.rng.randrange(2, 10), 10, 18)
             self.schedule(answered, lambda: self.survey(deal, answered))
         else:
-            self.services.forget(deal.id, deal.vehicle.id)
+            self.forget(deal.id, deal.vehicle.id)
 
     def trade_in(self, store: SimStore, deal: SimDeal, moment: datetime) -> None:
         model = self.pick([(m, m.popularity) for m in store.brand.models])
@@ -485,7 +485,7 @@ class Simulation(Floor):
         self.bump(store, "revenue", -deal.selling_price)
         self.bump(store, "front_gross", -deal.front_gross)
         self.put_back(store, deal.vehicle)
-        self.services.forget(deal.id)
+        self.forget(deal.id)
 
     def survey(self, deal: SimDeal, moment: datetime) -> None:
         base = self.rng.randrange(70, 101)
@@ -503,4 +503,4 @@ class Simulation(Floor):
             moment,
         )
         self.bump(deal.lead.store, "surveys")
-        self.services.forget(deal.id, deal.vehicle.id, survey_id_for(deal.id))
+        self.forget(deal.id, deal.vehicle.id, survey_id_for(deal.id))

@@ -58,8 +58,7 @@ def test_no_module_but_the_runtime_builds_a_service_or_a_port() -> None:
     elsewhere = {
         str(path.relative_to(ROOT)): names
         for path in modules()
-        if (names := constructions(path))
-        and str(path.relative_to(ROOT)) not in {RUNTIME, *SIMULATOR}
+        if (names := constructions(path)) and str(path.relative_to(ROOT)) != RUNTIME
     }
 
     assert elsewhere == {}
