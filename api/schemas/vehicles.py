@@ -58,3 +58,32 @@ class VehicleOut(BaseModel):
     received_on: date
     age_days: int
     deal_id: UUID | None
+
+
+class VehicleLine(BaseModel):
+    """A vehicle in the stock list, with its age on the list's day."""
+
+    id: UUID
+    vin: str
+    store_id: UUID
+    make: str
+    model: str
+    trim: str
+    colour: str
+    model_year: int
+    condition: str
+    cost: Decimal | None = Field(description="Hidden from salespeople")
+    list_price: Decimal
+    sold_price: Decimal | None
+    status: str
+    deal_id: UUID | None
+    received_on: date
+    age_days: int
+
+
+class VehiclePage(BaseModel):
+    items: list[VehicleLine]
+    total: int
+    limit: int
+    offset: int
+    as_of: date | None = Field(default=None, description="The day ages count to")
