@@ -39,6 +39,7 @@ def vehicle_out(vehicle: Vehicle, scope: ReadScope) -> VehicleOut:
         condition=str(vehicle.condition),
         status=str(vehicle.status),
         list_price=vehicle.list_price,
+        sold_price=vehicle.sold_price,
         cost=vehicle.cost if scope.sees_cost else None,
         received_on=vehicle.received_on,
         age_days=(today - vehicle.received_on).days,

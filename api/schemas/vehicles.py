@@ -41,25 +41,6 @@ class RepriceVehicle(Command):
     list_price: Money = Field(ge=0, max_digits=12, decimal_places=2)
 
 
-class VehicleOut(BaseModel):
-    id: UUID
-    version: int
-    vin: str
-    store_id: UUID
-    make: str
-    model: str
-    trim: str
-    colour: str
-    model_year: int
-    condition: str
-    status: str
-    list_price: Decimal
-    cost: Decimal | None = Field(description="Hidden from salespeople")
-    received_on: date
-    age_days: int
-    deal_id: UUID | None
-
-
 class VehicleLine(BaseModel):
     """A vehicle in the stock list, with its age on the list's day."""
 
@@ -72,13 +53,19 @@ class VehicleLine(BaseModel):
     colour: str
     model_year: int
     condition: str
-    cost: Decimal | None = Field(description="Hidden from salespeople")
-    list_price: Decimal
-    sold_price: Decimal | None
     status: str
-    deal_id: UUID | None
+    list_price: Decimal
+    sold_price: Decimal | None = None
+    cost: Decimal | None = Field(description="Hidden from salespeople")
     received_on: date
     age_days: int
+    deal_id: UUID | None
+
+
+class VehicleOut(VehicleLine):
+    """One vehicle (its list line and its version)."""
+
+    version: int
 
 
 class VehiclePage(BaseModel):

@@ -9,7 +9,7 @@ from typing import Any
 from domain.shared.clock import business_day, now
 from domain.shared.values import with_check_digit
 from tests.integration.conftest import Api
-from tests.integration.test_api_flow import MONTH, sell
+from tests.integration.test_api_flow import MONTH, at, receive, sell
 
 # Costs no other figure of the world can equal, so finding one in an answer is a leak.
 IN_STOCK_COST = "123457.89"
@@ -18,7 +18,7 @@ ACCESSORY_COST = "2345.67"
 SECRETS = (IN_STOCK_COST, AGED_COST, ACCESSORY_COST)
 
 
-def _receive(api: Api, stem: str, cost: str, days_ago: int) -> str:
+def _receive(api: Api, stem: str, cost: str, days_ago: int) -> dict[str, Any]:
     today = business_day(now(), "Asia/Shanghai")
     body = {
         "store_id": str(api.world.store_a),
@@ -33,24 +33,69 @@ def _receive(api: Api, stem: str, cost: str, days_ago: int) -> str:
         "list_price": "150000",
         "received_on": (today - timedelta(days=days_ago)).isoformat(),
     }
-    return str(api.ok(api.post("manager_a", "/vehicles", body))["id"])
+    written: dict[str, Any] = api.ok(api.post("manager_a", "/vehicles", body))
+    return written
+
+
+def _sell_with_accessories(api: Api) -> dict[str, Any]:
+    """sales_a1 sells a car with accessories (added before delivery, as on the floor)."""
+    store = str(api.world.store_a)
+    lead = api.ok(
+        api.post(
+            "sales_a1",
+            "/leads",
+            {
+                "store_id": store,
+                "channel": "walk_in",
+                "customer_name": "Qian Yu",
+                "customer_phone": "13900139001",
+                "occurred_at": at(0),
+            },
+        )
+    )
+    customer = api.ok(api.get("sales_a1", f"/leads/{lead['id']}"), 200)["customer_id"]
+    deal = api.ok(
+        api.post(
+            "sales_a1",
+            "/deals",
+            {
+                "store_id": store,
+                "customer_id": customer,
+                "lead_id": lead["id"],
+                "occurred_at": at(5),
+            },
+        )
+    )["id"]
+    vehicle = receive(api, "LGXCE4CB0PA000101")
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("vehicle", {"vehicle_id": vehicle}),
+        ("quote", {"price": "125000", "discount": "5000"}),
+        ("products", {"kind": "accessories", "revenue": "5000", "cost": ACCESSORY_COST}),
+        ("contract", {}),
+        ("delivery", {}),
+    ]
+    for minutes, (step, body) in enumerate(steps, start=10):
+        written = api.ok(
+            api.post("sales_a1", f"/deals/{deal}/{step}", {**body, "occurred_at": at(minutes)})
+        )
+    return {"lead_id": lead["id"], "deal_id": deal, "vehicle_id": vehicle, **written}
 
 
 def floor_with_costs(api: Api) -> dict[str, Any]:
     """Store A as a demo shows it: a delivered deal of sales_a1 with accessories, one of
     sales_a2, and two cars in stock alone in their aging buckets."""
-    mine = sell(api, "sales_a1", 0, "LGXCE4CB0PA000101")
-    api.ok(
-        api.post(
-            "sales_a1",
-            f"/deals/{mine['deal_id']}/products",
-            {"kind": "accessories", "revenue": "5000", "cost": ACCESSORY_COST},
-        )
-    )
+    mine = _sell_with_accessories(api)
     theirs = sell(api, "sales_a2", 5, "LGXCE4CB0PA000102")
     fresh = _receive(api, "LGXCE4CB0PA000103", IN_STOCK_COST, 3)
     aged = _receive(api, "LGXCE4CB0PA000104", AGED_COST, 45)
-    return {"mine": mine, "theirs": theirs, "fresh": fresh, "aged": aged}
+    # Reads wait for the last write (`?position=`): the views include the whole floor.
+    return {
+        "mine": mine,
+        "theirs": theirs,
+        "fresh": fresh["id"],
+        "aged": aged["id"],
+        "at": {"position": aged["position"]},
+    }
 
 
 def _ids(api: Api, world: dict[str, Any]) -> dict[str, str]:
@@ -97,6 +142,7 @@ def test_a_salesperson_sees_no_cost_on_any_get_route(api: Api) -> None:
     for template, parameters in _get_routes(api):
         path = template.format(**{p: ids.get(p, p) for p in _names(parameters, "path")})
         query = {"month": MONTH} if "month" in _names(parameters, "query") else {}
+        query |= world["at"]
         response = api.get("sales_a1", path, params=query)
         if response.status_code != 200 or "json" not in response.headers["content-type"]:
             continue
@@ -121,9 +167,9 @@ def _names(parameters: list[dict[str, Any]], where: str) -> set[str]:
 
 
 def test_the_aging_report_shows_a_salesperson_counts_without_cost(api: Api) -> None:
-    floor_with_costs(api)
+    world = floor_with_costs(api)
 
-    answer = api.ok(api.get("sales_a1", "/reports/inventory/aging"), 200)
+    answer = api.ok(api.get("sales_a1", "/reports/inventory/aging", params=world["at"]), 200)
 
     counts = {b["bucket"]: b["vehicles"] for b in answer["buckets"]}
     assert counts["0-30"] == 1 and counts["31-60"] == 1
@@ -132,9 +178,9 @@ def test_the_aging_report_shows_a_salesperson_counts_without_cost(api: Api) -> N
 
 
 def test_the_aging_report_shows_a_manager_the_cost_per_bucket(api: Api) -> None:
-    floor_with_costs(api)
+    world = floor_with_costs(api)
 
-    answer = api.ok(api.get("manager_a", "/reports/inventory/aging"), 200)
+    answer = api.ok(api.get("manager_a", "/reports/inventory/aging", params=world["at"]), 200)
 
     costs = {b["bucket"]: b["cost"] for b in answer["buckets"]}
     assert (costs["0-30"], costs["31-60"]) == (IN_STOCK_COST, AGED_COST)
@@ -159,10 +205,9 @@ def test_deal_detail_hides_accessory_cost_from_its_salesperson_but_shows_its_gro
 
 def test_a_salesperson_sees_own_gross_in_lists_and_reports(api: Api) -> None:
     world = floor_with_costs(api)
-    position = world["theirs"]["position"]
-    params = {"month": MONTH, "position": position}
+    params = {"month": MONTH, **world["at"]}
 
-    [deal] = api.ok(api.get("sales_a1", "/deals", params={"position": position}), 200)["items"]
+    [deal] = api.ok(api.get("sales_a1", "/deals", params=world["at"]), 200)["items"]
     [kpi] = api.ok(api.get("sales_a1", "/reports/kpis", params=params), 200)["items"]
     board = api.ok(api.get("sales_a1", "/reports/leaderboard", params=params), 200)["items"]
 
@@ -174,7 +219,7 @@ def test_a_salesperson_sees_own_gross_in_lists_and_reports(api: Api) -> None:
 
 def test_a_salesperson_never_sees_a_colleagues_gross_on_the_leaderboard(api: Api) -> None:
     world = floor_with_costs(api)
-    params = {"month": MONTH, "position": world["theirs"]["position"]}
+    params = {"month": MONTH, **world["at"]}
 
     board = api.ok(api.get("sales_a1", "/reports/leaderboard", params=params), 200)["items"]
     managed = api.ok(api.get("manager_a", "/reports/leaderboard", params=params), 200)["items"]
@@ -188,8 +233,8 @@ def test_a_salesperson_never_sees_a_colleagues_gross_on_the_leaderboard(api: Api
 def test_a_salesperson_sees_the_vehicle_list_without_cost(api: Api) -> None:
     world = floor_with_costs(api)
 
-    items = api.ok(api.get("sales_a1", "/vehicles"), 200)["items"]
-    managed = api.ok(api.get("manager_a", "/vehicles"), 200)["items"]
+    items = api.ok(api.get("sales_a1", "/vehicles", params=world["at"]), 200)["items"]
+    managed = api.ok(api.get("manager_a", "/vehicles", params=world["at"]), 200)["items"]
 
     assert {v["id"] for v in items} == {v["id"] for v in managed} >= {world["fresh"]}
     assert all(v["cost"] is None for v in items)
