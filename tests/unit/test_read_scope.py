@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -150,3 +152,19 @@ def test_group_roles_see_the_whole_of_every_store_and_the_group() -> None:
 
 def test_a_salesperson_never_sees_a_whole_store() -> None:
     assert not read_scope(SALESPERSON).sees_whole_store(STORE)
+
+
+def test_no_route_decides_who_sees_what() -> None:
+    # Routes parse, make one call under the policy and respond: a role test in a route body is
+    # a second copy of a rule of domain/shared/access.py, which the pages would not share.
+    routes = Path(__file__).parents[2] / "api" / "routes"
+    rules = re.compile(r"Role\.|\.reads_everything|\.role (is|in|not|==|!=) ")
+
+    branching = [
+        f"{module.name}:{n}"
+        for module in sorted(routes.glob("*.py"))
+        for n, line in enumerate(module.read_text().splitlines(), start=1)
+        if rules.search(line)
+    ]
+
+    assert branching == []
