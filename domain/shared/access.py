@@ -13,7 +13,7 @@ Gross: a salesperson sees the gross of the deals credited to them (front gross, 
 their share of it in reports), as their pay statement computes it, and never a colleague's;
 cost is never shown to a salesperson, alone or summed (docs/architecture.md, "Security").
 
-No framework is imported here: the JSON API, the web pages and the CLI share this module.
+No framework is imported here, so the JSON API and the web pages share this module.
 """
 
 from __future__ import annotations
