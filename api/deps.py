@@ -7,7 +7,6 @@ import asyncio
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -143,28 +142,6 @@ def require(*roles: Role) -> object:
         return actor
 
     return Depends(check)
-
-
-@dataclass(frozen=True)
-class FloorScope:
-    """What a list of sales-floor records (leads, customers, deals) may show the caller."""
-
-    visible: bool
-    store_id: UUID | None = None
-    salesperson_id: UUID | None = None
-
-
-def floor_scope(actor: Principal, store_id: UUID | None) -> FloorScope:
-    """A salesperson's own records; a manager's own store; everyone else what they filter on."""
-    if actor.role is Role.SALESPERSON:
-        if actor.staff_id is None:
-            return FloorScope(visible=False)
-        return FloorScope(visible=True, store_id=store_id, salesperson_id=actor.staff_id)
-    if actor.role is Role.STORE_MANAGER:
-        if actor.store_id is None or store_id not in (None, actor.store_id):
-            return FloorScope(visible=False)
-        return FloorScope(visible=True, store_id=actor.store_id)
-    return FloorScope(visible=True, store_id=store_id)
 
 
 @dataclass(frozen=True)

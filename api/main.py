@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +25,7 @@ from api.routes import (
     surveys,
     vehicles,
 )
+from api.schemas.common import HealthOut, StoppedView
 from projections.runner import failures
 from workers import broker as job_broker
 from workers.runtime import Runtime
@@ -106,17 +106,17 @@ def create_app(
     app.add_middleware(security.SecurityHeaders)
     openapi.install(app)
 
-    @app.get("/health", tags=["ops"], include_in_schema=True)
-    def health(request: Request) -> dict[str, Any]:
+    @app.get("/health", tags=["ops"], include_in_schema=True, response_model_exclude_none=True)
+    def health(request: Request) -> HealthOut:
         """Liveness, and the views stopped at an event they failed on ("degraded").
 
         No personal data (view names and log positions only), so no authentication; the
         error itself is in the log and in `showroom status`."""
         stopped = failures(request.app.state.runtime.db)
         if not stopped:
-            return {"status": "ok"}
-        views = [{"name": f.name, "position": f.position} for f in stopped]
-        return {"status": "degraded", "views": views}
+            return HealthOut(status="ok")
+        views = [StoppedView(name=f.name, position=f.position) for f in stopped]
+        return HealthOut(status="degraded", views=views)
 
     for module in (
         auth,

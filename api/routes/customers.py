@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
 
-from api.deps import ActorDep, ConsistentDep, CrmDep, PageDep, RuntimeDep, floor_scope
+from api.deps import ActorDep, ConsistentDep, CrmDep, PageDep, RuntimeDep
 from api.schemas.common import PageOf, Written
 from api.schemas.customers import (
+    CustomerLine,
     CustomerOut,
     ReassignCustomer,
     RecordConsent,
@@ -17,25 +17,21 @@ from api.schemas.customers import (
     RegisterCustomer,
 )
 from domain.crm.model import Customer
-from domain.shared.actor import Principal, Role
+from domain.shared.access import Reach, ReadScope, read_scope
 from domain.shared.values import masked_phone
 from projections.directory import queries as directory
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
-# Who works with the customer sees the number; everyone else (finance, executives, auditors
-# browsing) sees it masked: personal data is shown to those who need it, not to all who can read.
-_SEES_PHONE = (Role.ADMIN, Role.STORE_MANAGER, Role.SALESPERSON)
 
-
-def customer_out(customer: Customer, actor: Principal) -> CustomerOut:
+def customer_out(customer: Customer, scope: ReadScope) -> CustomerOut:
     return CustomerOut(
         id=customer.id,
         version=customer.version,
         store_id=customer.store_id,
         owner_id=customer.owner_id,
         name=customer.name,
-        phone=customer.phone if actor.role in _SEES_PHONE else masked_phone(customer.phone),
+        phone=customer.phone if scope.sees_full_phone else masked_phone(customer.phone),
         source=str(customer.source),
         preferences={
             "model": customer.preferred_model,
@@ -72,25 +68,17 @@ def list_customers(
     page: PageDep,
     _: ConsistentDep,
     store_id: UUID | None = None,
-) -> PageOf[dict[str, Any]]:
+) -> PageOf[CustomerLine]:
     """Customers in the caller's scope (phone numbers masked in lists)."""
-    scope = floor_scope(actor, store_id)
-    if not scope.visible:
-        return PageOf.empty(page.limit, page.offset)
-    result = directory.list_customers(
-        runtime.db,
-        store_id=scope.store_id,
-        owner_id=scope.salesperson_id,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    scope = read_scope(actor, store_id=store_id, reach=Reach.OWN)
+    result = directory.list_customers(runtime.db, scope=scope, limit=page.limit, offset=page.offset)
     return PageOf.of(result, page.limit, page.offset)
 
 
 @router.get("/{customer_id}")
 def get_customer(customer_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> CustomerOut:
     """One customer with preferences and consents."""
-    return customer_out(runtime.crm.get_customer(actor, customer_id), actor)
+    return customer_out(runtime.crm.get_customer(actor, customer_id), read_scope(actor))
 
 
 @router.post("/{customer_id}/preferences", status_code=201)

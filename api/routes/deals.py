@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter
 
-from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep, SalesDep, floor_scope
+from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep, SalesDep
 from api.schemas.common import PageOf, Written
 from api.schemas.deals import (
     AddProduct,
@@ -15,6 +14,7 @@ from api.schemas.deals import (
     CancelProduct,
     CloseDeal,
     CreditOut,
+    DealLine,
     DealOut,
     OpenDeal,
     ProductOut,
@@ -24,12 +24,16 @@ from api.schemas.deals import (
     StepDeal,
 )
 from domain.sales.model import Deal, DealStatus
+from domain.shared.access import Reach, ReadScope, read_scope
 from projections.directory import queries as directory
 
 router = APIRouter(prefix="/deals", tags=["deals"])
 
 
-def deal_out(deal: Deal) -> DealOut:
+def deal_out(deal: Deal, scope: ReadScope) -> DealOut:
+    """A deal as `scope` may see it: gross shows to whoever may see the deal (a salesperson's
+    pay is computed from it), what the dealer paid (accessories' cost) only to those who may
+    see cost."""
     return DealOut(
         id=deal.id,
         version=deal.version,
@@ -59,7 +63,7 @@ def deal_out(deal: Deal) -> DealOut:
                 amount=p.amount,
                 income=p.income,
                 revenue=p.revenue,
-                cost=p.cost,
+                cost=p.cost if scope.sees_cost else None,
                 added_at=p.added_at,
                 active=p.active,
                 cancelled_at=p.cancelled_at,
@@ -94,15 +98,11 @@ def list_deals(
     _: ConsistentDep,
     store_id: UUID | None = None,
     status: DealStatus | None = None,
-) -> PageOf[dict[str, Any]]:
+) -> PageOf[DealLine]:
     """Deals in the caller's scope, newest first."""
-    scope = floor_scope(actor, store_id)
-    if not scope.visible:
-        return PageOf.empty(page.limit, page.offset)
     result = directory.list_deals(
         runtime.db,
-        store_id=scope.store_id,
-        salesperson_id=scope.salesperson_id,
+        scope=read_scope(actor, store_id=store_id, reach=Reach.OWN),
         status=None if status is None else status.value,
         limit=page.limit,
         offset=page.offset,
@@ -113,7 +113,7 @@ def list_deals(
 @router.get("/{deal_id}")
 def get_deal(deal_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> DealOut:
     """One deal with its vehicle, quote and gross."""
-    return deal_out(runtime.sales.get_deal(actor, deal_id))
+    return deal_out(runtime.sales.get_deal(actor, deal_id), read_scope(actor))
 
 
 @router.post("/{deal_id}/vehicle", status_code=201)

@@ -11,12 +11,9 @@ from api.deps import ActorDep, RuntimeDep
 from api.schemas.history import HistoryOut, IntegrityOut
 from audit.history import replay
 from audit.integrity import verify
-from domain.shared.access import ensure_role
-from domain.shared.actor import Role
+from domain.shared.access import AUDITORS, ensure_role
 
 router = APIRouter(prefix="/history", tags=["audit"])
-
-AUDITORS = (Role.AUDITOR, Role.ADMIN)
 
 
 # Declared before /{aggregate_id} so that "integrity" is never parsed as an id.

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter
 
-from api.deps import ActorDep, ConsistentDep, LeadsDep, PageDep, RuntimeDep, floor_scope
+from api.deps import ActorDep, ConsistentDep, LeadsDep, PageDep, RuntimeDep
 from api.schemas.common import PageOf, Written
 from api.schemas.leads import (
     AppointmentOutcome,
     AppointmentWritten,
     AssignLead,
     CaptureLead,
+    LeadLine,
     LeadOut,
     LogActivity,
     LoseLead,
     SetAppointment,
 )
 from domain.leads.model import Lead, LeadStatus
+from domain.shared.access import Reach, read_scope
 from projections.directory import queries as directory
 
 router = APIRouter(prefix="/leads", tags=["leads"])
@@ -83,15 +84,11 @@ def list_leads(
     _: ConsistentDep,
     store_id: UUID | None = None,
     status: LeadStatus | None = None,
-) -> PageOf[dict[str, Any]]:
+) -> PageOf[LeadLine]:
     """Leads in the caller's scope, newest first."""
-    scope = floor_scope(actor, store_id)
-    if not scope.visible:
-        return PageOf.empty(page.limit, page.offset)
     result = directory.list_leads(
         runtime.db,
-        store_id=scope.store_id,
-        salesperson_id=scope.salesperson_id,
+        scope=read_scope(actor, store_id=store_id, reach=Reach.OWN),
         status=None if status is None else status.value,
         limit=page.limit,
         offset=page.offset,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
@@ -16,12 +15,15 @@ from api.schemas.organisation import (
     RegisterUser,
     SetPack,
     StaffLeaves,
+    StaffLine,
     StaffOut,
+    StoreLine,
     StoreOut,
     TransferStaff,
     UpdateStore,
 )
 from domain.organisation.model import Staff, Store
+from domain.shared.access import read_scope
 from projections.directory import queries as directory
 
 router = APIRouter(tags=["organisation"])
@@ -62,16 +64,12 @@ def open_store(body: OpenStore, organisation: OrganisationDep, actor: ActorDep) 
 @router.get("/stores")
 def list_stores(
     runtime: RuntimeDep, actor: ActorDep, page: PageDep, _: ConsistentDep
-) -> PageOf[dict[str, Any]]:
-    """The stores the caller can see."""
-    if not actor.reads_everything:
-        own = directory.get_store(runtime.db, actor.store_id) if actor.store_id else None
-        items = [own] if own is not None and page.offset == 0 else []
-        return PageOf(items=items, total=int(own is not None), limit=page.limit, offset=page.offset)
-    result = directory.list_stores(runtime.db, limit=page.limit, offset=page.offset)
-    return PageOf(
-        items=result["items"], total=result["total"], limit=page.limit, offset=page.offset
+) -> PageOf[StoreLine]:
+    """The stores the caller can see (store-bound staff: their own)."""
+    result = directory.list_stores(
+        runtime.db, scope=read_scope(actor), limit=page.limit, offset=page.offset
     )
+    return PageOf.of(result, page.limit, page.offset)
 
 
 @router.get("/stores/{store_id}")
@@ -130,18 +128,15 @@ def list_staff(
     page: PageDep,
     _: ConsistentDep,
     store_id: UUID | None = None,
-) -> PageOf[dict[str, Any]]:
-    """Staff of the stores the caller can see."""
-    if not actor.reads_everything:
-        if actor.store_id is None or (store_id is not None and store_id != actor.store_id):
-            return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
-        store_id = actor.store_id
+) -> PageOf[StaffLine]:
+    """Staff of the stores the caller can see (another store's: none)."""
     result = directory.list_staff(
-        runtime.db, store_id=store_id, limit=page.limit, offset=page.offset
+        runtime.db,
+        scope=read_scope(actor, store_id=store_id),
+        limit=page.limit,
+        offset=page.offset,
     )
-    return PageOf(
-        items=result["items"], total=result["total"], limit=page.limit, offset=page.offset
-    )
+    return PageOf.of(result, page.limit, page.offset)
 
 
 @router.get("/staff/{staff_id}")

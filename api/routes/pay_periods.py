@@ -46,7 +46,8 @@ from audit.history import history
 from domain.pay.periods import PayPeriod
 from domain.pay.service.payroll import Payroll
 from domain.reporting.model import ExportKind
-from domain.shared.actor import Principal, Role
+from domain.shared.access import read_scope
+from domain.shared.actor import Principal
 from domain.shared.errors import NotFoundError
 from projections.payouts import queries
 
@@ -54,8 +55,9 @@ router = APIRouter(tags=["pay"])
 periods = APIRouter(prefix="/pay-periods")
 me = APIRouter(prefix="/me")
 
-# Event fields a salesperson does not see when a line is explained (vehicle and product cost).
-HIDDEN_FROM_SALESPEOPLE = frozenset({"cost"})
+# Event fields hidden from those who may not see cost when a line is explained (vehicle and
+# product cost).
+COST_FIELDS = frozenset({"cost"})
 
 
 def period_out(payroll: Payroll, actor: Principal, period: PayPeriod) -> PeriodOut:
@@ -108,27 +110,16 @@ def list_periods(
     store_id: UUID | None = None,
 ) -> PageOf[PeriodLine]:
     """Pay periods, newest month first (store staff: their store's and the group's)."""
-    visible = None if actor.reads_everything else actor.store_id
-    if not actor.reads_everything and visible is None:
-        return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
     result = queries.list_periods(
         runtime.db,
         month=month,
         status=status,
         store_id=store_id,
-        visible_store=visible,
         limit=page.limit,
         offset=page.offset,
+        scope=read_scope(actor),
     )
-    items = []
-    for row in result["items"]:
-        whole = actor.reads_everything or (
-            actor.role is Role.STORE_MANAGER and row["store_id"] == actor.store_id
-        )
-        if not whole:
-            row = {**row, "salespeople": None, "total": None}
-        items.append(PeriodLine.model_validate(row))
-    return PageOf(items=items, total=result["total"], limit=page.limit, offset=page.offset)
+    return PageOf.of(result, page.limit, page.offset)
 
 
 @periods.get("/{period_id}")
@@ -290,6 +281,7 @@ def explain_line(
 ) -> ExplainOut:
     """Why a line pays what it pays: formula, inputs, plan version, and the events behind it."""
     period, record, line = payroll.line(actor, period_id, salesperson_id, n)
+    scope = read_scope(actor)
     sources = []
     for kind, ident in payroll.sources_of(period, salesperson_id, line):
         try:
@@ -305,7 +297,7 @@ def explain_line(
                 if str(e["data"].get("adjustment_id")) in wanted
                 or str(e["data"].get("dispute_id")) in wanted
             ]
-        if actor.role is Role.SALESPERSON:
+        if not scope.sees_cost:
             events = [_masked(e) for e in events]
         sources.append(
             SourceOut(
@@ -329,7 +321,7 @@ def explain_line(
 
 
 def _masked(event: dict[str, Any]) -> dict[str, Any]:
-    data = {k: v for k, v in event["data"].items() if k not in HIDDEN_FROM_SALESPEOPLE}
+    data = {k: v for k, v in event["data"].items() if k not in COST_FIELDS}
     return {**event, "data": data}
 
 

@@ -24,9 +24,7 @@ from api.schemas.pay_plans import (
     VersionOut,
     VersionWritten,
 )
-from domain.pay.service.plans import PLAN_MANAGERS
-from domain.shared.access import ensure_role
-from domain.shared.actor import Role
+from domain.shared.access import PLAN_MANAGERS, ensure_role, read_scope
 from domain.shared.errors import NotFoundError
 from projections.pay_plans import queries
 
@@ -49,28 +47,14 @@ def list_plans(
 ) -> PageOf[PlanSummaryOut]:
     """Pay plans by name: all for group-wide roles, those assigned at the store for a manager,
     those assigned to them for a salesperson."""
-    scope_store, scope_staff = None, None
-    if not actor.reads_everything:
-        if actor.role is Role.SALESPERSON and actor.staff_id is not None:
-            scope_store, scope_staff = actor.store_id, actor.staff_id
-        elif actor.role is Role.STORE_MANAGER and actor.store_id is not None:
-            scope_store = actor.store_id
-        else:
-            return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
     result = queries.list_plans(
         runtime.db,
-        scope_store_id=scope_store,
-        scope_staff_id=scope_staff,
+        scope=read_scope(actor),
         retired=retired,
         limit=page.limit,
         offset=page.offset,
     )
-    return PageOf(
-        items=[PlanSummaryOut(**item) for item in result["items"]],
-        total=result["total"],
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return PageOf.of(result, page.limit, page.offset)
 
 
 @router.post("/validate")
@@ -97,16 +81,7 @@ def plan_in_force(
     who = staff_id or actor.staff_id
     if who is None:
         raise NotFoundError("staff", "(none given)")
-    if not actor.reads_everything:
-        own = actor.role is Role.SALESPERSON and who == actor.staff_id
-        same_store = (
-            actor.role is Role.STORE_MANAGER
-            and actor.store_id is not None
-            and queries.staff_store(runtime.db, who) == actor.store_id
-        )
-        if not (own or same_store):
-            raise NotFoundError("staff", who)
-    version = queries.version_in_force_for(runtime.db, who, month)
+    version = queries.plan_in_force(runtime.db, who, month, scope=read_scope(actor))
     return PlanInForceOut(
         staff_id=who,
         month=month,

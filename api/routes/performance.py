@@ -7,12 +7,11 @@ admins, executives, finance and auditors the group's. Writes follow the rules of
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from api.deps import ActorDep, ConsistentDep, Page, PageDep, PerformanceDep, RuntimeDep
+from api.deps import ActorDep, ConsistentDep, PageDep, PerformanceDep, RuntimeDep
 from api.schemas.common import MonthQuery, PageOf, Written
 from api.schemas.performance import (
     ApproveEvaluation,
@@ -39,24 +38,10 @@ from domain.performance import kpis
 from domain.performance.evaluations import Evaluation
 from domain.performance.scorecards import Scorecard
 from domain.performance.targets import TargetScope
-from domain.shared.actor import Principal, Role
-from domain.shared.errors import NotFoundError
+from domain.shared.access import Reach, read_scope
 from projections.performance import queries
 
 router = APIRouter(tags=["performance"])
-
-
-def _own_store(actor: Principal, store_id: UUID | None) -> UUID | None:
-    """The store a store-bound user may look at (their own); group roles choose or see all."""
-    if actor.role in (Role.STORE_MANAGER, Role.SALESPERSON):
-        if actor.store_id is None or (store_id is not None and store_id != actor.store_id):
-            raise NotFoundError("store", store_id or "none")
-        return actor.store_id
-    return store_id
-
-
-def _empty(page: Page) -> PageOf[Any]:
-    return PageOf(items=[], total=0, limit=page.limit, offset=page.offset)
 
 
 # --- KPI definitions ----------------------------------------------------------------------------
@@ -132,30 +117,17 @@ def list_targets(
     kpi_id: str | None = Query(default=None, max_length=60),
 ) -> PageOf[TargetLine]:
     """A month's targets in the caller's scope (a store's: its own and its salespeople's)."""
-    if actor.role is Role.SALESPERSON:
-        if actor.staff_id is None or scope not in (None, TargetScope.SALESPERSON):
-            return _empty(page)
-        if subject_id not in (None, actor.staff_id):
-            return _empty(page)
-        scope, subject_id, store_id = TargetScope.SALESPERSON, actor.staff_id, None
-    else:
-        store_id = _own_store(actor, store_id)
     result = queries.targets(
         runtime.db,
         month,
-        scope=None if scope is None else scope.value,
+        target_scope=None if scope is None else scope.value,
         subject_id=subject_id,
-        store_id=store_id,
         kpi_id=kpi_id,
         limit=page.limit,
         offset=page.offset,
+        scope=read_scope(actor, store_id=store_id, reach=Reach.OWN),
     )
-    return PageOf(
-        items=[TargetLine(**t) for t in result["items"]],
-        total=result["total"],
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return PageOf.of(result, page.limit, page.offset)
 
 
 # --- scorecards ---------------------------------------------------------------------------------
@@ -209,14 +181,12 @@ def list_scorecards(
 ) -> PageOf[ScorecardLine]:
     """Scorecards the caller may read: the group's and their store's (group roles: all)."""
     result = queries.scorecards(
-        runtime.db, store_id=_own_store(actor, store_id), limit=page.limit, offset=page.offset
-    )
-    return PageOf(
-        items=[ScorecardLine(**s) for s in result["items"]],
-        total=result["total"],
+        runtime.db,
+        scope=read_scope(actor, store_id=store_id),
         limit=page.limit,
         offset=page.offset,
     )
+    return PageOf.of(result, page.limit, page.offset)
 
 
 @router.get("/scorecards/{scorecard_id}")
@@ -293,26 +263,14 @@ def list_evaluations(
     store_id: UUID | None = None,
 ) -> PageOf[EvaluationLine]:
     """A month's evaluations, best first, with store and group ranks of the approved ones."""
-    salesperson_id = None
-    if actor.role is Role.SALESPERSON:
-        if actor.staff_id is None:
-            return _empty(page)
-        salesperson_id = actor.staff_id
-    store = None if salesperson_id is not None else _own_store(actor, store_id)
     result = queries.evaluations(
         runtime.db,
         month,
-        store_id=store,
-        salesperson_id=salesperson_id,
         limit=page.limit,
         offset=page.offset,
+        scope=read_scope(actor, store_id=store_id, reach=Reach.OWN),
     )
-    return PageOf(
-        items=[EvaluationLine(**e) for e in result["items"]],
-        total=result["total"],
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return PageOf.of(result, page.limit, page.offset)
 
 
 @router.get("/evaluations/{evaluation_id}")

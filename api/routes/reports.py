@@ -6,17 +6,16 @@ store's leaderboard; a store manager the own store; executives, finance and audi
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
 
 from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep
 from api.schemas.common import OptionalMonthQuery, ReportDateQuery
-from domain.shared.access import ensure_role
-from domain.shared.actor import Principal, Role
+from api.schemas.reports import AgingOut, FunnelOut, KpiTableOut, LeaderboardOut, PositionsOut
+from domain.shared.access import FUNNEL_READERS, ReadScope, ensure_role, read_scope
+from domain.shared.actor import Principal
 from domain.shared.clock import DEFAULT_TIMEZONE, business_day, now
-from domain.shared.errors import NotFoundError
 from projections.inventory import queries as inventory
 from projections.lead_funnel import queries as funnel
 from projections.leaderboard import queries as leaderboard
@@ -26,23 +25,15 @@ from workers.runtime import Runtime
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 
-def _month(runtime: Runtime, actor: Principal, month: str | None, store: UUID | None) -> str:
+def _month(runtime: Runtime, actor: Principal, month: str | None, scope: ReadScope) -> str:
     """The month asked for, or today's month on the floor of the store (or the group)."""
+    scope.ensure_visible()  # a store outside the caller's reach: 404 before anything is read
     if month is not None:
         return month
     zone = DEFAULT_TIMEZONE
-    if store is not None:
-        zone = runtime.organisation.get_store(actor, store).timezone
+    if scope.store_id is not None:
+        zone = runtime.organisation.get_store(actor, scope.store_id).timezone
     return business_day(now(), zone).strftime("%Y-%m")
-
-
-def _store(actor: Principal, store_id: UUID | None) -> UUID | None:
-    """The store a store-bound user may report on (their own); others choose or see the group."""
-    if actor.role in (Role.STORE_MANAGER, Role.SALESPERSON):
-        if actor.store_id is None or (store_id is not None and store_id != actor.store_id):
-            raise NotFoundError("store", store_id or "none")
-        return actor.store_id
-    return store_id
 
 
 @router.get("/kpis")
@@ -54,23 +45,14 @@ def kpi_table(
     month: OptionalMonthQuery = None,
     store_id: UUID | None = None,
     salesperson_id: UUID | None = None,
-) -> dict[str, Any]:
+) -> KpiTableOut:
     """Per-salesperson KPIs of a month: leads, response time, appointments, deals, units, gross."""
-    store = _store(actor, store_id)
-    month = _month(runtime, actor, month, store)
-    if actor.role is Role.SALESPERSON:
-        if salesperson_id is not None and salesperson_id != actor.staff_id:
-            raise NotFoundError("salesperson", salesperson_id)
-        salesperson_id = actor.staff_id
+    scope = read_scope(actor, store_id=store_id, salesperson_id=salesperson_id)
+    month = _month(runtime, actor, month, scope)
     table = kpis.kpi_table(
-        runtime.db,
-        month=month,
-        store_id=store,
-        salesperson_id=salesperson_id,
-        limit=page.limit,
-        offset=page.offset,
+        runtime.db, month=month, limit=page.limit, offset=page.offset, scope=scope
     )
-    return {"month": month, "store_id": store, **table}
+    return KpiTableOut.model_validate({"month": month, "store_id": scope.store_id, **table})
 
 
 @router.get("/leaderboard")
@@ -81,12 +63,15 @@ def leaderboard_of_month(
     _: ConsistentDep,
     month: OptionalMonthQuery = None,
     store_id: UUID | None = None,
-) -> dict[str, Any]:
-    """Ranking by units then gross (ties share a rank): one store's, or the group's."""
-    store = _store(actor, store_id)
-    month = _month(runtime, actor, month, store)
-    return leaderboard.leaderboard(
-        runtime.db, month=month, store_id=store, limit=page.limit, offset=page.offset
+) -> LeaderboardOut:
+    """Ranking by units then gross (ties share a rank): one store's, or the group's; a
+    salesperson sees their own gross only."""
+    scope = read_scope(actor, store_id=store_id)
+    month = _month(runtime, actor, month, scope)
+    return LeaderboardOut.model_validate(
+        leaderboard.leaderboard(
+            runtime.db, month=month, limit=page.limit, offset=page.offset, scope=scope
+        )
     )
 
 
@@ -97,12 +82,12 @@ def lead_funnel(
     _: ConsistentDep,
     month: OptionalMonthQuery = None,
     store_id: UUID | None = None,
-) -> dict[str, Any]:
+) -> FunnelOut:
     """Lead funnel by channel for leads captured in the month, with conversion rates."""
-    ensure_role(actor, Role.ADMIN, Role.GROUP_EXEC, Role.STORE_MANAGER, Role.FINANCE, Role.AUDITOR)
-    store = _store(actor, store_id)
-    month = _month(runtime, actor, month, store)
-    return funnel.funnel(runtime.db, month=month, store_id=store)
+    ensure_role(actor, *FUNNEL_READERS)
+    scope = read_scope(actor, store_id=store_id)
+    month = _month(runtime, actor, month, scope)
+    return FunnelOut.model_validate(funnel.funnel(runtime.db, month=month, scope=scope))
 
 
 @router.get("/inventory")
@@ -112,17 +97,17 @@ def inventory_positions(
     page: PageDep,
     _: ConsistentDep,
     store_id: UUID | None = None,
-) -> dict[str, Any]:
-    """Stock per store × model × trim × colour: in stock and reserved."""
-    store = _store(actor, store_id)
-    positions = inventory.positions(
-        runtime.db, store_id=store, limit=page.limit, offset=page.offset
+) -> PositionsOut:
+    """Stock per store × model × trim × colour: in stock and reserved (cost hidden from
+    salespeople)."""
+    return PositionsOut.model_validate(
+        inventory.positions(
+            runtime.db,
+            scope=read_scope(actor, store_id=store_id),
+            limit=page.limit,
+            offset=page.offset,
+        )
     )
-    if actor.role is Role.SALESPERSON:
-        positions["items"] = [
-            {k: v for k, v in i.items() if k != "cost"} for i in positions["items"]
-        ]
-    return positions
 
 
 @router.get("/inventory/aging")
@@ -132,8 +117,10 @@ def inventory_aging(
     _: ConsistentDep,
     store_id: UUID | None = None,
     as_of: ReportDateQuery = None,
-) -> dict[str, Any]:
-    """Vehicles on hand by days since acquisition: 0–30, 31–60, 61–90, 90+."""
-    store = _store(actor, store_id)
+) -> AgingOut:
+    """Vehicles on hand by days since acquisition: 0–30, 31–60, 61–90, 90+ (summed cost
+    hidden from salespeople: a bucket of one car would show its cost)."""
     day = as_of or business_day(now(), "Asia/Shanghai")
-    return inventory.aging(runtime.db, as_of=day, store_id=store)
+    return AgingOut.model_validate(
+        inventory.aging(runtime.db, as_of=day, scope=read_scope(actor, store_id=store_id))
+    )

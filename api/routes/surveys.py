@@ -6,16 +6,21 @@ A deal has at most one survey, so a survey is addressed through its deal
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
 
 from api.deps import ActorDep, ConsistentDep, PageDep, RuntimeDep, SatisfactionDep
 from api.schemas.common import OptionalMonthQuery, PageOf, Written
-from api.schemas.surveys import ExcludeSurvey, RecordSurvey, ReinstateSurvey, SurveyOut
+from api.schemas.surveys import (
+    ExcludeSurvey,
+    RecordSurvey,
+    ReinstateSurvey,
+    SurveyLine,
+    SurveyOut,
+)
 from domain.satisfaction.model import Survey, survey_id_for
-from domain.shared.actor import Role
+from domain.shared.access import Reach, read_scope
 from projections.satisfaction import queries as surveys
 
 router = APIRouter(tags=["surveys"])
@@ -56,29 +61,17 @@ def list_surveys(
     store_id: UUID | None = None,
     salesperson_id: UUID | None = None,
     excluded: bool | None = None,
-) -> PageOf[dict[str, Any]]:
+) -> PageOf[SurveyLine]:
     """Surveys in the caller's scope, newest answered first (by answer month, store, seller)."""
-    empty = PageOf[dict[str, Any]](items=[], total=0, limit=page.limit, offset=page.offset)
-    if actor.role is Role.SALESPERSON:
-        if actor.staff_id is None or salesperson_id not in (None, actor.staff_id):
-            return empty
-        salesperson_id = actor.staff_id
-    elif actor.role is Role.STORE_MANAGER:
-        if store_id not in (None, actor.store_id):
-            return empty
-        store_id = actor.store_id
     result = surveys.list_surveys(
         runtime.db,
-        store_id=store_id,
-        salesperson_id=salesperson_id,
         month=month,
         excluded=excluded,
         limit=page.limit,
         offset=page.offset,
+        scope=read_scope(actor, store_id=store_id, salesperson_id=salesperson_id, reach=Reach.OWN),
     )
-    return PageOf(
-        items=result["items"], total=result["total"], limit=page.limit, offset=page.offset
-    )
+    return PageOf.of(result, page.limit, page.offset)
 
 
 @router.get("/deals/{deal_id}/survey")

@@ -96,3 +96,13 @@ class PageOf(BaseModel, Generic[T]):
     @classmethod
     def empty(cls, limit: int, offset: int) -> PageOf[T]:
         return cls(items=[], total=0, limit=limit, offset=offset)
+
+
+class StoppedView(BaseModel):
+    name: str
+    position: int = Field(description="The log position of the event it failed on")
+
+
+class HealthOut(BaseModel):
+    status: str = Field(description="ok, or degraded while a view is stopped")
+    views: list[StoppedView] | None = Field(default=None, description="The stopped views")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -44,3 +45,17 @@ class CustomerOut(BaseModel):
     source: str
     preferences: dict[str, str | None]
     consents: dict[str, bool]
+
+
+class CustomerLine(BaseModel):
+    """A customer in a list: the phone number always masked."""
+
+    id: UUID
+    store_id: UUID
+    owner_id: UUID | None
+    name: str
+    phone: str = Field(description="Masked: 136****6000")
+    source: str
+    preferences: dict[str, str | None] = Field(description="model, colour, trim, budget")
+    created_at: datetime
+    updated_at: datetime

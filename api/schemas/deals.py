@@ -102,7 +102,7 @@ class ProductOut(BaseModel):
     amount: Decimal
     income: Decimal
     revenue: Decimal
-    cost: Decimal
+    cost: Decimal | None = Field(description="Accessories' cost; hidden from salespeople")
     added_at: datetime
     active: bool
     cancelled_at: datetime | None
@@ -132,3 +132,22 @@ class DealOut(BaseModel):
     credits: list[CreditOut] = Field(description="Who the deal is credited to, in what shares")
     products: list[ProductOut] = Field(description="F&I products and accessories, cancelled too")
     back_gross: Decimal = Field(description="Income of the products not cancelled")
+
+
+class DealLine(BaseModel):
+    """A deal in a list (the detail is GET /deals/{id})."""
+
+    id: UUID
+    store_id: UUID
+    customer_id: UUID
+    salesperson_id: UUID
+    lead_id: UUID | None
+    vehicle_id: UUID | None
+    vin: str | None
+    status: str
+    price: Decimal | None
+    discount: Decimal | None
+    selling_price: Decimal | None
+    front_gross: Decimal | None = Field(description="Selling price − vehicle cost")
+    opened_at: datetime
+    updated_at: datetime

@@ -76,3 +76,19 @@ class LeadOut(BaseModel):
     appointments_missed: int
     deal_id: UUID | None
     lost_reason: str | None
+
+
+class LeadLine(BaseModel):
+    """A lead in a list (the detail is GET /leads/{id})."""
+
+    id: UUID
+    store_id: UUID
+    customer_id: UUID
+    salesperson_id: UUID | None
+    channel: str
+    status: str
+    model_interest: str | None
+    deal_id: UUID | None
+    lost_reason: str | None
+    captured_at: datetime
+    updated_at: datetime

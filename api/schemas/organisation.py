@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
@@ -123,3 +124,26 @@ class Me(BaseModel):
     role: Role
     store_id: UUID | None
     staff_id: UUID | None
+
+
+class StoreLine(BaseModel):
+    """A store in a list."""
+
+    id: UUID
+    name: str
+    city: str
+    brands: list[str]
+    timezone: str
+    active: bool
+    opened_at: datetime | None
+
+
+class StaffLine(BaseModel):
+    """A staff member in a list."""
+
+    id: UUID
+    name: str
+    role: str
+    store_id: UUID | None
+    active: bool
+    hired_at: datetime | None

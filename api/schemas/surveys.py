@@ -37,3 +37,17 @@ class SurveyOut(BaseModel):
     answered_on: date
     excluded: bool
     exclusion_reason: str | None
+
+
+class SurveyLine(BaseModel):
+    """A survey in a list."""
+
+    id: UUID
+    deal_id: UUID
+    store_id: UUID
+    salesperson_ids: list[UUID]
+    overall: int
+    answers: dict[str, int]
+    answered_on: date
+    excluded: bool
+    exclusion_reason: str | None

@@ -41,9 +41,10 @@ class RepriceVehicle(Command):
     list_price: Money = Field(ge=0, max_digits=12, decimal_places=2)
 
 
-class VehicleOut(BaseModel):
+class VehicleLine(BaseModel):
+    """A vehicle in the stock list, with its age on the list's day."""
+
     id: UUID
-    version: int
     vin: str
     store_id: UUID
     make: str
@@ -54,7 +55,22 @@ class VehicleOut(BaseModel):
     condition: str
     status: str
     list_price: Decimal
+    sold_price: Decimal | None = None
     cost: Decimal | None = Field(description="Hidden from salespeople")
     received_on: date
     age_days: int
     deal_id: UUID | None
+
+
+class VehicleOut(VehicleLine):
+    """One vehicle (its list line and its version)."""
+
+    version: int
+
+
+class VehiclePage(BaseModel):
+    items: list[VehicleLine]
+    total: int
+    limit: int
+    offset: int
+    as_of: date | None = Field(default=None, description="The day ages count to")

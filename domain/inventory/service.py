@@ -11,17 +11,10 @@ from domain.inventory.errors import VehicleAlreadyReceivedError, VehicleStoreClo
 from domain.inventory.model import Vehicle, vehicle_id_for
 from domain.organisation.model import Store
 from domain.shared import values
-from domain.shared.access import MANAGERS, can_read, ensure_role, ensure_store
-from domain.shared.actor import Principal, Role, acting_as
+from domain.shared.access import MANAGERS, can_see_vehicle, ensure_role, ensure_store
+from domain.shared.actor import Principal, acting_as
 from domain.shared.clock import aware, business_day
 from domain.shared.errors import ConflictError, NotFoundError
-
-
-def can_see_vehicle(principal: Principal, store_id: UUID) -> bool:
-    """Stock is store-wide: managers and salespeople see their own store's vehicles."""
-    if can_read(principal, store_id, None):
-        return True
-    return principal.role is Role.SALESPERSON and principal.store_id == store_id
 
 
 class Inventory:

@@ -21,7 +21,14 @@ from domain.organisation.errors import (
 )
 from domain.organisation.model import Staff, Store, User
 from domain.organisation.passwords import dummy_hash, hash_password, verify_password
-from domain.shared.access import MANAGERS, ensure_readable, ensure_role, ensure_store
+from domain.shared.access import (
+    MANAGERS,
+    SALES_FLOOR,
+    STORE_BOUND,
+    ensure_readable,
+    ensure_role,
+    ensure_store,
+)
 from domain.shared.actor import Principal, Role, acting_as
 from domain.shared.clock import DEFAULT_TIMEZONE, aware, planned, zone
 from domain.shared.errors import ConflictError, InvalidValueError, NotFoundError
@@ -124,7 +131,7 @@ class Organisation:
 
     def get_store(self, actor: Principal, store_id: UUID) -> Store:
         store = self.app.load(Store, store_id, "store")
-        if actor.role in (Role.STORE_MANAGER, Role.SALESPERSON) and actor.store_id != store_id:
+        if actor.role in STORE_BOUND and actor.store_id != store_id:
             raise NotFoundError("store", store_id)
         return store
 
@@ -208,7 +215,7 @@ class Organisation:
             raise StaffInactiveError(f"staff {staff_id} is no longer active")
         if staff.store_id != store_id:
             raise InvalidValueError(f"staff {staff_id} does not work at store {store_id}")
-        if staff.role not in (Role.SALESPERSON, Role.STORE_MANAGER):
+        if staff.role not in SALES_FLOOR:
             raise InvalidValueError(f"staff {staff_id} is not on the sales floor")
         return staff
 

@@ -30,7 +30,7 @@ from domain.performance.ports import KpiCounters
 from domain.performance.scorecards import Scorecard, ScorecardVersion, scorecard_id_for
 from domain.performance.targets import TargetScope, TargetSheet, target_scope, target_sheet_id
 from domain.shared import months
-from domain.shared.access import MANAGERS, ensure_readable, ensure_role, ensure_store
+from domain.shared.access import MANAGERS, SALES_FLOOR, ensure_readable, ensure_role, ensure_store
 from domain.shared.actor import Principal, Role, acting_as
 from domain.shared.clock import DEFAULT_TIMEZONE, aware, now
 from domain.shared.errors import (
@@ -40,8 +40,6 @@ from domain.shared.errors import (
     PermissionDeniedError,
     StaleVersionError,
 )
-
-SALES_FLOOR = (Role.SALESPERSON, Role.STORE_MANAGER)
 
 
 def _ensure_readable(actor: Principal, evaluation: Evaluation) -> None:

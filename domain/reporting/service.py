@@ -10,14 +10,10 @@ from domain.organisation.model import Store
 from domain.reporting import model
 from domain.reporting.model import Export, ExportKind
 from domain.shared import months
+from domain.shared.access import EXPORT_READERS, GROUP_EXPORTERS
 from domain.shared.actor import SYSTEM, Principal, Role, acting_as
 from domain.shared.clock import aware
 from domain.shared.errors import NotFoundError, PermissionDeniedError
-
-# Group-wide roles export any store or the group; a store manager only the own store.
-GROUP_EXPORTERS = (Role.ADMIN, Role.GROUP_EXEC, Role.FINANCE, Role.AUDITOR)
-# Besides the requester, who may look at any export (and so fetch its file).
-EXPORT_READERS = (Role.ADMIN, Role.AUDITOR)
 
 
 class Reporting:

@@ -10,7 +10,6 @@ from uuid import UUID
 from domain.app import Showroom, Written
 from domain.crm.model import Customer
 from domain.inventory.model import Vehicle
-from domain.inventory.service import can_see_vehicle
 from domain.leads.model import Lead
 from domain.organisation.model import Store
 from domain.organisation.service import Organisation
@@ -24,6 +23,7 @@ from domain.sales.model import Deal, credit_shares
 from domain.shared.access import (
     FLOOR_WRITERS,
     MANAGERS,
+    can_see_vehicle,
     ensure_floor_write,
     ensure_readable,
     ensure_role,

@@ -1,15 +1,55 @@
-"""Role and scope rules, checked by the services on every read and write.
+"""The access policy: every role rule of the application, for writes and for reads.
 
-A record outside the actor's scope is reported as not found, so ids cannot be probed; an action
-the actor's role may never take is forbidden.
+Writes: the services check the role first (`ensure_role`, 403 for a role that may never do it)
+and then the scope (`ensure_readable`, a record outside it is reported as not found, so ids
+cannot be probed; `ensure_store` keeps store-bound staff in their store).
+
+Reads: `read_scope` turns a principal and what the request asks for (a store, a salesperson)
+into a `ReadScope`: which rows are visible and which figures (vehicle and product cost, full
+phone numbers, colleagues' gross) are shown. Every query of the read side takes a scope and
+applies both the filter and the masking itself, so a JSON route or a page makes one call.
+
+Gross: a salesperson sees the gross of the deals credited to them (front gross, F&I income,
+their share of it in reports), as their pay statement computes it, and never a colleague's;
+cost is never shown to a salesperson, alone or summed (docs/architecture.md, "Security").
+
+No framework is imported here, so the JSON API and the web pages share this module.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from uuid import UUID
 
-from domain.shared.actor import Principal, Role
+from domain.shared.actor import SYSTEM, Principal, Role
 from domain.shared.errors import NotFoundError, PermissionDeniedError
+
+# --- who may do what ----------------------------------------------------------------------------
+
+# Roles that read the whole group (every store); the others are bound to a store.
+GROUP_READERS = (Role.ADMIN, Role.GROUP_EXEC, Role.FINANCE, Role.AUDITOR)
+STORE_BOUND = (Role.STORE_MANAGER, Role.SALESPERSON)
+# Who may change the sales floor (leads, customers, deals); finance, auditors and executives read.
+FLOOR_WRITERS = (Role.ADMIN, Role.STORE_MANAGER, Role.SALESPERSON)
+MANAGERS = (Role.ADMIN, Role.STORE_MANAGER)
+# Staff who sell (scorecards and evaluations are theirs).
+SALES_FLOOR = (Role.SALESPERSON, Role.STORE_MANAGER)
+# Who creates, versions and assigns pay plans.
+PLAN_MANAGERS = (Role.ADMIN, Role.FINANCE)
+# Group-wide roles export any store or the group; a store manager only the own store.
+GROUP_EXPORTERS = GROUP_READERS
+# Besides the requester, who may look at any export (and so fetch its file).
+EXPORT_READERS = (Role.ADMIN, Role.AUDITOR)
+# Who replays a record's history and verifies the log.
+AUDITORS = (Role.AUDITOR, Role.ADMIN)
+# Who reads the lead funnel (a salesperson has no use for the store's conversion rates).
+FUNNEL_READERS = (Role.ADMIN, Role.GROUP_EXEC, Role.STORE_MANAGER, Role.FINANCE, Role.AUDITOR)
+# Who works with the customer sees the full number; everyone else (finance, executives,
+# auditors browsing) sees it masked: personal data goes to those who need it, not to all who read.
+FULL_PHONE_READERS = (Role.ADMIN, Role.STORE_MANAGER, Role.SALESPERSON)
+# Who never sees what a vehicle or a product cost the dealer.
+COST_BLIND = (Role.SALESPERSON,)
 
 
 def can_read(principal: Principal, store_id: UUID | None, owner_id: UUID | None) -> bool:
@@ -21,6 +61,13 @@ def can_read(principal: Principal, store_id: UUID | None, owner_id: UUID | None)
     if principal.role is Role.SALESPERSON:
         return owner_id is not None and owner_id == principal.staff_id
     return False
+
+
+def can_see_vehicle(principal: Principal, store_id: UUID) -> bool:
+    """Stock is store-wide: managers and salespeople see their own store's vehicles."""
+    if can_read(principal, store_id, None):
+        return True
+    return principal.role is Role.SALESPERSON and principal.store_id == store_id
 
 
 def ensure_readable(
@@ -40,13 +87,8 @@ def ensure_role(principal: Principal, *roles: Role) -> None:
 
 def ensure_store(principal: Principal, store_id: UUID) -> None:
     """Writes by store-scoped staff stay inside their own store."""
-    if principal.role in (Role.STORE_MANAGER, Role.SALESPERSON) and principal.store_id != store_id:
+    if principal.role in STORE_BOUND and principal.store_id != store_id:
         raise PermissionDeniedError("this store is outside your scope")
-
-
-# Who may change the sales floor (leads, customers, deals); finance, auditors and executives read.
-FLOOR_WRITERS = (Role.ADMIN, Role.STORE_MANAGER, Role.SALESPERSON)
-MANAGERS = (Role.ADMIN, Role.STORE_MANAGER)
 
 
 def ensure_floor_write(
@@ -56,3 +98,137 @@ def ensure_floor_write(
     ensure_readable(principal, kind, ident, store_id, owner_id)
     ensure_role(principal, *FLOOR_WRITERS)
     ensure_store(principal, store_id)
+
+
+# --- what a principal may read ------------------------------------------------------------------
+
+
+class Reach(StrEnum):
+    """How far a salesperson's reads go for a kind of record."""
+
+    # Records a salesperson owns or is credited with (customers, leads, deals, surveys,
+    # evaluations, targets): their own, in whatever store they were made.
+    OWN = "own"
+    # What a store shows its staff (stock, reports, staff, scorecards, pay plans): their store's.
+    STORE = "store"
+
+
+@dataclass(frozen=True)
+class ReadScope:
+    """What one request of one principal may see of the read side.
+
+    `store_id` and `salesperson_id` are the filters after the rules (None: no restriction);
+    a request that asks for something outside the principal's reach is `hidden`, naming what
+    it asked for: lists answer it with nothing, reports and lookups with 404.
+    """
+
+    role: Role
+    store_id: UUID | None = None
+    salesperson_id: UUID | None = None
+    # The principal's own staff record and store (None for group logins without one).
+    own_staff_id: UUID | None = None
+    own_store_id: UUID | None = None
+    hidden: tuple[str, str] | None = None
+    sees_cost: bool = True
+    sees_full_phone: bool = True
+    # Gross of deals not credited to the principal (a colleague's, on the leaderboard).
+    sees_others_gross: bool = True
+
+    @property
+    def visible(self) -> bool:
+        return self.hidden is None
+
+    @property
+    def group_wide(self) -> bool:
+        """Whether the principal reads every store (a group role)."""
+        return self.role in GROUP_READERS
+
+    @property
+    def own_only(self) -> bool:
+        """Whether only the principal's own records show (a salesperson)."""
+        return self.role is Role.SALESPERSON
+
+    def ensure_visible(self) -> None:
+        """Reports and lookups: what the request asked for outside its reach is not found."""
+        if self.hidden is not None:
+            raise NotFoundError(*self.hidden)
+
+    def narrowed(
+        self, store_id: UUID | None = None, salesperson_id: UUID | None = None
+    ) -> tuple[UUID | None, UUID | None]:
+        """The scope's store and salesperson filters, narrowed by a caller's own (a worker
+        building a file for one store); one outside the scope is not found."""
+        self.ensure_visible()
+        return (
+            _narrow("store", self.store_id, store_id),
+            _narrow("salesperson", self.salesperson_id, salesperson_id),
+        )
+
+    def sees_gross_of(self, salesperson_id: UUID | None) -> bool:
+        """Whether a salesperson's gross shows: a salesperson sees only their own."""
+        return self.sees_others_gross or (
+            salesperson_id is not None and salesperson_id == self.own_staff_id
+        )
+
+    def sees_whole_store(self, store_id: UUID | None) -> bool:
+        """Whether the principal sees every salesperson's figures of `store_id` (None: the
+        group's): group roles everywhere, a store manager in their store."""
+        if self.group_wide:
+            return True
+        return self.role is Role.STORE_MANAGER and store_id == self.own_store_id
+
+
+def read_scope(
+    principal: Principal,
+    *,
+    store_id: UUID | None = None,
+    salesperson_id: UUID | None = None,
+    reach: Reach = Reach.STORE,
+) -> ReadScope:
+    """The scope of a read by `principal` asking for `store_id` and `salesperson_id`.
+
+    Group roles see what they filter on. A store manager sees the own store (another store is
+    hidden). A salesperson sees own records (another salesperson is hidden); with `Reach.STORE`
+    only the own store as well.
+    """
+    base = ReadScope(
+        role=principal.role,
+        own_staff_id=principal.staff_id,
+        own_store_id=principal.store_id,
+        sees_cost=principal.role not in COST_BLIND,
+        sees_full_phone=principal.role in FULL_PHONE_READERS,
+        sees_others_gross=principal.role is not Role.SALESPERSON,
+    )
+    if principal.role in GROUP_READERS:
+        return _with(base, store_id, salesperson_id)
+    if principal.role is Role.STORE_MANAGER:
+        if principal.store_id is None or store_id not in (None, principal.store_id):
+            return _hiding(base, "store", store_id)
+        return _with(base, principal.store_id, salesperson_id)
+    if principal.role is Role.SALESPERSON:
+        if principal.staff_id is None or salesperson_id not in (None, principal.staff_id):
+            return _hiding(base, "salesperson", salesperson_id)
+        if reach is Reach.OWN:
+            return _with(base, store_id, principal.staff_id)
+        if principal.store_id is None or store_id not in (None, principal.store_id):
+            return _hiding(base, "store", store_id)
+        return _with(base, principal.store_id, principal.staff_id)
+    return _hiding(base, "store", store_id)
+
+
+def _narrow(kind: str, scoped: UUID | None, asked: UUID | None) -> UUID | None:
+    if scoped is None or asked in (None, scoped):
+        return asked if scoped is None else scoped
+    raise NotFoundError(kind, asked)
+
+
+def _with(base: ReadScope, store_id: UUID | None, salesperson_id: UUID | None) -> ReadScope:
+    return replace(base, store_id=store_id, salesperson_id=salesperson_id)
+
+
+def _hiding(base: ReadScope, kind: str, ident: UUID | None) -> ReadScope:
+    return replace(base, hidden=(kind, "none" if ident is None else str(ident)))
+
+
+# Reads made for no user (workers building a file for a request already scoped, CLI lookups).
+SYSTEM_READ = read_scope(SYSTEM)

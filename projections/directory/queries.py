@@ -6,15 +6,23 @@ import json
 from typing import Any
 from uuid import UUID
 
+from domain.shared.access import SYSTEM_READ, ReadScope
 from projections.common import Where, flag, moment, page, paged, uid
 from projections.db import Database, Row, yuan
 
 
 def list_stores(
-    db: Database, active: bool | None = None, limit: int = 50, offset: int = 0
+    db: Database,
+    active: bool | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    *,
+    scope: ReadScope = SYSTEM_READ,
 ) -> dict[str, Any]:
-    """Stores by name."""
-    where = Where()
+    """Stores by name: every store for group roles, the own store for store-bound staff."""
+    if not scope.visible:
+        return paged([], 0, limit, offset)
+    where = Where().equal("store_id", scope.store_id)
     if active is not None:
         where.add("active = ?", int(active))
     rows, total = page(
@@ -40,9 +48,15 @@ def list_staff(
     active: bool | None = None,
     limit: int = 50,
     offset: int = 0,
+    *,
+    scope: ReadScope = SYSTEM_READ,
 ) -> dict[str, Any]:
-    """Staff by name, optionally of one store (where they work now) or one role."""
-    where = Where().equal("store_id", store_id).equal("role", role)
+    """Staff by name, optionally of one store (where they work now) or one role; store-bound
+    staff see their own store's."""
+    if not scope.visible:
+        return paged([], 0, limit, offset)
+    where = Where().equal("store_id", scope.store_id).equal("store_id", store_id)
+    where.equal("role", role)
     if active is not None:
         where.add("active = ?", int(active))
     rows, total = page(
@@ -57,14 +71,13 @@ def list_staff(
 
 
 def list_customers(
-    db: Database,
-    store_id: UUID | None = None,
-    owner_id: UUID | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    db: Database, *, scope: ReadScope, limit: int = 50, offset: int = 0
 ) -> dict[str, Any]:
-    """Customers, newest first; the phone number only masked."""
-    where = Where().equal("store_id", store_id).equal("owner_id", owner_id)
+    """Customers in the scope (a salesperson's own, a manager's store's), newest first; the
+    phone number only masked (a list is browsed, not worked from)."""
+    if not scope.visible:
+        return paged([], 0, limit, offset)
+    where = Where().equal("store_id", scope.store_id).equal("owner_id", scope.salesperson_id)
     rows, total = page(
         db,
         f"SELECT * FROM rm_directory_customer{where.sql}",
@@ -83,18 +96,20 @@ def find_customer_by_phone_hash(db: Database, phone_hash: str) -> UUID | None:
 
 def list_leads(
     db: Database,
-    store_id: UUID | None = None,
-    salesperson_id: UUID | None = None,
+    *,
+    scope: ReadScope,
     status: str | None = None,
     customer_id: UUID | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> dict[str, Any]:
-    """Leads, newest first; status is open, converted or lost."""
+    """Leads in the scope, newest first; status is open, converted or lost."""
+    if not scope.visible:
+        return paged([], 0, limit, offset)
     where = (
         Where()
-        .equal("store_id", store_id)
-        .equal("salesperson_id", salesperson_id)
+        .equal("store_id", scope.store_id)
+        .equal("salesperson_id", scope.salesperson_id)
         .equal("status", status)
         .equal("customer_id", customer_id)
     )
@@ -111,18 +126,22 @@ def list_leads(
 
 def list_deals(
     db: Database,
-    store_id: UUID | None = None,
-    salesperson_id: UUID | None = None,
+    *,
+    scope: ReadScope,
     status: str | None = None,
     customer_id: UUID | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> dict[str, Any]:
-    """Deals, newest first; status is open, quoted, contracted, delivered, unwound, cancelled."""
+    """Deals in the scope, newest first; status is open, quoted, contracted, delivered,
+    unwound, cancelled. Front gross shows to whoever sees the deal: a salesperson sees only
+    their own deals, whose gross their pay is computed from."""
+    if not scope.visible:
+        return paged([], 0, limit, offset)
     where = (
         Where()
-        .equal("store_id", store_id)
-        .equal("salesperson_id", salesperson_id)
+        .equal("store_id", scope.store_id)
+        .equal("salesperson_id", scope.salesperson_id)
         .equal("status", status)
         .equal("customer_id", customer_id)
     )

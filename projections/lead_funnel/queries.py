@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import Any
-from uuid import UUID
 
 from domain.shared import months
+from domain.shared.access import ReadScope
 from projections.common import Where
 from projections.db import Database
 from projections.lead_funnel.projection import GROUP, STAGES, TABLE
@@ -15,14 +15,16 @@ from projections.lead_funnel.projection import GROUP, STAGES, TABLE
 _PLACES = Decimal("0.0001")
 
 
-def funnel(db: Database, month: str, store_id: UUID | None = None) -> dict[str, Any]:
-    """Leads captured in `month` (business time) and how far they got, per channel.
+def funnel(db: Database, month: str, *, scope: ReadScope) -> dict[str, Any]:
+    """Leads captured in `month` (business time) and how far they got, per channel, for the
+    scope's store (None: the group).
 
     Answer: {month, store_id, channels: [line...], total: line}; a line has channel (None in
     the total), the stage counts captured, contacted, appointment, shown, deal, delivered, and
     `rates`: {contacted, appointment, shown, deal, delivered} each stage ÷ the stage before, and
     `overall` delivered ÷ captured, as Decimal fractions to 4 places (None when dividing by 0).
     """
+    store_id, _ = scope.narrowed()
     months.parse(month)
     where = Where().add("month = ?", month).equal("store_id", store_id)
     # The whole group reads its roll-up, a row per channel, instead of every store's rows.

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.shared import months
+from domain.shared.access import SYSTEM_READ, ReadScope
 from domain.shared.shares import credited_units
 from projections.common import check_page, paged, uid
 from projections.db import Database, Row, yuan
@@ -46,14 +47,18 @@ def leaderboard(
     store_id: UUID | None = None,
     limit: int = 50,
     offset: int = 0,
+    *,
+    scope: ReadScope = SYSTEM_READ,
 ) -> dict[str, Any]:
-    """A month's board of one store (with `store_id`) or of the whole group.
+    """A month's board of one store (with `store_id`) or of the whole group, within `scope`
+    (store-bound staff: their store's board; a salesperson sees only their own gross).
 
     Items in rank order (ties by name): rank (competition ranking: 1, 1, 3), salesperson_id,
     name, store_id, store_name, units (Decimal: a split deal credits each salesperson their
     share, e.g. 0.50), gross and revenue (Decimal yuan, split by share too). Net of unwinds,
     so a line may show zero or negative units.
     """
+    store_id, _ = scope.narrowed(store_id)
     months.parse(month)
     check_page(limit, offset)
     if store_id is None:
@@ -68,7 +73,7 @@ def leaderboard(
             (*params, limit, offset),
         )
         total = int(counted["n"]) if counted else 0
-    return paged([_line(r) for r in rows], total, limit, offset) | {
+    return paged([_line(r, scope) for r in rows], total, limit, offset) | {
         "month": month,
         "store_id": store_id,
     }
@@ -96,14 +101,15 @@ def _group_board(db: Database, month: str, limit: int, offset: int) -> tuple[lis
     return rows, int(counted["n"]) if counted else 0
 
 
-def _line(r: Row) -> dict[str, Any]:
+def _line(r: Row, scope: ReadScope) -> dict[str, Any]:
+    salesperson_id = uid(r["salesperson_id"])
     return {
         "rank": int(r["board_rank"]),
-        "salesperson_id": uid(r["salesperson_id"]),
+        "salesperson_id": salesperson_id,
         "name": r["name"],
         "store_id": uid(r["store_id"]),
         "store_name": r["store_name"],
         "units": credited_units(int(r["units"])),
-        "gross": yuan(int(r["gross"])),
+        "gross": yuan(int(r["gross"])) if scope.sees_gross_of(salesperson_id) else None,
         "revenue": yuan(int(r["revenue"])),
     }

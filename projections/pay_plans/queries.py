@@ -23,6 +23,8 @@ from domain.pay.plans import (
     first_day,
     resolve_assignment,
 )
+from domain.shared.access import SYSTEM_READ, ReadScope
+from domain.shared.errors import NotFoundError
 from projections.common import Where, day_of, flag, moment, page, paged, uid, utc_iso
 from projections.db import Database, Row
 from projections.pay_plans.projection import ASSIGNMENTS, PLANS, POSTS, STAFF, VERSIONS
@@ -36,15 +38,18 @@ Resolver = Callable[[UUID], PlanVersion | None]
 def list_plans(
     db: Database,
     *,
-    scope_store_id: UUID | None = None,
-    scope_staff_id: UUID | None = None,
+    scope: ReadScope = SYSTEM_READ,
     retired: bool | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> dict[str, Any]:
-    """Plans by name. With `scope_staff_id`: only plans ever assigned to that person (directly,
-    or to salespeople at `scope_store_id`); with only `scope_store_id`: plans assigned at that
-    store (to its role, or to someone working there now)."""
+    """Plans by name in `scope`: all for group roles; for a salesperson only plans ever
+    assigned to them (directly, or to salespeople at their store); for a manager plans
+    assigned at their store (to its role, or to someone working there now)."""
+    if not scope.visible or (not scope.group_wide and scope.store_id is None):
+        return paged([], 0, limit, offset)
+    scope_store_id = None if scope.group_wide else scope.store_id
+    scope_staff_id = scope.salesperson_id if scope.own_only else None
     where = Where()
     if retired is not None:
         where.add("p.retired = ?", int(retired))
@@ -265,6 +270,24 @@ def plan_versions_for_month(
         if version is not None:
             result[staff_id] = version
     return result
+
+
+def plan_in_force(
+    db: Database, staff_id: UUID, month: str, *, scope: ReadScope
+) -> PlanVersion | None:
+    """The plan version in force for a staff member in `month`, if `scope` reaches them: a
+    salesperson asks about themselves, a store manager about their store's staff (not found
+    otherwise)."""
+    if not scope.group_wide:
+        own = scope.own_only and staff_id == scope.own_staff_id
+        same_store = (
+            not scope.own_only
+            and scope.store_id is not None
+            and staff_store(db, staff_id) == scope.store_id
+        )
+        if not (scope.visible and (own or same_store)):
+            raise NotFoundError("staff", staff_id)
+    return version_in_force_for(db, staff_id, month)
 
 
 def version_in_force_for(

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from domain.pay.ports import PaidLine, PeriodRef
 from domain.shared import months
+from domain.shared.access import ReadScope
 from projections.common import Where, moment, page, paged, uid
 from projections.db import Database, Row, yuan
 from projections.payouts.projection import LINES, NO_PRODUCT, PAID, PERIODS, STATEMENTS
@@ -23,12 +24,16 @@ def list_periods(
     month: str | None = None,
     status: str | None = None,
     store_id: UUID | None = None,
-    visible_store: UUID | None = None,
     limit: int = 50,
     offset: int = 0,
+    scope: ReadScope,
 ) -> dict[str, Any]:
-    """Periods, newest month first. `visible_store` keeps only that store's periods and the
-    group's (what its staff may see); `store_id` only that store's."""
+    """Periods in `scope`, newest month first; `store_id` only that store's. Store-bound staff
+    see their store's periods and the group's, with the head count and total only of their
+    own store's for a manager (a salesperson sees only their own statement, elsewhere)."""
+    visible_store = None if scope.group_wide else scope.own_store_id
+    if not scope.visible or (not scope.group_wide and visible_store is None):
+        return paged([], 0, limit, offset)
     where = Where()
     if month is not None:
         where.add("month = ?", months.parse(month))
@@ -43,7 +48,12 @@ def list_periods(
         limit,
         offset,
     )
-    return paged([period_row(r) for r in rows], total, limit, offset)
+    items = []
+    for row in map(period_row, rows):
+        if not scope.sees_whole_store(row["store_id"]):
+            row = {**row, "salespeople": None, "total": None}
+        items.append(row)
+    return paged(items, total, limit, offset)
 
 
 def get_period(db: Database, period_id: UUID) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.shared import months
+from domain.shared.access import ReadScope
 from projections.common import Where, moment, page, paged, uid
 from projections.db import Database, Row
 from projections.performance.projection import EVALUATIONS, SCORECARDS, STAFF, STORES, TARGETS
@@ -42,19 +43,26 @@ def points(value: int | None) -> Decimal | None:
 def evaluations(
     db: Database,
     month: str,
-    store_id: UUID | None = None,
-    salesperson_id: UUID | None = None,
     status: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    *,
+    scope: ReadScope,
 ) -> dict[str, Any]:
-    """A month's evaluations (of one store, one salesperson, or all), best score first.
+    """A month's evaluations in `scope` (a salesperson's own, a store's, or all), best score
+    first; a manager asking for another store: not found.
 
     Items: evaluation_id, salesperson_id, name, store_id, store_name, month, status (draft |
     approved), score (Decimal), grade, scorecard_id, scorecard_version, computed_at,
     approved_at, approved_by, comments (how many), last_comment, version, and store_rank and
     group_rank (approved only; ranked among the whole store and group even when filtered).
     """
+    if scope.own_only:
+        if not scope.visible:
+            return paged([], 0, limit, offset) | {"month": month, "store_id": None}
+        store_id, salesperson_id = None, scope.salesperson_id
+    else:
+        store_id, salesperson_id = scope.narrowed()
     months.parse(month)
     ranked = _RANKED.format(where="WHERE e.month = ?")
     where = Where().equal("r.store_id", store_id).equal("r.salesperson_id", salesperson_id)
@@ -98,20 +106,38 @@ def approved_scores(db: Database, month: str, store_id: UUID | None = None) -> d
 def targets(
     db: Database,
     month: str,
-    scope: str | None = None,
+    target_scope: str | None = None,
     subject_id: UUID | None = None,
-    store_id: UUID | None = None,
     kpi_id: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    *,
+    scope: ReadScope,
 ) -> dict[str, Any]:
-    """The targets of a month; `store_id` keeps the store's own and its salespeople's.
+    """The targets of a month in `scope`: a salesperson's own; with a store, the store's own
+    and its salespeople's (a manager asking for another store: not found).
 
     Items: scope, subject_id, subject_name, store_id (a salesperson's: where they work now),
     month, kpi_id, kpi_version, value (Decimal), set_by, set_at, version.
     """
+    store_id: UUID | None = None
+    if scope.own_only:
+        mine = scope.salesperson_id
+        if (
+            mine is None
+            or target_scope not in (None, "salesperson")
+            or subject_id
+            not in (
+                None,
+                mine,
+            )
+        ):
+            return paged([], 0, limit, offset) | {"month": month}
+        target_scope, subject_id = "salesperson", mine
+    else:
+        store_id, _ = scope.narrowed()
     months.parse(month)
-    where = Where().add("t.month = ?", month).equal("t.scope", scope)
+    where = Where().add("t.month = ?", month).equal("t.scope", target_scope)
     where.equal("t.subject_id", subject_id).equal("t.kpi_id", kpi_id)
     if store_id is not None:
         where.add(
@@ -134,13 +160,15 @@ def targets(
 
 
 def scorecards(
-    db: Database, store_id: UUID | None = None, limit: int = 100, offset: int = 0
+    db: Database, *, scope: ReadScope, limit: int = 100, offset: int = 0
 ) -> dict[str, Any]:
-    """Scorecards by name: all, or with `store_id` the group's and that store's.
+    """Scorecards by name in `scope`: all, or with a store the group's and that store's
+    (store-bound staff: their store's; another store is not found).
 
     Items: scorecard_id, name, store_id (None: the group's), versions (how many published),
     effective_from_month (of the latest), created_at, version.
     """
+    store_id, _ = scope.narrowed()
     where = Where()
     if store_id is not None:
         where.add("(store_id IS NULL OR store_id = ?)", str(store_id))

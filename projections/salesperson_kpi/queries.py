@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.shared import months
+from domain.shared.access import SYSTEM_READ, ReadScope
 from domain.shared.shares import credited_units
 from projections.common import Where, check_page, page, paged, split_by_month, uid
 from projections.db import Database, Row, yuan
@@ -39,8 +40,11 @@ def kpi_table(
     salesperson_id: UUID | None = None,
     limit: int = 100,
     offset: int = 0,
+    *,
+    scope: ReadScope = SYSTEM_READ,
 ) -> dict[str, Any]:
-    """Per salesperson (summed over stores unless `store_id`), by name.
+    """Per salesperson (summed over stores unless `store_id`), by name, within `scope` (a
+    salesperson's own line, a manager's store's; a request beyond it is not found).
 
     Items: salesperson_id, name, store_id (where they work now), the counters leads_assigned,
     first_responses, response_seconds, activities, appointments_set, appointments_shown,
@@ -57,6 +61,7 @@ def kpi_table(
     whole month). An unwind recorded after that close leaves `units_paid` as paid (pay charges
     it back in a later period) while `units_delivered` drops.
     """
+    store_id, salesperson_id = scope.narrowed(store_id, salesperson_id)
     first, last = period(month, date_from, date_to)
     check_page(limit, offset)
     whole, edges = split_by_month(date.fromisoformat(first), date.fromisoformat(last))

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.shared import months
+from domain.shared.access import SYSTEM_READ, ReadScope
 from projections.common import Where, day_of, flag, page, paged, uid
 from projections.db import Database, Row
 from projections.satisfaction.projection import CREDITS, TABLE
@@ -20,12 +21,18 @@ def list_surveys(
     excluded: bool | None = None,
     limit: int = 50,
     offset: int = 0,
+    *,
+    scope: ReadScope = SYSTEM_READ,
 ) -> dict[str, Any]:
-    """Surveys, newest answered first.
+    """Surveys in `scope` (a salesperson's credited ones, a manager's store's), newest
+    answered first; a request beyond the scope gets none.
 
     Items: id, deal_id, store_id, salesperson_ids, overall, answers, answered_on, excluded,
     exclusion_reason. `salesperson_id` keeps the surveys credited to that salesperson.
     """
+    if not scope.visible:
+        return paged([], 0, limit, offset)
+    store_id, salesperson_id = scope.narrowed(store_id, salesperson_id)
     where = Where().equal("s.store_id", store_id)
     if salesperson_id is not None:
         where.add(

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.inventory.model import VehicleStatus
+from domain.shared.access import SYSTEM_READ
 from domain.shared.months import bounds
 from projections.inventory.queries import positions
 from projections.lead_funnel.projection import STAGES
@@ -187,7 +188,7 @@ def reported_positions(world: World) -> dict[tuple[str, ...], tuple[int, int, in
     found: dict[tuple[str, ...], tuple[int, int, int]] = {}
     offset = 0
     while True:
-        answer: dict[str, Any] = positions(world.db, limit=3, offset=offset)
+        answer: dict[str, Any] = positions(world.db, scope=SYSTEM_READ, limit=3, offset=offset)
         for item in answer["items"]:
             key = (str(item["store_id"]), item["make"], item["model"], item["trim"], item["colour"])
             found[key] = (item["in_stock"], item["reserved"], int(item["cost"] * 100))

@@ -15,6 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.satisfaction.service import Satisfaction
+from domain.shared.access import SYSTEM_READ, read_scope
+from domain.shared.actor import SYSTEM
 from domain.shared.errors import InvalidValueError
 from projections.directory import queries as directory
 from projections.directory.phone_index import ViewPhoneIndex
@@ -55,14 +57,17 @@ def test_directory_lists_customers_with_a_masked_phone_and_the_lead_and_deal_sta
 
     world.catch_up()
 
-    customers = directory.list_customers(world.db, store_id=store)
+    customers = directory.list_customers(world.db, scope=read_scope(SYSTEM, store_id=store))
     assert customers["total"] == 2
     assert {c["phone"] for c in customers["items"]} == {"+86139****0001", "+86139****0002"}
-    leads = {row["id"]: row for row in directory.list_leads(world.db, store_id=store)["items"]}
+    leads = {
+        row["id"]: row
+        for row in directory.list_leads(world.db, scope=read_scope(SYSTEM, store_id=store))["items"]
+    }
     assert leads[lead_id]["status"] == "converted"
     assert leads[lead_id]["deal_id"] == deal_id
     assert leads[lost_id]["status"] == "lost"
-    [deal] = directory.list_deals(world.db, salesperson_id=alice)["items"]
+    [deal] = directory.list_deals(world.db, scope=read_scope(SYSTEM, salesperson_id=alice))["items"]
     assert (deal["id"], deal["status"], deal["selling_price"]) == (
         deal_id,
         "contracted",
@@ -101,7 +106,9 @@ def test_directory_lists_are_paginated_with_the_total_of_all_pages(world: World)
 
     world.catch_up()
 
-    page = directory.list_customers(world.db, store_id=store, limit=2, offset=4)
+    page = directory.list_customers(
+        world.db, scope=read_scope(SYSTEM, store_id=store), limit=2, offset=4
+    )
     assert (page["total"], page["limit"], page["offset"]) == (5, 2, 4)
     assert [c["name"] for c in page["items"]] == ["Customer 0"]  # newest first
 
@@ -484,7 +491,7 @@ def test_the_funnel_counts_each_lead_once_at_every_stage_it_reached(world: World
 
     world.catch_up()
 
-    answer = funnel(world.db, MARCH)
+    answer = funnel(world.db, MARCH, scope=SYSTEM_READ)
     phone_line, website = answer["channels"]
     stages = ("captured", "contacted", "appointment", "shown", "deal", "delivered")
     assert [website[s] for s in stages] == [2, 1, 1, 1, 1, 1]
@@ -506,7 +513,7 @@ def test_an_unwind_takes_the_lead_back_out_of_delivered(world: World) -> None:
 
     world.catch_up()
 
-    total = funnel(world.db, MARCH)["total"]
+    total = funnel(world.db, MARCH, scope=SYSTEM_READ)["total"]
     assert (total["deal"], total["delivered"]) == (1, 0)
 
 
@@ -521,10 +528,12 @@ def test_the_funnel_files_a_lead_under_the_month_it_was_captured(world: World) -
 
     world.catch_up()
 
-    assert funnel(world.db, MARCH, store_id=store)["total"]["captured"] == 1
-    assert funnel(world.db, MARCH)["total"]["captured"] == 2
-    assert funnel(world.db, "2024-04")["total"]["captured"] == 1
-    assert funnel(world.db, "2024-05")["channels"] == []
+    assert (
+        funnel(world.db, MARCH, scope=read_scope(SYSTEM, store_id=store))["total"]["captured"] == 1
+    )
+    assert funnel(world.db, MARCH, scope=SYSTEM_READ)["total"]["captured"] == 2
+    assert funnel(world.db, "2024-04", scope=SYSTEM_READ)["total"]["captured"] == 1
+    assert funnel(world.db, "2024-05", scope=SYSTEM_READ)["channels"] == []
 
 
 # --- inventory --------------------------------------------------------------------------------
@@ -539,7 +548,7 @@ def test_aging_buckets_count_days_since_acquisition(world: World) -> None:
 
     world.catch_up()
 
-    answer = aging(world.db, as_of, store_id=store)
+    answer = aging(world.db, as_of, scope=read_scope(SYSTEM, store_id=store))
     assert [(b["bucket"], b["vehicles"]) for b in answer["buckets"]] == [
         ("0-30", 2),
         ("31-60", 2),
@@ -562,7 +571,7 @@ def test_positions_count_vehicles_in_stock_and_reserved_per_model_and_colour(
 
     world.catch_up()
 
-    lines = positions(world.db, store_id=store)["items"]
+    lines = positions(world.db, scope=read_scope(SYSTEM, store_id=store))["items"]
     assert [(p["colour"], p["in_stock"], p["reserved"]) for p in lines] == [
         ("Black", 2, 1),
         ("White", 1, 0),
@@ -580,7 +589,9 @@ def test_the_vehicle_list_follows_a_sale_and_its_unwind_and_shows_the_age(world:
 
     world.catch_up()
 
-    [vehicle] = vehicles(world.db, store_id=store, as_of=date(2024, 4, 10))["items"]
+    [vehicle] = vehicles(
+        world.db, scope=read_scope(SYSTEM, store_id=store), as_of=date(2024, 4, 10)
+    )["items"]
     assert (vehicle["status"], vehicle["deal_id"], vehicle["sold_price"]) == (
         "in_stock",
         None,
@@ -595,11 +606,11 @@ def test_every_query_refuses_a_malformed_month_or_page(world: World) -> None:
     with pytest.raises(InvalidValueError, match="month must look like YYYY-MM"):
         leaderboard(world.db, "2024-13")
     with pytest.raises(InvalidValueError, match="month must look like YYYY-MM"):
-        funnel(world.db, "March")
+        funnel(world.db, "March", scope=SYSTEM_READ)
     with pytest.raises(ValueError):
         kpi_table(world.db, month="2024-03", date_from=date(2024, 3, 1))
     with pytest.raises(ValueError):
-        directory.list_leads(world.db, limit=0)
+        directory.list_leads(world.db, scope=SYSTEM_READ, limit=0)
 
 
 def test_the_phone_index_answers_from_the_view_when_the_wait_runs_out(world: World) -> None:

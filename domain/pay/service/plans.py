@@ -26,13 +26,11 @@ from domain.pay.plans import (
     first_paid_month,
     slot_key,
 )
-from domain.shared.access import ensure_role
+from domain.shared.access import PLAN_MANAGERS, ensure_role
 from domain.shared.actor import Principal, Role, acting_as
 from domain.shared.clock import aware
 from domain.shared.errors import NotFoundError
 from domain.shared.values import text
-
-PLAN_MANAGERS = (Role.ADMIN, Role.FINANCE)
 
 
 @dataclass(frozen=True)
