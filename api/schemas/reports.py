@@ -20,7 +20,16 @@ class KpiLine(BaseModel):
     appointments_set: int
     appointments_shown: int
     deals_contracted: int
-    units_delivered: Decimal = Field(description="Credited units: a half-split deal is 0.50")
+    units_delivered: Decimal = Field(
+        description="Credited units delivered in the month as it stands now (an unwind takes"
+        " its unit out of the month of the delivery): a half-split deal is 0.50"
+    )
+    units_paid: Decimal | None = Field(
+        default=None,
+        description="The units the month's approved pay statements counted, as known at the"
+        " pay close (an unwind after the close stays paid and is charged back later); null"
+        " until a pay period of the month is approved, and for a range of days",
+    )
     revenue: Decimal = Field(description="Yuan, their credited share")
     front_gross: Decimal = Field(description="Yuan, their credited share")
     surveys: int
