@@ -50,6 +50,14 @@ FUNNEL_READERS = (Role.ADMIN, Role.GROUP_EXEC, Role.STORE_MANAGER, Role.FINANCE,
 FULL_PHONE_READERS = (Role.ADMIN, Role.STORE_MANAGER, Role.SALESPERSON)
 # Who never sees what a vehicle or a product cost the dealer.
 COST_BLIND = (Role.SALESPERSON,)
+# Pay periods: who opens, closes and reopens them (a store manager the own store's), adds
+# adjustments, settles disputes, approves the snapshot, verifies it, and exports payouts.
+PERIOD_MANAGERS = (Role.ADMIN, Role.FINANCE, Role.STORE_MANAGER)
+ADJUSTERS = (Role.FINANCE, Role.STORE_MANAGER)
+RESOLVERS = (Role.FINANCE, Role.STORE_MANAGER)
+APPROVERS = (Role.FINANCE,)
+VERIFIERS = (Role.ADMIN, Role.FINANCE, Role.AUDITOR)
+EXPORTERS = (Role.ADMIN, Role.FINANCE, Role.STORE_MANAGER)
 
 
 def can_read(principal: Principal, store_id: UUID | None, owner_id: UUID | None) -> bool:

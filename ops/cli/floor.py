@@ -122,22 +122,8 @@ def _mark_survey(
     return 0
 
 
-def _survey_scope(
-    actor: Principal, store: UUID | None, salesperson: UUID | None
-) -> tuple[UUID | None, UUID | None] | None:
-    """The scope GET /surveys gives the actor: own surveys, the store's, or all (None: none)."""
-    if actor.role is Role.SALESPERSON:
-        if actor.staff_id is None or salesperson not in (None, actor.staff_id):
-            return None
-        return store, actor.staff_id
-    if actor.role is Role.STORE_MANAGER:
-        if store not in (None, actor.store_id):
-            return None
-        return actor.store_id, salesperson
-    return store, salesperson
-
-
 def _list_surveys(runtime: Runtime, actor: Principal, args: argparse.Namespace) -> int:
+    from domain.shared.access import Reach, read_scope
     from domain.shared.months import parse as parse_month
     from projections.runner import wait_for
     from projections.satisfaction import queries as survey_queries
@@ -146,8 +132,9 @@ def _list_surveys(runtime: Runtime, actor: Principal, args: argparse.Namespace) 
     month = parse_month(args.month) if args.month else None
     store = parse_id(args.store, "store") if args.store else None
     salesperson = parse_id(args.salesperson, "salesperson") if args.salesperson else None
-    scope = _survey_scope(actor, store, salesperson)
-    if scope is None:
+    # What GET /surveys shows the same login: own surveys, the store's, or all.
+    scope = read_scope(actor, store_id=store, salesperson_id=salesperson, reach=Reach.OWN)
+    if not scope.visible:
         print("no surveys")
         return 0
     runtime.runner.run_until_caught_up()
@@ -158,7 +145,7 @@ def _list_surveys(runtime: Runtime, actor: Principal, args: argparse.Namespace) 
         runtime.settings.read_wait_seconds,
     )
     found = survey_queries.list_surveys(
-        runtime.db, *scope, month=month, excluded=args.excluded, limit=LIST_LIMIT
+        runtime.db, month=month, excluded=args.excluded, limit=LIST_LIMIT, scope=scope
     )
     _print_surveys(found["items"], found["total"])
     return 0

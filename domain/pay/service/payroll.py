@@ -42,7 +42,15 @@ from domain.pay.service.figures import PeriodCalculator, Transient
 from domain.pay.snapshots import statement_of, statements_of
 from domain.pay.statement import Statement
 from domain.performance.evaluations import evaluation_id_for
-from domain.shared.access import ensure_role
+from domain.shared.access import (
+    ADJUSTERS,
+    APPROVERS,
+    EXPORTERS,
+    PERIOD_MANAGERS,
+    RESOLVERS,
+    VERIFIERS,
+    ensure_role,
+)
 from domain.shared.actor import SYSTEM, Principal, Role, acting_as
 from domain.shared.clock import DEFAULT_TIMEZONE, aware, business_day, now
 from domain.shared.errors import (
@@ -58,13 +66,6 @@ from domain.shared.values import money, text
 ZERO = Decimal("0.00")
 # Openings of one month by different scopes race on its PayMonth; each loser checks again.
 OPENING_ATTEMPTS = 5
-
-PERIOD_MANAGERS = (Role.ADMIN, Role.FINANCE, Role.STORE_MANAGER)
-ADJUSTERS = (Role.FINANCE, Role.STORE_MANAGER)
-RESOLVERS = (Role.FINANCE, Role.STORE_MANAGER)
-APPROVERS = (Role.FINANCE,)
-VERIFIERS = (Role.ADMIN, Role.FINANCE, Role.AUDITOR)
-EXPORTERS = (Role.ADMIN, Role.FINANCE, Role.STORE_MANAGER)
 
 
 @dataclass(frozen=True)
