@@ -135,6 +135,12 @@ def jobs(db: Database) -> list[dict[str, Any]]:
     return [{**row, "args": json.loads(row["args"])} for row in rows]
 
 
+def job_counts(db: Database) -> dict[str, int]:
+    """How many jobs are in each state (`showroom status`)."""
+    rows = db.query(f"SELECT state, COUNT(*) AS n FROM {TABLE} GROUP BY state")
+    return {str(row["state"]): int(row["n"]) for row in rows}
+
+
 # --- the rules: which events ask for which work ---------------------------------------------------
 
 EXPORT_ACTORS = {

@@ -9,6 +9,7 @@ from typing import Any
 from ops.cli.common import open_runtime
 from projections import runner as projection_runner
 from projections.registry import all_projections, projection_by_name
+from workers.dispatcher import Dispatcher, job_counts
 from workers.settings import Settings
 
 
@@ -75,6 +76,12 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
             else:
                 state = "ok"
             print(f"{projection.name:<20} {position:>10} {head - position:>8}  {state}")
+        # The dispatcher follows the log like a view; its jobs say what work is still owed.
+        position = known.get(Dispatcher.name, 0)
+        counts = ", ".join(f"{n} {state}" for state, n in sorted(job_counts(runtime.db).items()))
+        print(
+            f"{Dispatcher.name:<20} {position:>10} {head - position:>8}  jobs: {counts or 'none'}"
+        )
     finally:
         runtime.close()
     return 1 if stopped else 0

@@ -25,6 +25,9 @@ from projections.registry import all_projections
 from projections.runner import failures, migrate, positions, reset
 from projections.salesperson_kpi.projection import SalespersonKpiProjection
 from tests.integration.views_world import World, at, open_world, table_rows
+from workers import dispatcher
+from workers.dispatcher import Job
+from workers.runtime import Runtime
 from workers.settings import Settings
 
 KPI = "salesperson_kpi"
@@ -264,6 +267,29 @@ def test_status_reports_each_view_and_a_stopped_one_with_its_position(
     out = capsys.readouterr().out
     assert "log head: 0" in healthy and " ok" in healthy
     assert f"STOPPED at event {poisoned_at}" in out and "OverflowError" in out
+
+
+def test_status_names_the_dispatcher_and_counts_its_jobs_by_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SHOWROOM_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert main(["migrate"]) == 0
+    assert main(["status"]) == 0
+    before = capsys.readouterr().out
+    runtime = Runtime.build(Settings(data_dir=tmp_path / "var"))
+    try:
+        with runtime.db.transaction() as tx:
+            timer = Job(actor="export_kpi_month", args={"export_id": "x"})
+            dispatcher.schedule(tx, timer, key="later", due_at=datetime(2030, 1, 1, tzinfo=UTC))
+    finally:
+        runtime.close()
+
+    assert main(["status"]) == 0
+    after = capsys.readouterr().out
+
+    assert "dispatcher" in before and "jobs: none" in before
+    assert "jobs: 1 pending" in after
 
 
 def test_a_failing_rebuild_from_the_command_line_exits_non_zero_and_changes_nothing(
