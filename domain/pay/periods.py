@@ -38,6 +38,12 @@ PAY_MONTH_NAMESPACE = UUID("6e2d9b14-3a7c-4f58-b1e0-8c5a2f7d3e96")
 DEFAULT_PROTECTION_DAYS = 90
 MAX_PROTECTION_DAYS = 3660
 GROUP_SCOPE = "group"
+# How a period's figures are computed (docs/payroll.md, "Pay rule versions"): under rule 1 a
+# store period counts its own store's facts alone; under rule 2 a store period counts tiers and
+# SPIFF budgets group-wide and pays the parts of its own deliveries. New periods take the latest.
+STORE_ALONE_RULE = 1
+GROUP_WIDE_RULE = 2
+PAY_RULE = GROUP_WIDE_RULE
 
 
 class PeriodStatus(StrEnum):
@@ -134,9 +140,17 @@ class PayPeriod(ShowroomAggregate):
     """The pay of one store's (or the group's) salespeople for one month."""
 
     class Opened(ShowroomAggregate.Created):
+        """Version 1 events, stored before the pay rule was recorded, were computed under 1."""
+
+        class_version = 2
         store_id: UUID | None
         month: str
         protection_days: int
+        pay_rule: int
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["pay_rule"] = STORE_ALONE_RULE
 
     class Closed(ShowroomAggregate.Event):
         known_at: datetime
@@ -193,9 +207,15 @@ class PayPeriod(ShowroomAggregate):
 
     @event(Opened)
     def __init__(
-        self, store_id: UUID | None, month: str, protection_days: int, occurred_at: datetime
+        self,
+        store_id: UUID | None,
+        month: str,
+        protection_days: int,
+        occurred_at: datetime,
+        pay_rule: int = PAY_RULE,
     ) -> None:
         self.store_id, self.month, self.protection_days = store_id, month, protection_days
+        self.pay_rule = pay_rule
         self.status = PeriodStatus.OPEN
         self.opened_at = occurred_at
         self.known_at: datetime | None = None

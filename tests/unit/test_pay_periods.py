@@ -30,6 +30,8 @@ from domain.pay.errors import (
 )
 from domain.pay.facts import CreditFact, PeriodFacts, ProductFact
 from domain.pay.periods import (
+    GROUP_WIDE_RULE,
+    STORE_ALONE_RULE,
     PayPeriod,
     PeriodStatus,
     period_id,
@@ -124,6 +126,31 @@ def test_an_opened_period_is_open_for_its_scope_and_month() -> None:
     assert period.status is PeriodStatus.OPEN
     assert period.scope == "group"
     assert period.covers(STORE)
+
+
+def test_a_newly_opened_period_records_the_group_wide_pay_rule() -> None:
+    period = PayPeriod(store_id=STORE, month="2026-05", protection_days=90, occurred_at=MAY)
+
+    [event] = new_events(period)
+
+    assert event.pay_rule == period.pay_rule == GROUP_WIDE_RULE
+
+
+def test_an_opening_stored_before_the_pay_rule_was_recorded_decodes_under_rule_1() -> None:
+    mapper = new_app().mapper
+    [event] = new_events(
+        PayPeriod(store_id=STORE, month="2026-05", protection_days=90, occurred_at=MAY)
+    )
+    stored = mapper.to_stored_event(event)
+    fields = mapper.transcoder.decode(stored.state)
+    del fields["class_version"], fields["pay_rule"]
+    version_1 = replace(stored, state=mapper.transcoder.encode(fields))
+
+    replayed = mapper.to_domain_event(version_1).mutate(None)
+
+    assert isinstance(replayed, PayPeriod)
+    assert replayed.pay_rule == STORE_ALONE_RULE
+    assert (replayed.store_id, replayed.month) == (STORE, "2026-05")
 
 
 def test_closing_freezes_the_figures_as_known_at_the_close() -> None:
@@ -941,3 +968,51 @@ def test_a_salesperson_cannot_dispute_a_line_they_do_not_have(pay: Payrolls) -> 
 
     with pytest.raises(NotFoundError):
         pay.payroll.raise_dispute(pay.seller, ident, 9, "no such line")
+
+
+def test_a_store_period_opened_under_rule_1_counts_its_own_stores_units_and_still_verifies(
+    pay: Payrolls,
+) -> None:
+    # ¥100 a unit from the first, ¥300 a unit for everyone from the fifth (retroactive); the
+    # seller delivers two cars at one store, then three at the other after a transfer
+    app = pay.payroll.app
+    tiers = plan(
+        {
+            "type": "volume_tiers",
+            "key": "tiers",
+            "mode": "retroactive",
+            "tiers": [{"threshold": "1", "amount": "100"}, {"threshold": "5", "amount": "300"}],
+        }
+    )
+    seller = pay.seller.staff_id or SELLER
+    credits = tuple(
+        replace(credit(n, person=seller, day=n), store_id=pay.store_id) for n in (1, 2)
+    ) + tuple(
+        replace(credit(n, person=seller, day=10 + n), store_id=pay.other_store_id)
+        for n in (3, 4, 5)
+    )
+    views = InMemoryPayrollViews(app, PeriodFacts("2026-05", None, credits), tiers)
+    payroll = Payroll(app, views)
+    stores = (pay.store_id, pay.other_store_id)
+    for store in stores:
+        app.save(
+            PayPeriod(
+                store_id=store,
+                month="2026-05",
+                protection_days=90,
+                occurred_at=MAY,
+                pay_rule=STORE_ALONE_RULE,
+            )
+        )
+
+    for store in stores:
+        payroll.close_period(FINANCE, period_id(store, "2026-05"))
+        payroll.approve_period(FINANCE, period_id(store, "2026-05"))
+
+    totals = [
+        Decimal(payroll.statement(FINANCE, period_id(store, "2026-05"), seller)["total"])
+        for store in stores
+    ]
+    # 2 × ¥100 + 3 × ¥100 = ¥500: each store counts its own units (rule 2 pays ¥600 + ¥900)
+    assert totals == [Decimal("200.00"), Decimal("300.00")]
+    assert all(payroll.verify(FINANCE, period_id(store, "2026-05")).equal for store in stores)

@@ -27,7 +27,7 @@ from domain.pay.chargebacks import (
     window_start,
 )
 from domain.pay.facts import PeriodFacts, SurveyFact
-from domain.pay.periods import SNAPSHOT_STATES, PayPeriod
+from domain.pay.periods import PAY_RULE, SNAPSHOT_STATES, STORE_ALONE_RULE, PayPeriod
 from domain.pay.plans import DRAFT_PLAN_ID, PlanVersion
 from domain.pay.ports import PayrollViews, PeriodRef, PlansFor, SurveyChange
 from domain.pay.records import PeriodFigures, compose
@@ -41,6 +41,8 @@ class Inputs:
     facts: PeriodFacts
     plans_for: Callable[[UUID], PlanVersion | None]
     staff: list[UUID]
+    # The store the group-wide statements are cut to; None when they are computed whole.
+    cut_to: UUID | None
     adjustments: list[dict[str, Any]]
     chargebacks: list[Chargeback]
     late: list[LateSurvey]
@@ -54,9 +56,19 @@ class Transient:
     month: str
     known_at: datetime | None = None
     id: UUID = field(default=DRAFT_PLAN_ID)
+    pay_rule: int = PAY_RULE
 
     def own_adjustments(self) -> list[dict[str, Any]]:
         return []
+
+
+def scopes(period: PayPeriod | Transient) -> tuple[UUID | None, UUID | None]:
+    """The store whose facts a period is computed from (None: the group's), and the store its
+    statements are cut to (None: computed whole). Under pay rule 1 a store period counted its own
+    store's facts alone; under rule 2, and for a group period, the group's facts are counted."""
+    if period.pay_rule == STORE_ALONE_RULE:
+        return period.store_id, None
+    return None, period.store_id
 
 
 class PeriodCalculator:
@@ -74,16 +86,18 @@ class PeriodCalculator:
         staff |= {UUID(str(a["salesperson_id"])) for a in adjustments}
         staff |= {c.salesperson_id for c in chargebacks}
         staff |= {x.salesperson_id for x in late}
-        return Inputs(facts, plans, sorted(staff), adjustments, chargebacks, late)
+        cut_to = scopes(period)[1]
+        return Inputs(facts, plans, sorted(staff), cut_to, adjustments, chargebacks, late)
 
     def _engine_inputs(
         self, period: PayPeriod | Transient
     ) -> tuple[PeriodFacts, PlansFor, set[UUID]]:
-        """What the engine computes the period from: the group's facts of the month as known at
-        the close (or now) — a store period counts tiers and SPIFF budgets group-wide too — with
-        approved evaluation scores and carried draw deficits, the plans and the staff."""
+        """What the engine computes the period from: the facts of the month as known at the close
+        (or now) — the group's, as a store period counts tiers and SPIFF budgets group-wide too,
+        unless it was opened under pay rule 1 (`scopes`) — with approved evaluation scores and
+        carried draw deficits, the plans and the staff."""
         known_at = period.known_at
-        facts = self.views.period_facts(period.month, None, known_at)
+        facts = self.views.period_facts(period.month, scopes(period)[0], known_at)
         plans = self.views.plan_resolver(period.month, period.store_id, known_at)
         staff = set(self.views.planned_staff(period.month, period.store_id, known_at))
         store = period.store_id
@@ -96,7 +110,7 @@ class PeriodCalculator:
     def compute(self, period: PayPeriod | Transient, *, hashed: bool = False) -> PeriodFigures:
         inputs = self.inputs(period)
         statements = store_periods.calculate(
-            inputs.facts, inputs.plans_for, inputs.staff, period.store_id
+            inputs.facts, inputs.plans_for, inputs.staff, inputs.cut_to
         )
         records, totals, content_hash = compose(
             period.store_id,
@@ -247,9 +261,10 @@ class PeriodCalculator:
         facts, plans, _ = self._engine_inputs(source)
         people = {c.salesperson_id for c in changes}
         stores = {c.store_id for c in changes}
-        # CSI counts a person's surveys across the group, as the period's own figures do.
-        before = self.views.period_surveys(origin.month, None, known_from)
-        now_known = self.views.period_surveys(origin.month, None, known_until)
+        # CSI counts a person's surveys where the period's own figures do (the group, by rule 2).
+        read_from, cut_to = scopes(source)
+        before = self.views.period_surveys(origin.month, read_from, known_from)
+        now_known = self.views.period_surveys(origin.month, read_from, known_until)
         after = tuple(s for s in before if s.store_id not in stores) + tuple(
             s for s in now_known if s.store_id in stores
         )
@@ -271,7 +286,7 @@ class PeriodCalculator:
                 evaluation_scores={p: v for p, v in facts.evaluation_scores.items() if p in people},
                 draw_balances={p: v for p, v in facts.draw_balances.items() if p in people},
             )
-            return store_periods.calculate(scoped, plans, people, origin.store_id)
+            return store_periods.calculate(scoped, plans, people, cut_to)
 
         old, new = computed(before), computed(after)
         found = []

@@ -580,7 +580,6 @@ class Payroll:
             raise PermissionDeniedError("a what-if shows everyone's pay: it needs the whole period")
         return what_if.compare(
             period.id,
-            period.store_id,
             period.month,
             self.calculator.inputs(period),
             self.figures(period),

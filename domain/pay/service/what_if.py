@@ -25,7 +25,6 @@ ZERO = Decimal("0.00")
 
 def compare(
     period_id: UUID,
-    store_id: UUID | None,
     month: str,
     inputs: Inputs,
     old_figures: PeriodFigures,
@@ -58,7 +57,7 @@ def compare(
             changed[key] = with_tiers(current, tier_component, tiers)
         return changed[key]
 
-    new_statements = store_periods.calculate(inputs.facts, new_plan, inputs.staff, store_id)
+    new_statements = store_periods.calculate(inputs.facts, new_plan, inputs.staff, inputs.cut_to)
     old = {r["salesperson_id"]: r for r in old_figures.statements}
     people = sorted(set(old) | {str(p) for p in new_statements})
     if chosen is not None:
