@@ -7,6 +7,7 @@ admins, executives, finance and auditors the group's. Writes follow the rules of
 
 from __future__ import annotations
 
+from decimal import Decimal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
@@ -216,7 +217,7 @@ def publish_scorecard_version(
 # --- evaluations --------------------------------------------------------------------------------
 
 
-def evaluation_out(evaluation: Evaluation) -> EvaluationOut:
+def evaluation_out(evaluation: Evaluation, units_paid: Decimal | None = None) -> EvaluationOut:
     return EvaluationOut(
         id=evaluation.id,
         version=evaluation.version,
@@ -232,6 +233,7 @@ def evaluation_out(evaluation: Evaluation) -> EvaluationOut:
         grades=[GradeOut(**g) for g in evaluation.grades],
         counters=evaluation.counters,
         counters_position=evaluation.counters_position,
+        units_paid=units_paid,
         computed_at=evaluation.computed_at,
         comments=[
             CommentOut(comment=c.comment, actor=c.actor, at=c.at) for c in evaluation.comments
@@ -275,10 +277,17 @@ def list_evaluations(
 
 @router.get("/evaluations/{evaluation_id}")
 def get_evaluation(
-    evaluation_id: UUID, performance: PerformanceDep, actor: ActorDep
+    evaluation_id: UUID,
+    runtime: RuntimeDep,
+    performance: PerformanceDep,
+    actor: ActorDep,
+    _: ConsistentDep,
 ) -> EvaluationOut:
-    """An evaluation with every input it was scored from: counters, targets, weights, caps."""
-    return evaluation_out(performance.get(actor, evaluation_id))
+    """An evaluation with every input it was scored from (counters, targets, weights, caps)
+    and the units the month's approved pay counted for the salesperson."""
+    evaluation = performance.get(actor, evaluation_id)  # the actor's read scope: 404/403
+    paid = queries.units_paid(runtime.db, evaluation.month, [evaluation.salesperson_id])
+    return evaluation_out(evaluation, paid.get(evaluation.salesperson_id))
 
 
 @router.post("/evaluations/{evaluation_id}/comment", status_code=201)

@@ -176,6 +176,15 @@ class ReopenEvaluation(Command):
     reason: str = Field(min_length=1, max_length=500)
 
 
+UNITS_PAID = (
+    "The units the salesperson's approved pay statements of the month counted, as known at the"
+    " pay close (the KPI report's `units_paid`). The score counts the `units` KPI as the month"
+    " stood at `counters_position`, so an unwind recorded after the close lowers that figure"
+    " while this one stays as paid (it is charged back later); null until a pay period of the"
+    " month is approved"
+)
+
+
 class EvaluationItemOut(BaseModel):
     kpi_id: str
     kpi_version: int
@@ -211,6 +220,7 @@ class EvaluationOut(BaseModel):
     grades: list[GradeOut]
     counters: dict[str, Decimal | None] = Field(description="The KPI view's counters used")
     counters_position: int = Field(description="The log position those counters reflect")
+    units_paid: Decimal | None = Field(default=None, description=UNITS_PAID)
     computed_at: datetime | None
     comments: list[CommentOut]
     approved_at: datetime | None
@@ -238,3 +248,4 @@ class EvaluationLine(BaseModel):
     version: int
     store_rank: int | None = Field(description="Rank among the store's approved evaluations")
     group_rank: int | None = Field(description="Rank among the group's approved evaluations")
+    units_paid: Decimal | None = Field(default=None, description=UNITS_PAID)

@@ -7,14 +7,17 @@ window functions when asked, so they are never stale. Drafts have no rank.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from domain.shared import months
 from domain.shared.access import ReadScope
+from domain.shared.shares import credited_units
 from projections.common import Where, moment, page, paged, uid
 from projections.db import Database, Row
+from projections.payouts import queries as payouts
 from projections.performance.projection import EVALUATIONS, SCORECARDS, STAFF, STORES, TARGETS
 
 _CENT = Decimal("0.01")
@@ -55,7 +58,8 @@ def evaluations(
     Items: evaluation_id, salesperson_id, name, store_id, store_name, month, status (draft |
     approved), score (Decimal), grade, scorecard_id, scorecard_version, computed_at,
     approved_at, approved_by, comments (how many), last_comment, version, and store_rank and
-    group_rank (approved only; ranked among the whole store and group even when filtered).
+    group_rank (approved only; ranked among the whole store and group even when filtered), and
+    units_paid (see `units_paid`).
     """
     if scope.own_only:
         if not scope.visible:
@@ -76,7 +80,7 @@ def evaluations(
         limit,
         offset,
     )
-    return paged([_evaluation(r) for r in rows], total, limit, offset) | {
+    return paged(_with_units_paid(db, [_evaluation(r) for r in rows]), total, limit, offset) | {
         "month": month,
         "store_id": store_id,
     }
@@ -90,7 +94,34 @@ def history(db: Database, salesperson_id: UUID) -> list[dict[str, Any]]:
         f"SELECT r.* FROM ({ranked}) AS r WHERE r.salesperson_id = ? ORDER BY r.month DESC",
         (str(salesperson_id),),
     )
-    return [_evaluation(r) for r in rows]
+    return _with_units_paid(db, [_evaluation(r) for r in rows])
+
+
+def units_paid(db: Database, month: str, salesperson_ids: Sequence[UUID]) -> dict[UUID, Decimal]:
+    """Credited units the month's approved pay counted per salesperson, as known at its close
+    (the KPI report's `units_paid`); a salesperson without an approved statement is absent.
+
+    An evaluation scores the `units` KPI as the month stood when it was computed (an unwind,
+    whenever recorded, takes the unit out of its delivery month), so the two may differ: an
+    unwind recorded after the pay close stays paid (charged back in a later period)."""
+    months.parse(month)
+    found = payouts.units_paid(db, month, salesperson_ids)
+    return {person: credited_units(milli) for person, milli in found.items()}
+
+
+def _with_units_paid(db: Database, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The evaluation lines with `units_paid` of their salesperson and month (None if unpaid)."""
+    by_month: dict[str, list[UUID]] = {}
+    for item in items:
+        by_month.setdefault(item["month"], []).append(item["salesperson_id"])
+    paid = {
+        (month, person): units
+        for month, people in by_month.items()
+        for person, units in units_paid(db, month, people).items()
+    }
+    return [
+        item | {"units_paid": paid.get((item["month"], item["salesperson_id"]))} for item in items
+    ]
 
 
 def approved_scores(db: Database, month: str, store_id: UUID | None = None) -> dict[UUID, Decimal]:

@@ -3,7 +3,8 @@
 A delivery counts in its own month while it stands: an unwind takes it out of that month,
 whenever it is recorded. Pay counts the month as known at its close, so an unwind recorded
 after the close stays paid there (and is charged back later); the KPI report then names both
-figures: `units_delivered` (now) and `units_paid` (as the approved pay counted them).
+figures: `units_delivered` (now) and `units_paid` (as the approved pay counted them), and so
+does an evaluation: the `units` KPI it scores (now) beside `units_paid`.
 Store A's May is the one of test_pay_periods_api: sales_a2 has half of a split deal and a deal
 of their own, 1.5 units.
 """
@@ -28,6 +29,11 @@ from tests.integration.test_pay_periods_api import (
 )
 
 JUNE_3 = MAY + timedelta(days=30)
+UNITS_ONLY = {
+    "effective_from_month": "2026-01",
+    "items": [{"kpi_id": "units", "weight": 100}],
+    "grades": [{"grade": "A", "minimum": "0"}],
+}
 
 
 def kpi_line(api: Api, user: str, month: str, person: UUID) -> dict[str, Any]:
@@ -95,3 +101,31 @@ def test_a_month_without_approved_pay_has_no_paid_units(api: Api) -> None:
     line = kpi_line(api, "manager_a", "2026-05", world.a2)
 
     assert units(line) == (Decimal("1.5"), None)
+
+
+def test_an_unwind_after_the_close_shows_in_the_evaluation_beside_the_units_paid(
+    api: Api,
+) -> None:
+    world, _ = approved_may(api)
+    open_period(api, world.store, "2026-06")
+    unwind(api, world.other, JUNE_3)
+    scorecard = api.ok(api.post("admin", "/scorecards", {"name": "Units"}))
+    api.ok(api.post("admin", f"/scorecards/{scorecard['id']}/versions", UNITS_ONLY))
+    body = {"salesperson_id": str(world.a2), "month": "2026-05"}
+    goal = {"scope": "salesperson", "subject_id": str(world.a2), "kpi_id": "units", "value": "2"}
+    api.ok(api.post("manager_a", "/targets", {**goal, "month": "2026-05"}))
+    evaluation = api.ok(api.post("manager_a", "/evaluations", body))["id"]
+
+    one = api.ok(api.get("sales_a2", f"/evaluations/{evaluation}", params=fresh(api)), 200)
+    listed = api.ok(
+        api.get("sales_a2", "/evaluations", params={"month": "2026-05", **fresh(api)}), 200
+    )
+
+    scored = next(i for i in one["items"] if i["kpi_id"] == "units")
+    assert (Decimal(scored["actual"]), Decimal(one["units_paid"])) == (
+        Decimal("0.5"),
+        Decimal("1.5"),
+    )
+    assert [(i["salesperson_id"], Decimal(i["units_paid"])) for i in listed["items"]] == [
+        (str(world.a2), Decimal("1.5"))
+    ]
