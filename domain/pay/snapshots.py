@@ -10,23 +10,19 @@ statement loads one record; reading the whole snapshot loads them in that order,
 them with the totals gives the content hash again, bit for bit (`snapshot_hash`).
 
 Periods approved before (their `Approved` events, class version 1, hold the statements) keep
-them on the period: `statements_of` reads either shape.
+them on the period: `domain/pay/service/snapshots.py` reads either shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
 from domain.shared.aggregate import ShowroomAggregate
-
-if TYPE_CHECKING:  # both import this module
-    from domain.app import Showroom
-    from domain.pay.periods import PayPeriod
 
 STATEMENT_SNAPSHOT_NAMESPACE = UUID("3f9b2c71-8e4d-4a6f-b5c2-1d7e9a0f4b38")
 
@@ -72,29 +68,3 @@ def snapshot_records(
         )
         for s in statements
     ]
-
-
-def statements_of(app: Showroom, period: PayPeriod) -> list[dict[str, Any]]:
-    """Every statement of an approved period's snapshot, in snapshot order."""
-    if period.legacy_statements is not None:
-        return period.legacy_statements
-    return [_record(app, period.id, person) for person in period.statement_ids]
-
-
-def statement_of(app: Showroom, period: PayPeriod, salesperson_id: UUID) -> dict[str, Any] | None:
-    """One salesperson's statement in an approved period's snapshot (None if not in it)."""
-    key = str(salesperson_id)
-    if period.legacy_statements is not None:
-        return next((s for s in period.legacy_statements if s["salesperson_id"] == key), None)
-    if key not in period.statement_ids:
-        return None
-    return _record(app, period.id, key)
-
-
-def _record(app: Showroom, period_id: UUID, salesperson_id: str) -> dict[str, Any]:
-    found: PayStatementSnapshot = app.load(
-        PayStatementSnapshot,
-        statement_snapshot_id(period_id, salesperson_id),
-        "pay statement snapshot",
-    )
-    return found.record

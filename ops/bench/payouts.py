@@ -35,7 +35,7 @@ from domain.pay.facts import PeriodFacts
 from domain.pay.periods import PayPeriod, snapshot_hash
 from domain.pay.plans import PlanVersion
 from domain.pay.records import compose
-from domain.pay.snapshots import statements_of
+from domain.pay.service.snapshots import statements_of
 from domain.reporting.model import Language
 from domain.shared.clock import now
 from ops.bench.pay_engine import facts, plans

@@ -17,7 +17,8 @@ import pytest
 
 from domain.pay.periods import PayPeriod, period_id, snapshot_hash
 from domain.pay.service.payroll import Payroll
-from domain.pay.snapshots import PayStatementSnapshot, statement_snapshot_id, statements_of
+from domain.pay.service.snapshots import statements_of
+from domain.pay.snapshots import PayStatementSnapshot, statement_snapshot_id
 from domain.shared.actor import SYSTEM
 from domain.shared.values import with_check_digit
 from projections.payouts.sources import ViewPayrollSources

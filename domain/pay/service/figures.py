@@ -31,7 +31,7 @@ from domain.pay.periods import PAY_RULE, SNAPSHOT_STATES, STORE_ALONE_RULE, PayP
 from domain.pay.plans import DRAFT_PLAN_ID, PlanVersion
 from domain.pay.ports import PayrollViews, PeriodRef, PlansFor, SurveyChange
 from domain.pay.records import PeriodFigures, compose
-from domain.pay.snapshots import statements_of
+from domain.pay.service.snapshots import statements_of
 from domain.pay.statement import Statement
 from domain.performance.evaluations import Evaluation, EvaluationStatus, evaluation_id_for
 

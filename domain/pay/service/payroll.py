@@ -39,7 +39,7 @@ from domain.pay.ports import PayrollViews
 from domain.pay.records import PeriodFigures, differing_statements, expanded, statement_record
 from domain.pay.service import what_if
 from domain.pay.service.figures import PeriodCalculator, Transient
-from domain.pay.snapshots import statement_of, statements_of
+from domain.pay.service.snapshots import statement_of, statements_of
 from domain.pay.statement import Statement
 from domain.performance.evaluations import evaluation_id_for
 from domain.shared.access import (
