@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -63,7 +64,7 @@ LEADS_PER_STORE_DAY = 2.8  # an ordinary store: about 85 leads a month, weekends
 T = TypeVar("T")
 
 
-class Floor:
+class Floor(ABC):
     """The group's calendar, staff and stock, in business-time order; `Simulation` sells."""
 
     def __init__(
@@ -378,9 +379,9 @@ class Floor:
         if lead.open:
             self._open_leads.setdefault(to.staff_id, {})[lead.id] = lead
 
+    @abstractmethod
     def plan_day(self, day: date) -> None:
-        """At dawn: the day's leads (`Simulation`)."""
-        raise NotImplementedError
+        """At dawn: the day's leads (`Simulation` sells)."""
 
     # --- the run -----------------------------------------------------------------------------
 
