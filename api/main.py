@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import bodies, errors, idempotency, openapi, security
+from api import bodies, errors, idempotency, openapi, pages, security
 from api.routes import (
     auth,
     customers,
@@ -134,4 +134,5 @@ def create_app(
         pay_periods,
     ):
         app.include_router(module.router)
+    pages.install(app)
     return app

@@ -9,7 +9,8 @@
   and changes with each deployment, so nothing is lost by never caching it. A route that sets
   its own `Cache-Control` keeps it.
 - `Content-Security-Policy`: the API answers data, never a page, so it may load nothing
-  (`default-src 'none'`). The docs pages get the narrowest policy under which FastAPI's
+  (`default-src 'none'`). The web pages (/app) load their own scripts and styles only. The
+  docs pages get the narrowest policy under which FastAPI's
   Swagger UI and ReDoc work: their bundles and styles from cdn.jsdelivr.net, their inline
   script (the page's configuration), ReDoc's inline styles, Google fonts and web workers from
   blob: URLs, the favicon from fastapi.tiangolo.com, and the OpenAPI document from ourselves.
@@ -34,6 +35,21 @@ DOCS_CSP = "; ".join(
         "form-action 'self'",
     )
 )
+# The web pages (api/pages/) load only their own scripts, styles and data; no inline script or
+# eval (Alpine's CSP build, htmx without inline indicator styles), no frame, forms only to us.
+PAGES_CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+    )
+)
 # FastAPI's documentation pages (default URLs: create_app does not move them).
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 
@@ -47,7 +63,12 @@ COMMON: tuple[tuple[bytes, bytes], ...] = (
 
 def headers_for(path: str) -> list[tuple[bytes, bytes]]:
     """The security headers an answer to `path` carries."""
-    csp = DOCS_CSP if path in DOCS_PATHS else API_CSP
+    if path in DOCS_PATHS:
+        csp = DOCS_CSP
+    elif path == "/app" or path.startswith(("/app/", "/static/")):
+        csp = PAGES_CSP
+    else:
+        csp = API_CSP
     return [*COMMON, (b"content-security-policy", csp.encode())]
 
 

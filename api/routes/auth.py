@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
-from api.auth import issue_token
 from api.deps import ActorDep, ClaimsDep, RuntimeDep
-from api.errors import AuthenticationError
+from api.login import LoginThrottled, log_in
 from api.schemas.common import Written
-from api.schemas.organisation import LoginForm, Me, Token
+from api.schemas.organisation import LanguageIn, LoginForm, Me, Token
 from api.throttle import ThrottleDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -48,21 +46,12 @@ def login(
     Failed logins are throttled per account and per client address (429 with Retry-After);
     an admin lifts an account's lockout with `POST /users/{username}/unlock`.
     """
-    organisation = runtime.organisation
     address = request.client.host if request.client else "unknown"
-    account = f"{form.username.strip().lower()}#{organisation.unlocks(form.username)}"
-    wait = throttle.retry_after(account, address)
-    if wait is not None:
-        raise _throttled(wait)
-    if not throttle.attempt(account):
-        raise _throttled(throttle.retry_after(account, address) or 1)
-    principal = organisation.authenticate(form.username, form.password)
-    if principal is None:
-        throttle.failed(address)
-        raise AuthenticationError("unknown username or wrong password")
-    throttle.succeeded(account)
-    generation = organisation.token_generation(UUID(principal.user_id))
-    return Token(access_token=issue_token(principal, runtime.settings, generation))
+    try:
+        token = log_in(runtime, throttle, form.username, form.password, address)
+    except LoginThrottled as throttled:
+        raise _throttled(throttled.seconds) from None
+    return Token(access_token=token)
 
 
 @router.post("/logout", status_code=201, responses={401: {"description": "No valid token"}})
@@ -80,4 +69,11 @@ def me(actor: ActorDep) -> Me:
         role=actor.role,
         store_id=actor.store_id,
         staff_id=actor.staff_id,
+        language=actor.language,
     )
+
+
+@router.post("/me/language", status_code=201)
+def choose_language(body: LanguageIn, actor: ActorDep, runtime: RuntimeDep) -> Written:
+    """The language of your pages (zh-CN or en), kept on your user."""
+    return Written.of(runtime.organisation.choose_language(actor, body.language))

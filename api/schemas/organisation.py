@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import Form
@@ -124,6 +124,11 @@ class Me(BaseModel):
     role: Role
     store_id: UUID | None
     staff_id: UUID | None
+    language: str | None = Field(None, description="Chosen for the pages (zh-CN or en)")
+
+
+class LanguageIn(Strict):
+    language: Literal["zh-CN", "en"]
 
 
 class StoreLine(BaseModel):

@@ -8,9 +8,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.shared.actor import Role
+from domain.shared.actor import LANGUAGES, Role
 from domain.shared.aggregate import ShowroomAggregate
-from domain.shared.errors import IllegalTransitionError
+from domain.shared.errors import IllegalTransitionError, InvalidValueError
 
 USER_NAMESPACE = UUID("6f1c3f7e-3c1a-4f0e-9a59-0b7f6d1f2a10")
 
@@ -164,6 +164,11 @@ class User(ShowroomAggregate):
     class Unlocked(ShowroomAggregate.Event):
         """An admin lifted the login throttle's lockout of this account."""
 
+    class LanguageChosen(ShowroomAggregate.Event):
+        """The user chose the language of their pages ("zh-CN" or "en")."""
+
+        language: str
+
     @staticmethod
     def id_for(username: str) -> UUID:
         return uuid5(USER_NAMESPACE, username.strip().lower())
@@ -188,6 +193,7 @@ class User(ShowroomAggregate):
         self.token_generation = 0
         self.revoked_tokens: dict[str, datetime] = {}
         self.unlocks = 0
+        self.language: str | None = None
 
     def change_password(self, password_hash: str, occurred_at: datetime) -> None:
         if not self.active:
@@ -246,3 +252,15 @@ class User(ShowroomAggregate):
         # The login throttle keys an account's failures by this count: a new count, a new
         # budget, in every API process, whatever store the throttle keeps its counts in.
         self.unlocks = self.unlocks + 1
+
+    def choose_language(self, language: str, occurred_at: datetime) -> None:
+        if language not in LANGUAGES:
+            raise InvalidValueError(
+                f"language must be one of {', '.join(LANGUAGES)}", field="language"
+            )
+        if language != self.language:
+            self._choose_language(language=language, occurred_at=occurred_at)
+
+    @event(LanguageChosen)
+    def _choose_language(self, language: str, occurred_at: datetime) -> None:
+        self.language = language

@@ -351,6 +351,13 @@ class Organisation:
             user.revoke_token(token_id, planned(expires_at, "expires_at"), occurred_at=aware(None))
             return self.app.written(user)
 
+    def choose_language(self, actor: Principal, language: str) -> Written:
+        """The language of the actor's own pages, kept on their user."""
+        with acting_as(actor):
+            user = self.app.load(User, UUID(actor.user_id), "user")
+            user.choose_language(language, occurred_at=aware(None))
+            return self.app.written(user)
+
     def _active_admins(self) -> list[UUID]:
         # Users are few and deactivation is rare: read the registrations from the log (by
         # topic, so the scan skips every other event) rather than trust a view that may lag.
@@ -416,6 +423,7 @@ def principal_of(user: User) -> Principal:
         store_id=user.store_id,
         staff_id=user.staff_id,
         username=user.username,
+        language=getattr(user, "language", None),
     )
 
 

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
+# The languages a user can choose for their pages (zh-CN is the default).
+LANGUAGES = ("zh-CN", "en")
+
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -28,6 +31,7 @@ class Principal:
     store_id: UUID | None = None
     staff_id: UUID | None = None
     username: str = ""
+    language: str | None = None  # chosen for the pages; None: the browser's or the default
 
     @property
     def reads_everything(self) -> bool:

@@ -68,7 +68,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         print(summary)
     finally:
         runtime.close()
-    print(f"\nShowroom at http://{args.host}:{args.port}  (API docs: /docs)\nDemo logins:")
+    print(
+        f"\nShowroom at http://{args.host}:{args.port}/app/  (pages; the API and its docs: /docs)"
+        "\nDemo logins:"
+    )
     for username, password, role, description in demo_logins():
         print(f"  {username:<12} {password:<18} {role:<14} {description}")
     app = create_app(settings, run_projections=True, run_workers=True)

@@ -1,0 +1,122 @@
+"""The pages' session: a cookie holding the same signed token the JSON API takes as a bearer.
+
+The cookie is HttpOnly (no script reads it), SameSite=Lax (no other site's form or script sends
+it with a POST) and Secure when the page was served over HTTPS. Because the identity is the
+bearer token itself, logging out revokes it exactly as `POST /auth/logout` does, and a password
+change or deactivation ends page sessions too. The JSON API never reads the cookie, so no
+cross-site request can reach it with the user's session.
+
+Every form carries a CSRF token, and htmx sends it as `X-CSRF-Token`: an HMAC of the token's
+id under the server's secret, so it changes with each login and cannot be made without the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from starlette.responses import Response
+
+from api.auth import TokenClaims, claims_of_token
+from api.deps import RuntimeDep
+from api.pages import i18n
+from domain.shared.actor import Principal
+
+COOKIE = "showroom_session"
+LANGUAGE_COOKIE = "showroom_lang"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+PREFIX = "/app"
+
+
+class LoginRequired(Exception):
+    """No valid session: the browser is sent to the login page, then back to `next`."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+class CsrfRefused(Exception):
+    """A page POST without the session's CSRF token (HTTP 403)."""
+
+
+def csrf_token(claims: TokenClaims, secret: str) -> str:
+    return hmac.new(
+        secret.encode(), b"csrf:" + claims.token_id.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def set_session(response: Response, request: Request, token: str, minutes: int) -> None:
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=minutes * 60,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def clear_session(response: Response) -> None:
+    response.delete_cookie(COOKIE, path="/")
+
+
+def set_language_cookie(response: Response, request: Request, language: str) -> None:
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=365 * 24 * 3600,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def language_of(request: Request, principal: Principal | None) -> str:
+    """The user's chosen language; else this browser's choice; else Accept-Language."""
+    if principal is not None and principal.language:
+        return principal.language
+    chosen = i18n.supported(request.cookies.get(LANGUAGE_COOKIE))
+    return chosen or i18n.from_accept_language(request.headers.get("accept-language"))
+
+
+def _here(request: Request) -> str:
+    query = f"?{request.url.query}" if request.url.query else ""
+    return quote(request.url.path + query, safe="/?=&")
+
+
+async def page_actor(request: Request, runtime: RuntimeDep) -> Principal:
+    """The signed-in principal of a page request, or LoginRequired; POSTs must carry CSRF."""
+    token = request.cookies.get(COOKIE, "")
+    claims = claims_of_token(token, runtime.settings) if token else None
+    principal = None
+    if claims is not None:
+        principal = runtime.organisation.principal_of_token(
+            claims.user_id, claims.generation, claims.token_id
+        )
+    if claims is None or principal is None:
+        i18n.current.set(language_of(request, None))
+        request.state.language = i18n.current.get()
+        raise LoginRequired(_here(request) if request.method == "GET" else PREFIX + "/")
+    request.state.claims = claims
+    request.state.csrf = csrf_token(claims, runtime.settings.secret_key)
+    request.state.language = language_of(request, principal)
+    i18n.current.set(request.state.language)
+    if request.method not in ("GET", "HEAD"):
+        sent = request.headers.get(CSRF_HEADER)
+        if sent is None:
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            sent = value if isinstance(value, str) else None
+        if not sent or not hmac.compare_digest(sent, request.state.csrf):
+            raise CsrfRefused()
+    return principal
+
+
+PageActorDep = Annotated[Principal, Depends(page_actor)]

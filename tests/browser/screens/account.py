@@ -1,0 +1,6 @@
+from tests.browser.screens import Screen
+
+SCREENS = [
+    Screen("login", None, "/app/login"),
+    Screen("start-salesperson", "sales1", "/app/"),
+]
