@@ -31,6 +31,9 @@ class NavItem:
     roles: tuple[Role, ...]
     order: int = 50
 
+    def shown_to(self, actor: Principal) -> bool:
+        return actor.role in self.roles  # the menu, not what a page shows
+
 
 ROLE_LABELS: dict[Role, str] = {
     Role.ADMIN: i18n.N_("Administrator"),
@@ -111,7 +114,7 @@ class Pages:
     def menu(self, actor: Principal | None) -> list[NavItem]:
         if actor is None:
             return []
-        return [item for item in self.nav if actor.role in item.roles]
+        return [item for item in self.nav if item.shown_to(actor)]
 
 
 def render(

@@ -18,12 +18,16 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.auth import TokenClaims, claims_of_token
 from api.deps import RuntimeDep
 from api.pages import i18n
 from domain.shared.actor import Principal
+from domain.shared.clock import DEFAULT_TIMEZONE
+from domain.shared.errors import DomainError
+from workers.runtime import Runtime
 
 COOKIE = "showroom_session"
 LANGUAGE_COOKIE = "showroom_lang"
@@ -86,6 +90,16 @@ def language_of(request: Request, principal: Principal | None) -> str:
     return chosen or i18n.from_accept_language(request.headers.get("accept-language"))
 
 
+def _zone_of(runtime: Runtime, principal: Principal) -> str:
+    """The time zone a page shows times in: the user's store's, else the group's default."""
+    if principal.store_id is None:
+        return DEFAULT_TIMEZONE
+    try:
+        return runtime.organisation.get_store(principal, principal.store_id).timezone
+    except DomainError:
+        return DEFAULT_TIMEZONE
+
+
 def _here(request: Request) -> str:
     query = f"?{request.url.query}" if request.url.query else ""
     return quote(request.url.path + query, safe="/?=&")
@@ -108,6 +122,7 @@ async def page_actor(request: Request, runtime: RuntimeDep) -> Principal:
     request.state.csrf = csrf_token(claims, runtime.settings.secret_key)
     request.state.language = language_of(request, principal)
     i18n.current.set(request.state.language)
+    request.state.zone = await run_in_threadpool(_zone_of, runtime, principal)
     if request.method not in ("GET", "HEAD"):
         sent = request.headers.get(CSRF_HEADER)
         if sent is None:

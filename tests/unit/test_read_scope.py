@@ -168,3 +168,23 @@ def test_no_route_decides_who_sees_what() -> None:
     ]
 
     assert branching == []
+
+
+def test_no_page_decides_who_sees_what() -> None:
+    # The pages call the same services under the same policy: a page may choose which links
+    # its menu shows a role (NavItem), but never branches on the role to show or hide data.
+    pages = Path(__file__).parents[2] / "api" / "pages"
+    rules = re.compile(r"\.reads_everything|\.role (is|in|not|==|!=) |\.role\.value ==")
+    branching = [
+        f"{module.relative_to(pages)}:{n}"
+        for module in sorted(pages.rglob("*.py"))
+        for n, line in enumerate(module.read_text().splitlines(), start=1)
+        if rules.search(line) and "# the menu" not in line
+    ]
+    templates = [
+        f"{template.relative_to(pages)}:{n}"
+        for template in sorted((pages / "templates").rglob("*.html"))
+        for n, line in enumerate(template.read_text().splitlines(), start=1)
+        if re.search(r"actor\.role\b(?!\))", line) and "role_label" not in line
+    ]
+    assert branching == [] and templates == []
