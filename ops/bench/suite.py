@@ -8,6 +8,7 @@ run of a minute or two); `--full` is the issue's run (1M events, longer loads), 
     showroom bench --backend sqlite --events 3000 --duration 1 --no-write   # a smoke run
     showroom bench --full                           # 1M events, 30 s loads, gap oracle 3 min
     showroom bench --full --query-events 10000000   # also the queries at 10M events (long)
+    showroom bench --sections pages                 # the web pages against their JSON routes
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from ops.bench.harness import (
     run_child,
 )
 
-SECTIONS = ("write", "rebuild", "queries", "lag", "gap")
+SECTIONS = ("write", "rebuild", "queries", "lag", "gap", "pages")
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
@@ -113,7 +114,7 @@ def bulk_generation(backend: Backend, events: int) -> tuple[Row, Any]:
 def run(args: argparse.Namespace, progress: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the chosen sections on the chosen backends; the rows and what the report needs."""
     # Imported here so that `showroom --help` does not pay for pandas and friends.
-    from ops.bench import gap_oracle, lag, queries, rebuild, write_path
+    from ops.bench import gap_oracle, lag, pages, queries, rebuild, write_path
 
     _full(args)
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
@@ -140,7 +141,7 @@ def run(args: argparse.Namespace, progress: Callable[[str], None] = print) -> di
                     seconds=args.duration,
                     rates=rates,
                 )
-        if "rebuild" in sections or "queries" in sections:
+        if {"rebuild", "queries", "pages"} & set(sections):
             progress(f"[{name}] generating {args.events:,} events")
             with bench_store(name, base) as backend:
                 row, summary = bulk_generation(backend, args.events)
@@ -162,6 +163,16 @@ def run(args: argparse.Namespace, progress: Callable[[str], None] = print) -> di
                         seconds=args.duration,
                         label=f"{summary.events:,} events",
                         target=summary.events >= 10_000_000,
+                    )
+                if "pages" in sections:
+                    progress(f"[{name}] pages")
+                    rows += pages.run(
+                        backend,
+                        last_day=summary.last_day or date.today(),
+                        clients=args.clients,
+                        calls=args.calls,
+                        seconds=args.duration,
+                        label=f"{summary.events:,} events",
                     )
         if "queries" in sections and args.query_events and args.query_events != args.events:
             progress(f"[{name}] queries at {args.query_events:,} events")

@@ -9,103 +9,33 @@ in parallel under xdist without sharing data.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from api.main import create_app
-from ops.simulation import GroupSummary, load_demo
-from workers.runtime import Runtime, migrate
-from workers.settings import Settings
+from tests.browser.server import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SIZES,
+    Server,
+    demo_server,
+    log_in,
+    no_horizontal_scroll,
+    password_of,
+)
 
-CHROMIUM = os.environ.get("SHOWROOM_CHROMIUM", "/usr/bin/chromium")
+__all__ = ["Server", "log_in", "no_horizontal_scroll", "password_of"]
+
 REQUIRE = os.environ.get("SHOWROOM_REQUIRE_SERVICES") == "1"
-# Without the background-networking flags Chromium keeps calling Google's hosts, which this
-# closed network refuses; a new profile each launch.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1440, "height": 900}
-SIZES = {"phone": PHONE, "desktop": DESKTOP}
-PASSWORDS = {
-    "admin": "showroom-admin",
-    "exec": "showroom-exec",
-    "finance": "showroom-finance",
-    "auditor": "showroom-auditor",
-}
-
-
-def password_of(username: str) -> str:
-    if username.startswith("manager"):
-        return "showroom-manager"
-    if username.startswith("sales"):
-        return "showroom-sales"
-    return PASSWORDS[username]
-
-
-@dataclass
-class Server:
-    url: str
-    settings: Settings
-    summary: GroupSummary
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def serve(settings: Settings) -> Iterator[str]:
-    """Serve the app on a free local port in a thread until the generator is closed."""
-    port = _free_port()
-    app = create_app(settings, run_projections=True, run_workers=True)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server over a fresh demo group (two stores, two months, up to today)."""
-    directory: Path = tmp_path_factory.mktemp("live")
-    settings = Settings(data_dir=directory / "var", secret_key="browser-tests-" + "k" * 32)
-    migrate(settings)
-    runtime = Runtime.build(settings)
-    try:
-        runtime.runner.start()
-        summary = load_demo(runtime, seed=11, stores=2, months=2)
-        runtime.runner.run_until_caught_up()
-    finally:
-        runtime.close()
-    for url in serve(settings):
-        yield Server(url=url, settings=settings, summary=summary)
+    with demo_server(tmp_path_factory.mktemp("live")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -145,20 +75,6 @@ def new_page(browser: Browser, live: Server) -> Iterator[Callable[..., Page]]:
     yield open_page
     for context in contexts:
         context.close()
-
-
-def log_in(page: Page, username: str) -> None:
-    """Log in through the form, as a person would."""
-    page.goto("/app/login")
-    page.fill("#f-username", username)
-    page.fill("#f-password", password_of(username))
-    page.click("form[action='/app/login'] button[type=submit]")
-    page.wait_for_url("**/app/**")
-
-
-def no_horizontal_scroll(page: Page) -> bool:
-    fits: bool = page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
-    return fits
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -9,7 +9,15 @@ import pytest
 from ops.bench import suite
 from ops.bench.harness import Row
 
-SECTIONS = ("0 generator", "1 write path", "2 rebuild", "3 queries", "4 lag", "5 gap oracle")
+SECTIONS = (
+    "0 generator",
+    "1 write path",
+    "2 rebuild",
+    "3 queries",
+    "4 lag",
+    "5 gap oracle",
+    "6 pages",
+)
 QUERY_ENDPOINTS = ("kpis", "leaderboard", "funnel", "inventory", "history")
 
 
