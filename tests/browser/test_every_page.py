@@ -32,7 +32,6 @@ SMALL_ALLOWED = {
     "input[type=checkbox], input[type=radio]": "ticked through their label, which is the target",
     ".skip": "the skip link is off screen until focused",
 }
-TARGETS = "button, input, select, textarea, li a, a.button"
 
 # Marks a page's CSP violations where the test can read them (init scripts are not subject to
 # the page's CSP).
@@ -43,17 +42,24 @@ document.addEventListener('securitypolicyviolation', (e) => {
 });
 """
 
+# Opens every <details>, so that what a tap would show is checked too (closed, its content is
+# not rendered and Tab skips it).
+OPEN_DETAILS = "() => document.querySelectorAll('details').forEach((d) => { d.open = true; })"
+
+# Controls, and links that are a list item's whole content ("list links"); a link inside a
+# sentence is exempt, as WCAG 2.5.8 exempts inline targets.
 SMALL_TARGETS = """
-([selector, allowed, tap]) => {
-  const visible = (el) => {
-    const box = el.getBoundingClientRect();
-    const style = getComputedStyle(el);
-    return box.width > 0 && box.height > 0 && style.visibility !== 'hidden';
-  };
+([allowed, tap]) => {
+  const visible = (el) => el.checkVisibility({visibilityProperty: true}) &&
+    el.getBoundingClientRect().width > 0;
   const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
     (el.name ? `[name=${el.name}]` : '') +
     ' "' + (el.innerText || el.value || '').trim().slice(0, 30) + '"';
-  return [...document.querySelectorAll(selector)]
+  const controls = [...document.querySelectorAll(
+    'button, input, select, textarea, a.button, nav a, .list > li > a')];
+  const listLinks = [...document.querySelectorAll('li a')].filter(
+    (a) => a.closest('li').innerText.trim() === a.innerText.trim());
+  return [...new Set([...controls, ...listLinks])]
     .filter((el) => el.type !== 'hidden' && visible(el) && !el.matches(allowed))
     .filter((el) => el.getBoundingClientRect().height < tap - 0.5)
     .map((el) => `${name(el)}: ${el.getBoundingClientRect().height.toFixed(0)} px`);
@@ -63,8 +69,7 @@ SMALL_TARGETS = """
 # Numbers every control of every visible form, so the keyboard walk can say which it reached.
 FORM_CONTROLS = """
 () => {
-  const visible = (el) =>
-    el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const visible = (el) => el.checkVisibility({visibilityProperty: true});
   const controls = [];
   document.querySelectorAll('form').forEach((form, f) => {
     form.querySelectorAll('input, select, textarea, button').forEach((el, i) => {
@@ -74,7 +79,7 @@ FORM_CONTROLS = """
       controls.push(el.dataset.kb);
     });
   });
-  const focusable = 'a[href], button, input, select, textarea, [tabindex]';
+  const focusable = 'a[href], button, input, select, textarea, summary, [tabindex]';
   return [controls, document.querySelectorAll(focusable).length];
 }
 """
@@ -130,7 +135,6 @@ class Inspector:
         )
         page.on("pageerror", lambda error: console.append(f"uncaught: {error}"))
         answer = open_screen(page, screen.path, screen.follow)
-        page.wait_for_load_state("networkidle")
         if answer is not None and answer.status >= 400:
             raise AssertionError(f"HTTP {answer.status} at {page.url}")
         if screen.user is not None and "/app/login" in page.url:
@@ -151,8 +155,8 @@ class Inspector:
             found.problem = f"{type(error).__name__}: {error}"
             return found
         try:
-            found.violations = page.evaluate("() => window.__violations")
-            found.small = page.evaluate(SMALL_TARGETS, [TARGETS, ", ".join(SMALL_ALLOWED), TAP])
+            page.evaluate(OPEN_DETAILS)
+            found.small = page.evaluate(SMALL_TARGETS, [", ".join(SMALL_ALLOWED), TAP])
             found.unreachable = keyboard_unreachable(page)
             if not no_horizontal_scroll(page):
                 found.scroll.append(f"{SIZES[size]['width']} px")
@@ -160,6 +164,7 @@ class Inspector:
                 page.set_viewport_size(NARROW)
                 if not no_horizontal_scroll(page):
                     found.scroll.append(f"{NARROW['width']} px")
+            found.violations = page.evaluate("() => window.__violations")
         finally:
             page.close()
         found.axe = self._axe(screen, size)
@@ -168,6 +173,7 @@ class Inspector:
     def _axe(self, screen: Screen, size: str) -> list[str]:
         page = self.open(screen, size, True, [])
         try:
+            page.evaluate(OPEN_DETAILS)
             page.add_script_tag(path=str(AXE))
             result: dict[str, Any] = page.evaluate(
                 "async () => await axe.run(document, {resultTypes: ['violations']})"
@@ -193,7 +199,7 @@ def keyboard_unreachable(page: Page) -> list[str]:
         return []
     page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
     reached: set[str] = set()
-    for _ in range(focusable + 2):
+    for _ in range(focusable + 5):
         page.keyboard.press("Tab")
         mark = page.evaluate("() => document.activeElement?.dataset?.kb || ''")
         if mark:
