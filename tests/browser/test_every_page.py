@@ -46,8 +46,9 @@ document.addEventListener('securitypolicyviolation', (e) => {
 # not rendered and Tab skips it).
 OPEN_DETAILS = "() => document.querySelectorAll('details').forEach((d) => { d.open = true; })"
 
-# Controls, and links that are a list item's whole content ("list links"); a link inside a
-# sentence is exempt, as WCAG 2.5.8 exempts inline targets.
+# Controls (a <summary> is one: a tap opens its details), and links that are a list item's
+# whole content ("list links"); a link inside a sentence is exempt, as WCAG 2.5.8 exempts
+# inline targets.
 SMALL_TARGETS = """
 ([allowed, tap]) => {
   const visible = (el) => el.checkVisibility({visibilityProperty: true}) &&
@@ -56,7 +57,7 @@ SMALL_TARGETS = """
     (el.name ? `[name=${el.name}]` : '') +
     ' "' + (el.innerText || el.value || '').trim().slice(0, 30) + '"';
   const controls = [...document.querySelectorAll(
-    'button, input, select, textarea, a.button, nav a, .list > li > a')];
+    'button, input, select, textarea, summary, a.button, nav a, .list > li > a')];
   const listLinks = [...document.querySelectorAll('li a')].filter(
     (a) => a.closest('li').innerText.trim() === a.innerText.trim());
   return [...new Set([...controls, ...listLinks])]
