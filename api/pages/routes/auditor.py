@@ -10,8 +10,10 @@ records, so a phone number is never shown more fully than the customer's own pag
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -44,6 +46,7 @@ NAV = [
 ]
 
 EVENTS_PER_PAGE = 20
+DEALS_PER_PAGE = 20
 MAX_POSITION = 2**63 - 1
 SEARCH_KINDS = ("id", "phone", "vin")
 # Periods that carry an approved snapshot, and so can be recomputed and compared.
@@ -116,12 +119,64 @@ def _page(
 # --- history ---------------------------------------------------------------------------------
 
 
+# Fields that hold the id of another record with a history of its own (linked to it).
+RECORD_ID_FIELDS = frozenset(
+    {
+        "store_id",
+        "from_store_id",
+        "to_store_id",
+        "salesperson_id",
+        "staff_id",
+        "owner_id",
+        "customer_id",
+        "lead_id",
+        "deal_id",
+        "vehicle_id",
+        "period_id",
+        "origin_period_id",
+        "adjustment_period_id",
+        "plan_id",
+        "survey_id",
+        "user_id",
+        "scorecard_id",
+        "evaluation_id",
+        "export_id",
+    }
+)
+# Amounts in yuan, shown as ¥1,234.00 (rates, scores and counts stay as recorded).
+MONEY_FIELDS = frozenset(
+    {
+        "price",
+        "list_price",
+        "selling_price",
+        "discount",
+        "cost",
+        "vehicle_cost",
+        "amount",
+        "adjustment_amount",
+        "income",
+        "revenue",
+        "front_gross",
+        "back_gross",
+        "commission_gross",
+        "budget",
+        "pack",
+        "total",
+        "earnings",
+        "payout",
+    }
+)
+MONEY = re.compile(r"^-?\d+(\.\d+)?$")
+
+
 @dataclass(frozen=True)
 class Shown:
-    """One field of an event or of a state as the page shows it: text, and a link for an id."""
+    """One field of an event or of a state as the page shows it: its text and how to show it
+    (`kind`: text, money, a moment in the store's zone, or a link to a record's history)."""
 
     name: str
     text: str
+    kind: str = "text"
     link: str | None = None
 
 
@@ -134,15 +189,29 @@ def _as_id(value: Any) -> UUID | None:
         return None
 
 
+def _is_moment(value: str) -> bool:
+    if len(value) < 19 or value[4:5] != "-" or "T" not in value:
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
 def _shown(name: str, value: Any) -> Shown:
     if value is None:
         return Shown(name, "—")
     if isinstance(value, dict | list):
         return Shown(name, json.dumps(value, ensure_ascii=False, sort_keys=True))
+    text = str(value)
     ident = _as_id(value)
-    if ident is not None and name != "id":
-        return Shown(name, str(value), history_path(ident))
-    return Shown(name, str(value))
+    if ident is not None and name in RECORD_ID_FIELDS:
+        return Shown(name, text, "link", history_path(ident))
+    if name in MONEY_FIELDS and MONEY.match(text):
+        return Shown(name, text, "money")
+    if isinstance(value, str) and _is_moment(value):
+        return Shown(name, text, "moment")
+    return Shown(name, text)
 
 
 def _fields(data: dict[str, Any]) -> list[Shown]:
@@ -168,7 +237,12 @@ class _Names:
 
 @router.get("/history")
 def history_search(
-    request: Request, runtime: RuntimeDep, actor: PageActorDep, page: PageDep, _c: ConsistentDep
+    request: Request,
+    runtime: RuntimeDep,
+    actor: PageActorDep,
+    _c: ConsistentDep,
+    limit: int = Query(default=DEALS_PER_PAGE, ge=1, le=500),
+    offset: int = Query(default=0, ge=0, le=10_000_000),
 ) -> Response:
     """Find a record by id, by a customer's phone or by a VIN; recent deals to start from."""
     ensure_role(actor, *AUDITORS)
@@ -192,9 +266,9 @@ def history_search(
             status=status,
         )
     deals = directory.list_deals(
-        runtime.db, scope=read_scope(actor, reach=Reach.OWN), limit=page.limit, offset=page.offset
+        runtime.db, scope=read_scope(actor, reach=Reach.OWN), limit=limit, offset=offset
     )
-    context.update(deals=deals, offset=page.offset, limit=page.limit)
+    context.update(deals=deals, offset=offset, limit=limit)
     return _page(request, "auditor/search.html", context, actor=actor)
 
 
