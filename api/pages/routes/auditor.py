@@ -18,11 +18,12 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from api.deps import ConsistentDep, PageDep, RuntimeDep
-from api.pages.forms import FormReader
+from api.pages.forms import FormReader, read_form
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
@@ -236,7 +237,7 @@ class _Names:
 
 
 @router.get("/history")
-def history_search(
+def history_start(
     request: Request,
     runtime: RuntimeDep,
     actor: PageActorDep,
@@ -244,32 +245,38 @@ def history_search(
     limit: int = Query(default=DEALS_PER_PAGE, ge=1, le=500),
     offset: int = Query(default=0, ge=0, le=10_000_000),
 ) -> Response:
-    """Find a record by id, by a customer's phone or by a VIN; recent deals to start from."""
+    """The search form, and the newest deals to start from."""
     ensure_role(actor, *AUDITORS)
-    form = _query_form(request)
-    context: dict[str, Any] = {"values": form.values, "searched": False}
-    if form.values.get("q", "").strip():
-        kind = form.choice("by", SEARCH_KINDS)
-        status = 200
-        if form.ok:
-            found = _search(runtime, actor, form, kind)
-            if isinstance(found, Response):
-                return found
-            context.update(found, searched=True)
-        if not form.ok:
-            status = 422
-        return _page(
-            request,
-            "auditor/search.html",
-            {**context, "errors": form.errors},
-            actor=actor,
-            status=status,
-        )
     deals = directory.list_deals(
         runtime.db, scope=read_scope(actor, reach=Reach.OWN), limit=limit, offset=offset
     )
-    context.update(deals=deals, offset=offset, limit=limit)
+    context = {"deals": deals, "offset": offset, "limit": limit, "searched": False}
     return _page(request, "auditor/search.html", context, actor=actor)
+
+
+@router.post("/history")
+async def history_search(request: Request, runtime: RuntimeDep, actor: PageActorDep) -> Response:
+    """Find a record by id, by a customer's phone or by a VIN.
+
+    A search is a read, but it is posted: a phone number must not stand in an address (the
+    browser's history, the server's logs). After a phone search the field is left empty, so
+    the page shows the number only as the customer's record shows it to this reader.
+    """
+    ensure_role(actor, *AUDITORS)
+    form = await read_form(request)
+    kind = form.choice("by", SEARCH_KINDS)
+    found: Any = {}
+    if form.ok:
+        found = await run_in_threadpool(_search, runtime, actor, form, kind)
+        if isinstance(found, Response):
+            return found
+    values = dict(form.values)
+    if form.ok and kind == "phone":
+        values.pop("q", None)
+    context = {**found, "values": values, "errors": form.errors, "searched": form.ok}
+    return _page(
+        request, "auditor/search.html", context, actor=actor, status=200 if form.ok else 422
+    )
 
 
 def _search(runtime: Runtime, actor: Principal, form: FormReader, kind: str) -> Any:
