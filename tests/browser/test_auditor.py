@@ -47,9 +47,9 @@ def test_an_auditor_finds_a_deal_by_vin_reads_its_history_and_an_older_version(
     expect(page.locator(".events")).to_contain_text("Deal.Opened")
     assert no_horizontal_scroll(page)
 
-    page.fill("#f-version", "1")
+    page.fill("#f-at", "1")
     page.click("form.version-picker button[type=submit]")
-    page.wait_for_url(re.compile(r".*\?version=1$"))
+    page.wait_for_url(re.compile(r".*\?at=1$"))
     expect(page.locator("#state")).to_have_text("版本 1 时的状态")
     expect(page.locator(".event-head")).to_have_count(1)
     expect(page.locator(".events")).not_to_contain_text("Deal.Delivered")

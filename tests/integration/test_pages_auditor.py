@@ -4,6 +4,7 @@ verification of approved pay periods answer what the JSON routes answer, to the 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.pages.render import money, when
 from domain.crm.model import Customer
 from domain.shared.access import Reach, read_scope
 from domain.shared.actor import Principal
@@ -36,6 +38,7 @@ class Demo:
     vin: str
     vehicle_id: UUID
     period_id: UUID
+    busiest: UUID  # the record with the most events
 
     def page_client(self, username: str) -> PageClient:
         client = PageClient(TestClient(self.app, raise_server_exceptions=False))
@@ -69,7 +72,11 @@ def _arrange(runtime: Runtime) -> dict[str, Any]:
     period = runtime.payroll.open_period(finance, deal["store_id"], last_month).id
     runtime.payroll.close_period(finance, period)
     runtime.payroll.approve_period(finance, period)
+    counts = Counter(
+        str(n.originator_id) for n in runtime.app.recorder.select_notifications(1, 1_000_000)
+    )
     return {
+        "busiest": UUID(counts.most_common(1)[0][0]),
         "deal_id": deal["id"],
         "customer_id": customer.id,
         "phone": customer.phone,
@@ -137,6 +144,50 @@ def test_an_older_version_shows_the_events_up_to_it_and_the_state_then(
     assert "Deal.Opened" in page
     assert "Deal.Delivered" not in page
     assert "版本 1 时的状态" in page
+
+
+def test_the_version_picker_shows_the_version_picked(demo: Demo, auditor: PageClient) -> None:
+    answer = auditor.get(f"/app/history/{demo.deal_id}?at=2")
+
+    assert answer.status_code == 200
+    assert "版本 2 时的状态" in text_of(answer.text)
+
+
+@pytest.mark.parametrize("typed", ["0", "999", "two"])
+def test_a_version_the_record_never_had_is_answered_beside_the_picker(
+    demo: Demo, auditor: PageClient, typed: str
+) -> None:
+    answer = auditor.get(f"/app/history/{demo.deal_id}?at={typed}")
+
+    assert answer.status_code == 422
+    assert 'id="f-at-error"' in answer.text
+    assert f'value="{typed}"' in answer.text
+
+
+def test_a_long_history_is_shown_a_page_at_a_time_newest_first(
+    demo: Demo, auditor: PageClient
+) -> None:
+    latest = demo.api_get("auditor", f"/history/{demo.busiest}").json()["version"]
+    assert latest > 4
+
+    first = auditor.get(f"/app/history/{demo.busiest}?limit=4")
+    second = auditor.get(f"/app/history/{demo.busiest}?limit=4&offset=4")
+
+    assert first.text.count('class="event"') == 4
+    assert f">v{latest}<" in first.text and f">v{latest - 4}<" not in first.text
+    assert f'href="/app/history/{demo.busiest}?limit=4&amp;offset=4"' in first.text
+    assert f">v{latest - 4}<" in second.text and f">v{latest}<" not in second.text
+    assert second.text.count('class="event"') == min(4, latest - 4)
+
+
+def test_amounts_read_in_yuan_and_times_in_the_stores_zone(demo: Demo, auditor: PageClient) -> None:
+    api = demo.api_get("auditor", f"/history/{demo.deal_id}").json()
+    quoted = next(e for e in api["events"] if e["type"] == "Deal.Quoted")
+
+    page = auditor.get(f"/app/history/{demo.deal_id}").text
+
+    assert money(quoted["data"]["price"]) in page
+    assert when(quoted["occurred_at"], "Asia/Shanghai") in page
 
 
 def test_an_unknown_or_malformed_id_or_version_is_the_apis_not_found(

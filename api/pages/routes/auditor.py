@@ -332,6 +332,13 @@ def _by_vin(runtime: Runtime, actor: Principal, form: FormReader) -> dict[str, A
     return {"vehicles": [found]}
 
 
+def _paged_path(aggregate_id: UUID, version: int | None, limit: int) -> str:
+    """The history's address the pager adds its offset to (keeping the version and page size)."""
+    query = {"version": version, "limit": None if limit == EVENTS_PER_PAGE else limit}
+    kept = "&".join(f"{k}={v}" for k, v in query.items() if v is not None)
+    return history_path(aggregate_id) + (f"?{kept}" if kept else "")
+
+
 @router.get("/history/{aggregate_id}")
 def history_page(
     request: Request,
@@ -340,15 +347,25 @@ def history_page(
     actor: PageActorDep,
     version: int | None = Query(default=None, ge=1, le=MAX_POSITION),
     offset: int = Query(default=0, ge=0, le=10_000_000),
+    limit: int = Query(default=EVENTS_PER_PAGE, ge=1, le=500),
+    at: str | None = Query(default=None, max_length=40),
 ) -> Response:
-    """Every event of a record with who caused it and when, and its state at a version."""
+    """Every event of a record with who caused it and when, and its state at a version.
+
+    `version` in the address is read as GET /history/{id} reads it (a version the record never
+    had is not found); the version picker sends `at`, answered beside its field when wrong.
+    """
     ensure_role(actor, *AUDITORS)
     latest = replay(runtime.app, aggregate_id)
+    form = _query_form(request)
+    if at is not None:
+        picked = form.integer("at", low=1, high=latest["version"])
+        version = picked if form.ok else version
     shown = latest if version is None else replay(runtime.app, aggregate_id, version)
     names = _Names(runtime)
     # Newest first: an auditor reads what happened last, then pages back.
     ordered = list(reversed(shown["events"]))
-    window = ordered[offset : offset + EVENTS_PER_PAGE]
+    window = ordered[offset : offset + limit]
     events = [
         {
             "version": event["version"],
@@ -370,13 +387,14 @@ def history_page(
         "state": _fields(shown["state"]),
         "events": events,
         "offset": offset,
-        "limit": EVENTS_PER_PAGE,
+        "limit": limit,
         "total": len(ordered),
-        "base": history_path(aggregate_id)
-        + ("" if version is None else f"?version={shown['version']}"),
-        "values": {"version": str(shown["version"])},
+        "base": _paged_path(aggregate_id, version, limit),
+        "values": {"at": form.values["at"] if form.errors else str(shown["version"])},
+        "errors": form.errors,
     }
-    return _page(request, "auditor/history.html", context, actor=actor)
+    status = 422 if form.errors else 200
+    return _page(request, "auditor/history.html", context, actor=actor, status=status)
 
 
 # --- integrity -------------------------------------------------------------------------------
