@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -24,9 +25,10 @@ from domain.shared.actor import Principal
 from ops.simulation import load_demo
 from projections.directory import queries as directory
 from tests.browser.conftest import password_of
-from tests.conftest import sqlite_settings
+from tests.conftest import PG_URL, REQUIRE, sqlite_settings
 from tests.pages.client import PageClient
 from workers.runtime import Runtime, migrate
+from workers.settings import Settings
 
 
 @dataclass
@@ -86,9 +88,7 @@ def _arrange(runtime: Runtime) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    settings = sqlite_settings(Path(tmp_path_factory.mktemp("auditor-pages")))
+def _demo(settings: Settings) -> Iterator[Demo]:
     migrate(settings)
     runtime = Runtime.build(settings)
     try:
@@ -102,6 +102,35 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     app = create_app(settings)
     with TestClient(app):  # runs the lifespan: the runtime and its projections
         yield Demo(app=app, **arranged)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    yield from _demo(sqlite_settings(Path(tmp_path_factory.mktemp("auditor-pages"))))
+
+
+@pytest.fixture(scope="module")
+def pg_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The demo group on PostgreSQL, whose log positions come from a sequence."""
+    schema = f"t_{uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(PG_URL, autocommit=True, connect_timeout=3) as connection:
+            connection.execute(f"CREATE SCHEMA {schema}")
+    except psycopg.OperationalError as error:
+        if REQUIRE:
+            pytest.fail(f"PostgreSQL is required but unreachable: {error}")
+        pytest.skip(f"PostgreSQL unreachable: {error}")
+    settings = Settings(
+        data_dir=Path(tmp_path_factory.mktemp("auditor-pages-pg")) / "var",
+        database_url=PG_URL,
+        postgres_schema=schema,
+        secret_key="test-secret-" + "x" * 32,
+    )
+    try:
+        yield from _demo(settings)
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as connection:
+            connection.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture(scope="module")
@@ -384,3 +413,21 @@ def test_an_unknown_period_is_the_apis_not_found(demo: Demo, auditor: PageClient
     assert demo.api_get("auditor", f"/pay-periods/{unknown}/verification").status_code == 404
     assert auditor.get(f"/app/audit/verify/{unknown}").status_code == 404
     assert auditor.get("/app/audit/verify/nope").status_code == 404
+
+
+# --- the same on PostgreSQL ------------------------------------------------------------------
+
+
+def test_on_postgresql_the_history_and_the_integrity_check_read_as_the_api(
+    pg_demo: Demo,
+) -> None:
+    auditor = pg_demo.page_client("auditor")
+    api = pg_demo.api_get("auditor", "/history/integrity?upto=100").json()
+
+    history = auditor.get(f"/app/history/{pg_demo.deal_id}?at=1")
+    integrity = auditor.get("/app/audit/integrity?run=1&upto=100")
+    verification = auditor.get(f"/app/audit/verify/{pg_demo.period_id}")
+
+    assert history.status_code == 200 and "Deal.Opened" in history.text
+    assert api["ok"] and api["head_hash"] in integrity.text
+    assert verification.status_code == 200 and "审批快照一致" in verification.text
