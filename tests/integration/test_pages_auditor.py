@@ -158,8 +158,8 @@ def test_an_auditor_reads_a_deals_events_with_actor_business_and_record_time(
     assert f"版本 {api['version']} 时的状态" in page
     opened = api["events"][0]
     assert opened["occurred_at"] is not None
-    salesperson = demo.app.state.runtime.organisation.principal(UUID(opened["actor"]))
-    assert salesperson.username in page
+    user = demo.api_get("auditor", f"/history/{opened['actor']}").json()["state"]
+    assert f">{user['username']}</a>" in answer.text
     assert "业务时间" in page and "记录时间" in page
 
 

@@ -28,7 +28,7 @@ from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
 from api.pages.session import PREFIX, PageActorDep
-from audit.history import replay
+from audit.history import replay, state_at
 from audit.integrity import verify
 from domain.inventory.model import vehicle_id_for
 from domain.shared import values
@@ -220,7 +220,8 @@ def _fields(data: dict[str, Any]) -> list[Shown]:
 
 
 class _Names:
-    """Usernames of the actors on a page (an event records the user id)."""
+    """Usernames of the actors on a page (an event records the user id), read from each user's
+    own history, so a user deactivated since is still named."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -230,10 +231,18 @@ class _Names:
         if not actor:
             return "—"
         if actor not in self.known:
-            ident = _as_id(actor)
-            principal = None if ident is None else self.runtime.organisation.principal(ident)
-            self.known[actor] = principal.username if principal else actor
+            self.known[actor] = self._username(actor) or actor
         return self.known[actor]
+
+    def _username(self, actor: str) -> str | None:
+        ident = _as_id(actor)
+        if ident is None:
+            return None
+        try:
+            username = state_at(self.runtime.app, ident).get("username")
+        except NotFoundError:
+            return None
+        return username if isinstance(username, str) else None
 
 
 @router.get("/history")
