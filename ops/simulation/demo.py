@@ -7,10 +7,13 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from domain.organisation.model import User
 from domain.pay.service.plans import PayPlans
+from domain.shared import months
 from domain.shared.actor import SYSTEM, Role
 from domain.shared.clock import DEFAULT_TIMEZONE
 from ops.simulation.presets import DEMO
+from workers.runtime import Runtime
 
 GROUP_LOGINS: tuple[tuple[str, str, Role, str], ...] = (
     ("admin", "showroom-admin", Role.ADMIN, "administrator: stores, staff, logins"),
@@ -71,3 +74,27 @@ def publish_standard_plan(plans: PayPlans, first_day: date, store_ids: list[UUID
         plans.assign(
             SYSTEM, plan_id, first, store_id=store_id, role="salesperson", occurred_at=when
         )
+
+
+def settle_demo_pay(runtime: Runtime, first_day: date, today: date) -> list[str]:
+    """The demo's payroll: each month before `today`'s approved for the group, today's open.
+
+    Run once the views hold the demo (approval computes from them), so that the finance,
+    verification and statement pages show real figures on the first `make run`. Finance does
+    it, as in a real group. Answers the months it approved.
+    """
+    finance = runtime.organisation.principal(User.id_for("finance"))
+    if finance is None:
+        return []
+    payroll = runtime.payroll
+    current = months.of_day(today)
+    month = months.of_day(first_day)
+    approved: list[str] = []
+    while month < current:
+        period = payroll.open_period(finance, None, month)
+        payroll.close_period(finance, period.id)
+        payroll.approve_period(finance, period.id)
+        approved.append(month)
+        month = months.next_month(month)
+    payroll.open_period(finance, None, current)
+    return approved
