@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
 import pytest
 
 from domain.sales.model import Deal
+from domain.shared.access import SYSTEM_READ
 from domain.shared.actor import SYSTEM, Principal, Role
+from projections.inventory import queries as inventory
 from tests.integration.conftest import PASSWORD, Api
 from tests.pages.client import PageClient
 from tests.unit.builders import vin
@@ -266,3 +269,19 @@ def test_my_month_refuses_a_malformed_month_beside_the_field(floor: Floor) -> No
 
     assert answer.status_code == 422
     assert 'id="f-month-error"' in answer.text
+
+
+def test_the_vehicle_query_keeps_cars_matching_every_word_and_takes_wildcards_literally(
+    floor: Floor,
+) -> None:
+    floor.api.runtime.runner.run_until_caught_up()
+    db = floor.api.runtime.db
+
+    def found(text: str) -> list[str]:
+        answer = inventory.vehicles(db, scope=SYSTEM_READ, as_of=date(2026, 1, 1), search=text)
+        return sorted(item["model"] for item in answer["items"])
+
+    assert found("byd") == ["海豚", "海豹"]
+    assert found("海豚 珊瑚粉") == ["海豚"]
+    assert found("海豚 白") == []
+    assert found("%") == found("_") == []
