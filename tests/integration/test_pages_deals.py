@@ -285,3 +285,18 @@ def test_the_vehicle_query_keeps_cars_matching_every_word_and_takes_wildcards_li
     assert found("海豚 珊瑚粉") == ["海豚"]
     assert found("海豚 白") == []
     assert found("%") == found("_") == []
+
+
+def test_opening_a_deal_twice_from_one_lead_page_writes_one_deal_and_a_new_form_is_refused(
+    floor: Floor,
+) -> None:
+    client = floor.page("sales_a1")
+
+    first = client.post("/app/deals/new", {"lead_id": str(floor.lead_id)}, key="lead-tap")
+    again = client.post("/app/deals/new", {"lead_id": str(floor.lead_id)}, key="lead-tap")
+    later = client.post("/app/deals/new", {"lead_id": str(floor.lead_id)})
+
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]
+    assert later.status_code == 422
+    assert "This lead is no longer open: it was converted or lost." in later.text

@@ -151,7 +151,10 @@ async def open_deal(request: Request, runtime: RuntimeDep, actor: PageActorDep) 
             then=lambda written: f"{PREFIX}/deals/{written.id}",
         )
     except Refused as refused:
-        return _refusal_page(request, actor, _explained(refused), 422)
+        message = _explained(refused)
+        if isinstance(refused.__cause__, IllegalTransitionError):
+            message = _("This lead is no longer open: it was converted or lost.")
+        return _refusal_page(request, actor, message, 422)
 
 
 def _refusal_page(request: Request, actor: Principal, message: str, status: int) -> Response:
