@@ -121,10 +121,12 @@ def test_every_page_post_without_the_csrf_token_is_refused_and_writes_nothing(
 
     answers = {path: pages.client.post(path, data={"form_key": "k"}) for path in posts}
     forged = {path: pages.client.post(path, data={"csrf_token": "0" * 64}) for path in posts}
+    by_htmx = {path: pages.client.post(path, headers={"X-CSRF-Token": "0" * 64}) for path in posts}
 
     assert "/app/logout" in posts
     assert {p: a.status_code for p, a in answers.items()} == {p: 403 for p in posts}
     assert {p: a.status_code for p, a in forged.items()} == {p: 403 for p in posts}
+    assert {p: a.status_code for p, a in by_htmx.items()} == {p: 403 for p in posts}
     assert api.runtime.app.position() == head
 
 
