@@ -2,11 +2,11 @@
 
     python -m tests.browser.screenshots [FOLDER] [--locale en] [--only NAME,...]
 
-Starts a server over a fresh demo group, logs in as each screen's user (once per user and
-size), opens each screen (following its `follow` link) and saves `<name>-phone.png` and
-`<name>-desktop.png`, full page, into FOLDER (default `screenshots/`). It prints each file it
-wrote and each screen that failed; the exit status is 1 when any failed. Needs Chromium
-(/usr/bin/chromium, or SHOWROOM_CHROMIUM).
+Starts a server over a fresh demo group (with the targets and payroll `make run` sets), logs
+in as each screen's user (once per user and size), opens each screen (following its `follow`
+link) and saves `<name>-phone.png` and `<name>-desktop.png`, full page, into FOLDER (default
+`screenshots/`). It prints each file it wrote and each screen that failed; the exit status is
+1 when any failed. Needs Chromium (/usr/bin/chromium, or SHOWROOM_CHROMIUM).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     with (
         tempfile.TemporaryDirectory(prefix="showroom-screenshots-") as directory,
-        demo_server(Path(directory)) as server,
+        demo_server(Path(directory), settled=True) as server,
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -20,7 +20,7 @@ import uvicorn
 from playwright.sync_api import Page, Response
 
 from api.main import create_app
-from ops.simulation import GroupSummary, load_demo
+from ops.simulation import GroupSummary, load_demo, settle_demo_office
 from workers.runtime import Runtime, migrate
 from workers.settings import Settings
 
@@ -97,22 +97,27 @@ def demo_settings(directory: Path) -> Settings:
     return settings
 
 
-def load_small_demo(settings: Settings) -> GroupSummary:
+def load_small_demo(settings: Settings, *, settled: bool = False) -> GroupSummary:
+    """Two stores, two months; `settled`: also the targets and payroll `make run` sets (past
+    months approved, this month's period open), so the boards and pay pages show figures."""
     runtime = Runtime.build(settings)
     try:
         runtime.runner.start()
         summary = load_demo(runtime, seed=11, stores=2, months=2)
         runtime.runner.run_until_caught_up()
+        if settled and summary.first_day and summary.last_day:
+            settle_demo_office(runtime, summary.first_day, summary.last_day)
+            runtime.runner.run_until_caught_up()
     finally:
         runtime.close()
     return summary
 
 
 @contextmanager
-def demo_server(directory: Path) -> Iterator[Server]:
+def demo_server(directory: Path, *, settled: bool = False) -> Iterator[Server]:
     """A server over a fresh demo group in `directory` (a few seconds to build)."""
     settings = demo_settings(directory)
-    summary = load_small_demo(settings)
+    summary = load_small_demo(settings, settled=settled)
     with serve(settings) as url:
         yield Server(url=url, settings=settings, summary=summary)
 

@@ -19,7 +19,14 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.browser.screens import Screen, all_screens
-from tests.browser.server import SIZES, Server, log_in, no_horizontal_scroll, open_screen
+from tests.browser.server import (
+    SIZES,
+    Server,
+    demo_server,
+    log_in,
+    no_horizontal_scroll,
+    open_screen,
+)
 
 SCREENS = all_screens()
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -208,6 +215,14 @@ def keyboard_unreachable(page: Page) -> list[str]:
         if reached >= set(controls):
             break
     return [control for control in controls if control not in reached]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The demo group as `make run` leaves it (targets set, past months' payroll approved), so
+    the boards and pay pages are checked with their figures, not empty."""
+    with demo_server(tmp_path_factory.mktemp("every-page"), settled=True) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
