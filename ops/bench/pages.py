@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from ops.bench.harness import Backend, Row, closed_loop, ms, percentile, serve, verdict
@@ -30,6 +30,7 @@ TARGET_MS = 100.0
 TARGET_RATIO = 1.5
 FIRST_LOAD_BUDGET = 150_000  # bytes, gzip-compressed; ECharts excluded
 SAMPLE_DEALS = 16
+MOST_LOGINS = 500  # sales1 .. sales499: more than any generated group hires
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,21 @@ def measure(
     return Measured(ttfb=ttfb, errors=timings.errors, statuses=statuses)
 
 
+def active_login(runtime: Runtime, wanted: str) -> str:
+    """`wanted`, or the first active login of the same kind (`sales7` when sales1 has left:
+    a long generated history has departures)."""
+    from domain.organisation.model import User
+
+    kind = wanted.rstrip("0123456789")
+    candidates = (
+        [wanted] + [f"{kind}{n}" for n in range(1, MOST_LOGINS)] if kind != wanted else [wanted]
+    )
+    for username in candidates:
+        if runtime.organisation.principal(User.id_for(username)) is not None:
+            return username
+    raise LookupError(f"no active login like {wanted}")
+
+
 def log_in_page(url: str, username: str) -> dict[str, str]:
     """The session cookie of a login through the page's form."""
     import httpx
@@ -234,6 +250,7 @@ def _measure_pairs(
     runtime = Runtime.build(backend.settings)
     try:
         deals = sample_deals(runtime, SAMPLE_DEALS)
+        logins = {pair.user: active_login(runtime, pair.user) for pair in ready}
     finally:
         runtime.close()
 
@@ -241,9 +258,11 @@ def _measure_pairs(
         return [template.format(month=month, deal=deal) for deal in deals]
 
     with serve(backend, "--processes", str(API_PROCESSES)) as server:
-        cookies = {user: log_in_page(server.url, user) for user in {p.user for p in ready}}
-        tokens = {user: log_in_api(server.url, user) for user in {p.user for p in ready}}
-        for pair in ready:
+        users = set(logins.values())
+        cookies = {user: log_in_page(server.url, user) for user in users}
+        tokens = {user: log_in_api(server.url, user) for user in users}
+        for wanted in ready:
+            pair = replace(wanted, user=logins[wanted.user])
             page = measure(
                 server.url,
                 paths(pair.page),
@@ -267,7 +286,7 @@ def _measure_pairs(
                 and page.errors == 0
                 and bool(page.ttfb)
             )
-            rows[pair] = Row(
+            rows[wanted] = Row(
                 SECTION,
                 f"{pair.name} page TTFB p50 / p95, {clients} clients, {label}",
                 backend.name,
