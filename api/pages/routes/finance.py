@@ -8,6 +8,7 @@ close, approve, adjust or resolve; a refusal is shown beside the form that asked
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID, uuid4
@@ -27,6 +28,7 @@ from domain.pay.periods import PayPeriod
 from domain.reporting.model import ExportKind, ExportStatus
 from domain.shared.access import GROUP_READERS, PERIOD_MANAGERS, read_scope
 from domain.shared.actor import Principal, Role
+from domain.shared.clock import DEFAULT_TIMEZONE, business_day, now
 from domain.shared.errors import DomainError, NotFoundError, PermissionDeniedError
 from projections.directory import queries as directory
 from projections.payouts import queries
@@ -103,6 +105,12 @@ def _export_language(request: Request) -> str:
     return "en" if getattr(request.state, "language", "") == "en" else "zh"
 
 
+def _last_month() -> str:
+    """The month a pay period is usually opened for: the one just ended (group's zone)."""
+    today = business_day(now(), DEFAULT_TIMEZONE)
+    return (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+
+
 # --- pay periods --------------------------------------------------------------------------------
 
 
@@ -138,7 +146,8 @@ def _periods_page(
         "limit": PAGE_SIZE,
         "status": status or "",
         "statuses": STATUSES,
-        "stores": [("group", _("The whole group"))] + [(str(s["id"]), s["name"]) for s in stores],
+        "stores": [(str(s["id"]), s["name"]) for s in stores] + [("group", _("The whole group"))],
+        "last_month": _last_month(),
         "errors": errors or {},
         "values": values or {},
         "form_error": form_error,
@@ -484,11 +493,13 @@ def export_status(
 ) -> Response:
     """An export's state: htmx polls this piece until the file is ready."""
     export = runtime.reporting.get_export(actor, export_id)
-    template = (
-        "finance/_export.html" if request.headers.get("hx-request") else "finance/export.html"
-    )
+    partial = bool(request.headers.get("hx-request"))
+    template = "finance/_export.html" if partial else "finance/export.html"
     context = {**_common(runtime, actor), "export": export}
-    return render(request, template, context, actor=actor)
+    # Once the file is ready the period has moved on (exported): htmx reloads the whole page.
+    done = partial and export.status is ExportStatus.COMPLETED
+    headers = {"HX-Refresh": "true"} if done else None
+    return render(request, template, context, actor=actor, headers=headers)
 
 
 @router.get("/exports/{export_id}/file")
@@ -785,6 +796,8 @@ def _what_if_page(
         "values": values or {},
         "form_error": form_error,
     }
+    if period_id is None and periods:
+        period_id = periods[0]["id"]  # the newest: what finance most often weighs
     if period_id is not None:
         period = runtime.payroll.get_period(actor, period_id)
         _period, statements, _totals = runtime.payroll.statements(actor, period_id)
