@@ -50,7 +50,7 @@ def test_approving_an_open_period_shows_the_services_refusal_inline(api: Api) ->
     answer = finance.post(f"/app/pay/periods/{period}/approval")
 
     assert answer.status_code == 422
-    assert 'class="error banner"' in answer.text
+    assert "只有已关闭的期间才能审批。" in answer.text  # beside the approve button
     assert period_of(api, period).status.value == "open"
 
 

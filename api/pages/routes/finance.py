@@ -8,6 +8,8 @@ close, approve, adjust or resolve; a refusal is shown beside the form that asked
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -24,12 +26,24 @@ from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
 from api.pages.session import PREFIX, PageActorDep
 from audit.history import history
+from domain.pay.errors import (
+    DisputeAlreadyResolvedError,
+    NoOpenPeriodError,
+    PayPeriodAlreadyExistsError,
+    PayPeriodOrderError,
+    PayPeriodOverlapError,
+)
 from domain.pay.periods import PayPeriod
 from domain.reporting.model import ExportKind, ExportStatus
 from domain.shared.access import GROUP_READERS, PERIOD_MANAGERS, read_scope
 from domain.shared.actor import Principal, Role
 from domain.shared.clock import DEFAULT_TIMEZONE, business_day, now
-from domain.shared.errors import DomainError, NotFoundError, PermissionDeniedError
+from domain.shared.errors import (
+    DomainError,
+    IllegalTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from projections.directory import queries as directory
 from projections.payouts import queries
 from workers import files
@@ -64,6 +78,61 @@ SOURCE_KINDS = {
     "survey": N_("Survey"),
 }
 COST_FIELDS = frozenset({"cost"})
+# A period's lifecycle refusals (IllegalTransitionError's `action`), said as a rule.
+STEP_RULES: dict[str, str] = {
+    "approve": N_("Only a closed period can be approved."),
+    "close": N_("Only an open period can be closed."),
+    "reopen": N_("Only a closed period can be reopened."),
+    "export": N_("Only an approved period can be exported."),
+    "export the payouts of": N_("Only an approved period can be exported."),
+    "pay": N_("Only an exported period can be marked as paid."),
+    "adjust": N_("Adjustments are possible only while the period is open or closed."),
+    "dispute a line of": N_("A line can be disputed once the period is closed."),
+}
+MONTH = re.compile(r"\d{4}-\d{2}")
+
+
+def _pay_refusal(error: DomainError) -> str | None:
+    """The pay context's refusals in the user's language (their details name ids and months in
+    English); None for any other (every page's own wording applies)."""
+    months = MONTH.findall(error.detail)
+    if isinstance(error, IllegalTransitionError) and error.extra.get("action") in STEP_RULES:
+        status = str(error.extra.get("current_status", ""))
+        rule = _(STEP_RULES[str(error.extra["action"])])
+        return _("This period is %(status)s.", status=_(STATUSES.get(status, status))) + " " + rule
+    if isinstance(error, PayPeriodAlreadyExistsError):
+        if error.detail.startswith("dispute"):
+            return _("This line is already disputed.")
+        return _("This pay period is already open.")
+    if isinstance(error, PayPeriodOverlapError):
+        return _("That month is already paid by another period (the group's or a store's).")
+    if isinstance(error, PayPeriodOrderError) and months:
+        if error.detail.startswith("approve"):
+            return _("Approve the period of %(month)s first.", month=months[0])
+        return _(
+            "The period of %(month)s is already approved: an earlier month cannot open now.",
+            month=months[0],
+        )
+    if isinstance(error, NoOpenPeriodError):
+        return _("Open the next pay period first: the adjustment goes there.")
+    if isinstance(error, DisputeAlreadyResolvedError):
+        return _("This dispute is already resolved.")
+    return None
+
+
+def _in_words(write: Callable[[], Any]) -> Callable[[], Any]:
+    """`write`, with a pay refusal's message put in the user's words (submit shows it)."""
+
+    def run() -> Any:
+        try:
+            return write()
+        except DomainError as error:
+            said = _pay_refusal(error)
+            if said is not None:
+                error.detail = said
+            raise
+
+    return run
 
 
 # --- names and labels -------------------------------------------------------------------------
@@ -194,7 +263,9 @@ async def open_period(request: Request, runtime: RuntimeDep, actor: PageActorDep
             request,
             actor.user_id,
             form,
-            write=lambda: runtime.payroll.open_period(actor, store_id, month, protection),
+            write=_in_words(
+                lambda: runtime.payroll.open_period(actor, store_id, month, protection)
+            ),
             then=lambda written: f"{PREFIX}/pay/periods/{written.id}",
             fields=("month", "protection_days"),
         )
@@ -304,7 +375,7 @@ async def _step(
             request,
             actor.user_id,
             form,
-            write=write,
+            write=_in_words(write),
             then=then or (lambda written: here),
             fields=fields,
         )
@@ -716,8 +787,10 @@ async def dispute_line(
             request,
             actor.user_id,
             form,
-            write=lambda: runtime.payroll.raise_dispute(
-                actor, period_id, n, reason, dispute_id=uuid4()
+            write=_in_words(
+                lambda: runtime.payroll.raise_dispute(
+                    actor, period_id, n, reason, dispute_id=uuid4()
+                )
             ),
             then=lambda written: f"{PREFIX}/pay/mine/{period_id}/lines/{n}",
             fields=("reason",),
@@ -879,7 +952,7 @@ async def what_if(request: Request, runtime: RuntimeDep, actor: PageActorDep) ->
                 actor,
                 chosen,
                 values=form.values,
-                form_error=message_of(error),
+                form_error=_pay_refusal(error) or message_of(error),
                 code=422,
             )
         return _what_if_page(request, runtime, actor, chosen, result=result, values=form.values)
