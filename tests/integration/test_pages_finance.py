@@ -4,6 +4,7 @@ and what-if, under the payroll service's own rules (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
 from uuid import UUID
 
@@ -13,6 +14,8 @@ from domain.pay.periods import PayPeriod
 from tests.integration.conftest import PASSWORD, Api
 from tests.integration.test_pay_periods_api import may, open_period, step
 from tests.pages.client import PageClient
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def page_client(api: Api, username: str) -> PageClient:
@@ -222,3 +225,35 @@ def test_the_period_page_speaks_chinese_and_english(api: Api) -> None:
     assert "关闭工资期间" in chinese.text
     assert "Close the period" in english.text
     assert re.search(r"¥2,850\.00", chinese.text) and re.search(r"¥2,850\.00", english.text)
+
+
+def test_an_export_is_polled_until_ready_then_downloaded_and_the_period_marked_paid(
+    api: Api,
+) -> None:
+    world = may(api)
+    period = open_period(api, world.store, "2026-05")
+    step(api, "finance", period, "close")
+    step(api, "finance", period, "approval")
+    finance = page_client(api, "finance")
+    finance.get(f"/app/pay/periods/{period}")
+
+    requested = finance.post(f"/app/pay/periods/{period}/exports", {"format": "xlsx"})
+    export_id = requested.headers["location"].split("export=")[1].split("&")[0]
+    deadline = time.monotonic() + 60
+    while True:
+        polled = finance.get(f"/app/pay/exports/{export_id}", headers={"HX-Request": "true"})
+        if polled.headers.get("hx-refresh") or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    download = finance.get(f"/app/pay/exports/{export_id}/file")
+    page = finance.get(f"/app/pay/periods/{period}?position={api.runtime.app.position()}")
+    paid = finance.post(f"/app/pay/periods/{period}/payment", {"reference": "PAY-2026-05"})
+
+    assert requested.status_code == 303
+    assert polled.headers.get("hx-refresh") == "true"
+    assert download.status_code == 200
+    assert download.headers["content-type"] == XLSX
+    assert download.content[:2] == b"PK"  # a zip: the .xlsx container
+    assert f"/app/pay/exports/{export_id}/file" in page.text
+    assert paid.status_code == 303
+    assert period_of(api, period).status.value == "paid"
