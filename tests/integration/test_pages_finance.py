@@ -152,6 +152,7 @@ def test_a_salesperson_explains_and_disputes_a_line_and_finance_resolves_it(api:
     explained = seller.get(f"/app/pay/mine/{period}/lines/1")
     disputed = seller.post(f"/app/pay/mine/{period}/lines/1/dispute", {"reason": "I sold two"})
     finance = page_client(api, "finance")
+    waiting = finance.get("/app/pay/disputes")
     page = finance.get(f"/app/pay/periods/{period}")
     (dispute,) = period_of(api, period).disputes
     resolved = finance.post(
@@ -163,6 +164,7 @@ def test_a_salesperson_explains_and_disputes_a_line_and_finance_resolves_it(api:
     assert statement.status_code == 200 and "¥2,850.00" in statement.text
     assert explained.status_code == 200 and "Delivered" in explained.text
     assert disputed.status_code == 303
+    assert "I sold two" in waiting.text and f"#dispute-{dispute}" in waiting.text
     assert "I sold two" in page.text
     assert resolved.status_code == 303
     assert period_of(api, period).disputes[dispute]["status"] == "resolved"

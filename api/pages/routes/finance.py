@@ -35,7 +35,7 @@ from domain.pay.errors import (
 )
 from domain.pay.periods import PayPeriod
 from domain.reporting.model import ExportKind, ExportStatus
-from domain.shared.access import GROUP_READERS, PERIOD_MANAGERS, read_scope
+from domain.shared.access import GROUP_READERS, PERIOD_MANAGERS, RESOLVERS, read_scope
 from domain.shared.actor import Principal, Role
 from domain.shared.clock import DEFAULT_TIMEZONE, business_day, now
 from domain.shared.errors import (
@@ -52,6 +52,7 @@ from workers.runtime import Runtime
 router = APIRouter(prefix=PREFIX + "/pay", include_in_schema=False)
 NAV = [
     NavItem(PREFIX + "/pay/periods", N_("Pay periods"), (*GROUP_READERS, Role.STORE_MANAGER), 60),
+    NavItem(PREFIX + "/pay/disputes", N_("Pay disputes"), (*RESOLVERS,), 61),
     NavItem(PREFIX + "/pay/what-if", N_("What-if"), (*PERIOD_MANAGERS,), 62),
     NavItem(PREFIX + "/pay/mine", N_("My statements"), (Role.SALESPERSON,), 64),
 ]
@@ -553,6 +554,22 @@ async def resolve_dispute(
         write,
         (resolution_field, amount_field),
     )
+
+
+@router.get("/disputes")
+def disputes_page(
+    request: Request, runtime: RuntimeDep, actor: PageActorDep, _position: ConsistentDep
+) -> Response:
+    """Disputes awaiting resolution in the newest periods the actor sees, oldest first."""
+    waiting = []
+    for row in _period_list(runtime, actor, None, 0)["items"]:
+        period = runtime.payroll.get_period(actor, row["id"])
+        for dispute in runtime.payroll.visible_disputes(actor, period):
+            if dispute["status"] == "open":
+                waiting.append({**dispute, "period": row})
+    waiting.sort(key=lambda d: d["raised_at"])
+    context = {**_common(runtime, actor), "disputes": waiting, "limit": PAGE_SIZE}
+    return render(request, "finance/disputes.html", context, actor=actor)
 
 
 # --- exports ----------------------------------------------------------------------------------
