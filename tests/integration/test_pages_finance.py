@@ -259,3 +259,17 @@ def test_an_export_is_polled_until_ready_then_downloaded_and_the_period_marked_p
     assert f"/app/pay/exports/{export_id}/file" in page.text
     assert paid.status_code == 303
     assert period_of(api, period).status.value == "paid"
+
+
+def test_my_statements_show_the_approved_total_of_each_period(api: Api) -> None:
+    world = may(api)
+    period = open_period(api, world.store, "2026-05")
+    step(api, "finance", period, "close")
+    step(api, "finance", period, "approval")
+    seller = page_client(api, "sales_a1")
+
+    mine = seller.get(f"/app/pay/mine?position={api.runtime.app.position()}")
+
+    assert mine.status_code == 200
+    assert f"/app/pay/mine/{period}" in mine.text
+    assert "¥2,850.00" in mine.text and "¥2,550.00" not in mine.text

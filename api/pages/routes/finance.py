@@ -701,9 +701,22 @@ def my_statements(
 ) -> Response:
     """Your statements: the periods of your store (and the group's), newest first."""
     result = _period_list(runtime, actor, None, offset)
+    totals: dict[str, str] = {}
+    if actor.staff_id is not None:
+        for row in result["items"]:
+            # Approved statements are one stored record each; provisional ones would mean
+            # computing the whole period, so they show their figures only when opened.
+            if row["content_hash"] is None:
+                continue
+            try:
+                record = runtime.payroll.statement(actor, row["id"], actor.staff_id)
+            except NotFoundError:
+                continue  # no statement of yours in that period
+            totals[str(row["id"])] = record["total"]
     context = {
         **_common(runtime, actor),
         "periods": result["items"],
+        "totals": totals,
         "offset": max(offset, 0),
         "limit": PAGE_SIZE,
     }
