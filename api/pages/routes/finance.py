@@ -58,6 +58,7 @@ NAV = [
 ]
 
 PAGE_SIZE = 20
+STATEMENTS_PAGE = 50
 TIER_ROWS = 6
 STATUSES: dict[str, str] = {
     "open": N_("Open"),
@@ -282,6 +283,7 @@ def _period_page(
     period_id: UUID,
     *,
     export_id: str | None = None,
+    offset: int = 0,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     form_error: str | None = None,
@@ -309,7 +311,10 @@ def _period_page(
     context = {
         **common,
         "period": period,
-        "statements": statements,
+        "statements": statements[max(offset, 0) : max(offset, 0) + STATEMENTS_PAGE],
+        "statement_count": len(statements),
+        "offset": max(offset, 0),
+        "limit": STATEMENTS_PAGE,
         "people": sorted(
             ((s["salesperson_id"], common["person"](s["salesperson_id"])) for s in statements),
             key=lambda pair: pair[1],
@@ -335,10 +340,11 @@ def period_page(
     actor: PageActorDep,
     _position: ConsistentDep,
     export: str = "",
+    offset: int = 0,
 ) -> Response:
     """A period: status, totals, statements per person, its lifecycle's next steps, exports,
     adjustments and disputes."""
-    return _period_page(request, runtime, actor, period_id, export_id=export or None)
+    return _period_page(request, runtime, actor, period_id, export_id=export or None, offset=offset)
 
 
 async def _step(
