@@ -33,7 +33,7 @@ def test_finance_closes_and_approves_a_period_and_downloads_the_workbook(
     assert no_horizontal_scroll(page)
 
     page.click("form[action$='/close'] button")
-    expect(page.locator(".steps .current")).to_have_text("已关闭")
+    expect(page.locator(".steps .current")).to_have_text("已关账")
     page.click("form[action$='/approval'] button")
     expect(page.locator(".steps .current")).to_have_text("已审批")
     page.click("form[action$='/exports'] button[type=submit]")

@@ -53,7 +53,7 @@ def test_approving_an_open_period_shows_the_services_refusal_inline(api: Api) ->
     answer = finance.post(f"/app/pay/periods/{period}/approval")
 
     assert answer.status_code == 422
-    assert "只有已关闭的期间才能审批。" in answer.text  # beside the approve button
+    assert "只有已关账的期间才能审批。" in answer.text  # beside the approve button
     assert period_of(api, period).status.value == "open"
 
 
@@ -87,7 +87,7 @@ def test_finance_closes_then_approves_and_the_page_shows_the_export_form(api: Ap
     assert closed.status_code == approved.status_code == 303
     assert page.status_code == 200
     assert f'action="/app/pay/periods/{period}/exports"' in page.text
-    assert f"/app/audit/verify?period={period}" in page.text
+    assert f"/app/audit/verify/{period}" in page.text
 
 
 def test_a_salesperson_cannot_read_anothers_statement_and_gets_the_apis_404(api: Api) -> None:
@@ -224,7 +224,7 @@ def test_the_period_page_speaks_chinese_and_english(api: Api) -> None:
     finance.post("/app/language", {"language": "en", "next": "/app/"})
     english = finance.get(f"/app/pay/periods/{period}")
 
-    assert "关闭工资期间" in chinese.text
+    assert ">关账</button>" in chinese.text
     assert "Close the period" in english.text
     assert re.search(r"¥2,850\.00", chinese.text) and re.search(r"¥2,850\.00", english.text)
 
