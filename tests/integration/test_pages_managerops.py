@@ -96,7 +96,7 @@ def group_scorecard(admin: PageClient) -> str:
     return path
 
 
-# --- split credits -------------------------------------------------------------------------------
+# --- split credits ---------------------------------------------------------------------------
 
 
 def test_a_manager_splits_a_deals_credit_between_two_salespeople(api: Api) -> None:
@@ -182,7 +182,7 @@ def test_a_salesperson_gets_the_same_refusals_on_the_credit_page_as_from_the_api
     assert (api_read.status_code, api_write.status_code) == (404, 403)
 
 
-# --- unwinds ---------------------------------------------------------------------------------------
+# --- unwinds -----------------------------------------------------------------------------------
 
 
 def test_a_manager_unwinds_a_delivered_deal_with_its_reason_and_sees_it_listed(api: Api) -> None:
@@ -225,7 +225,7 @@ def test_a_salesperson_cannot_unwind_their_own_deal(api: Api) -> None:
     assert api.post("sales_a1", f"/deals/{deal_id}/unwind", {"reason": "x"}).status_code == 403
 
 
-# --- targets, evaluations, scorecards --------------------------------------------------------------
+# --- targets, evaluations, scorecards ----------------------------------------------------------
 
 
 def test_a_manager_sets_a_salespersons_target_and_reads_it_back(api: Api) -> None:

@@ -51,6 +51,10 @@ TARGET_SCOPES = {"store": N_("Store"), "salesperson": N_("Salesperson"), "group"
 GRADE_ROWS = 5
 
 
+def evaluation_status(status: str) -> str:
+    return _(EVALUATION_STATUS[status]) if status in EVALUATION_STATUS else status
+
+
 def _this_month(zone: str) -> str:
     return months.of_moment(now(), zone)
 
@@ -190,7 +194,7 @@ def _evaluations_page(
             "offset": offset,
             "limit": limit,
             "salespeople": _salespeople(runtime, actor),
-            "status_label": lambda s: _(EVALUATION_STATUS.get(s, s)),
+            "status_label": evaluation_status,
             "values": values or {"month": month},
             "errors": errors or {},
             "form_error": form_error,
@@ -294,7 +298,7 @@ def _evaluation_page(
         {
             "evaluation": evaluation,
             "name": names.get(evaluation.salesperson_id, str(evaluation.salesperson_id)),
-            "status_label": _(EVALUATION_STATUS.get(evaluation.status.value, "")),
+            "status_label": evaluation_status(evaluation.status.value),
             "approved": evaluation.status.value == "approved",
             "items": items,
             "units_paid": paid.get(evaluation.salesperson_id),
