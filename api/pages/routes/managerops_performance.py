@@ -71,11 +71,13 @@ def kpi_name(kpi: KpiDefinition, language: str) -> str:
 
 
 def _kpi_label(kpi_id: str, version: int, language: str) -> str:
+    """The KPI's name; with its version when it has had more than one (the formula changed)."""
     try:
         kpi = kpis.definition(kpi_id, version)
-    except Exception:  # a KPI retired from the code still shows by its id
+    except DomainError:  # a KPI retired from the code still shows by its id
         return f"{kpi_id} v{version}"
-    return f"{kpi_name(kpi, language)} (v{version})"
+    versions = sum(1 for k in kpis.definitions() if k.id == kpi_id)
+    return kpi_name(kpi, language) + (f" (v{version})" if versions > 1 else "")
 
 
 def kpi_figure(kpi_id: str, version: int, value: Decimal | None) -> str:
@@ -84,7 +86,7 @@ def kpi_figure(kpi_id: str, version: int, value: Decimal | None) -> str:
         return "—"
     try:
         unit = kpis.definition(kpi_id, version).unit
-    except Exception:
+    except DomainError:
         return str(value)
     if unit is Unit.CNY:
         return f"¥{Decimal(value):,.2f}"
@@ -673,7 +675,7 @@ def _scorecard_page(
             "store_name": stores.get(str(scorecard.store_id), "") if scorecard.store_id else "",
             "kpi_label": lambda kpi_id, version: _kpi_label(kpi_id, version, language),
             "kpi_rows": [
-                (f"{k.id}_{k.version}", f"{kpi_name(k, language)} (v{k.version})")
+                (f"{k.id}_{k.version}", _kpi_label(k.id, k.version, language))
                 for k in kpis.definitions()
             ],
             "grade_rows": range(GRADE_ROWS),
