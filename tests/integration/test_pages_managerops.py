@@ -375,3 +375,28 @@ def test_the_desk_pages_speak_chinese_and_english(api: Api) -> None:
     ):
         assert zh in chinese.get(path).text, path
         assert en in english.get(path).text, path
+
+
+def test_a_manager_removes_a_target_and_it_leaves_the_list(api: Api) -> None:
+    manager = signed_in(api, "manager_a")
+    seller = api.world.staff["sales_a1"]
+    units_target(manager, seller)
+    listed = manager.get(f"/app/targets?month={LAST_MONTH}")
+    assert "Sales A1" in listed.text
+
+    answer = manager.post(
+        "/app/targets/clearance",
+        {"subject": f"salesperson:{seller}", "kpi": "units:1", "month": LAST_MONTH},
+    )
+
+    assert answer.status_code == 303
+    assert "No targets for this month yet." in manager.get(answer.headers["location"]).text
+
+
+def test_the_menu_offers_the_desk_to_managers_and_not_to_salespeople(api: Api) -> None:
+    manager = signed_in(api, "manager_a").get("/app/").text
+    seller = signed_in(api, "sales_a1").get("/app/").text
+
+    for path in ("/app/credits", "/app/unwinds", "/app/evaluations", "/app/targets"):
+        assert f'href="{path}"' in manager
+        assert f'href="{path}"' not in seller

@@ -43,7 +43,7 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 NAV = [
     NavItem(PREFIX + "/evaluations", N_("Evaluations"), MANAGERS, order=62),
     NavItem(PREFIX + "/targets", N_("Targets"), MANAGERS, order=63),
-    NavItem(PREFIX + "/scorecards", N_("Scorecards"), (Role.ADMIN, Role.STORE_MANAGER), order=64),
+    NavItem(PREFIX + "/scorecards", N_("Scorecards"), MANAGERS, order=64),
 ]
 
 EVALUATION_STATUS = {"draft": N_("Draft"), "approved": N_("Approved")}
