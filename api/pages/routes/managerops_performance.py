@@ -32,7 +32,7 @@ from domain.performance.errors import (
 from domain.performance.kpis import KpiDefinition, Unit
 from domain.shared import months
 from domain.shared.access import MANAGERS, Reach, read_scope
-from domain.shared.actor import Principal, Role
+from domain.shared.actor import Principal
 from domain.shared.clock import now
 from domain.shared.errors import DomainError
 from projections.directory import queries as directory
