@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.deps import ConsistentDep, PageDep, RuntimeDep
@@ -207,9 +208,16 @@ async def split_credit(
     form = await read_form(request)
     credits = _read_credits(form)
     if not form.ok:
-        deal = runtime.sales.get_deal(actor, deal_id)
-        return _credits_page(
-            request, runtime, actor, deal, values=form.values, errors=form.errors, status=422
+        deal = await run_in_threadpool(runtime.sales.get_deal, actor, deal_id)
+        return await run_in_threadpool(
+            _credits_page,
+            request,
+            runtime,
+            actor,
+            deal,
+            values=form.values,
+            errors=form.errors,
+            status=422,
         )
     try:
         return await submit(
@@ -221,8 +229,9 @@ async def split_credit(
         )
     except Refused as refused:
         reraise_access(refused)
-        deal = runtime.sales.get_deal(actor, deal_id)
-        return _credits_page(
+        deal = await run_in_threadpool(runtime.sales.get_deal, actor, deal_id)
+        return await run_in_threadpool(
+            _credits_page,
             request,
             runtime,
             actor,
@@ -314,9 +323,16 @@ async def unwind_deal(
     form = await read_form(request)
     reason = form.text("reason", max_length=500)
     if not form.ok:
-        deal = runtime.sales.get_deal(actor, deal_id)
-        return _unwind_page(
-            request, actor, deal, runtime, values=form.values, errors=form.errors, status=422
+        deal = await run_in_threadpool(runtime.sales.get_deal, actor, deal_id)
+        return await run_in_threadpool(
+            _unwind_page,
+            request,
+            actor,
+            deal,
+            runtime,
+            values=form.values,
+            errors=form.errors,
+            status=422,
         )
     try:
         return await submit(
@@ -329,9 +345,10 @@ async def unwind_deal(
         )
     except Refused as refused:
         reraise_access(refused)
-        deal = runtime.sales.get_deal(actor, deal_id)
+        deal = await run_in_threadpool(runtime.sales.get_deal, actor, deal_id)
         errors = {refused.field: refused.message} if refused.field else {}
-        return _unwind_page(
+        return await run_in_threadpool(
+            _unwind_page,
             request,
             actor,
             deal,

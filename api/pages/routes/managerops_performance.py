@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.deps import ConsistentDep, PageDep, RuntimeDep
@@ -230,7 +231,8 @@ async def compute_evaluation(
     month = form.month("month")
     shown = month if form.ok else _this_month(request.state.zone)
     if not form.ok or salesperson_id is None:
-        return _evaluations_page(
+        return await run_in_threadpool(
+            _evaluations_page,
             request,
             runtime,
             actor,
@@ -252,7 +254,8 @@ async def compute_evaluation(
         )
     except Refused as refused:
         errors, form_error = _refusal_to_form(refused)
-        return _evaluations_page(
+        return await run_in_threadpool(
+            _evaluations_page,
             request,
             runtime,
             actor,
@@ -333,7 +336,8 @@ async def comment_evaluation(
     form = await read_form(request)
     comment = form.text("comment", max_length=2000)
     if not form.ok:
-        return _evaluation_page(
+        return await run_in_threadpool(
+            _evaluation_page,
             request,
             runtime,
             actor,
@@ -353,7 +357,8 @@ async def comment_evaluation(
         )
     except Refused as refused:
         errors, form_error = _refusal_to_form(refused)
-        return _evaluation_page(
+        return await run_in_threadpool(
+            _evaluation_page,
             request,
             runtime,
             actor,
@@ -381,8 +386,14 @@ async def approve_evaluation(
         )
     except Refused as refused:
         _errors, form_error = _refusal_to_form(refused)
-        return _evaluation_page(
-            request, runtime, actor, evaluation_id, form_error=form_error, status=422
+        return await run_in_threadpool(
+            _evaluation_page,
+            request,
+            runtime,
+            actor,
+            evaluation_id,
+            form_error=form_error,
+            status=422,
         )
 
 
@@ -483,7 +494,8 @@ async def set_target(request: Request, runtime: RuntimeDep, actor: PageActorDep)
     month = form.values.get("month", "").strip()
     shown = month if "month" not in form.errors and month else _this_month(request.state.zone)
     if not form.ok:
-        return _targets_page(
+        return await run_in_threadpool(
+            _targets_page,
             request,
             runtime,
             actor,
@@ -509,7 +521,8 @@ async def set_target(request: Request, runtime: RuntimeDep, actor: PageActorDep)
         errors, form_error = _refusal_to_form(refused)
         if form_error is not None and isinstance(refused.__cause__, TargetValueError):
             errors, form_error = {"value": form_error}, None
-        return _targets_page(
+        return await run_in_threadpool(
+            _targets_page,
             request,
             runtime,
             actor,
@@ -532,7 +545,8 @@ async def clear_target(request: Request, runtime: RuntimeDep, actor: PageActorDe
     month = form.values.get("month", "").strip()
     shown = month if "month" not in form.errors and month else _this_month(request.state.zone)
     if not form.ok:
-        return _targets_page(
+        return await run_in_threadpool(
+            _targets_page,
             request,
             runtime,
             actor,
@@ -554,8 +568,8 @@ async def clear_target(request: Request, runtime: RuntimeDep, actor: PageActorDe
         )
     except Refused as refused:
         _errors, form_error = _refusal_to_form(refused)
-        return _targets_page(
-            request, runtime, actor, shown, 0, 50, form_error=form_error, status=422
+        return await run_in_threadpool(
+            _targets_page, request, runtime, actor, shown, 0, 50, form_error=form_error, status=422
         )
 
 
@@ -614,8 +628,16 @@ async def create_scorecard(request: Request, runtime: RuntimeDep, actor: PageAct
     name = form.text("name", max_length=100)
     store_id = form.uuid("store_id", required=False)
     if not form.ok:
-        return _scorecards_page(
-            request, runtime, actor, 0, 50, values=form.values, errors=form.errors, status=422
+        return await run_in_threadpool(
+            _scorecards_page,
+            request,
+            runtime,
+            actor,
+            0,
+            50,
+            values=form.values,
+            errors=form.errors,
+            status=422,
         )
     try:
         return await submit(
@@ -628,7 +650,8 @@ async def create_scorecard(request: Request, runtime: RuntimeDep, actor: PageAct
         )
     except Refused as refused:
         errors, form_error = _refusal_to_form(refused)
-        return _scorecards_page(
+        return await run_in_threadpool(
+            _scorecards_page,
             request,
             runtime,
             actor,
@@ -736,7 +759,8 @@ async def publish_version(
     form = await read_form(request)
     month, items, grades = _read_version(form)
     if not form.ok:
-        return _scorecard_page(
+        return await run_in_threadpool(
+            _scorecard_page,
             request,
             runtime,
             actor,
@@ -758,7 +782,8 @@ async def publish_version(
         )
     except Refused as refused:
         errors, form_error = _refusal_to_form(refused)
-        return _scorecard_page(
+        return await run_in_threadpool(
+            _scorecard_page,
             request,
             runtime,
             actor,
