@@ -53,7 +53,7 @@ def test_a_manager_sets_a_target_then_computes_comments_and_approves_an_evaluati
     page.fill("#f-value", "3")
     page.click("form[method=post][action='/app/targets'] button[type=submit]")
     page.wait_for_url(f"**/app/targets?month={LAST_MONTH}*")
-    row = page.locator("tbody tr", has_text=seller)
+    row = page.locator("main .list > li", has_text=seller)
     expect(row).to_contain_text("3")
     assert no_horizontal_scroll(page)
 
