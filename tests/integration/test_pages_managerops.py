@@ -294,6 +294,7 @@ def test_a_manager_computes_comments_and_approves_an_evaluation_once(api: Api) -
     assert evaluation["status"] == "approved" and evaluation["version"] == 4  # opened+3 writes
     listed = manager.get(f"/app/evaluations?month={LAST_MONTH}")
     assert re.search(r"badge good\">Approved", listed.text)
+    assert f"<strong>{LAST_MONTH}</strong>" in approved.text  # in the month-by-month history
 
 
 def test_an_evaluation_without_a_scorecard_is_refused_above_the_form(api: Api) -> None:

@@ -281,6 +281,11 @@ def _evaluation_page(
     status: int = 200,
 ) -> Response:
     evaluation = runtime.performance.get(actor, evaluation_id)  # the read scope: 404 / 403
+    try:  # as GET /staff/{id}/evaluation-history: readable while the actor reaches the person
+        runtime.performance.ensure_history_readable(actor, evaluation.salesperson_id)
+        history = queries.history(runtime.db, evaluation.salesperson_id)[:12]
+    except DomainError:
+        history = []
     paid = queries.units_paid(runtime.db, evaluation.month, [evaluation.salesperson_id])
     staff = directory.list_staff(runtime.db, limit=500, scope=read_scope(actor))
     names = {p["id"]: p["name"] for p in staff["items"]}
@@ -307,6 +312,7 @@ def _evaluation_page(
             "approved": evaluation.status.value == "approved",
             "items": items,
             "units_paid": paid.get(evaluation.salesperson_id),
+            "history": history,
             "values": values or {},
             "errors": errors or {},
             "form_error": form_error,
