@@ -144,6 +144,17 @@ _REFUSALS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+def _who(runtime: Runtime, actor_id: str | None) -> str:
+    """A user's login name for an event's actor id (the id itself if it names no user)."""
+    if not actor_id:
+        return "—"
+    try:
+        principal = runtime.organisation.principal(UUID(actor_id))
+    except (ValueError, DomainError):
+        return actor_id
+    return principal.username if principal is not None and principal.username else actor_id
+
+
 def _refusal_to_form(refused: Refused) -> tuple[dict[str, str], str | None]:
     reraise_access(refused)
     cause = refused.__cause__
@@ -313,6 +324,7 @@ def _evaluation_page(
             "items": items,
             "units_paid": paid.get(evaluation.salesperson_id),
             "history": history,
+            "who": lambda actor_id: _who(runtime, actor_id),
             "values": values or {},
             "errors": errors or {},
             "form_error": form_error,
