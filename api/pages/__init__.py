@@ -27,6 +27,8 @@ from api.pages.routes import (
     auditor,
     deals,
     finance,
+    managerops_deals,
+    managerops_performance,
 )
 from api.pages.session import PREFIX, CsrfRefused, LoginRequired
 from domain.shared.errors import DomainError
@@ -38,6 +40,8 @@ AREAS: tuple[ModuleType, ...] = (
     auditor,
     deals,
     finance,
+    managerops_deals,
+    managerops_performance,
 )
 
 
