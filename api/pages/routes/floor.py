@@ -16,18 +16,26 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.deps import ConsistentDep, RuntimeDep
+from api.errors import status_of
 from api.pages.forms import FormReader, Refused, read_form, submit
 from api.pages.i18n import N_
+from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
 from api.pages.session import PREFIX, PageActorDep
 from api.routes.customers import customer_out
 from api.routes.leads import lead_out
+from domain.crm.errors import CustomerAlreadyServedError
 from domain.crm.model import ConsentChannel
+from domain.leads.errors import (
+    LeadAppointmentNotDueError,
+    LeadAppointmentPendingError,
+    LeadNotAssignedError,
+)
 from domain.leads.model import ActivityKind, AppointmentPurpose, Lead, LossReason
 from domain.shared.access import SALES_FLOOR, Reach, read_scope
 from domain.shared.actor import Principal
 from domain.shared.clock import now
-from domain.shared.errors import NotFoundError
+from domain.shared.errors import DomainError, NotFoundError
 from domain.shared.values import Channel
 from projections.directory import queries as directory
 from workers.runtime import Runtime
@@ -195,6 +203,7 @@ async def capture(request: Request, runtime: RuntimeDep, actor: PageActorDep) ->
             fields=CAPTURE_FIELDS,
         )
     except Refused as refused:
+        _forbidden_or_missing(refused)
         errors = {refused.field: refused.message} if refused.field else {}
         form_error = None if refused.field else refused.message
         return _capture_page(
@@ -206,6 +215,31 @@ async def capture(request: Request, runtime: RuntimeDep, actor: PageActorDep) ->
             form_error=form_error,
             values=form.values,
         )
+
+
+# Refusals a salesperson meets on the floor, said in their words (the service's detail names
+# ids and times in English).
+PLAIN_REFUSALS: dict[type[DomainError], str] = {
+    LeadAppointmentNotDueError: N_("Not yet time for the appointment: mark a no-show after it."),
+    LeadAppointmentPendingError: N_("An appointment is already pending: mark it first."),
+    LeadNotAssignedError: N_("This lead has no salesperson yet: ask your manager to assign it."),
+    CustomerAlreadyServedError: N_(
+        "This customer is already served by another salesperson;"
+        " the enquiry was passed on to them or their manager."
+    ),
+}
+
+
+def _forbidden_or_missing(refused: Refused) -> None:
+    """A write the role may never make, or to a record out of scope, answers as the API: the
+    403 or 404 page, not the form again. Known refusals get the floor's wording."""
+    cause = refused.__cause__
+    if isinstance(cause, DomainError):
+        if status_of(cause) in (403, 404):
+            raise cause
+        plain = PLAIN_REFUSALS.get(type(cause))
+        if plain is not None:
+            refused.message = _(plain)
 
 
 # --- a lead -----------------------------------------------------------------------------------
@@ -303,6 +337,7 @@ async def _lead_write(
                 fields=fields,
             )
         except Refused as refused:
+            _forbidden_or_missing(refused)
             if refused.field:
                 form.errors[refused.field] = refused.message
             else:
@@ -486,6 +521,7 @@ async def _customer_write(
                 fields=fields,
             )
         except Refused as refused:
+            _forbidden_or_missing(refused)
             if refused.field:
                 form.errors[refused.field] = refused.message
             else:

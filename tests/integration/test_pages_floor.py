@@ -1,0 +1,340 @@
+"""The salesperson's floor pages: my day, quick capture, a lead, a customer."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.integration.conftest import PASSWORD, Api
+from tests.pages.client import PageClient
+
+PHONE = "13912345678"
+
+
+def signed_in(api: Api, username: str, language: str = "en") -> PageClient:
+    page = PageClient(api.client)
+    page.log_in(username, PASSWORD)
+    page.client.post(
+        "/app/language",
+        data={"language": language, "next": "/app/", "csrf_token": page.csrf},
+        follow_redirects=False,
+    )
+    page.get("/app/")
+    return page
+
+
+def leads_of(api: Api, username: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = api.ok(api.get(username, "/leads"), 200)["items"]
+    return items
+
+
+def capture(page: PageClient, name: str = "Wang Fang", phone: str = PHONE, **more: str) -> str:
+    page.get("/app/leads/new")
+    answer = page.post(
+        "/app/leads/new",
+        {"customer_name": name, "customer_phone": phone, "channel": "walk_in", **more},
+    )
+    assert answer.status_code == 303, answer.text
+    return answer.headers["location"]
+
+
+def lead_id_of(location: str) -> str:
+    found = re.search(r"/app/leads/([0-9a-f-]{36})", location)
+    assert found, location
+    return found.group(1)
+
+
+def test_a_capture_with_a_bad_phone_is_refused_beside_the_field_and_writes_nothing(
+    api: Api,
+) -> None:
+    page = signed_in(api, "sales_a1")
+    page.get("/app/leads/new")
+
+    answer = page.post(
+        "/app/leads/new",
+        {"customer_name": "Wang Fang", "customer_phone": "12345", "channel": "walk_in"},
+    )
+
+    assert answer.status_code == 422
+    assert 'id="f-customer_phone-error"' in answer.text
+    assert "Enter a mainland mobile number of 11 digits." in answer.text
+    assert leads_of(api, "sales_a1") == []
+
+
+def test_a_capture_lands_on_the_new_leads_page_which_shows_it(api: Api) -> None:
+    page = signed_in(api, "sales_a1")
+
+    location = capture(page, model_interest="Han EV")
+    shown = page.get(location)
+
+    assert "position=" in location
+    assert shown.status_code == 200
+    assert "Wang Fang" in shown.text and "Han EV" in shown.text
+    assert [lead["id"] for lead in leads_of(api, "sales_a1")] == [lead_id_of(location)]
+
+
+def test_a_double_submit_with_the_same_form_key_captures_one_lead(api: Api) -> None:
+    page = signed_in(api, "sales_a1")
+    page.get("/app/leads/new")
+    form = {"customer_name": "Wang Fang", "customer_phone": PHONE, "channel": "phone"}
+
+    first = page.post("/app/leads/new", form, key="same-tap")
+    second = page.post("/app/leads/new", form, key="same-tap")
+
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert len(leads_of(api, "sales_a1")) == 1
+
+
+def test_a_second_capture_for_a_known_phone_reuses_the_customer(api: Api) -> None:
+    page = signed_in(api, "sales_a1")
+
+    capture(page)
+    capture(page, name="Wang Fang")
+
+    leads = leads_of(api, "sales_a1")
+    assert len(leads) == 2 and leads[0]["customer_id"] == leads[1]["customer_id"]
+
+
+def test_another_salespersons_lead_and_customer_are_not_found_as_in_the_api(api: Api) -> None:
+    lead_id = lead_id_of(capture(signed_in(api, "sales_a1")))
+    customer_id = leads_of(api, "sales_a1")[0]["customer_id"]
+    other = signed_in(api, "sales_a2")
+
+    pages = [other.get(f"/app/leads/{lead_id}"), other.get(f"/app/customers/{customer_id}")]
+    apis = [
+        api.get("sales_a2", f"/leads/{lead_id}"),
+        api.get("sales_a2", f"/customers/{customer_id}"),
+    ]
+    written = other.post(f"/app/leads/{lead_id}/activities", {"kind": "call"})
+
+    assert [a.status_code for a in pages] == [a.status_code for a in apis] == [404, 404]
+    assert written.status_code == 404
+    assert api.ok(api.get("sales_a1", f"/leads/{lead_id}"), 200)["activities"] == 0
+
+
+def test_a_role_that_reads_but_does_not_sell_may_not_log_a_call(api: Api) -> None:
+    lead_id = lead_id_of(capture(signed_in(api, "sales_a1")))
+    finance = signed_in(api, "finance")
+
+    answer = finance.post(f"/app/leads/{lead_id}/activities", {"kind": "call"})
+
+    assert answer.status_code == 403
+    assert api.ok(api.get("sales_a1", f"/leads/{lead_id}"), 200)["activities"] == 0
+
+
+def test_a_call_logged_in_one_tap_shows_in_the_timeline_and_answers_the_lead(api: Api) -> None:
+    page = signed_in(api, "sales_a1")
+    lead_id = lead_id_of(capture(page))
+
+    answer = page.post(
+        f"/app/leads/{lead_id}/activities", {"kind": "call", "note": "Wants a test drive"}
+    )
+    shown = page.get(answer.headers["location"])
+
+    assert answer.status_code == 303
+    assert "Wants a test drive" in shown.text
+    assert api.ok(api.get("sales_a1", f"/leads/{lead_id}"), 200)["first_response_at"]
+
+
+def test_an_appointment_is_booked_in_the_stores_zone_and_marked_shown(api: Api) -> None:
+    page = signed_in(api, "sales_a1")
+    lead_id = lead_id_of(capture(page))
+    local = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).replace(
+        hour=10, minute=30, second=0, microsecond=0
+    )
+
+    booked = page.post(
+        f"/app/leads/{lead_id}/appointments",
+        {"scheduled_for": local.strftime("%Y-%m-%dT%H:%M"), "purpose": "test_drive"},
+    )
+    lead = api.ok(api.get("sales_a1", f"/leads/{lead_id}"), 200)
+    shown_page = page.get(booked.headers["location"])
+    shown = page.post(f"/app/leads/{lead_id}/appointments/{lead['appointment_id']}/shown", {})
+
+    assert booked.status_code == 303 and shown.status_code == 303
+    assert datetime.fromisoformat(lead["appointment_for"]) == local
+    assert local.strftime("%Y-%m-%d %H:%M") in shown_page.text
+    assert api.ok(api.get("sales_a1", f"/leads/{lead_id}"), 200)["appointments_shown"] == 1
+
+
+def test_a_no_show_before_the_appointment_time_is_refused_on_the_page(api: Api) -> None:
+    page = signed_in(api, "sales_a1")
+    lead_id = lead_id_of(capture(page))
+    later = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=2)
+    page.post(
+        f"/app/leads/{lead_id}/appointments",
+        {"scheduled_for": later.strftime("%Y-%m-%dT%H:%M"), "purpose": "visit"},
+    )
+    appointment = api.ok(api.get("sales_a1", f"/leads/{lead_id}"), 200)["appointment_id"]
+
+    answer = page.post(f"/app/leads/{lead_id}/appointments/{appointment}/no-show", {})
+
+    assert answer.status_code == 422
+    assert 'class="error banner"' in answer.text
+    assert api.ok(api.get("sales_a1", f"/leads/{lead_id}"), 200)["appointments_missed"] == 0
+
+
+def test_an_appointment_without_a_time_is_refused_beside_the_field(api: Api) -> None:
+    page = signed_in(api, "sales_a1")
+    lead_id = lead_id_of(capture(page))
+
+    answer = page.post(
+        f"/app/leads/{lead_id}/appointments", {"scheduled_for": "", "purpose": "visit"}
+    )
+
+    assert answer.status_code == 422
+    assert 'id="f-scheduled_for-error"' in answer.text
+
+
+def test_losing_a_lead_for_another_reason_needs_a_note(api: Api) -> None:
+    page = signed_in(api, "sales_a1")
+    lead_id = lead_id_of(capture(page))
+
+    refused = page.post(f"/app/leads/{lead_id}/loss", {"reason": "other", "loss_note": ""})
+    lost = page.post(f"/app/leads/{lead_id}/loss", {"reason": "price", "loss_note": ""})
+
+    assert refused.status_code == 422 and 'id="f-loss_note-error"' in refused.text
+    assert lost.status_code == 303
+    assert api.ok(api.get("sales_a1", f"/leads/{lead_id}"), 200)["status"] == "lost"
+
+
+def test_the_lead_page_offers_to_open_a_deal_with_the_lead(api: Api) -> None:
+    page = signed_in(api, "sales_a1")
+    location = capture(page)
+
+    shown = page.get(location)
+
+    assert 'action="/app/deals/new"' in shown.text
+    assert f'name="lead_id" value="{lead_id_of(location)}"' in shown.text
+
+
+def _capture_api(api: Api, phone: str, name: str, at: datetime) -> str:
+    body = {
+        "store_id": str(api.world.store_a),
+        "channel": "phone",
+        "customer_name": name,
+        "customer_phone": phone,
+        "occurred_at": at.isoformat(),
+    }
+    lead_id: str = api.ok(api.post("sales_a1", "/leads", body))["id"]
+    return lead_id
+
+
+def test_my_day_puts_new_leads_first_then_todays_appointments_then_follow_ups(
+    api: Api,
+) -> None:
+    now = datetime.now(UTC)
+    quiet = _capture_api(api, "13900000001", "Quiet Follow", now - timedelta(days=5))
+    api.ok(
+        api.post(
+            "sales_a1",
+            f"/leads/{quiet}/activities",
+            {"kind": "call", "occurred_at": (now - timedelta(days=4)).isoformat()},
+        )
+    )
+    booked = _capture_api(api, "13900000002", "Booked Today", now - timedelta(days=1))
+    earlier = (now - timedelta(hours=2)).isoformat()
+    api.ok(
+        api.post(
+            "sales_a1", f"/leads/{booked}/activities", {"kind": "call", "occurred_at": earlier}
+        )
+    )
+    api.ok(
+        api.post(
+            "sales_a1",
+            f"/leads/{booked}/appointments",
+            {
+                "scheduled_for": (now - timedelta(minutes=5)).isoformat(),
+                "purpose": "visit",
+                "occurred_at": earlier,
+            },
+        )
+    )
+    fresh = _capture_api(api, "13900000003", "Fresh Walkin", now - timedelta(minutes=20))
+    position = api.runtime.app.position()
+    page = signed_in(api, "sales_a1")
+
+    shown = page.get(f"/app/my-day?position={position}")
+
+    names = re.findall(r"<strong>(Quiet Follow|Booked Today|Fresh Walkin)</strong>", shown.text)
+    assert shown.status_code == 200
+    assert names == ["Fresh Walkin", "Booked Today", "Quiet Follow"]
+    assert "Waiting 20 min" in shown.text
+    assert fresh and f"/app/leads/{fresh}" in shown.text
+
+
+def test_my_day_shows_only_the_salespersons_own_leads_and_the_managers_their_store(
+    api: Api,
+) -> None:
+    capture(signed_in(api, "sales_a1"), name="Mine Only")
+
+    theirs = signed_in(api, "sales_a2").get("/app/my-day")
+    managers = signed_in(api, "manager_a").get("/app/my-day")
+    other_store = signed_in(api, "manager_b").get("/app/my-day")
+
+    assert "Mine Only" not in theirs.text
+    assert "Mine Only" in managers.text
+    assert "Mine Only" not in other_store.text
+
+
+def test_the_customer_page_lists_their_leads_and_saves_preferences_and_consent(
+    api: Api,
+) -> None:
+    page = signed_in(api, "sales_a1")
+    lead_id = lead_id_of(capture(page))
+    customer_id = leads_of(api, "sales_a1")[0]["customer_id"]
+
+    shown = page.get(f"/app/customers/{customer_id}")
+    saved = page.post(
+        f"/app/customers/{customer_id}/preferences",
+        {"model": "Seal", "colour": "Blue", "trim": "", "budget": "250000"},
+    )
+    consented = page.post(
+        f"/app/customers/{customer_id}/consents", {"channel": "wechat", "granted": "yes"}
+    )
+
+    assert f"/app/leads/{lead_id}" in shown.text
+    assert saved.status_code == consented.status_code == 303
+    customer = api.ok(api.get("sales_a1", f"/customers/{customer_id}"), 200)
+    assert customer["preferences"]["model"] == "Seal"
+    assert customer["preferences"]["budget"] == "250000.00"
+    assert customer["consents"] == {"wechat": True}
+
+
+def test_a_budget_that_is_not_an_amount_is_refused_beside_the_field(api: Api) -> None:
+    page = signed_in(api, "sales_a1")
+    capture(page)
+    customer_id = leads_of(api, "sales_a1")[0]["customer_id"]
+
+    answer = page.post(f"/app/customers/{customer_id}/preferences", {"budget": "lots"})
+
+    assert answer.status_code == 422 and 'id="f-budget-error"' in answer.text
+    customer = api.ok(api.get("sales_a1", f"/customers/{customer_id}"), 200)
+    assert customer["preferences"]["budget"] is None
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "button"),
+    [("en", "My day", "New lead"), ("zh-CN", "我的一天", "新建线索")],
+)
+def test_the_floor_pages_speak_english_and_chinese(
+    api: Api, language: str, heading: str, button: str
+) -> None:
+    page = signed_in(api, "sales_a1", language=language)
+    location = capture(page)
+
+    day = page.get("/app/my-day?" + location.split("?")[1])
+    lead = page.get(location)
+
+    assert f"<h1>{heading}</h1>" in day.text
+    assert button in day.text
+    assert lead.status_code == 200
+    if language == "zh-CN":
+        assert "记录联系" in lead.text and "试驾" in lead.text
+    else:
+        assert "Log a contact" in lead.text and "Test drive" in lead.text
