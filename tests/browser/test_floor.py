@@ -19,7 +19,8 @@ def test_a_salesperson_captures_a_lead_logs_a_call_and_marks_the_appointment_sho
     drive is booked in the store's zone and marked shown; the lead is on my day. No page
     scrolls sideways."""
     page = new_page(size, user="sales1", locale="en-GB")
-    page.click("button[name=language][value=en]")
+    if page.locator("button[name=language][value=en]").count():
+        page.click("button[name=language][value=en]")
     page.goto("/app/my-day")
     assert no_horizontal_scroll(page)
     page.click("a.button[href='/app/leads/new']")
@@ -33,6 +34,7 @@ def test_a_salesperson_captures_a_lead_logs_a_call_and_marks_the_appointment_sho
     page.click("form[action='/app/leads/new'] button[type=submit]")
     page.wait_for_url("**/app/leads/*-*?position=*")
     expect(page.locator("h1")).to_contain_text("Browser Walkin")
+    lead_path = "/app/" + page.url.split("/app/", 1)[1].split("?", 1)[0]
     expect(page.locator(".floor-facts")).to_contain_text("Not answered yet")
     assert no_horizontal_scroll(page)
 
@@ -54,7 +56,7 @@ def test_a_salesperson_captures_a_lead_logs_a_call_and_marks_the_appointment_sho
     assert no_horizontal_scroll(page)
 
     page.goto("/app/my-day")
-    expect(page.locator("a.row", has_text="Browser Walkin")).to_be_visible()
+    expect(page.locator(f"a.row[href='{lead_path}']")).to_contain_text("Browser Walkin")
 
 
 def test_a_capture_with_a_bad_phone_shows_the_error_beside_the_field(
