@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain.shared.access import Reach, read_scope
+from domain.shared.actor import Principal, Role
+from projections.directory import queries as directory
 from tests.integration.conftest import PASSWORD, Api
 from tests.pages.client import PageClient
 
@@ -338,3 +341,41 @@ def test_the_floor_pages_speak_english_and_chinese(
         assert "记录联系" in lead.text and "试驾" in lead.text
     else:
         assert "Log a contact" in lead.text and "Test drive" in lead.text
+
+
+def test_an_auto_reply_leaves_a_lead_unanswered_and_a_late_entered_call_is_its_first_response(
+    api: Api,
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    lead = _capture_api(api, "13900000004", "Late Entry", now - timedelta(days=3))
+
+    def log(kind: str, at: datetime, automated: bool = False) -> None:
+        body = {"kind": kind, "automated": automated, "occurred_at": at.isoformat()}
+        api.ok(api.post("sales_a1", f"/leads/{lead}/activities", body))
+
+    log("message", now - timedelta(days=3) + timedelta(minutes=1), automated=True)
+    page = signed_in(api, "sales_a1")
+    unanswered = page.get(f"/app/my-day?position={api.runtime.app.position()}")
+    log("call", now - timedelta(hours=1))
+    log("call", now - timedelta(days=2))
+    page.get(f"/app/my-day?position={api.runtime.app.position()}")
+
+    line = directory.list_due_leads(
+        api.runtime.db,
+        scope=read_scope(
+            Principal(
+                user_id="sales_a1",
+                role=Role.SALESPERSON,
+                store_id=api.world.store_a,
+                staff_id=api.world.staff["sales_a1"],
+            ),
+            reach=Reach.OWN,
+        ),
+        day_ends=now,
+        follow_up_before=now - timedelta(days=2),
+    )["items"][0]
+
+    assert "Waiting 3 days" in unanswered.text
+    assert line["first_response_at"] == now - timedelta(days=2)
+    assert line["last_activity_at"] == now - timedelta(hours=1)
+    assert line["due"] == "later"
