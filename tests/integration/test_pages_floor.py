@@ -379,3 +379,24 @@ def test_an_auto_reply_leaves_a_lead_unanswered_and_a_late_entered_call_is_its_f
     assert line["first_response_at"] == now - timedelta(days=2)
     assert line["last_activity_at"] == now - timedelta(hours=1)
     assert line["due"] == "later"
+
+
+def test_the_json_api_lists_open_leads_by_what_is_due_as_my_day_does(api: Api) -> None:
+    now = datetime.now(UTC)
+    old = _capture_api(api, "13900000005", "Old Contact", now - timedelta(days=6))
+    api.ok(
+        api.post(
+            "sales_a1",
+            f"/leads/{old}/activities",
+            {"kind": "visit", "occurred_at": (now - timedelta(days=5)).isoformat()},
+        )
+    )
+    fresh = _capture_api(api, "13900000006", "New Enquiry", now - timedelta(hours=3))
+    position = api.runtime.app.position()
+
+    mine = api.ok(api.get("sales_a1", f"/leads/due?position={position}"), 200)
+    theirs = api.ok(api.get("sales_a2", f"/leads/due?position={position}"), 200)
+
+    assert [(x["id"], x["due"]) for x in mine["items"]] == [(fresh, "new"), (old, "follow_up")]
+    assert mine["items"][0]["customer_name"] == "New Enquiry"
+    assert theirs["items"] == [] and theirs["total"] == 0

@@ -6,7 +6,7 @@ with the signed-in principal: the services and the read scope decide what shows.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -31,7 +31,7 @@ from domain.leads.errors import (
     LeadAppointmentPendingError,
     LeadNotAssignedError,
 )
-from domain.leads.model import ActivityKind, AppointmentPurpose, Lead, LossReason
+from domain.leads.model import ActivityKind, AppointmentPurpose, Lead, LossReason, due_window
 from domain.shared.access import SALES_FLOOR, Reach, read_scope
 from domain.shared.actor import Principal
 from domain.shared.clock import now
@@ -47,8 +47,6 @@ NAV = [
     NavItem(PREFIX + "/customers", N_("My customers"), SALES_FLOOR, order=3),
 ]
 
-# A lead whose last contact is older than this, with nothing booked, is due a follow-up.
-FOLLOW_UP_AFTER = timedelta(days=2)
 PAGE_SIZE = 30
 
 CHANNELS = {
@@ -132,15 +130,13 @@ def my_day(
     request: Request, runtime: RuntimeDep, actor: PageActorDep, _: ConsistentDep, offset: int = 0
 ) -> Response:
     """Open leads by what is due: new and unanswered, today's appointments, follow-ups."""
-    zone = ZoneInfo(request.state.zone)
     at = now()
-    local = at.astimezone(zone)
-    day_ends = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    result = directory.list_due_leads(
+    day_ends, follow_up_before = due_window(at, ZoneInfo(request.state.zone))
+    result = directory.list_due_leads(  # as GET /leads/due
         runtime.db,
         scope=read_scope(actor, reach=Reach.OWN),
         day_ends=day_ends,
-        follow_up_before=at - FOLLOW_UP_AFTER,
+        follow_up_before=follow_up_before,
         limit=PAGE_SIZE,
         offset=_offset(offset),
     )
