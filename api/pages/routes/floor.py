@@ -142,7 +142,16 @@ def my_day(
     )
     for line in result["items"]:
         line["ago"] = _ago(line["captured_at"], at)
-    context = {**LABELS, "page": result, "offset": _offset(offset), "limit": PAGE_SIZE}
+    # Whose lead it is, where it is not the reader's own (a manager's store-wide day).
+    staff = directory.list_staff(runtime.db, limit=200, scope=read_scope(actor))["items"]
+    names = {person["id"]: person["name"] for person in staff if person["id"] != actor.staff_id}
+    context = {
+        **LABELS,
+        "page": result,
+        "names": names,
+        "offset": _offset(offset),
+        "limit": PAGE_SIZE,
+    }
     return render(request, "floor/my_day.html", context, actor=actor)
 
 
