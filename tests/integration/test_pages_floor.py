@@ -31,7 +31,10 @@ def signed_in(api: Api, username: str, language: str = "en") -> PageClient:
 
 
 def leads_of(api: Api, username: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = api.ok(api.get(username, "/leads"), 200)["items"]
+    """The user's leads once the views have every write so far (read-your-writes)."""
+    position = api.runtime.app.position()
+    answer = api.get(username, f"/leads?position={position}")
+    items: list[dict[str, Any]] = api.ok(answer, 200)["items"]
     return items
 
 
