@@ -403,3 +403,16 @@ def test_the_json_api_lists_open_leads_by_what_is_due_as_my_day_does(api: Api) -
     assert [(x["id"], x["due"]) for x in mine["items"]] == [(fresh, "new"), (old, "follow_up")]
     assert mine["items"][0]["customer_name"] == "New Enquiry"
     assert theirs["items"] == [] and theirs["total"] == 0
+
+
+def test_the_capture_form_preselects_walk_in_or_the_channel_asked_for(api: Api) -> None:
+    page = signed_in(api, "sales_a1")
+
+    walk_in = page.get("/app/leads/new")
+    phone = page.get("/app/leads/new?channel=phone")
+    unknown = page.get("/app/leads/new?channel=carrier-pigeon")
+
+    assert '<option value="walk_in" selected>' in walk_in.text
+    assert '<option value="phone" selected>' in phone.text
+    assert '<option value="walk_in" selected>' in unknown.text
+    assert 'type="tel"' in walk_in.text

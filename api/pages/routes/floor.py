@@ -171,13 +171,17 @@ def _stores(runtime: Runtime, actor: Principal) -> list[dict[str, Any]]:
 def _capture_page(
     request: Request, runtime: Runtime, actor: Principal, status: int = 200, **extra: Any
 ) -> Response:
-    context = {**LABELS, "stores": _stores(runtime, actor), **extra}
+    context = {**LABELS, "stores": _stores(runtime, actor), "channel": "walk_in", **extra}
     return render(request, "floor/capture.html", context, actor=actor, status=status)
 
 
 @router.get("/leads/new")
-def capture_form(request: Request, runtime: RuntimeDep, actor: PageActorDep) -> Response:
-    return _capture_page(request, runtime, actor)
+def capture_form(
+    request: Request, runtime: RuntimeDep, actor: PageActorDep, channel: str = "walk_in"
+) -> Response:
+    """The capture form, its channel preselected (walk-in, or ?channel=phone for a call)."""
+    chosen = channel if channel in CHANNELS else Channel.WALK_IN.value
+    return _capture_page(request, runtime, actor, channel=chosen)
 
 
 @router.post("/leads/new")
