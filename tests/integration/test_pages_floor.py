@@ -416,3 +416,42 @@ def test_the_capture_form_preselects_walk_in_or_the_channel_asked_for(api: Api) 
     assert '<option value="phone" selected>' in phone.text
     assert '<option value="walk_in" selected>' in unknown.text
     assert 'type="tel"' in walk_in.text
+
+
+def test_a_call_entered_late_keeps_the_time_it_happened_and_a_future_one_is_refused(
+    api: Api,
+) -> None:
+    lead_id = _capture_api(
+        api, "13900000007", "Called Back", datetime.now(UTC) - timedelta(hours=2)
+    )
+    page = signed_in(api, "sales_a1")
+    local = datetime.now(ZoneInfo("Asia/Shanghai")).replace(second=0, microsecond=0)
+    earlier, later = local - timedelta(minutes=30), local + timedelta(hours=2)
+
+    refused = page.post(
+        f"/app/leads/{lead_id}/activities",
+        {"kind": "call", "occurred_at": later.strftime("%Y-%m-%dT%H:%M")},
+    )
+    logged = page.post(
+        f"/app/leads/{lead_id}/activities",
+        {"kind": "call", "occurred_at": earlier.strftime("%Y-%m-%dT%H:%M")},
+    )
+
+    assert refused.status_code == 422 and 'id="f-occurred_at-error"' in refused.text
+    assert logged.status_code == 303
+    lead = api.ok(api.get("sales_a1", f"/leads/{lead_id}"), 200)
+    assert datetime.fromisoformat(lead["first_response_at"]) == earlier
+
+
+def test_an_appointment_in_the_past_is_refused_beside_the_field(api: Api) -> None:
+    page = signed_in(api, "sales_a1")
+    lead_id = lead_id_of(capture(page))
+    past = datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(hours=1)
+
+    answer = page.post(
+        f"/app/leads/{lead_id}/appointments",
+        {"scheduled_for": past.strftime("%Y-%m-%dT%H:%M"), "purpose": "visit"},
+    )
+
+    assert answer.status_code == 422 and 'id="f-scheduled_for-error"' in answer.text
+    assert api.ok(api.get("sales_a1", f"/leads/{lead_id}"), 200)["appointment_id"] is None

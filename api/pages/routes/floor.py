@@ -374,6 +374,10 @@ async def log_activity(
     form = await read_form(request)
     kind = form.choice("kind", [k.value for k in ActivityKind])
     note = form.text("note", required=False, max_length=1000)
+    # Entered later than it happened: the time it happened (business time), else now.
+    occurred_at = form.moment("occurred_at", request.state.zone, required=False)
+    if occurred_at is not None and occurred_at > now():
+        form.errors["occurred_at"] = _("Enter a time that has already passed.")
     return await _lead_write(
         request,
         runtime,
@@ -381,8 +385,10 @@ async def log_activity(
         lead_id,
         form,
         "activity",
-        lambda: runtime.leads.log_activity(actor, lead_id, kind, note=note or None),
-        ("kind", "note"),
+        lambda: runtime.leads.log_activity(
+            actor, lead_id, kind, note=note or None, occurred_at=occurred_at
+        ),
+        ("kind", "note", "occurred_at"),
     )
 
 
@@ -394,6 +400,8 @@ async def set_appointment(
     form = await read_form(request)
     scheduled_for = form.moment("scheduled_for", request.state.zone)
     purpose = form.choice("purpose", [p.value for p in AppointmentPurpose])
+    if scheduled_for is not None and scheduled_for < now():
+        form.errors["scheduled_for"] = _("Choose a time from now on.")
     return await _lead_write(
         request,
         runtime,
