@@ -455,3 +455,16 @@ def test_an_appointment_in_the_past_is_refused_beside_the_field(api: Api) -> Non
 
     assert answer.status_code == 422 and 'id="f-scheduled_for-error"' in answer.text
     assert api.ok(api.get("sales_a1", f"/leads/{lead_id}"), 200)["appointment_id"] is None
+
+
+def test_the_lead_pages_open_a_deal_form_opens_a_deal_for_the_lead(api: Api) -> None:
+    page = signed_in(api, "sales_a1")
+    location = capture(page)
+    lead_id = lead_id_of(location)
+    page.get(location)
+
+    answer = page.post("/app/deals/new", {"lead_id": lead_id})
+
+    assert answer.status_code == 303 and "/app/deals/" in answer.headers["location"]
+    lead = api.ok(api.get("sales_a1", f"/leads/{lead_id}"), 200)
+    assert lead["status"] == "converted" and lead["deal_id"]
