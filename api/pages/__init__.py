@@ -27,6 +27,7 @@ from api.pages.routes import (
     auditor,
     deals,
     finance,
+    floor,
     managerops_deals,
     managerops_performance,
 )
@@ -42,6 +43,7 @@ AREAS: tuple[ModuleType, ...] = (
     finance,
     managerops_deals,
     managerops_performance,
+    floor,
 )
 
 
