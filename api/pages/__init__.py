@@ -26,6 +26,10 @@ from api.pages.routes import (
     account,
     auditor,
     deals,
+    finance,
+    floor,
+    managerops_deals,
+    managerops_performance,
 )
 from api.pages.session import PREFIX, CsrfRefused, LoginRequired
 from domain.shared.errors import DomainError
@@ -36,6 +40,10 @@ AREAS: tuple[ModuleType, ...] = (
     account,
     auditor,
     deals,
+    finance,
+    managerops_deals,
+    managerops_performance,
+    floor,
 )
 
 

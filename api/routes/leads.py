@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 
@@ -13,15 +14,19 @@ from api.schemas.leads import (
     AppointmentWritten,
     AssignLead,
     CaptureLead,
+    DueLeadLine,
     LeadLine,
     LeadOut,
     LogActivity,
     LoseLead,
     SetAppointment,
 )
-from domain.leads.model import Lead, LeadStatus
+from domain.leads.model import Lead, LeadStatus, due_window
 from domain.shared.access import Reach, read_scope
+from domain.shared.actor import Principal
+from domain.shared.clock import DEFAULT_TIMEZONE, now
 from projections.directory import queries as directory
+from workers.runtime import Runtime
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 
@@ -90,6 +95,36 @@ def list_leads(
         runtime.db,
         scope=read_scope(actor, store_id=store_id, reach=Reach.OWN),
         status=None if status is None else status.value,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return PageOf.of(result, page.limit, page.offset)
+
+
+def _zone(runtime: Runtime, actor: Principal) -> ZoneInfo:
+    """The caller's store's time zone (its day), else the group's default."""
+    if actor.store_id is None:
+        return ZoneInfo(DEFAULT_TIMEZONE)
+    return ZoneInfo(runtime.organisation.get_store(actor, actor.store_id).timezone)
+
+
+@router.get("/due")
+def list_due_leads(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    page: PageDep,
+    _: ConsistentDep,
+    store_id: UUID | None = None,
+) -> PageOf[DueLeadLine]:
+    """Open leads in the caller's scope by what is due: new and unanswered first (oldest
+    first), then appointments until the end of today in the caller's store (and past ones to
+    mark shown or no-show), then follow-ups last contacted over two days ago, then the rest."""
+    day_ends, follow_up_before = due_window(now(), _zone(runtime, actor))
+    result = directory.list_due_leads(
+        runtime.db,
+        scope=read_scope(actor, store_id=store_id, reach=Reach.OWN),
+        day_ends=day_ends,
+        follow_up_before=follow_up_before,
         limit=page.limit,
         offset=page.offset,
     )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
@@ -92,3 +93,21 @@ class LeadLine(BaseModel):
     lost_reason: str | None
     captured_at: datetime
     updated_at: datetime
+
+
+class DueLeadLine(LeadLine):
+    """An open lead in the order of what is due (GET /leads/due)."""
+
+    customer_name: str | None = Field(
+        description="Null when the customer is another salesperson's (a lead handed over)"
+    )
+    first_response_at: datetime | None
+    last_activity_at: datetime | None
+    appointment_for: datetime | None
+    due: Literal["new", "appointment", "follow_up", "later"] = Field(
+        description="new: not answered yet; appointment: booked before the end of today (or"
+        " past, to mark shown or no-show); follow_up: last contact over two days ago; later"
+    )
+    due_at: datetime = Field(
+        description="Captured (new), the appointment, or the last contact: the order within"
+    )

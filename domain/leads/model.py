@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import event
 
@@ -50,6 +51,18 @@ class LossReason(StrEnum):
     BOUGHT_ELSEWHERE = "bought_elsewhere"
     NOT_INTERESTED = "not_interested"
     OTHER = "other"
+
+
+# An open lead whose last contact is older than this, with nothing booked, is due a follow-up.
+FOLLOW_UP_AFTER = timedelta(days=2)
+
+
+def due_window(at: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """What is due at `at`: appointments before the end of that day in the store's `zone`, and
+    follow-ups of leads last contacted before the second moment."""
+    local = at.astimezone(zone)
+    day_ends = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day_ends, at - FOLLOW_UP_AFTER
 
 
 # An auto-reply is a message or a robot call; nobody can visit or test-drive automatically.

@@ -23,6 +23,7 @@ from domain.shared.access import (
     ensure_store,
 )
 from domain.shared.actor import Principal, Role, acting_as
+from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.clock import aware
 from domain.shared.errors import (
     DomainError,
@@ -259,6 +260,15 @@ class Leads:
             lead = self.app.load(Lead, lead_id, "lead")
             ensure_readable(actor, "lead", lead_id, lead.store_id, lead.salesperson_id)
             return lead
+
+    def get_timeline(
+        self, actor: Principal, lead_id: UUID
+    ) -> tuple[Lead, list[ShowroomAggregate.Event]]:
+        """The lead and what happened to it, oldest first, if the actor's scope reaches it."""
+        with acting_as(actor):
+            lead = self.get_lead(actor, lead_id)
+            events = [e for e in self.app.events.get(lead_id, lte=lead.version)]
+            return lead, [e for e in events if isinstance(e, ShowroomAggregate.Event)]
 
     # --- helpers ------------------------------------------------------------------------------
 

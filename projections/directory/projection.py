@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from domain.crm.model import Customer
@@ -13,6 +14,44 @@ from domain.shared.values import masked_phone
 from projections.common import RowChanges, sid, utc_iso
 from projections.db import Tx, fen
 from projections.projection import Projection, handles
+
+
+class LeadActivity:
+    """A page's activities per lead, merged into the row's first response and last activity
+    at the page's end (earliest and latest, whatever order they were entered in)."""
+
+    def __init__(self) -> None:
+        self._tx: Tx | None = None
+        # lead id -> [earliest response or None, latest activity]
+        self._leads: dict[str, list[str | None]] = {}
+
+    def add(self, tx: Tx, lead_id: str, occurred_at: datetime, automated: bool) -> None:
+        if tx is not self._tx:
+            self._tx, self._leads = tx, {}
+        when = utc_iso(occurred_at)
+        first, last = self._leads.setdefault(lead_id, [None, when])
+        if not automated and (first is None or when < first):
+            first = when
+        if last is None or when > last:
+            last = when
+        self._leads[lead_id] = [first, last]
+
+    def flush(self, tx: Tx) -> None:
+        if tx is self._tx and self._leads:
+            tx.executemany(
+                "UPDATE rm_directory_lead SET"
+                " first_response_at = CASE WHEN CAST(? AS TEXT) IS NOT NULL"
+                " AND (first_response_at IS NULL OR first_response_at > ?)"
+                " THEN ? ELSE first_response_at END,"
+                " last_activity_at = CASE WHEN last_activity_at IS NULL OR last_activity_at < ?"
+                " THEN ? ELSE last_activity_at END"
+                " WHERE lead_id = ?",
+                [
+                    (first, first, first, last, last, lead_id)
+                    for lead_id, (first, last) in self._leads.items()
+                ],
+            )
+        self._tx, self._leads = None, {}
 
 
 class DirectoryProjection(Projection):
@@ -52,6 +91,7 @@ class DirectoryProjection(Projection):
         " lead_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, customer_id TEXT NOT NULL,"
         " salesperson_id TEXT, channel TEXT NOT NULL, status TEXT NOT NULL,"
         " model_interest TEXT, deal_id TEXT, lost_reason TEXT,"
+        " first_response_at TEXT, last_activity_at TEXT, appointment_for TEXT,"
         " created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS rm_directory_lead_store"
         " ON rm_directory_lead (store_id, created_at)",
@@ -71,6 +111,7 @@ class DirectoryProjection(Projection):
 
     def __init__(self) -> None:
         self.changes = RowChanges("rm_directory_{kind}", "{kind}_id")
+        self.activity = LeadActivity()
 
     # --- organisation -------------------------------------------------------------------------
 
@@ -190,14 +231,20 @@ class DirectoryProjection(Projection):
     def on_lead_assigned(self, event: Lead.Assigned, tx: Tx) -> None:
         self._set(tx, "lead", event, salesperson_id=sid(event.salesperson_id))
 
-    @handles(
-        Lead.ActivityLogged,
-        Lead.AppointmentSet,
-        Lead.AppointmentShown,
-        Lead.AppointmentMissed,
-    )
-    def on_lead_worked(self, event: Any, tx: Tx) -> None:
+    @handles(Lead.ActivityLogged)
+    def on_lead_activity(self, event: Lead.ActivityLogged, tx: Tx) -> None:
+        # Activities may be entered late: the first response is the earliest (by business
+        # time) that was not automated, the last activity the latest, as the aggregate keeps.
         self._set(tx, "lead", event)
+        self.activity.add(tx, str(event.originator_id), event.occurred_at, event.automated)
+
+    @handles(Lead.AppointmentSet)
+    def on_appointment_set(self, event: Lead.AppointmentSet, tx: Tx) -> None:
+        self._set(tx, "lead", event, appointment_for=utc_iso(event.scheduled_for))
+
+    @handles(Lead.AppointmentShown, Lead.AppointmentMissed)
+    def on_appointment_resolved(self, event: Any, tx: Tx) -> None:
+        self._set(tx, "lead", event, appointment_for=None)
 
     @handles(Lead.Converted)
     def on_lead_converted(self, event: Lead.Converted, tx: Tx) -> None:
@@ -285,3 +332,4 @@ class DirectoryProjection(Projection):
 
     def flush(self, tx: Tx) -> None:
         self.changes.flush(tx)
+        self.activity.flush(tx)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from domain.shared.access import SYSTEM_READ, ReadScope
-from projections.common import Where, flag, moment, page, paged, uid
+from projections.common import Where, flag, moment, page, paged, uid, utc_iso
 from projections.db import Database, Row, yuan
 
 
@@ -124,6 +125,53 @@ def list_leads(
     return paged([_lead(r) for r in rows], total, limit, offset)
 
 
+def list_due_leads(
+    db: Database,
+    *,
+    scope: ReadScope,
+    day_ends: datetime,
+    follow_up_before: datetime,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Open leads in the scope by what is due: new and unanswered (oldest first), then
+    appointments until `day_ends` (today's, and past ones still to mark shown or no-show),
+    then follow-ups whose last contact is before `follow_up_before`, then the rest by their
+    next appointment or last contact. Each row says `due` (which of these) and `due_at`."""
+    if not scope.visible:
+        return paged([], 0, limit, offset)
+    where = (
+        Where()
+        .add("l.status = ?", "open")
+        .equal("l.store_id", scope.store_id)
+        .equal("l.salesperson_id", scope.salesperson_id)
+    )
+    day_end, stale = utc_iso(day_ends), utc_iso(follow_up_before)
+    # The customer's name shows where the scope reaches the customer too (a lead handed to
+    # another salesperson leaves the customer with their owner).
+    customer_seen = (
+        Where()
+        .equal("c.store_id", scope.store_id)
+        .equal("c.owner_id", scope.salesperson_id)
+        .add("1 = 1")
+    )
+    select = (
+        "SELECT l.*, CASE WHEN " + " AND ".join(customer_seen.clauses) + " THEN c.name"
+        " ELSE NULL END AS customer_name,"
+        " CASE WHEN l.first_response_at IS NULL THEN 0"
+        " WHEN l.appointment_for IS NOT NULL AND l.appointment_for < ? THEN 1"
+        " WHEN l.appointment_for IS NULL AND COALESCE(l.last_activity_at, l.created_at) < ?"
+        " THEN 2 ELSE 3 END AS due,"
+        " CASE WHEN l.first_response_at IS NULL THEN l.created_at"
+        " ELSE COALESCE(l.appointment_for, l.last_activity_at, l.created_at) END AS due_at"
+        " FROM rm_directory_lead l"
+        " LEFT JOIN rm_directory_customer c ON c.customer_id = l.customer_id" + where.sql
+    )
+    params = [*customer_seen.params, day_end, stale, *where.params]
+    rows, total = page(db, select, params, "due, due_at, lead_id", limit, offset, one_pass=True)
+    return paged([_due_lead(r) for r in rows], total, limit, offset)
+
+
 def list_deals(
     db: Database,
     *,
@@ -215,6 +263,18 @@ def _lead(r: Row) -> dict[str, Any]:
         "lost_reason": r["lost_reason"],
         "captured_at": moment(r["created_at"]),  # named as in GET /leads/{id}
         "updated_at": moment(r["updated_at"]),
+    }
+
+
+def _due_lead(r: Row) -> dict[str, Any]:
+    return {
+        **_lead(r),
+        "customer_name": r["customer_name"],
+        "first_response_at": moment(r["first_response_at"]),
+        "last_activity_at": moment(r["last_activity_at"]),
+        "appointment_for": moment(r["appointment_for"]),
+        "due": ("new", "appointment", "follow_up", "later")[int(r["due"])],
+        "due_at": moment(r["due_at"]),
     }
 
 

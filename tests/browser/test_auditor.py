@@ -42,7 +42,7 @@ def test_an_auditor_finds_a_deal_by_vin_reads_its_history_and_an_older_version(
     page.click(f"a[href='/app/history/{deal['vehicle_id']}']")
     page.locator(f".events a[href='/app/history/{deal['id']}']").first.click()
 
-    expect(page.locator("h1")).to_contain_text("成交单的历史记录")
+    expect(page.locator("h1")).to_contain_text("订单的历史记录")
     expect(page.locator(".event-head").first).to_contain_text("Deal.Delivered")
     expect(page.locator(".events")).to_contain_text("Deal.Opened")
     assert no_horizontal_scroll(page)

@@ -51,6 +51,21 @@ def translated(folder: str) -> dict[str, str]:
     return out
 
 
+def conflicts(folder: str = "zh_CN") -> dict[str, dict[str, str]]:
+    """Message ids translated differently by two areas' catalogs: {msgid: {file: msgstr}}.
+
+    The catalogs are merged, so one of the two would silently win on every page."""
+    seen: dict[str, dict[str, str]] = {}
+    for path in sorted((LOCALE / folder / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        for message in catalog:
+            text = message.string
+            if message.id and isinstance(message.id, str) and isinstance(text, str) and text:
+                seen.setdefault(message.id, {})[path.name] = text
+    return {k: v for k, v in seen.items() if len(set(v.values())) > 1}
+
+
 def missing(folder: str = "zh_CN") -> dict[str, str]:
     have = translated(folder)
     return {msgid: where for msgid, where in extracted().items() if msgid not in have}

@@ -4,7 +4,7 @@ every catalog file reads."""
 from __future__ import annotations
 
 from api.pages import i18n
-from tests.pages.catalog import LOCALE, missing
+from tests.pages.catalog import LOCALE, conflicts, missing
 
 
 def test_every_page_message_has_a_chinese_translation() -> None:
@@ -35,3 +35,9 @@ def test_accept_language_picks_the_best_supported_language() -> None:
     assert i18n.from_accept_language("fr-FR") == "zh-CN"
     assert i18n.from_accept_language("en;q=0, zh;q=0.1") == "zh-CN"
     assert i18n.from_accept_language("en;q=abc") == "zh-CN"
+
+
+def test_no_two_areas_translate_a_message_differently() -> None:
+    # The areas' catalogs are merged: a second wording of the same id would silently replace
+    # the first on every page. A word that needs two wordings needs two message ids.
+    assert conflicts("zh_CN") == {}
