@@ -8,7 +8,7 @@ run of a minute or two); `--full` is the issue's run (1M events, longer loads), 
     showroom bench --backend sqlite --events 3000 --duration 1 --no-write   # a smoke run
     showroom bench --full                           # 1M events, 30 s loads, gap oracle 3 min
     showroom bench --full --query-events 10000000   # also the queries at 10M events (long)
-    showroom bench --sections pages                 # the web pages against their JSON routes
+    showroom bench --sections pages --no-write      # the web pages against their JSON routes
 """
 
 from __future__ import annotations
