@@ -160,7 +160,15 @@ def _sum_lines(lines: list[dict[str, Any]]) -> dict[str, Any]:
                 if key in ("avg_response_seconds", "csi_average", "units_paid"):
                     continue
                 totals[key] = totals.get(key, 0) + value
+    if "units_delivered" in totals:
+        totals["units_delivered"] = units(totals["units_delivered"])
     return totals
+
+
+def units(value: Decimal | int) -> Decimal:
+    """Units as a person writes them: 3, 2.5 (a split deal's share), never 3.00."""
+    shown = Decimal(value).normalize()
+    return shown.quantize(Decimal(1)) if shown == shown.to_integral() else shown
 
 
 def _counters(
@@ -392,6 +400,7 @@ def _leaderboard(
     answer = leaderboard.leaderboard(
         runtime.db, month=month, limit=PAGE, offset=max(offset, 0), scope=scope
     )
+    answer["items"] = [{**i, "units": units(i["units"])} for i in answer["items"]]
     stores = _stores(runtime, actor)
     return {
         "title": _("Leaderboard"),
@@ -632,8 +641,8 @@ def _stores_page(runtime: Runtime, actor: Principal, month_asked: str) -> dict[s
         trend.insert(0, months.previous_month(trend[0]))
     stores = _stores(runtime, actor)
     lines = []
-    units: list[tuple[str, list[float | None]]] = []
-    gross: list[tuple[str, list[float | None]]] = []
+    units_trend: list[tuple[str, list[float | None]]] = []
+    gross_trend: list[tuple[str, list[float | None]]] = []
     for store in stores:
         scope = read_scope(actor, store_id=store["id"])
         by_month = {m: _counters(runtime, scope, month=m) for m in trend}
@@ -648,17 +657,19 @@ def _stores_page(runtime: Runtime, actor: Principal, month_asked: str) -> dict[s
                 "csi": _kpi("csi", counters),
             }
         )
-        units.append((store["name"], [float(by_month[m].get("units_delivered", 0)) for m in trend]))
-        gross.append((store["name"], [float(by_month[m].get("front_gross", 0)) for m in trend]))
+        name = store["name"]
+        units_trend.append((name, [float(by_month[m].get("units_delivered", 0)) for m in trend]))
+        gross_trend.append((name, [float(by_month[m].get("front_gross", 0)) for m in trend]))
     group_funnel = funnel.funnel(runtime.db, month=month, scope=group)
     board = leaderboard.leaderboard(runtime.db, month=month, limit=10, scope=group)
+    board["items"] = [{**i, "units": units(i["units"])} for i in board["items"]]
     return {
         "title": _("Stores"),
         "month": month,
         "months": _month_links(month, current),
         "lines": lines,
-        "units_chart": _trend_chart(trend, units),
-        "gross_chart": _trend_chart(trend, gross, money=True),
+        "units_chart": _trend_chart(trend, units_trend),
+        "gross_chart": _trend_chart(trend, gross_trend, money=True),
         "funnel": _funnel_rows(group_funnel),
         "stages": [(s, _(STAGE_LABELS[s])) for s in STAGES],
         "funnel_chart": funnel_chart(group_funnel),
