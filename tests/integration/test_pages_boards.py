@@ -241,3 +241,28 @@ def test_the_boards_read_in_english(api: Api) -> None:
 
     assert "Store board" in answer.text
     assert "Funnel by channel" in answer.text
+
+
+def test_the_board_shows_the_stores_targets_against_the_month(api: Api) -> None:
+    month = datetime.now(UTC).strftime("%Y-%m")
+    api.ok(
+        api.post(
+            "admin",
+            "/targets",
+            json={
+                "scope": "store",
+                "subject_id": str(api.world.store_a),
+                "month": month,
+                "kpi_id": "units",
+                "kpi_version": 1,
+                "value": "40",
+            },
+        )
+    )
+    page = signed_in(api, "manager_a")
+
+    answer = page.get(f"/app/board?month={month}")
+
+    assert "交车台数" in answer.text  # the KPI's Chinese name
+    assert '<td class="num">40</td>' in answer.text
+    assert "本月尚未设定门店目标" not in answer.text

@@ -95,7 +95,7 @@ BUCKET_LABELS["90+"] = N_("Over 90 days")
 
 # The store's counters on the board, in the order of a lead's way to a delivery.
 FIGURES = (
-    ("leads_assigned", N_("Leads")),
+    ("leads_assigned", N_("Leads assigned")),
     ("first_responses", N_("First responses")),
     ("appointments_set", N_("Appointments")),
     ("appointments_shown", N_("Shown")),
@@ -288,6 +288,8 @@ def _targets(
         actual = definition.value(counters)
         value = Decimal(target["value"])
         progress = None if actual is None or value == 0 else actual / value
+        if definition.unit in (kpis.Unit.UNITS, kpis.Unit.COUNT):
+            value, actual = units(value), None if actual is None else units(actual)
         lines.append(
             {
                 "name": definition.name_zh
