@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -484,6 +484,8 @@ def _queue(
         "query": _query(store_id=store_id, wait=wait),
         "now": now(),
         "row_errors": {},
+        # A key per row's form: assigning one lead never looks like a resend of another's.
+        "row_keys": {item["id"]: uuid4().hex for item in answer["items"]},
     }
 
 
