@@ -137,6 +137,22 @@ def test_assigning_to_a_salesperson_of_another_store_is_refused_inline(api: Api)
 
     assert answer.status_code == 422
     assert f'id="sp-{lead_id}-error"' in answer.text
+    assert "请选择该线索所在门店的销售顾问" in answer.text
+    assert lead(api, lead_id)["salesperson_id"] is None
+
+
+def test_assigning_to_nobody_known_is_refused_inline(api: Api) -> None:
+    lead_id = capture(api, api.world.store_a, "13800000010")
+    page = signed_in(api, "manager_a")
+    page.get("/app/leads/queue")
+
+    answer = page.post(
+        f"/app/leads/queue/{lead_id}/assignment",
+        {"salesperson_id": "00000000-0000-4000-8000-000000000000"},
+    )
+
+    assert answer.status_code == 422
+    assert "请选择该线索所在门店的销售顾问" in answer.text
     assert lead(api, lead_id)["salesperson_id"] is None
 
 

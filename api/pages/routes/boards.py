@@ -25,6 +25,7 @@ from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
 from api.pages.session import PREFIX, PageActorDep
+from domain.organisation.errors import StaffInactiveError
 from domain.performance import kpis
 from domain.shared import months
 from domain.shared.access import (
@@ -38,7 +39,7 @@ from domain.shared.access import (
 )
 from domain.shared.actor import Principal, Role
 from domain.shared.clock import DEFAULT_TIMEZONE, business_day, now
-from domain.shared.errors import DomainError, NotFoundError
+from domain.shared.errors import DomainError, InvalidValueError, NotFoundError
 from domain.shared.values import Channel
 from projections.directory import queries as directory
 from projections.directory import queue
@@ -524,6 +525,16 @@ async def lead_queue_page(
     return render(request, "boards/queue.html", {**context, "waited": waited}, actor=actor)
 
 
+def _assignment_refusal(error: BaseException | None) -> str | None:
+    """The organisation's refusals of a salesperson, worded for the manager choosing one (its
+    own texts name ids)."""
+    if isinstance(error, StaffInactiveError):
+        return _("This salesperson has left: choose another.")
+    if isinstance(error, InvalidValueError | NotFoundError):
+        return _("Choose a salesperson of the lead's store.")
+    return None
+
+
 @router.post("/leads/queue/{lead_id}/assignment")
 async def assign_from_queue(
     lead_id: UUID, request: Request, runtime: RuntimeDep, actor: PageActorDep
@@ -558,7 +569,7 @@ async def assign_from_queue(
                 and (cause.extra.get("kind") != "staff")
             ):
                 raise cause from None  # the API's status: not this caller's to do
-            message = refused.message
+            message = _assignment_refusal(cause) or refused.message
     context = await run_in_threadpool(_queue, runtime, actor, store, wait, 0)
     context["row_errors"] = {lead_id: message or _("Choose one from the list.")}
     context["chosen"] = {lead_id: form.values.get("salesperson_id", "")}
