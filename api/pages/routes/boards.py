@@ -57,7 +57,7 @@ NAV = [
     NavItem(PREFIX + "/leads/queue", N_("Lead queue"), MANAGERS, order=12),
     NavItem(PREFIX + "/deals/waiting", N_("Deals waiting"), MANAGERS, order=14),
     NavItem(PREFIX + "/leaderboard", N_("Leaderboard"), (*FUNNEL_READERS, Role.SALESPERSON), 16),
-    NavItem(PREFIX + "/stores", N_("Stores"), GROUP_READERS, order=18),
+    NavItem(PREFIX + "/stores", N_("Stores side by side"), GROUP_READERS, order=18),
 ]
 
 PAGE = 25
@@ -75,12 +75,12 @@ STAGE_LABELS = {
     "contacted": N_("Contacted"),
     "appointment": N_("Appointment"),
     "shown": N_("Shown"),
-    "deal": N_("Deal"),
+    "deal": N_("Deal opened"),
     "delivered": N_("Delivered"),
 }
 CHANNEL_LABELS = {
     Channel.WALK_IN.value: N_("Walk-in"),
-    Channel.PHONE.value: N_("Phone"),
+    Channel.PHONE.value: N_("By phone"),
     Channel.WEBSITE.value: N_("Website"),
     Channel.MARKETPLACE.value: N_("Marketplace"),
     Channel.REFERRAL.value: N_("Referral"),
@@ -98,9 +98,9 @@ BUCKET_LABELS["90+"] = N_("Over 90 days")
 FIGURES = (
     ("leads_assigned", N_("Leads assigned")),
     ("first_responses", N_("First responses")),
-    ("appointments_set", N_("Appointments")),
+    ("appointments_set", N_("Appointments set")),
     ("appointments_shown", N_("Shown")),
-    ("deals_contracted", N_("Deals")),
+    ("deals_contracted", N_("Deals signed")),
     ("units_delivered", N_("Deliveries")),
 )
 
@@ -679,7 +679,7 @@ def _stores_page(runtime: Runtime, actor: Principal, month_asked: str) -> dict[s
     board = leaderboard.leaderboard(runtime.db, month=month, limit=10, scope=group)
     board["items"] = [{**i, "units": units(i["units"])} for i in board["items"]]
     return {
-        "title": _("Stores"),
+        "title": _("Stores side by side"),
         "month": month,
         "months": _month_links(month, current),
         "lines": lines,
