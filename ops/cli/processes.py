@@ -57,7 +57,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Everything in one process: what `make run` starts."""
     import uvicorn
 
-    from ops.simulation import demo_logins, load_demo
+    from ops.simulation import demo_logins, load_demo, settle_demo_office
 
     migrate(settings)
     runtime = open_runtime(settings)
@@ -65,6 +65,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         runtime.runner.start()
         summary = load_demo(runtime)
         runtime.runner.run_until_caught_up()
+        if summary.loaded and summary.first_day and summary.last_day:
+            settle_demo_office(runtime, summary.first_day, summary.last_day)
+            runtime.runner.run_until_caught_up()
         print(summary)
     finally:
         runtime.close()

@@ -10,7 +10,7 @@
 - `load`: `load_demo` and `generate`, which put it together.
 """
 
-from ops.simulation.demo import GROUP_LOGINS, demo_logins
+from ops.simulation.demo import GROUP_LOGINS, demo_logins, settle_demo_office
 from ops.simulation.load import (
     EVENTS_PER_STORE_MONTH,
     GroupSummary,
@@ -26,5 +26,6 @@ __all__ = [
     "demo_logins",
     "generate",
     "load_demo",
+    "settle_demo_office",
     "stores_for",
 ]

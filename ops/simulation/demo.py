@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from domain.organisation.model import User
 from domain.pay.service.plans import PayPlans
+from domain.shared import months
 from domain.shared.actor import SYSTEM, Role
 from domain.shared.clock import DEFAULT_TIMEZONE
 from ops.simulation.presets import DEMO
+from projections.directory.queries import list_staff, list_stores
+from workers.runtime import Runtime
 
 GROUP_LOGINS: tuple[tuple[str, str, Role, str], ...] = (
     ("admin", "showroom-admin", Role.ADMIN, "administrator: stores, staff, logins"),
@@ -71,3 +76,72 @@ def publish_standard_plan(plans: PayPlans, first_day: date, store_ids: list[UUID
         plans.assign(
             SYSTEM, plan_id, first, store_id=store_id, role="salesperson", occurred_at=when
         )
+
+
+def settle_demo_office(runtime: Runtime, first_day: date, today: date) -> list[str]:
+    """What the demo's managers and finance have done by `today`: targets for every month
+    (set_demo_targets), then the payroll (settle_demo_pay). Answers the months approved."""
+    set_demo_targets(runtime, first_day, today)
+    return settle_demo_pay(runtime, first_day, today)
+
+
+def settle_demo_pay(runtime: Runtime, first_day: date, today: date) -> list[str]:
+    """The demo's payroll: each month before `today`'s approved for the group, today's open.
+
+    Run once the views hold the demo (approval computes from them), so that the finance,
+    verification and statement pages show real figures on the first `make run`. Finance does
+    it, as in a real group. Answers the months it approved.
+    """
+    finance = runtime.organisation.principal(User.id_for("finance"))
+    if finance is None:
+        return []
+    payroll = runtime.payroll
+    current = months.of_day(today)
+    month = months.of_day(first_day)
+    approved: list[str] = []
+    while month < current:
+        period = payroll.open_period(finance, None, month)
+        payroll.close_period(finance, period.id)
+        payroll.approve_period(finance, period.id)
+        approved.append(month)
+        month = months.next_month(month)
+    payroll.open_period(finance, None, current)
+    return approved
+
+
+# The demo's monthly targets: per salesperson, and per store (the sellers' sum for units and
+# gross). Set for every month of the demo so "against target" shows on the boards and My month.
+SALESPERSON_TARGETS: tuple[tuple[str, str], ...] = (
+    ("units", "3"),
+    ("gross", "30000"),
+    ("conversion_rate", "0.12"),
+    ("csi", "90"),
+)
+
+
+def set_demo_targets(runtime: Runtime, first_day: date, today: date) -> int:
+    """Targets for every month of the demo (set by the admin); answers how many were set."""
+    admin = runtime.organisation.principal(User.id_for("admin"))
+    if admin is None:
+        return 0
+    stores = list_stores(runtime.db, active=True, limit=1000)["items"]
+    count = 0
+    month = months.of_day(first_day)
+    last = months.of_day(today)
+    while month <= last:
+        for store in stores:
+            sellers = list_staff(
+                runtime.db, store_id=store["id"], role="salesperson", active=True, limit=1000
+            )["items"]
+            for seller in sellers:
+                for kpi_id, value in SALESPERSON_TARGETS:
+                    runtime.performance.set_target(
+                        admin, "salesperson", seller["id"], month, kpi_id, 1, value
+                    )
+                    count += 1
+            for kpi_id, value in SALESPERSON_TARGETS[:2]:
+                total = Decimal(value) * len(sellers)
+                runtime.performance.set_target(admin, "store", store["id"], month, kpi_id, 1, total)
+                count += 1
+        month = months.next_month(month)
+    return count

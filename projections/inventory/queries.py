@@ -14,6 +14,14 @@ from projections.inventory.projection import POSITIONS
 
 IN_STOCK, RESERVED = VehicleStatus.IN_STOCK.value, VehicleStatus.RESERVED.value
 BUCKETS = ("0-30", "31-60", "61-90", "90+")
+MAX_SEARCH_WORDS = 5
+_SEARCHED = ("make", "model", "trim", "colour", "vin")
+_MATCHES = "(" + " OR ".join(f"LOWER({c}) LIKE ? ESCAPE '\\'" for c in _SEARCHED) + ")"
+
+
+def _escaped(word: str) -> str:
+    """A word matched literally inside LIKE: its wildcards escaped."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def positions(
@@ -59,9 +67,11 @@ def vehicles(
     as_of: date,
     limit: int = 50,
     offset: int = 0,
+    search: str | None = None,
 ) -> dict[str, Any]:
     """Vehicles in the scope's stores, oldest acquisition first, with `age_days` = as_of -
-    received_on (a store-bound login asking for another store gets none).
+    received_on (a store-bound login asking for another store gets none). `search` keeps the
+    vehicles whose make, model, trim, colour or VIN contain every word of it (any case).
 
     Items: id, vin, store_id, make, model, trim, colour, model_year, condition, cost (None for
     those who may not see it), list_price, sold_price (Decimal yuan or None), status, deal_id,
@@ -71,6 +81,8 @@ def vehicles(
         return paged([], 0, limit, offset) | {"as_of": as_of}
     store_id = scope.store_id
     where = Where().equal("store_id", store_id).equal("status", status)
+    for word in (search or "").lower().split()[:MAX_SEARCH_WORDS]:
+        where.add(_MATCHES, *[f"%{_escaped(word)}%"] * len(_SEARCHED))
     rows, total = page(
         db,
         f"SELECT * FROM rm_inventory_vehicle{where.sql}",

@@ -19,8 +19,10 @@ from domain.app import Showroom
 from domain.organisation.model import Store
 from domain.pay.service.payroll import Payroll
 from domain.sales.model import Deal
-from ops.simulation import GroupSummary, demo_logins, load_demo
+from domain.shared.access import SYSTEM_READ
+from ops.simulation import GroupSummary, demo_logins, load_demo, settle_demo_office
 from projections.payouts.sources import ViewPayrollSources
+from projections.performance import queries as performance_queries
 from tests.conftest import sqlite_settings
 from workers.runtime import Runtime
 
@@ -157,3 +159,39 @@ def test_the_demo_sells_fni_products_that_its_pay_plan_pays(
     assert len(fni) == len(sellers)
     assert sum(fni) > 0
     assert sum(1 for amount in fni if amount > 0) > len(fni) // 2
+
+
+def test_the_demo_payroll_approves_each_past_month_and_opens_this_one(tmp_path: Path) -> None:
+    """`make run` settles the demo's office so the pages show real figures: targets for every
+    month, every month before today approved for the group (its snapshot verifies), this
+    month's period open."""
+    runtime = fresh_runtime(tmp_path)
+    try:
+        runtime.runner.start()
+        summary = small_demo(runtime)
+        runtime.runner.run_until_caught_up()
+        assert summary.first_day is not None and summary.last_day is not None
+        approved = settle_demo_office(runtime, summary.first_day, summary.last_day)
+        runtime.runner.run_until_caught_up()
+        finance = runtime.organisation.authenticate("finance", "showroom-finance")
+        assert finance is not None
+        periods = {p.month: p for p in runtime.payroll.views.periods()}
+        assert approved == ["2024-05"]
+        assert periods["2024-05"].status == "approved"
+        assert periods["2024-06"].status == "open"
+        targets = performance_queries.targets(
+            runtime.db, "2024-06", target_scope="salesperson", limit=1000, scope=SYSTEM_READ
+        )
+        assert targets["total"] == 4 * len({t["subject_id"] for t in targets["items"]}) > 0
+        verification = runtime.payroll.verify(finance, periods["2024-05"].period_id)
+        assert verification.equal and verification.differences == []
+        assert (
+            Decimal(
+                runtime.payroll.totals(
+                    runtime.payroll.get_period(finance, periods["2024-05"].period_id)
+                )["total"]
+            )
+            > 0
+        )
+    finally:
+        runtime.close()
