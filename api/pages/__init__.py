@@ -27,6 +27,9 @@ from api.pages.routes import (
     auditor,
     boards,
     deals,
+    finance,
+    managerops_deals,
+    managerops_performance,
 )
 from api.pages.session import PREFIX, CsrfRefused, LoginRequired
 from domain.shared.errors import DomainError
@@ -38,6 +41,9 @@ AREAS: tuple[ModuleType, ...] = (
     auditor,
     boards,
     deals,
+    finance,
+    managerops_deals,
+    managerops_performance,
 )
 
 
