@@ -25,6 +25,7 @@ from api.pages.render import NavItem, Pages, render
 from api.pages.routes import (
     account,
     auditor,
+    boards,
     deals,
     finance,
     floor,
@@ -39,6 +40,7 @@ from projections.runner import ViewsNotCaughtUpError
 AREAS: tuple[ModuleType, ...] = (
     account,
     auditor,
+    boards,
     deals,
     finance,
     managerops_deals,
