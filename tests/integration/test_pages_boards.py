@@ -282,3 +282,16 @@ def test_the_board_shows_the_stores_targets_against_the_month(api: Api) -> None:
     assert "交车台数" in answer.text  # the KPI's Chinese name
     assert '<td class="num">40</td>' in answer.text
     assert "本月尚未设定门店目标" not in answer.text
+
+
+def test_only_a_role_that_may_assign_is_offered_the_assign_form(api: Api) -> None:
+    """The group executive reads the queue; the assign form is the manager's (MANAGERS)."""
+    lead_id = capture(api, api.world.store_a, "13800000011")
+    action = f"/app/leads/queue/{lead_id}/assignment"
+
+    as_manager = signed_in(api, "manager_a").get("/app/leads/queue")
+    as_exec = signed_in(api, "exec").get("/app/leads/queue")
+
+    assert action in as_manager.text
+    assert as_exec.status_code == 200 and f'href="/app/leads/{lead_id}"' in as_exec.text
+    assert action not in as_exec.text
