@@ -22,13 +22,13 @@ from api.pages import i18n
 from api.pages.assets import CACHE_FOREVER, Assets
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, Pages, render
-from api.pages.routes import account
+from api.pages.routes import account, admin, admin_plans
 from api.pages.session import PREFIX, CsrfRefused, LoginRequired
 from domain.shared.errors import DomainError
 from projections.runner import ViewsNotCaughtUpError
 
 # Each area of the pages: a module with `router` and `NAV`.
-AREAS: tuple[ModuleType, ...] = (account,)
+AREAS: tuple[ModuleType, ...] = (account, admin, admin_plans)
 
 
 def _is_page(request: Request) -> bool:
