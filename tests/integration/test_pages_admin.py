@@ -117,7 +117,12 @@ def test_an_admin_opens_a_store_and_sees_it(api: Api) -> None:
 
     answer = client.post(
         "/app/admin/stores",
-        {"name": "Minhang Denza", "city": "Shanghai", "brands": "Denza, BYD", "timezone": "Asia/Shanghai"},
+        {
+            "name": "Minhang Denza",
+            "city": "Shanghai",
+            "brands": "Denza, BYD",
+            "timezone": "Asia/Shanghai",
+        },
     )
 
     assert answer.status_code == 303

@@ -105,9 +105,7 @@ def _stores_page(
     offset: int,
     **form: Any,
 ) -> Response:
-    result = directory.list_stores(
-        runtime.db, scope=read_scope(actor), limit=LIMIT, offset=offset
-    )
+    result = directory.list_stores(runtime.db, scope=read_scope(actor), limit=LIMIT, offset=offset)
     context = {
         "stores": result["items"],
         "total": result["total"],
@@ -122,7 +120,11 @@ def _stores_page(
 
 @router.get("/stores")
 def stores(
-    request: Request, runtime: RuntimeDep, actor: PageActorDep, page: PageDep, _position: ConsistentDep
+    request: Request,
+    runtime: RuntimeDep,
+    actor: PageActorDep,
+    page: PageDep,
+    _position: ConsistentDep,
 ) -> Response:
     """The group's stores, and a form to open one."""
     return _stores_page(request, runtime, actor, page.offset)
@@ -175,7 +177,11 @@ def _store_page(
 
 @router.get("/stores/{store_id}")
 def store(
-    store_id: UUID, request: Request, runtime: RuntimeDep, actor: PageActorDep, _position: ConsistentDep
+    store_id: UUID,
+    request: Request,
+    runtime: RuntimeDep,
+    actor: PageActorDep,
+    _position: ConsistentDep,
 ) -> Response:
     """One store: its details and packs, with forms to change them."""
     return _store_page(request, runtime, actor, store_id)
@@ -190,7 +196,9 @@ async def update_store(
     brands = _brands(form.text("brands"))
     timezone = form.text("timezone", max_length=64)
     if not form.ok:
-        return _store_page(request, runtime, actor, store_id, errors=form.errors, values=form.values)
+        return _store_page(
+            request, runtime, actor, store_id, errors=form.errors, values=form.values
+        )
     try:
         return await send(
             request,
@@ -335,7 +343,11 @@ def _staff_page(
 
 @router.get("/staff/{staff_id}")
 def staff(
-    staff_id: UUID, request: Request, runtime: RuntimeDep, actor: PageActorDep, _position: ConsistentDep
+    staff_id: UUID,
+    request: Request,
+    runtime: RuntimeDep,
+    actor: PageActorDep,
+    _position: ConsistentDep,
 ) -> Response:
     """One staff member: transfer to another store, or record their departure."""
     return _staff_page(request, runtime, actor, staff_id)
@@ -424,7 +436,11 @@ def _users_page(
 
 @router.get("/users")
 def users(
-    request: Request, runtime: RuntimeDep, actor: PageActorDep, page: PageDep, _position: ConsistentDep
+    request: Request,
+    runtime: RuntimeDep,
+    actor: PageActorDep,
+    page: PageDep,
+    _position: ConsistentDep,
 ) -> Response:
     """Every login, and a form to create one with a role and a scope."""
     return _users_page(request, runtime, actor, page.offset)
@@ -491,7 +507,11 @@ def _user_page(
 
 @router.get("/users/{username}")
 def user(
-    username: str, request: Request, runtime: RuntimeDep, actor: PageActorDep, _position: ConsistentDep
+    username: str,
+    request: Request,
+    runtime: RuntimeDep,
+    actor: PageActorDep,
+    _position: ConsistentDep,
 ) -> Response:
     """One login: reset its password, switch it off or on, lift a lockout."""
     return _user_page(request, runtime, actor, username)

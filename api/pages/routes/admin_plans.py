@@ -51,7 +51,11 @@ def _plans_page(
 
 @router.get("")
 def plans(
-    request: Request, runtime: RuntimeDep, actor: PageActorDep, page: PageDep, _position: ConsistentDep
+    request: Request,
+    runtime: RuntimeDep,
+    actor: PageActorDep,
+    page: PageDep,
+    _position: ConsistentDep,
 ) -> Response:
     """The pay plans by name, and a form to create one."""
     return _plans_page(request, runtime, actor, page.offset)
@@ -117,7 +121,7 @@ def _plan_page(
     ]
     values: dict[str, str] = {}
     if versions:
-        values["components"] = versions[0]["json"]
+        values["components"] = str(versions[0]["json"])
     values.update(form.pop("values", {}))
     context = {
         "plan": plan,
@@ -134,7 +138,11 @@ def _plan_page(
 
 @router.get("/{plan_id}")
 def plan(
-    plan_id: UUID, request: Request, runtime: RuntimeDep, actor: PageActorDep, _position: ConsistentDep
+    plan_id: UUID,
+    request: Request,
+    runtime: RuntimeDep,
+    actor: PageActorDep,
+    _position: ConsistentDep,
 ) -> Response:
     """A plan: its versions with their components in words, its assignments, and forms to
     publish a version and to assign the plan."""
