@@ -302,7 +302,7 @@ def test_a_plan_page_says_the_components_in_english_and_in_chinese(api: Api) -> 
     assert "¥300.00 per new unit, ¥200.00 per used unit" in english
     assert "20% of commission gross, at least ¥300.00 per deal" in english
     assert "retroactive volume tiers: from 4 units ¥100.00 per unit" in english
-    assert "F&amp;I: finance ¥300.00 flat" in english
+    assert "finance ¥300.00 flat" in english
     assert "每辆新车 ¥300.00，每辆二手车 ¥200.00" in chinese
     assert "佣金毛利的 20%" in chinese
 

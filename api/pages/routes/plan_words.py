@@ -137,10 +137,14 @@ def _fni(c: dict[str, Any]) -> str:
         if Decimal(str(rule.get("flat", 0))) != 0:
             pays.append(_("%(amount)s flat", amount=money(rule["flat"])))
         if Decimal(str(rule.get("rate", 0))) != 0:
-            base = _("of margin") if kind == "accessories" else _("of income")
-            pays.append(f"{rate(rule['rate'])} {base}")
+            share = rate(rule["rate"])
+            pays.append(
+                _("%(rate)s of margin", rate=share)
+                if kind == "accessories"
+                else _("%(rate)s of income", rate=share)
+            )
         parts.append(_("%(kind)s %(pays)s", kind=name, pays=_(" + ").join(pays)))
-    return _("F&I: ") + _("; ").join(parts)
+    return _("; ").join(parts)
 
 
 def _scorecard(c: dict[str, Any]) -> str:
