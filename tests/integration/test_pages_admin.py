@@ -370,3 +370,43 @@ def test_an_admin_creates_a_plan(api: Api) -> None:
 
     assert answer.status_code == 303
     assert "Used-car desk" in client.get(answer.headers["location"]).text
+
+
+def test_a_version_from_mid_month_says_which_month_it_first_pays(api: Api) -> None:
+    plan_id = make_plan(api)
+    client = pages(api, "admin")
+
+    answer = client.post(
+        f"/app/admin/plans/{plan_id}/versions",
+        {"effective_from": "2026-03-15", "components": json.dumps(PLAN[:1])},
+    )
+
+    page = client.get(answer.headers["location"]).text
+    assert "it first pays 2026-04" in page
+    assert "2026-03 is still paid by the version before it" in page
+
+
+def test_a_double_submit_publishes_one_version(api: Api) -> None:
+    plan_id = make_plan(api)
+    client = pages(api, "admin")
+    form = {"effective_from": "2026-04-01", "components": json.dumps(PLAN[:1])}
+
+    first = client.post(f"/app/admin/plans/{plan_id}/versions", form, key="one-tap")
+    second = client.post(f"/app/admin/plans/{plan_id}/versions", form, key="one-tap")
+
+    assert first.status_code == second.status_code == 303
+    assert len(api.runtime.pay_plans.get_plan(SYSTEM, plan_id).versions) == 2
+
+
+def test_a_salesperson_gets_the_403_page_in_chinese_when_publishing(api: Api) -> None:
+    plan_id = make_plan(api)
+    client = pages(api, "sales_a1", language="zh-CN")
+
+    answer = client.post(
+        f"/app/admin/plans/{plan_id}/versions",
+        {"effective_from": "2026-04-01", "components": json.dumps(PLAN[:1])},
+    )
+
+    assert answer.status_code == 403
+    assert "您的角色不能执行此操作。" in answer.text
+    assert len(api.runtime.pay_plans.get_plan(SYSTEM, plan_id).versions) == 1

@@ -193,7 +193,10 @@ async def publish_version(
             actor,
             form,
             write=lambda: runtime.pay_plans.publish_version(actor, plan_id, day, components, note),
-            then=lambda written: f"{BASE}/plans/{plan_id}?published={written.first_paid_month}",
+            then=lambda written: (
+                f"{BASE}/plans/{plan_id}?published={written.first_paid_month}"
+                f"&starts={written.effective_from.isoformat()}"
+            ),
             fields=VERSION_FIELDS,
         )
     except Refused as refused:
