@@ -71,13 +71,15 @@ def test_an_admin_publishes_a_plan_version_after_an_invalid_try(
     bad = json.dumps([{"type": "per_unit", "key": "unit", "new": "lots"}])
     page.fill("#f-effective_from", "2027-01-01")
     page.fill("#f-components", bad)
-    page.click("form[action$='/versions'] button[type=submit]")
+    page.click("form[action$='/versions'] button[value=publish]")
     expect(page.locator("#f-components-error")).to_contain_text("components[0].new")
     expect(page.locator("#f-components")).to_have_value(bad)
     assert no_horizontal_scroll(page)
 
     page.fill("#f-components", json.dumps(COMPONENTS, indent=2))
-    page.click("form[action$='/versions'] button[type=submit]")
+    page.click("form[action$='/versions'] button[value=check]")
+    expect(page.locator(".preview")).to_contain_text("¥300.00 per new unit")
+    page.click("form[action$='/versions'] button[value=publish]")
     expect(page.locator(".notice")).to_contain_text("2027-01")
     expect(page.locator(".components").first).to_contain_text(
         "¥300.00 per new unit, ¥200.00 per used unit"

@@ -410,3 +410,18 @@ def test_a_salesperson_gets_the_403_page_in_chinese_when_publishing(api: Api) ->
     assert answer.status_code == 403
     assert "您的角色不能执行此操作。" in answer.text
     assert len(api.runtime.pay_plans.get_plan(SYSTEM, plan_id).versions) == 1
+
+
+def test_checking_a_version_reads_it_back_in_words_and_publishes_nothing(api: Api) -> None:
+    plan_id = make_plan(api)
+    client = pages(api, "admin")
+
+    answer = client.post(
+        f"/app/admin/plans/{plan_id}/versions",
+        {"effective_from": "", "components": json.dumps(PLAN[:2]), "action": "check"},
+    )
+
+    assert answer.status_code == 200
+    preview = answer.text.split('class="preview"')[1]
+    assert "20% of commission gross, at least ¥300.00 per deal" in preview
+    assert len(api.runtime.pay_plans.get_plan(SYSTEM, plan_id).versions) == 1

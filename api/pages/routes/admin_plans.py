@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import ConsistentDep, PageDep, RuntimeDep
-from api.pages.forms import Refused, read_form
+from api.pages.forms import Refused, message_of, read_form
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
@@ -24,8 +24,9 @@ from api.pages.routes import plan_words
 from api.pages.routes.admin import BASE, LIMIT, ROLES, _stores, send
 from api.pages.session import PageActorDep
 from domain.pay.errors import PlanVersionOrderError
-from domain.shared.access import PLAN_MANAGERS, read_scope
+from domain.shared.access import PLAN_MANAGERS, ensure_role, read_scope
 from domain.shared.actor import Principal
+from domain.shared.errors import DomainError
 from projections.pay_plans import queries
 from workers.runtime import Runtime
 
@@ -97,14 +98,7 @@ def _plan_page(
             "effective_from": v.effective_from,
             "note": v.note,
             "published_at": v.published_at,
-            "lines": [
-                {
-                    "key": c.get("key", ""),
-                    "type": plan_words.type_label(str(c.get("type"))),
-                    "words": plan_words.describe(c),
-                }
-                for c in v.components
-            ],
+            "lines": [_line(c) for c in v.components],
             "json": json.dumps(list(v.components), ensure_ascii=False, indent=2),
         }
         for v in reversed(plan.versions)
@@ -130,6 +124,7 @@ def _plan_page(
         "stores": [(s["id"], s["name"]) for s in stores if s["active"]],
         "roles": ROLES,
         "values": values,
+        "preview": None,
         **form,
     }
     status = 422 if form.get("errors") or form.get("form_error") else 200
@@ -176,6 +171,34 @@ def _components(raw: str, errors: dict[str, str]) -> list[Any]:
 VERSION_FIELDS = ("effective_from", "note", "components")
 
 
+def _check(
+    request: Request,
+    runtime: Runtime,
+    actor: Principal,
+    plan_id: UUID,
+    components: list[Any],
+    values: dict[str, str],
+) -> Response:
+    """The components read back in words, or the service's refusal beside them; nothing saved
+    (as POST /pay-plans/validate)."""
+    ensure_role(actor, *PLAN_MANAGERS)
+    try:
+        drafted = runtime.pay_plans.draft(components).to_dicts()
+    except DomainError as error:
+        errors = {"components": message_of(error)}
+        return _plan_page(request, runtime, actor, plan_id, errors=errors, values=values)
+    preview = [_line(c) for c in drafted]
+    return _plan_page(request, runtime, actor, plan_id, preview=preview, values=values)
+
+
+def _line(component: dict[str, Any]) -> dict[str, str]:
+    return {
+        "key": str(component.get("key", "")),
+        "type": plan_words.type_label(str(component.get("type"))),
+        "words": plan_words.describe(component),
+    }
+
+
 @router.post("/{plan_id}/versions")
 async def publish_version(
     plan_id: UUID, request: Request, runtime: RuntimeDep, actor: PageActorDep
@@ -184,6 +207,8 @@ async def publish_version(
     effective_from = form.day("effective_from")
     note = form.text("note", required=False, max_length=2000)
     components = _components(form.values.get("components", ""), form.errors)
+    if form.values.get("action") == "check" and "components" not in form.errors:
+        return _check(request, runtime, actor, plan_id, components, form.values)
     if not form.ok or effective_from is None:
         return _plan_page(request, runtime, actor, plan_id, errors=form.errors, values=form.values)
     day: date = effective_from
