@@ -425,3 +425,20 @@ def test_checking_a_version_reads_it_back_in_words_and_publishes_nothing(api: Ap
     preview = answer.text.split('class="preview"')[1]
     assert "20% of commission gross, at least ¥300.00 per deal" in preview
     assert len(api.runtime.pay_plans.get_plan(SYSTEM, plan_id).versions) == 1
+
+
+def test_an_admin_unlocks_a_login_locked_by_failed_attempts(api: Api) -> None:
+    stranger = TestClient(api.client.app, raise_server_exceptions=False)
+    for _attempt in range(5):
+        stranger.post("/app/login", data={"username": "sales_b1", "password": "wrong-guess"})
+    locked = stranger.post("/app/login", data={"username": "sales_b1", "password": PASSWORD})
+    assert locked.status_code == 429
+    client = pages(api, "admin")
+
+    unlocked = client.post("/app/admin/users/sales_b1/unlock")
+
+    assert unlocked.status_code == 303
+    again = stranger.post(
+        "/app/login", data={"username": "sales_b1", "password": PASSWORD}, follow_redirects=False
+    )
+    assert again.status_code == 303
