@@ -442,3 +442,15 @@ def test_an_admin_unlocks_a_login_locked_by_failed_attempts(api: Api) -> None:
         "/app/login", data={"username": "sales_b1", "password": PASSWORD}, follow_redirects=False
     )
     assert again.status_code == 303
+
+
+def test_a_store_manager_sees_the_own_stores_staff_and_none_of_anothers(api: Api) -> None:
+    client = pages(api, "manager_a")
+
+    own = client.get("/app/admin/staff").text
+    other = client.get(f"/app/admin/staff?store_id={api.world.store_b}").text
+
+    assert "Sales A1" in own and "Tianhe Toyota" not in own
+    assert "Sales B1" not in other
+    member = client.get(f"/app/admin/staff/{api.world.staff['sales_b1']}")
+    assert member.status_code == 404
