@@ -24,6 +24,8 @@ from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, Pages, render
 from api.pages.routes import (
     account,
+    admin,
+    admin_plans,
     auditor,
     boards,
     deals,
@@ -46,6 +48,8 @@ AREAS: tuple[ModuleType, ...] = (
     managerops_deals,
     managerops_performance,
     floor,
+    admin,
+    admin_plans,
 )
 
 
