@@ -24,7 +24,10 @@ from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, Pages, render
 from api.pages.routes import (
     account,
+    admin,
+    admin_plans,
     auditor,
+    boards,
     deals,
     finance,
     floor,
@@ -39,11 +42,14 @@ from projections.runner import ViewsNotCaughtUpError
 AREAS: tuple[ModuleType, ...] = (
     account,
     auditor,
+    boards,
     deals,
     finance,
     managerops_deals,
     managerops_performance,
     floor,
+    admin,
+    admin_plans,
 )
 
 

@@ -8,7 +8,9 @@ the JSON route makes, through `submit`:
 - the form's hidden `form_key` is an idempotency key, claimed in the API's key table: a double
   tap (or a retry after a lost answer) finds the first write and is sent where it was sent;
 - a service's refusal (a DomainError) is shown beside the field it names (`error.extra["field"]`)
-  or above the form, translated where the catalog knows the message, and frees the key;
+  or above the form, translated where the catalog knows the message, and frees the key; a
+  role that may not (PermissionDenied), or the page's own record out of reach (NotFound of the
+  id in the address), answers the API's 403 or 404 as a page instead;
 - success answers 303 to the next page with `?position=` of the write, so that page waits for
   the views to include it (read-your-writes, as the JSON API's `position` parameter).
 """
@@ -32,7 +34,7 @@ from starlette.responses import RedirectResponse, Response
 
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, NotFoundError, PermissionDeniedError
 from workers.idempotency_keys import IN_PROGRESS, claim, finish
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -212,6 +214,12 @@ def field_of(error: DomainError, fields: tuple[str, ...] | list[str]) -> str | N
     return first if first in fields else None
 
 
+def _about_the_page(request: Request, error: DomainError) -> bool:
+    """A NotFoundError about the record the page's address names (not one a field chose)."""
+    missing = str(error.extra.get("id", ""))
+    return isinstance(error, NotFoundError) and bool(missing) and missing in request.url.path
+
+
 def _digest(request: Request, form: FormReader) -> str:
     fields = sorted((k, v) for k, v in form.values.items() if k not in SKIPPED_IN_DIGEST)
     text = request.url.path + "\n" + "\n".join(f"{k}={v}" for k, v in fields)
@@ -266,6 +274,8 @@ async def submit(
     except DomainError as error:
         if key:
             await run_in_threadpool(finish, runtime.db, user_id, key, 500, "", "")
+        if isinstance(error, PermissionDeniedError) or _about_the_page(request, error):
+            raise  # the API's 403, or 404 for the page's own record, as a page
         raise Refused(message_of(error), field_of(error, fields)) from error
     except BaseException:
         if key:

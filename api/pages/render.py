@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from api.pages import i18n
 from api.pages.assets import Assets
+from domain.shared import access
 from domain.shared.actor import Principal, Role
 from domain.shared.clock import DEFAULT_TIMEZONE
 
@@ -43,6 +45,18 @@ ROLE_LABELS: dict[Role, str] = {
     Role.FINANCE: i18n.N_("Finance"),
     Role.AUDITOR: i18n.N_("Auditor"),
 }
+
+
+def _may(actor: Principal | None) -> Callable[[str], bool]:
+    """`may("APPROVERS")` in a template: whether the actor's role is in that role set of
+    domain/shared/access.py, so a page offers only the buttons the services would accept (the
+    services still decide; this only spares a user a refusal)."""
+
+    def may(role_set: str) -> bool:
+        roles = getattr(access, role_set)
+        return actor is not None and access.allows(actor, roles)
+
+    return may
 
 
 def money(value: Decimal | int | float | str | None) -> str:
@@ -146,6 +160,7 @@ def render(
         "values": {},
         "form_error": None,
         "charts": False,
+        "may": _may(actor),
         "role_label": lambda role: i18n.gettext(ROLE_LABELS[Role(role)]),
     }
     values.update(context or {})

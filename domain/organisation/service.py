@@ -358,22 +358,33 @@ class Organisation:
             user.choose_language(language, occurred_at=aware(None))
             return self.app.written(user)
 
+    def list_users(self, actor: Principal) -> list[User]:
+        """Every login of the group by username (admin): users are few, read from the log."""
+        ensure_role(actor, Role.ADMIN)
+        return sorted(self._registered_users(), key=lambda user: user.username)
+
+    def get_user(self, actor: Principal, username: str) -> User:
+        """One login by its username (admin)."""
+        ensure_role(actor, Role.ADMIN)
+        return self.app.load(User, User.id_for(username), "user")
+
     def _active_admins(self) -> list[UUID]:
         # Users are few and deactivation is rare: read the registrations from the log (by
         # topic, so the scan skips every other event) rather than trust a view that may lag.
+        return [u.id for u in self._registered_users() if u.active and u.role is Role.ADMIN]
+
+    def _registered_users(self) -> list[User]:
         topic = get_topic(User.Registered)
-        ids: list[UUID] = []
+        users: list[User] = []
         start: int | None = None
         while True:
             page = self.app.recorder.select_notifications(
                 start, 500, topics=[topic], inclusive_of_start=start is None
             )
             for notification in page:
-                user = self.app.load(User, UUID(str(notification.originator_id)), "user")
-                if user.active and user.role is Role.ADMIN:
-                    ids.append(user.id)
+                users.append(self.app.load(User, UUID(str(notification.originator_id)), "user"))
             if len(page) < 500:
-                return ids
+                return users
             start = page[-1].id
 
     def authenticate(self, username: str, password: str) -> Principal | None:

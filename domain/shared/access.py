@@ -85,8 +85,13 @@ def ensure_readable(
         raise NotFoundError(kind, ident)
 
 
+def allows(principal: Principal, roles: tuple[Role, ...]) -> bool:
+    """Whether the principal's role is among `roles` (one of the role sets above)."""
+    return principal.role in roles
+
+
 def ensure_role(principal: Principal, *roles: Role) -> None:
-    if principal.role not in roles:
+    if not allows(principal, roles):
         allowed = ", ".join(sorted(r.value for r in roles))
         raise PermissionDeniedError(
             f"role {principal.role.value} may not do this (needs {allowed})"

@@ -35,32 +35,9 @@ def figure(page: Page, selector: str) -> float:
 
 
 def open_deal_from(page: Page, lead_id: str) -> None:
-    """The lead page's "Open a deal" button, or (before that page exists) the same form."""
+    """The lead page's "Open a deal" button."""
     page.goto(f"/app/leads/{lead_id}")
-    button = page.locator("form[action='/app/deals/new'] button[type=submit]")
-    if button.count() == 0:
-        page.goto("/app/deals")
-        page.evaluate(
-            """(lead) => {
-                const form = document.createElement("form");
-                form.method = "post";
-                form.action = "/app/deals/new";
-                const csrf = document.querySelector("input[name=csrf_token]").value;
-                for (const [name, value] of [["csrf_token", csrf], ["lead_id", lead],
-                                             ["form_key", crypto.randomUUID()]]) {
-                    const input = document.createElement("input");
-                    input.type = "hidden"; input.name = name; input.value = value;
-                    form.appendChild(input);
-                }
-                const submit = document.createElement("button");
-                submit.type = "submit"; submit.textContent = "open";
-                form.appendChild(submit);
-                document.body.appendChild(form);
-            }""",
-            lead_id,
-        )
-        button = page.locator("form[action='/app/deals/new'] button[type=submit]")
-    button.first.click()
+    page.locator("form[action='/app/deals/new'] button[type=submit]").first.click()
     page.wait_for_url("**/app/deals/*")
 
 

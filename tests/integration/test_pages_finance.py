@@ -273,3 +273,28 @@ def test_my_statements_show_the_approved_total_of_each_period(api: Api) -> None:
     assert mine.status_code == 200
     assert f"/app/pay/mine/{period}" in mine.text
     assert "¥2,850.00" in mine.text and "¥2,550.00" not in mine.text
+
+
+def test_a_period_page_offers_only_the_steps_the_users_role_may_take(api: Api) -> None:
+    """The buttons follow the role sets of domain/shared/access.py: finance may close and
+    approve; a store manager may close but not approve; an auditor reads an approved period
+    without an export form."""
+    world = may(api)
+    period = open_period(api, world.store, "2026-05")
+
+    as_finance = page_client(api, "finance").get(f"/app/pay/periods/{period}").text
+    as_manager = page_client(api, "manager_a").get(f"/app/pay/periods/{period}").text
+
+    assert f"/app/pay/periods/{period}/approval" in as_finance
+    assert f"/app/pay/periods/{period}/close" in as_finance
+    assert f"/app/pay/periods/{period}/approval" not in as_manager
+    assert f"/app/pay/periods/{period}/close" in as_manager
+    step(api, "finance", period, "close")
+    step(api, "finance", period, "approval")
+    as_auditor = page_client(api, "auditor").get(f"/app/pay/periods/{period}")
+    assert as_auditor.status_code == 200
+    assert f"/app/pay/periods/{period}/exports" not in as_auditor.text
+    assert (
+        f"/app/pay/periods/{period}/exports"
+        in page_client(api, "finance").get(f"/app/pay/periods/{period}").text
+    )

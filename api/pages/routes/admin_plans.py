@@ -1,0 +1,273 @@
+"""Pay plans for the administrator (and finance): the plans, a plan's versions in words, a new
+version from JSON, and assignments to a role at a store.
+
+The same calls as api/routes/pay_plans.py: the plans view's list, `PayPlans.get_plan`,
+`publish_version` and `assign`, each deciding itself who may.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api.deps import ConsistentDep, PageDep, RuntimeDep
+from api.pages.forms import Refused, message_of, read_form
+from api.pages.i18n import N_
+from api.pages.i18n import gettext as _
+from api.pages.render import NavItem, render
+from api.pages.routes import plan_words
+from api.pages.routes.admin import BASE, LIMIT, ROLES, _stores, send
+from api.pages.session import PageActorDep
+from domain.pay.errors import PlanVersionOrderError
+from domain.shared.access import PLAN_MANAGERS, ensure_role, read_scope
+from domain.shared.actor import Principal
+from domain.shared.errors import DomainError
+from projections.pay_plans import queries
+from workers.runtime import Runtime
+
+router = APIRouter(prefix=BASE + "/plans", include_in_schema=False)
+NAV = [NavItem(BASE + "/plans", N_("Pay plans"), PLAN_MANAGERS, order=83)]
+MAX_JSON = 100_000
+
+
+def _plans_page(
+    request: Request, runtime: Runtime, actor: Principal, offset: int, **form: Any
+) -> Response:
+    result = queries.list_plans(runtime.db, scope=read_scope(actor), limit=LIMIT, offset=offset)
+    context = {
+        "plans": result["items"],
+        "total": result["total"],
+        "offset": offset,
+        "limit": LIMIT,
+        **form,
+    }
+    status = 422 if form.get("errors") or form.get("form_error") else 200
+    return render(request, "admin/plans.html", context, actor=actor, status=status)
+
+
+@router.get("")
+def plans(
+    request: Request,
+    runtime: RuntimeDep,
+    actor: PageActorDep,
+    page: PageDep,
+    _position: ConsistentDep,
+) -> Response:
+    """The pay plans by name, and a form to create one."""
+    return _plans_page(request, runtime, actor, page.offset)
+
+
+@router.post("")
+async def create_plan(request: Request, runtime: RuntimeDep, actor: PageActorDep) -> Response:
+    form = await read_form(request)
+    name = form.text("name", max_length=120)
+    description = form.text("description", required=False, max_length=2000)
+    if not form.ok:
+        return _plans_page(request, runtime, actor, 0, errors=form.errors, values=form.values)
+    try:
+        return await send(
+            request,
+            actor,
+            form,
+            write=lambda: runtime.pay_plans.create_plan(actor, name, description),
+            then=lambda written: f"{BASE}/plans/{written.id}",
+            fields=("name", "description"),
+        )
+    except Refused as refused:
+        errors = {refused.field: refused.message} if refused.field else {}
+        banner = None if refused.field else refused.message
+        return _plans_page(
+            request, runtime, actor, 0, errors=errors, form_error=banner, values=form.values
+        )
+
+
+def _plan_page(
+    request: Request, runtime: Runtime, actor: Principal, plan_id: UUID, **form: Any
+) -> Response:
+    plan = runtime.pay_plans.get_plan(actor, plan_id)
+    stores = _stores(runtime, actor)
+    names = {s["id"]: s["name"] for s in stores}
+    versions = [
+        {
+            "version": v.version,
+            "effective_from": v.effective_from,
+            "note": v.note,
+            "published_at": v.published_at,
+            "lines": [_line(c) for c in v.components],
+            "json": json.dumps(list(v.components), ensure_ascii=False, indent=2),
+        }
+        for v in reversed(plan.versions)
+    ]
+    assignments = [
+        {
+            "store": names.get(a.store_id, "—") if a.store_id else "—",
+            "role": a.role,
+            "staff_id": a.staff_id,
+            "effective_from": a.effective_from,
+            "effective_to": a.effective_to,
+        }
+        for a in runtime.pay_plans.visible_assignments(actor, plan)
+    ]
+    values: dict[str, str] = {}
+    if versions:
+        values["components"] = str(versions[0]["json"])
+    values.update(form.pop("values", {}))
+    context = {
+        "plan": plan,
+        "versions": versions,
+        "assignments": assignments,
+        "stores": [(s["id"], s["name"]) for s in stores if s["active"]],
+        "roles": ROLES,
+        "values": values,
+        "preview": None,
+        **form,
+    }
+    status = 422 if form.get("errors") or form.get("form_error") else 200
+    return render(request, "admin/plan.html", context, actor=actor, status=status)
+
+
+@router.get("/{plan_id}")
+def plan(
+    plan_id: UUID,
+    request: Request,
+    runtime: RuntimeDep,
+    actor: PageActorDep,
+    _position: ConsistentDep,
+) -> Response:
+    """A plan: its versions with their components in words, its assignments, and forms to
+    publish a version and to assign the plan."""
+    return _plan_page(request, runtime, actor, plan_id)
+
+
+def _components(raw: str, errors: dict[str, str]) -> list[Any]:
+    """The components JSON of the form: a list, or an inline error (the text stays in the field)."""
+    if not raw.strip():
+        errors["components"] = _("This field is required.")
+        return []
+    if len(raw) > MAX_JSON:
+        errors["components"] = _("At most %(n)s characters.", n=MAX_JSON)
+        return []
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as error:
+        errors["components"] = _(
+            "Not valid JSON: %(problem)s (line %(line)s, column %(column)s).",
+            problem=error.msg,
+            line=error.lineno,
+            column=error.colno,
+        )
+        return []
+    if not isinstance(data, list):
+        errors["components"] = _("Give a JSON list of components: [ {…}, {…} ].")
+        return []
+    return data
+
+
+VERSION_FIELDS = ("effective_from", "note", "components")
+
+
+def _check(
+    request: Request,
+    runtime: Runtime,
+    actor: Principal,
+    plan_id: UUID,
+    components: list[Any],
+    values: dict[str, str],
+) -> Response:
+    """The components read back in words, or the service's refusal beside them; nothing saved
+    (as POST /pay-plans/validate)."""
+    ensure_role(actor, *PLAN_MANAGERS)
+    try:
+        drafted = runtime.pay_plans.draft(components).to_dicts()
+    except DomainError as error:
+        errors = {"components": message_of(error)}
+        return _plan_page(request, runtime, actor, plan_id, errors=errors, values=values)
+    preview = [_line(c) for c in drafted]
+    return _plan_page(request, runtime, actor, plan_id, preview=preview, values=values)
+
+
+def _line(component: dict[str, Any]) -> dict[str, str]:
+    return {
+        "key": str(component.get("key", "")),
+        "type": plan_words.type_label(str(component.get("type"))),
+        "words": plan_words.describe(component),
+    }
+
+
+@router.post("/{plan_id}/versions")
+async def publish_version(
+    plan_id: UUID, request: Request, runtime: RuntimeDep, actor: PageActorDep
+) -> Response:
+    form = await read_form(request)
+    effective_from = form.day("effective_from")
+    note = form.text("note", required=False, max_length=2000)
+    components = _components(form.values.get("components", ""), form.errors)
+    if form.values.get("action") == "check" and "components" not in form.errors:
+        return _check(request, runtime, actor, plan_id, components, form.values)
+    if not form.ok or effective_from is None:
+        return _plan_page(request, runtime, actor, plan_id, errors=form.errors, values=form.values)
+    day: date = effective_from
+    try:
+        return await send(
+            request,
+            actor,
+            form,
+            write=lambda: runtime.pay_plans.publish_version(actor, plan_id, day, components, note),
+            then=lambda written: (
+                f"{BASE}/plans/{plan_id}?published={written.first_paid_month}"
+                f"&starts={written.effective_from.isoformat()}"
+            ),
+            fields=VERSION_FIELDS,
+        )
+    except Refused as refused:
+        # The service names the component and field at fault in its message; the order of
+        # versions is about the day, anything else about the components.
+        cause = refused.__cause__
+        field = refused.field or (
+            "effective_from" if isinstance(cause, PlanVersionOrderError) else "components"
+        )
+        return _plan_page(
+            request,
+            runtime,
+            actor,
+            plan_id,
+            errors={field: refused.message},
+            values=form.values,
+        )
+
+
+ASSIGN_FIELDS = ("store_id", "role", "month")
+
+
+@router.post("/{plan_id}/assignments")
+async def assign(
+    plan_id: UUID, request: Request, runtime: RuntimeDep, actor: PageActorDep
+) -> Response:
+    form = await read_form(request)
+    store_id = form.uuid("store_id")
+    role = form.choice("role", ROLES)
+    month = form.month("month")
+    if not form.ok or store_id is None:
+        return _plan_page(request, runtime, actor, plan_id, errors=form.errors, values=form.values)
+    first_day = date.fromisoformat(month + "-01")
+    try:
+        return await send(
+            request,
+            actor,
+            form,
+            write=lambda: runtime.pay_plans.assign(
+                actor, plan_id, first_day, store_id=store_id, role=role
+            ),
+            then=lambda _written: f"{BASE}/plans/{plan_id}",
+            fields=ASSIGN_FIELDS,
+        )
+    except Refused as refused:
+        field = refused.field or "month"
+        return _plan_page(
+            request, runtime, actor, plan_id, errors={field: refused.message}, values=form.values
+        )
