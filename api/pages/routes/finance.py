@@ -140,33 +140,48 @@ def _in_words(write: Callable[[], Any]) -> Callable[[], Any]:
 # --- names and labels -------------------------------------------------------------------------
 
 
-def _names(runtime: Runtime, actor: Principal) -> dict[str, str]:
-    """Staff and store names the actor may see, by id (for people and stores in tables)."""
-    scope = read_scope(actor)
-    staff: list[dict[str, Any]] = []
-    while True:
-        chunk = directory.list_staff(runtime.db, limit=1000, offset=len(staff), scope=scope)
-        staff += chunk["items"]
-        if not chunk["items"] or len(staff) >= chunk["total"]:
-            break
-    stores = directory.list_stores(runtime.db, limit=1000, scope=scope)["items"]
-    names = {str(s["id"]): s["name"] for s in staff}
-    names.update({str(s["id"]): s["name"] for s in stores})
-    return names
+class _Names:
+    """Store and staff names the actor may see, by id, read when first asked for: the stores
+    at once (few), the staff only when a page names a person (a group has thousands)."""
 
+    def __init__(self, runtime: Runtime, actor: Principal) -> None:
+        self.runtime, self.scope = runtime, read_scope(actor)
+        self._stores: dict[str, str] | None = None
+        self._staff: dict[str, str] | None = None
 
-def _scope_label(names: dict[str, str], store_id: UUID | str | None) -> str:
-    if store_id is None:
-        return _("The whole group")
-    return names.get(str(store_id), str(store_id)[:8])
+    def stores(self) -> dict[str, str]:
+        if self._stores is None:
+            found = directory.list_stores(self.runtime.db, limit=1000, scope=self.scope)
+            self._stores = {str(s["id"]): s["name"] for s in found["items"]}
+        return self._stores
+
+    def staff(self) -> dict[str, str]:
+        if self._staff is None:
+            rows: list[dict[str, Any]] = []
+            while True:
+                chunk = directory.list_staff(
+                    self.runtime.db, limit=1000, offset=len(rows), scope=self.scope
+                )
+                rows += chunk["items"]
+                if not chunk["items"] or len(rows) >= chunk["total"]:
+                    break
+            self._staff = {str(s["id"]): s["name"] for s in rows}
+        return self._staff
+
+    def store(self, store_id: UUID | str | None) -> str:
+        if store_id is None:
+            return _("The whole group")
+        return self.stores().get(str(store_id), str(store_id)[:8])
+
+    def person(self, ident: UUID | str) -> str:
+        return self.staff().get(str(ident), str(ident)[:8])
 
 
 def _common(runtime: Runtime, actor: Principal) -> dict[str, Any]:
-    names = _names(runtime, actor)
+    names = _Names(runtime, actor)
     return {
-        "names": names,
-        "scope_label": lambda store_id: _scope_label(names, store_id),
-        "person": lambda ident: names.get(str(ident), str(ident)[:8]),
+        "scope_label": names.store,
+        "person": names.person,
         "status_label": lambda status: _(STATUSES.get(str(status), str(status))),
         "export_label": lambda status: _(EXPORT_STATES.get(str(status), str(status))),
     }
