@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from api.auth import claims_of_token
+from api.auth import claims_of_token, issue_token
 from api.deps import RuntimeDep
 from api.errors import AuthenticationError
 from api.login import LoginThrottled, log_in
 from api.pages import i18n
+from api.pages.forms import read_form
+from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
 from api.pages.session import (
@@ -27,9 +30,12 @@ from api.pages.session import (
     set_session,
 )
 from api.throttle import ThrottleDep
+from domain.organisation.errors import WeakPasswordError, WrongPasswordError
+from domain.organisation.service import MIN_PASSWORD_LENGTH
+from domain.shared.actor import Role
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
-NAV: list[NavItem] = []
+NAV: list[NavItem] = [NavItem(PREFIX + "/account", N_("My account"), tuple(Role), order=99)]
 
 
 def _safe_next(next_url: str | None) -> str:
@@ -123,3 +129,46 @@ async def choose_language(request: Request, runtime: RuntimeDep) -> Response:
 @router.get("/")
 def home(request: Request, actor: PageActorDep) -> Response:
     return render(request, "account/home.html", actor=actor)
+
+
+@router.get("/account")
+def account_page(request: Request, actor: PageActorDep, changed: int = 0) -> Response:
+    """Who I am, and changing my own password."""
+    return render(request, "account/account.html", {"changed": bool(changed)}, actor=actor)
+
+
+@router.post("/account/password")
+async def change_password(request: Request, runtime: RuntimeDep, actor: PageActorDep) -> Response:
+    """One's own password, with the current one (as POST /users/{name}/password); the session
+    goes on under a new token, since the change ends every token issued before."""
+    form = await read_form(request)
+    current = form.values.get("current_password", "")
+    new = form.values.get("password", "")
+    errors: dict[str, str] = {}
+    if not current:
+        errors["current_password"] = _("This field is required.")
+    if not new:
+        errors["password"] = _("This field is required.")
+    elif new != form.values.get("password_again", ""):
+        errors["password_again"] = _("The two new passwords differ.")
+    if not errors:
+        try:
+            await run_in_threadpool(
+                runtime.organisation.change_password, actor, actor.username, new, current
+            )
+        except WrongPasswordError:
+            errors["current_password"] = _("This is not your current password.")
+        except WeakPasswordError:
+            errors["password"] = _("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+    if errors:
+        context = {"errors": errors, "changed": False}
+        return render(request, "account/account.html", context, actor=actor, status=422)
+    generation = runtime.organisation.token_generation(UUID(actor.user_id))
+    response = RedirectResponse(PREFIX + "/account?changed=1", status_code=303)
+    set_session(
+        response,
+        request,
+        issue_token(actor, runtime.settings, generation),
+        runtime.settings.token_minutes,
+    )
+    return response
