@@ -68,6 +68,14 @@ def money(value: Decimal | int | float | str | None) -> str:
     return f"{sign}¥{abs(amount):,.2f}"
 
 
+def count(value: Decimal | int | float | str | None) -> str:
+    """A number of units without trailing zeros: 6, 0.5 (a split deal credits a share)."""
+    if value is None or value == "":
+        return "—"
+    shown = Decimal(str(value)).normalize()
+    return f"{shown:f}" if shown != shown.to_integral() else f"{shown.to_integral():f}"
+
+
 def percent(value: Decimal | float | str | None, places: int = 1) -> str:
     if value is None or value == "":
         return "—"
@@ -111,7 +119,7 @@ def _environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True
     )
-    env.filters.update(money=money, percent=percent, when=when, day=day)
+    env.filters.update(money=money, count=count, percent=percent, when=when, day=day)
     return env
 
 
