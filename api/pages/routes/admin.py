@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import ConsistentDep, PageDep, RuntimeDep
+from api.pages import people
 from api.pages.forms import FormReader, Refused, read_form, submit
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
@@ -415,9 +416,9 @@ def _users_page(
 ) -> Response:
     users = runtime.organisation.list_users(actor)
     stores = _stores(runtime, actor)
-    staff = directory.list_staff(runtime.db, scope=read_scope(actor), active=True, limit=500)
+    staff = people.everyone(runtime, actor, active=True)
     store_names = {s["id"]: s["name"] for s in stores}
-    staff_names = {s["id"]: s["name"] for s in staff["items"]}
+    staff_names = {s["id"]: s["name"] for s in staff}
     context = {
         "users": users[offset : offset + LIMIT],
         "total": len(users),
@@ -426,7 +427,7 @@ def _users_page(
         "roles": ROLES,
         "stores": stores,
         "store_names": store_names,
-        "staff": staff["items"],
+        "staff": staff,
         "staff_names": staff_names,
         **form,
     }

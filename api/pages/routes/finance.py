@@ -20,6 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.deps import ConsistentDep, RuntimeDep
+from api.pages import people
 from api.pages.forms import FormReader, Refused, message_of, read_form, submit
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
@@ -145,7 +146,7 @@ class _Names:
     at once (few), the staff only when a page names a person (a group has thousands)."""
 
     def __init__(self, runtime: Runtime, actor: Principal) -> None:
-        self.runtime, self.scope = runtime, read_scope(actor)
+        self.runtime, self.actor, self.scope = runtime, actor, read_scope(actor)
         self._stores: dict[str, str] | None = None
         self._staff: dict[str, str] | None = None
 
@@ -157,15 +158,7 @@ class _Names:
 
     def staff(self) -> dict[str, str]:
         if self._staff is None:
-            rows: list[dict[str, Any]] = []
-            while True:
-                chunk = directory.list_staff(
-                    self.runtime.db, limit=1000, offset=len(rows), scope=self.scope
-                )
-                rows += chunk["items"]
-                if not chunk["items"] or len(rows) >= chunk["total"]:
-                    break
-            self._staff = {str(s["id"]): s["name"] for s in rows}
+            self._staff = {str(k): v for k, v in people.names(self.runtime, self.actor).items()}
         return self._staff
 
     def store(self, store_id: UUID | str | None) -> str:

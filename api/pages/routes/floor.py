@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from api.deps import ConsistentDep, RuntimeDep
 from api.errors import status_of
+from api.pages import people
 from api.pages.forms import FormReader, Refused, read_form, submit
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
@@ -143,7 +144,7 @@ def my_day(
     for line in result["items"]:
         line["ago"] = _ago(line["captured_at"], at)
     # Whose lead it is, where it is not the reader's own (a manager's store-wide day).
-    staff = directory.list_staff(runtime.db, limit=200, scope=read_scope(actor))["items"]
+    staff = people.everyone(runtime, actor)
     names = {person["id"]: person["name"] for person in staff if person["id"] != actor.staff_id}
     context = {
         **LABELS,

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from api.deps import ConsistentDep, PageDep, RuntimeDep
 from api.errors import status_of
+from api.pages import people
 from api.pages.forms import FormReader, Refused, read_form, submit
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
@@ -64,10 +65,7 @@ def status_label(status: str) -> str:
 
 def _people(runtime: Runtime, actor: Principal, store_id: UUID | None) -> dict[UUID, str]:
     """Salespeople the actor may see (of one store when given): id → name."""
-    found = directory.list_staff(
-        runtime.db, store_id=store_id, role="salesperson", limit=500, scope=read_scope(actor)
-    )
-    return {person["id"]: person["name"] for person in found["items"]}
+    return people.names(runtime, actor, store_id=store_id, role="salesperson")
 
 
 def reraise_access(refused: Refused) -> None:

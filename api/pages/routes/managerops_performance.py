@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.deps import ConsistentDep, PageDep, RuntimeDep
+from api.pages import people
 from api.pages.forms import FormReader, Refused, read_form, submit
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
@@ -105,10 +106,8 @@ def _latest_kpis() -> list[KpiDefinition]:
 
 
 def _salespeople(runtime: Runtime, actor: Principal) -> list[tuple[str, str]]:
-    found = directory.list_staff(
-        runtime.db, role="salesperson", active=True, limit=500, scope=read_scope(actor)
-    )
-    return [(str(p["id"]), p["name"]) for p in found["items"]]
+    found = people.everyone(runtime, actor, role="salesperson", active=True)
+    return [(str(p["id"]), p["name"]) for p in found]
 
 
 def _stores(runtime: Runtime, actor: Principal) -> list[tuple[str, str]]:
@@ -298,8 +297,7 @@ def _evaluation_page(
     except DomainError:
         history = []
     paid = queries.units_paid(runtime.db, evaluation.month, [evaluation.salesperson_id])
-    staff = directory.list_staff(runtime.db, limit=500, scope=read_scope(actor))
-    names = {p["id"]: p["name"] for p in staff["items"]}
+    names = people.names(runtime, actor)
     language: str = request.state.language
     items = [
         {
