@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from typing import Annotated
 from urllib.parse import quote
+from uuid import UUID
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -90,14 +92,25 @@ def language_of(request: Request, principal: Principal | None) -> str:
     return chosen or i18n.from_accept_language(request.headers.get("accept-language"))
 
 
+# A store's time zone by store id, with when it was read: every page needs it and it changes
+# about never, so it is read from the store's record at most once a minute per process.
+_ZONES: dict[UUID, tuple[float, str]] = {}
+ZONE_SECONDS = 60.0
+
+
 def _zone_of(runtime: Runtime, principal: Principal) -> str:
     """The time zone a page shows times in: the user's store's, else the group's default."""
     if principal.store_id is None:
         return DEFAULT_TIMEZONE
+    known = _ZONES.get(principal.store_id)
+    if known is not None and time.monotonic() - known[0] < ZONE_SECONDS:
+        return known[1]
     try:
-        return runtime.organisation.get_store(principal, principal.store_id).timezone
+        zone = runtime.organisation.get_store(principal, principal.store_id).timezone
     except DomainError:
         return DEFAULT_TIMEZONE
+    _ZONES[principal.store_id] = (time.monotonic(), zone)
+    return zone
 
 
 def _here(request: Request) -> str:
