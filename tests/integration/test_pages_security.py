@@ -235,3 +235,29 @@ def test_static_assets_carry_the_pages_csp(api: Api) -> None:
     answer = api.client.get(name)
 
     assert answer.headers["content-security-policy"] == PAGES_CSP
+
+
+# GET routes under /app anyone may open without a session, and why.
+WITHOUT_SESSION = {"/app/login": "where a session begins"}
+
+
+def test_every_page_asks_for_a_login_without_a_session_and_shows_nothing(api: Api) -> None:
+    """Every GET page under /app (enumerated from the app) answers a stranger with the way to
+    the login page and no content: pages are authenticated like every API route."""
+    stranger = TestClient(api.client.app)
+    paths = [
+        re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+        for path in page_routes(api, "GET")
+        if path not in WITHOUT_SESSION
+    ]
+    assert len(paths) > 40
+
+    answers = {path: stranger.get(path, follow_redirects=False) for path in paths}
+
+    wrong = {
+        path: answer.status_code
+        for path, answer in answers.items()
+        if answer.status_code != 303
+        or not answer.headers["location"].startswith("/app/login?next=")
+    }
+    assert wrong == {}
