@@ -7,21 +7,27 @@ never Settings. Only `ops` reads them from the environment.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from audit.keyring import ENV_KEY_DIR, Keyring, default_key_dir, load_keyring
 from projections.private import open_private, private_file
 
 
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("var")
+    # Where the keyring (audit/keyring.py) and the embedded token secret live: never inside
+    # data_dir. None: beside it (`var/` -> `var.keys/`).
+    key_dir: Path | None = None
+    # The keyring itself when it came from the environment; None: read (or, made directly
+    # as tests and the benchmarks do, created) in the key folder on first use.
+    keyring: Keyring | None = field(default=None, repr=False, compare=False)
     database_url: str | None = None
     redis_url: str | None = None
     secret_key: str = field(default="", repr=False)
@@ -49,11 +55,19 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         data_dir = Path(env.get("SHOWROOM_DATA_DIR", "var"))
+        key_dir = Path(env[ENV_KEY_DIR]) if env.get(ENV_KEY_DIR) else default_key_dir(data_dir)
+        secret_key = env.get("SHOWROOM_SECRET_KEY") or _local_secret(data_dir, key_dir)
+        database_url = env.get("DATABASE_URL") or None
+        # The embedded default makes its keyring as it makes its data; a server on PostgreSQL
+        # refuses to start without one (KeyringError says how to make it).
+        keyring = load_keyring(key_dir, env, create=database_url is None, phone_seed=secret_key)
         return cls(
             data_dir=data_dir,
-            database_url=env.get("DATABASE_URL") or None,
+            key_dir=key_dir,
+            keyring=keyring,
+            database_url=database_url,
             redis_url=env.get("REDIS_URL") or None,
-            secret_key=env.get("SHOWROOM_SECRET_KEY") or _local_secret(data_dir),
+            secret_key=secret_key,
             cipher_key=env.get("SHOWROOM_CIPHER_KEY") or None,
             postgres_schema=env.get("SHOWROOM_PG_SCHEMA", "public"),
             token_minutes=int(env.get("SHOWROOM_TOKEN_MINUTES", str(8 * 60))),
@@ -74,9 +88,20 @@ class Settings:
         return self.database_url is None
 
     @property
+    def keys_dir(self) -> Path:
+        return self.key_dir if self.key_dir is not None else default_key_dir(self.data_dir)
+
+    @cached_property
+    def keys(self) -> Keyring:
+        """The keyring: given, or the key folder's (made there on first use when absent)."""
+        if self.keyring is not None:
+            return self.keyring
+        return load_keyring(self.keys_dir, create=True, phone_seed=self.secret_key)
+
+    @property
     def phone_key(self) -> bytes:
-        """Key of the phone de-duplication hash: derived, so it rotates with the secret."""
-        return hmac.new(self.secret_key.encode(), b"phone-index", hashlib.sha256).digest()
+        """Key of the phone de-duplication hash, from the keyring (apart from the data)."""
+        return self.keys.current("phone").secret
 
     def event_store_env(self, *, create_table: bool = False) -> dict[str, str]:
         """The eventsourcing environment of the one application."""
@@ -115,9 +140,15 @@ class Settings:
         }
 
 
-def _local_secret(data_dir: Path) -> str:
-    """The embedded default keeps a random secret in var/ so tokens survive restarts."""
-    path = data_dir / "secret.key"
+def _local_secret(data_dir: Path, key_dir: Path) -> str:
+    """The embedded default keeps a random token secret in its key folder, so tokens survive
+    restarts. One left in the data folder by an older release is moved out of it."""
+    path = key_dir / "secret.key"
+    legacy = data_dir / "secret.key"
+    if not path.exists() and legacy.exists():
+        private_file(path)
+        path.write_text(legacy.read_text())
+        legacy.unlink()
     if path.exists():
         return path.read_text().strip()
     secret = secrets.token_urlsafe(48)

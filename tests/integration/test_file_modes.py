@@ -38,10 +38,26 @@ def test_every_file_of_a_fresh_data_folder_is_private_after_a_write(
     finally:
         os.umask(previous)
 
-    expected = {"events.sqlite3", "views.sqlite3", "secret.key", "views.sqlite3-wal"}
+    expected = {"events.sqlite3", "views.sqlite3", "views.sqlite3-wal"}
     assert expected <= set(found) and any(name.endswith(".lock") for name in found)
     assert found.pop(".") == 0o700
     assert found == dict.fromkeys(found, 0o600)
+    # The keys are beside the data folder, never in it, and as private.
+    assert modes(tmp_path / "var.keys") == {".": 0o700, "keyring.json": 0o600, "secret.key": 0o600}
+
+
+def test_a_secret_key_an_older_release_kept_in_the_data_folder_is_moved_out_of_it(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    (data_dir / "secret.key").write_text("old-secret-" + "s" * 40)
+
+    settings = Settings.from_env({"SHOWROOM_DATA_DIR": str(data_dir)})
+
+    assert settings.secret_key == "old-secret-" + "s" * 40  # tokens issued before stay valid
+    assert not (data_dir / "secret.key").exists()
+    assert (tmp_path / "var.keys" / "secret.key").read_text() == settings.secret_key
 
 
 def test_files_an_older_release_left_readable_are_tightened_on_open(tmp_path: Path) -> None:
