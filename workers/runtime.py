@@ -33,6 +33,7 @@ from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from projections.runner import migrate as migrate_views
 from workers import dispatcher, files, idempotency_keys
+from workers.access_log import AccessLog
 from workers.settings import Settings
 
 
@@ -97,6 +98,7 @@ class Runtime(Services):
     settings: Settings
     db: Database
     runner: ProjectionRunner
+    access_log: AccessLog
 
     @classmethod
     def build(cls, settings: Settings, *, create_tables: bool = False) -> Runtime:
@@ -118,7 +120,7 @@ class Runtime(Services):
             app, db, wait_seconds=settings.read_wait_seconds, phone_key=settings.phone_key
         )
         built = {f.name: getattr(services, f.name) for f in fields(Services)}
-        return cls(settings=settings, db=db, runner=runner, **built)
+        return cls(settings=settings, db=db, runner=runner, access_log=AccessLog(), **built)
 
     def close(self) -> None:
         self.runner.stop()

@@ -170,6 +170,7 @@ def backend(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.delenv("REDIS_URL", raising=False)
     if settings.database_url:
         monkeypatch.setenv("DATABASE_URL", settings.database_url)
+        assert settings.keys  # a deployment on PostgreSQL makes its keyring first
     else:
         monkeypatch.delenv("DATABASE_URL", raising=False)
     assert main(["migrate"]) == 0
