@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from domain.shared.errors import (
     ConflictError,
     DomainError,
+    GoneError,
     NotFoundError,
     PermissionDeniedError,
 )
@@ -31,6 +32,7 @@ STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
     (NotFoundError, 404),
     (PermissionDeniedError, 403),
     (ConflictError, 409),
+    (GoneError, 410),
     (DomainError, 422),
 )
 

@@ -25,6 +25,7 @@ from dramatiq.middleware import (
 )
 
 from workers import context
+from workers import timers as clock_timers
 from workers.dispatcher import BrokerSender, Dispatch
 from workers.runtime import Runtime
 from workers.settings import Settings
@@ -113,5 +114,6 @@ def configure(settings: Settings, runtime: Runtime) -> Jobs:
         page_size=settings.page_size,
         poll_seconds=settings.poll_seconds,
         notify_url=settings.database_url,
+        clock_timers=clock_timers.ClockTimers(runtime.db, clock_timers.recurring_timers(settings)),
     )
     return Jobs(broker=broker, dispatch=dispatch)

@@ -231,6 +231,7 @@ class Dispatch(ProjectionRunner):
         notify_url: str | None = None,
         timer_seconds: float = 1.0,
         now: Callable[[], datetime] = clock.now,
+        clock_timers: Callable[[datetime], object] | None = None,
     ) -> None:
         self.dispatcher = Dispatcher(rules)
         super().__init__(
@@ -243,6 +244,8 @@ class Dispatch(ProjectionRunner):
             notify_url=notify_url,
         )
         self.sender, self.now, self.timer_seconds = sender, now, timer_seconds
+        # Records the jobs of timers that recur by the clock (workers/timers.py) before sending.
+        self.clock_timers = clock_timers
         self._next_timers = 0.0
 
     def run_once(self) -> int:
@@ -266,6 +269,8 @@ class Dispatch(ProjectionRunner):
 
     def send_due(self, limit: int = 100) -> int:
         """Send the pending jobs due by now, oldest first, marking each sent; how many."""
+        if self.clock_timers is not None:
+            self.clock_timers(self.now())
         moment = _moment(self.now())
         rows = self.db.query(
             f"SELECT id, actor, args FROM {TABLE} WHERE state = ? AND due_at <= ?"

@@ -33,6 +33,7 @@ from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from projections.runner import migrate as migrate_views
 from workers import dispatcher, files, idempotency_keys
+from workers import retention as file_retention
 from workers.access_log import AccessLog
 from workers.settings import Settings
 
@@ -136,6 +137,7 @@ def migrate_tables(app: Showroom, db: Database) -> None:
     idempotency_keys.migrate(db)
     files.migrate(db)
     dispatcher.migrate(db)
+    file_retention.migrate(db)
 
 
 def migrate(settings: Settings) -> None:

@@ -50,6 +50,15 @@ class Settings:
     # lockout grows 15 min -> 1 h -> 1 day for a persistent guesser.
     login_account_limits: str = "5/15 minutes;10/hour;20/day"
     login_address_limits: str = "30/15 minutes;100/hour;300/day"
+    # Backups (workers/backup.py, docs/backup.md): the folder scheduled backups go to (None:
+    # beside the data folder, `var/` -> `var.backups/`), every how many hours the dispatcher's
+    # timer takes one (0: no schedule; `from_env` defaults to daily) and how many it keeps.
+    backup_dir: Path | None = None
+    backup_interval_hours: float = 0
+    backup_keep: int = 7
+    # Stored files (export workbooks, uploads) are deleted this many days after they were
+    # made, by a timer job (workers/retention.py); a download after that answers 410 Gone.
+    file_retention_days: int = 30
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -81,6 +90,10 @@ class Settings:
             or cls.login_account_limits,
             login_address_limits=env.get("SHOWROOM_LOGIN_ADDRESS_LIMITS")
             or cls.login_address_limits,
+            backup_dir=Path(env["SHOWROOM_BACKUP_DIR"]) if env.get("SHOWROOM_BACKUP_DIR") else None,
+            backup_interval_hours=float(env.get("SHOWROOM_BACKUP_INTERVAL_HOURS", "24")),
+            backup_keep=int(env.get("SHOWROOM_BACKUP_KEEP", "7")),
+            file_retention_days=int(env.get("SHOWROOM_FILE_RETENTION_DAYS", "30")),
         )
 
     @property
@@ -90,6 +103,13 @@ class Settings:
     @property
     def keys_dir(self) -> Path:
         return self.key_dir if self.key_dir is not None else default_key_dir(self.data_dir)
+
+    @property
+    def backups_dir(self) -> Path:
+        """Where backups go: the setting, or beside the data folder (`var/` -> `var.backups/`)."""
+        if self.backup_dir is not None:
+            return self.backup_dir
+        return self.data_dir.parent / f"{self.data_dir.name}.backups"
 
     @cached_property
     def keys(self) -> Keyring:

@@ -10,8 +10,7 @@ from api.deps import ActorDep, ReportingDep, RuntimeDep
 from api.schemas.common import Written
 from api.schemas.exports import ExportOut, RequestExport
 from domain.reporting.model import Export, ExportStatus
-from domain.shared.errors import NotFoundError
-from workers import files
+from workers import files, retention
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 
@@ -64,16 +63,16 @@ def get_export(export_id: UUID, reporting: ReportingDep, actor: ActorDep) -> Exp
     responses={
         200: {"content": {XLSX: {}}, "description": "The workbook"},
         409: {"description": "The export has not completed (yet)"},
+        410: {"description": "The file was deleted after the retention period"},
     },
 )
 def download_export(
     export_id: UUID, reporting: ReportingDep, runtime: RuntimeDep, actor: ActorDep
 ) -> Response:
-    """The workbook of a completed export (409 while it is not ready)."""
+    """The workbook of a completed export (409 while it is not ready, 410 once deleted)."""
     export = reporting.downloadable(actor, export_id)
-    stored = files.load_file(runtime.db, export.id)
-    if stored is None:
-        raise NotFoundError("export file", export_id)
+    days = runtime.settings.file_retention_days
+    stored = retention.kept_export_file(runtime.db, export.id, days)
     return Response(
         content=stored.content,
         media_type=stored.content_type,

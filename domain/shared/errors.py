@@ -32,6 +32,12 @@ class NotFoundError(DomainError):
         super().__init__(f"{kind} {ident} not found", kind=kind, id=str(ident))
 
 
+class GoneError(DomainError):
+    """The thing existed and is gone for good, by a rule (a file past its retention) (HTTP 410)."""
+
+    title = "Gone"
+
+
 class ConflictError(DomainError):
     """The write raced another one or duplicates an existing thing (HTTP 409)."""
 

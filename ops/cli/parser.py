@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ops.cli import backup as backups
 from ops.cli import bench, demo, floor, pay, performance, processes, users, views
 
 
@@ -22,4 +23,5 @@ def parser() -> argparse.ArgumentParser:
     floor.register(sub)  # surveys (pay disputes are actions of `pay`)
     pay.register_plans(sub)
     performance.register(sub)  # evaluations, targets, scorecards
+    backups.register(sub)  # backup (verify, list), restore
     return top

@@ -47,7 +47,7 @@ from domain.shared.errors import (
 )
 from projections.directory import queries as directory
 from projections.payouts import queries
-from workers import files
+from workers import retention
 from workers.runtime import Runtime
 
 router = APIRouter(prefix=PREFIX + "/pay", include_in_schema=False)
@@ -331,6 +331,7 @@ def _period_page(
         "adjustments": payroll.visible_adjustments(actor, period),
         "disputes": payroll.visible_disputes(actor, period),
         "exports": exports,
+        **_expiry(runtime, *(e.id for e in exports)),
         "pending": pending,
         "errors": errors or {},
         "values": values or {},
@@ -597,7 +598,7 @@ def export_status(
     export = runtime.reporting.get_export(actor, export_id)
     partial = bool(request.headers.get("hx-request"))
     template = "finance/_export.html" if partial else "finance/export.html"
-    context = {**_common(runtime, actor), "export": export}
+    context = {**_common(runtime, actor), "export": export, **_expiry(runtime, export.id)}
     # Once the file is ready the period has moved on (exported): htmx reloads the whole page.
     done = partial and export.status is ExportStatus.COMPLETED
     headers = {"HX-Refresh": "true"} if done else None
@@ -605,17 +606,33 @@ def export_status(
 
 
 @router.get("/exports/{export_id}/file")
-def download_export(export_id: UUID, runtime: RuntimeDep, actor: PageActorDep) -> Response:
+def download_export(
+    request: Request, export_id: UUID, runtime: RuntimeDep, actor: PageActorDep
+) -> Response:
     """The workbook or CSV of a completed export (as GET /exports/{id}/file)."""
     export = runtime.reporting.downloadable(actor, export_id)
-    stored = files.load_file(runtime.db, export.id)
-    if stored is None:
-        raise NotFoundError("export file", export_id)
+    days = runtime.settings.file_retention_days
+    try:
+        stored = retention.kept_export_file(runtime.db, export.id, days)
+    except retention.FileExpiredError:
+        # Deleted after the retention period: the export's page says so where the link was.
+        context = {**_common(runtime, actor), "export": export, **_expiry(runtime, export.id)}
+        return render(request, "finance/export.html", context, actor=actor, status=410)
     return Response(
         content=stored.content,
         media_type=stored.content_type,
         headers={"Content-Disposition": f'attachment; filename="{stored.file_name}"'},
     )
+
+
+def _expiry(runtime: Runtime, *export_ids: UUID) -> dict[str, Any]:
+    """The day each export's file was deleted after the retention period, for those that were
+    (`finance/_export.html` says so in place of the download link)."""
+    found = ((ident, retention.expired(runtime.db, ident)) for ident in export_ids)
+    return {
+        "expired_files": {str(i): gone.expired_at[:10] for i, gone in found if gone},
+        "retention_days": runtime.settings.file_retention_days,
+    }
 
 
 # --- statements and explain ---------------------------------------------------------------------
