@@ -29,10 +29,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlparse
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import conninfo_to_dict
 
 from audit import integrity
 from domain.app import Showroom
@@ -331,7 +332,7 @@ def _scratch(settings: Settings, source: Path, report: Report) -> Iterator[Setti
     # take anything live with it. Needs the right to create databases (CREATEDB).
     base = str(conninfo_to_dict(server).get("dbname") or "showroom")[:40]
     name = f"{base}_verify_{uuid.uuid4().hex[:8]}"
-    url = make_conninfo(server, dbname=name)
+    url = urlparse(server)._replace(path=f"/{name}").geturl()  # settings take a URL
     with report.step("restore") as step:
         step.detail = f"into the scratch database {name}"
         with psycopg.connect(server, autocommit=True) as connection:
