@@ -20,6 +20,9 @@ from workers.settings import Settings
 PG_URL = os.environ.get("SHOWROOM_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("SHOWROOM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE = os.environ.get("SHOWROOM_REQUIRE_SERVICES") == "1"
+# Scheduled backups are off in tests, also in the processes tests start from the environment
+# (`Settings.from_env` defaults to daily); tests/integration/test_backup.py turns them on.
+os.environ.setdefault("SHOWROOM_BACKUP_INTERVAL_HOURS", "0")
 
 
 def pytest_configure(config: pytest.Config) -> None:
