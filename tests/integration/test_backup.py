@@ -20,6 +20,7 @@ import pytest
 
 from audit import integrity
 from domain.app import Showroom
+from domain.shared.actor import SYSTEM
 from ops.backup import AFTER_RESTORE, restore, verify_backup
 from projections.registry import all_projections
 from projections.runner import reset
@@ -349,3 +350,36 @@ def test_a_scheduled_backup_delivered_twice_is_taken_once_and_old_ones_are_prune
     left = sorted(p.name for p in (tmp_path / "backups").iterdir())
     assert left == sorted([manual.name, backup_name(slots[2]), backup_name(slots[3])])
     assert read_manifest(tmp_path / "backups" / backup_name(slots[3])).trigger == "schedule"
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def test_the_commands_back_up_list_verify_and_restore_with_exit_codes_that_say_how_it_went(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ops.cli import main
+
+    monkeypatch.setenv("SHOWROOM_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert main(["migrate"]) == 0
+    runtime = Runtime.build(Settings.from_env())
+    runtime.organisation.open_store(SYSTEM, "Pudong BYD", "Shanghai", ["BYD"])
+    runtime.close()
+    capsys.readouterr()
+
+    backed_up = main(["backup", "--to", str(tmp_path / "safe")])
+    [folder] = (tmp_path / "safe").iterdir()
+    listed = main(["backup", "list", str(tmp_path / "safe")])
+    verified = main(["backup", "verify", str(folder)])
+    refused = main(["restore", str(folder)])
+    forced = main(["restore", str(folder), "--force"])
+    out = capsys.readouterr()
+
+    assert (backed_up, listed, verified, refused, forced) == (0, 0, 0, 1, 0)
+    assert "The keyring is not in the backup" in out.out
+    assert f"{folder.name}  " in out.out and "manual" in out.out
+    assert "ok  compare views" in out.out
+    assert "restore with --force" in out.err
+    assert "restored: " in out.out
