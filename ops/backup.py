@@ -321,7 +321,8 @@ def _scratch(settings: Settings, source: Path, report: Report) -> Iterator[Setti
                 keyring=settings.keys,
             )
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            with report.step("drop scratch"):
+                shutil.rmtree(folder, ignore_errors=True)
         return
     if settings.database_url is None:
         raise BackupError("a PostgreSQL backup is verified on PostgreSQL: set DATABASE_URL")
@@ -345,7 +346,9 @@ def _scratch(settings: Settings, source: Path, report: Report) -> Iterator[Setti
     try:
         yield replace(settings, database_url=url, postgres_schema=schema)
     finally:
-        _drop_database(server, name)
+        # PostgreSQL checkpoints to drop a database: seconds on a busy server (docs/backup.md).
+        with report.step("drop scratch"):
+            _drop_database(server, name)
 
 
 def _drop_database(server: str, name: str) -> None:

@@ -19,7 +19,14 @@ import psycopg
 
 from ops.backup import restore, verify_backup
 from ops.simulation import generate, stores_for
-from workers.backup import read_manifest, take_backup
+from workers.backup import (
+    pg_command_env,
+    pg_tool,
+    read_manifest,
+    run_pg_tool,
+    schema_pattern,
+    take_backup,
+)
 from workers.runtime import Runtime, migrate
 from workers.settings import Settings
 
@@ -46,8 +53,33 @@ def wipe(settings: Settings) -> None:
         connection.execute(f"DROP SCHEMA {settings.postgres_schema} CASCADE")
 
 
+def baseline(settings: Settings, scratch: Path) -> float:
+    """The same run's plain copy, for scale: the data folder copied file by file (SQLite), or
+    a bare `pg_dump` of the schema (PostgreSQL); seconds."""
+    started = time.perf_counter()
+    if settings.embedded:
+        shutil.copytree(settings.data_dir, scratch)
+    else:
+        conninfo, env = pg_command_env(str(settings.database_url))
+        scratch.mkdir(parents=True)
+        run_pg_tool(
+            [
+                pg_tool("pg_dump"),
+                "--format=custom",
+                f"--schema={schema_pattern(settings.postgres_schema)}",
+                f"--file={scratch / 'plain.dump'}",
+                f"--dbname={conninfo}",
+            ],
+            env,
+        )
+    took = time.perf_counter() - started
+    shutil.rmtree(scratch, ignore_errors=True)
+    return took
+
+
 def drill(settings: Settings, backups: Path) -> dict[str, Any]:
     """Back up, wipe, restore, verify: each step's seconds, and verify's own steps."""
+    plain = baseline(settings, backups.with_name(backups.name + "-plain"))
     started = time.perf_counter()
     folder = take_backup(settings, backups)
     backed_up = time.perf_counter() - started
@@ -62,6 +94,7 @@ def drill(settings: Settings, backups: Path) -> dict[str, Any]:
     return {
         "events": manifest.events,
         "size_mb": sum(f.size for f in manifest.files) / 1e6,
+        "plain copy": plain,
         "backup": backed_up,
         "restore": restoring,
         "verify": verifying,
@@ -96,7 +129,8 @@ def main() -> None:
                 for run in range(args.runs):
                     found = drill(settings, root / f"backups-{backend}-{run}")
                     print(
-                        f"{backend}: backup {found['backup']:.2f} s, restore {found['restore']:.2f}"
+                        f"{backend}: plain copy {found['plain copy']:.2f} s,"
+                        f" backup {found['backup']:.2f} s, restore {found['restore']:.2f}"
                         f" s, verify {found['verify']:.2f} s ({found['events']} events,"
                         f" {found['size_mb']:.1f} MB, ok={found['ok']})"
                         f" verify steps: {found['verify_steps']} {found['problems'] or ''}",

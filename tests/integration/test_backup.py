@@ -133,6 +133,7 @@ def test_verifying_a_backup_restores_it_aside_and_finds_every_step_ok(
         "rebuild views",
         "compare views",
         "follow the log",
+        "drop scratch",
     ]
     compared = report.steps[6].detail
     assert all(line.startswith("equal at position") for line in compared.values()), compared
@@ -383,3 +384,31 @@ def test_the_commands_back_up_list_verify_and_restore_with_exit_codes_that_say_h
     assert "ok  compare views" in out.out
     assert "restore with --force" in out.err
     assert "restored: " in out.out
+
+
+def test_the_dispatcher_sends_the_due_backup_job_once_per_slot(
+    settings: Settings, world: World
+) -> None:
+    daily = replace(settings, backup_interval_hours=24, file_retention_days=0)
+    sent: list[tuple[str, dict[str, Any]]] = []
+
+    class Recorded:
+        def send(self, actor: str, args: Any, job: str) -> None:
+            sent.append((actor, dict(args)))
+
+    moment = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
+    sending = dispatcher.Dispatch(
+        world.app,
+        world.db,
+        Recorded(),
+        lock_dir=settings.data_dir,
+        now=lambda: moment,
+        clock_timers=timers.ClockTimers(world.db, timers.recurring_timers(daily)),
+    )
+    try:
+        sending.run_until_idle()
+        sending.run_until_idle()
+    finally:
+        sending.stop()
+
+    assert sent == [("backup_data", {"slot": "2026-12-07T00:00:00+00:00"})]
