@@ -7,6 +7,7 @@ is never in a backup; scheduled backups are taken once per slot and pruned."""
 from __future__ import annotations
 
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -153,7 +154,7 @@ def test_verifying_leaves_no_scratch_copy_behind(
 
 def _scratch_places(settings: Settings) -> set[str]:
     if settings.embedded:
-        return {p.name for p in Path("/tmp").glob("showroom-verify-*")}
+        return {p.name for p in Path(tempfile.gettempdir()).glob("showroom-verify-*")}
     with psycopg.connect(str(settings.database_url), autocommit=True) as connection:
         rows = connection.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE %s", ("%_verify_%",)
