@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 def backup_name(slot: str) -> str:
     """The folder of a slot's scheduled backup (one per slot, whoever takes it)."""
-    return f"{backup.PREFIX}{datetime.fromisoformat(slot):%Y%m%dT%H%M%SZ}"
+    return f"{backup.PREFIX}{datetime.fromisoformat(slot):%Y%m%dT%H%M%SZ}-scheduled"
 
 
 # A large dump takes longer than the broker's default limit of ten minutes.
