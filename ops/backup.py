@@ -125,7 +125,7 @@ class Report:
         started = time.perf_counter()
         try:
             yield current
-        except (BackupError, OSError, sqlite3.Error, psycopg.Error) as error:
+        except Exception as error:
             current.ok, current.detail = False, f"{type(error).__name__}: {error}"
             raise
         finally:
@@ -298,8 +298,9 @@ def verify_backup(settings: Settings, source: Path) -> Report:
                 _check_views(runtime, report, scratch)
             finally:
                 runtime.close()
-    except (BackupError, OSError, sqlite3.Error, psycopg.Error):
-        pass  # the failed step is in the report
+    except Exception as error:  # whatever failed is in the report, not a traceback
+        if report.ok:  # it failed outside a step (opening the scratch copy)
+            report.steps.append(Step("verify", False, 0.0, f"{type(error).__name__}: {error}"))
     return report
 
 
