@@ -6,6 +6,7 @@ batches, resumable, the decrypted bodies byte-identical); `retire` removes a key
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +27,7 @@ from projections.registry import all_projections
 from projections.runner import ProjectionRunner, failures, reset
 from projections.runner import migrate as migrate_views
 from tests.integration.conftest import Api
-from tests.integration.test_api_flow import sell
+from tests.integration.test_api_flow import at, sell
 from tests.integration.test_stored_topics import by_commit, stored
 from tests.integration.views_world import table_rows
 from workers.settings import Settings
@@ -236,6 +237,50 @@ def test_reencrypt_while_the_server_runs_moves_every_body_to_the_current_key(
     assert use.by_key["events-1"] == 0 and use.by_key["events-2"] == use.total
     assert {p: b for p, b in decrypted(api.runtime.app).items() if p in before} == before
     assert api.ok(api.get("sales_a1", f"/deals/{third['deal_id']}"), 200)["status"] == "delivered"
+
+
+def test_reencrypt_runs_while_the_server_takes_commands_and_neither_loses_a_body(
+    api: Api, cli: Settings
+) -> None:
+    sold_under_two_keys(api)
+    lead = api.ok(
+        api.post(
+            "sales_a1",
+            "/leads",
+            {
+                "store_id": str(api.world.store_a),
+                "channel": "website",
+                "customer_name": "Customer Calling",
+                "customer_phone": "13800139999",
+                "occurred_at": at(90),
+            },
+        )
+    )
+    answers: list[int] = []
+    stop = threading.Event()
+
+    def log_calls() -> None:
+        while not stop.is_set():
+            answer = api.post(
+                "sales_a1",
+                f"/leads/{lead['id']}/activities",
+                {"kind": "call", "outcome": "reached"},
+            )
+            answers.append(answer.status_code)
+
+    writer = threading.Thread(target=log_calls)
+    writer.start()
+    try:
+        code = main(["keys", "reencrypt", "--batch", "3"])
+    finally:
+        stop.set()
+        writer.join()
+
+    use = key_use(api.runtime.app, ["events-2", "events-1"])
+    assert code == 0
+    assert answers and set(answers) == {201}
+    assert use.by_key["events-1"] == 0 and use.by_key["events-2"] == use.total
+    assert every_event_decodes(api.runtime.app) == api.runtime.app.position()
 
 
 def test_retire_refuses_a_key_in_use_then_succeeds_after_reencrypt_and_everything_reads(
