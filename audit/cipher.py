@@ -179,32 +179,32 @@ class EventCipher(Cipher):
 
     def decrypt(self, ciphertext: bytes) -> bytes:
         """The body as it was encrypted (or as stored, for a body stored in clear)."""
-        body = bytes(ciphertext)
+        body = ciphertext if isinstance(ciphertext, bytes) else bytes(ciphertext)
+        keys = self._keys
+        start = len(keys.current_header)
+        if body[:start] == keys.current_header:  # nearly every body: the current key's
+            return self._open(keys.current, body, start, keys.current_id)
         key_id = key_id_of(body)
         if key_id is None:
             return self._unheaded(body)
-        context = self._keys.by_id.get(key_id)
+        context = keys.by_id.get(key_id)
         if context is None and self._file is not None:
             self._follow_file()  # rotated by another process since this one read the file
             context = self._keys.by_id.get(key_id)
         if context is None:
             raise EventKeyMissingError(key_id)
-        start = 6 + len(key_id)
+        return self._open(context, body, 6 + len(key_id), key_id)
+
+    def _open(self, context: AESGCM, body: bytes, start: int, key_id: str) -> bytes:
         nonce = body[start : start + NONCE_BYTES]
         try:
-            return context.decrypt(nonce, body[start + NONCE_BYTES :], body[:start])
+            return context.decrypt(nonce, memoryview(body)[start + NONCE_BYTES :], body[:start])
         except InvalidTag:
             if self._legacy is not None:  # a legacy nonce that happened to start like a header
                 return self._unheaded(body)
             raise EventBodyUnreadableError(
                 f"event body under key {key_id!r} fails its authentication: damaged or altered"
             ) from None
-
-    def reencrypted(self, body: bytes) -> bytes | None:
-        """The body under the current key, or None when it is under the current key already."""
-        if key_id_of(body) == self._keys.current_id:
-            return None
-        return self.encrypt(self.decrypt(body))
 
     def _unheaded(self, body: bytes) -> bytes:
         if self._legacy is not None and len(body) >= NONCE_BYTES + TAG_BYTES:
