@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from audit import cipher
+from audit.cipher import EventBodyUnreadableError, EventKeyMissingError
 from audit.event_keys import count_under, key_use, reencrypt
 from audit.keyring import (
     ENV_KEY_DIR,
@@ -116,11 +117,23 @@ def cmd_reencrypt(settings: Settings, args: argparse.Namespace) -> int:
         if args.verbose:
             print(f"  up to position {position}: {rewritten} rewritten", flush=True)
 
+    rewritten = [0]
+
+    def counted(position: int, count: int) -> None:
+        rewritten[0] = count
+        progress(position, count)
+
     try:
         current = settings.keys.current("events").id
         done = reencrypt(
-            app, batch_size=args.batch, max_rows=args.max, settle_until=settle, progress=progress
+            app, batch_size=args.batch, max_rows=args.max, settle_until=settle, progress=counted
         )
+    except (EventKeyMissingError, EventBodyUnreadableError) as error:
+        print(
+            f"showroom keys reencrypt: stopped after {rewritten[0]} bodies: {error}",
+            file=sys.stderr,
+        )
+        return 1
     finally:
         app.close()
     seconds = time.monotonic() - started

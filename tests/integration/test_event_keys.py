@@ -5,11 +5,15 @@ batches, resumable, the decrypted bodies byte-identical); `retire` removes a key
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import re
+import stat
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -312,3 +316,59 @@ def test_retire_refuses_a_key_in_use_then_succeeds_after_reencrypt_and_everythin
     assert [key.id for key in keyring.all("events")] == ["events-2"]
     assert decoded == api.runtime.app.position()
     assert table_rows(api.runtime.db, all_projections()) == live
+
+
+# --- the other commands ------------------------------------------------------------------------
+
+
+def test_keys_init_writes_a_private_keyring_once_and_never_over_an_existing_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SHOWROOM_DATA_DIR", str(tmp_path / "var"))
+    for name in ("SHOWROOM_KEYRING", "SHOWROOM_KEYRING_FILE", "SHOWROOM_KEY_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "var.keys" / FILE_NAME
+
+    first = main(["keys", "init"])
+    written = path.read_text()
+    again = main(["keys", "init"])
+    inside = main(["keys", "init", "--file", str(tmp_path / "var" / "keyring.json")])
+
+    assert first == 0 and again == 2 and inside == 2
+    assert path.read_text() == written
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [k.id for k in Keyring.from_json(written).all("events")] == ["events-1"]
+    assert "never overwritten" in capsys.readouterr().err
+
+
+def test_keys_status_counts_stored_events_per_key_and_shows_no_secret(
+    api: Api, cli: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sell(api, "sales_a1", 0, "LGXCE4CB0PA000001")
+    assert main(["keys", "rotate", "events"]) == 0
+    stored = api.runtime.app.position()
+    capsys.readouterr()
+
+    code = main(["keys", "status"])
+
+    out = capsys.readouterr().out
+    keyring = Keyring.from_json((cli.keys_dir / FILE_NAME).read_text())
+    assert code == 0
+    assert "events     events-2 (current), events-1" in out
+    assert f"stored events: {stored}" in out
+    assert re.search(rf"events-1 +{stored}\n", out) and re.search(r"events-2 +0\n", out)
+    for purpose in ("events", "customers", "chain", "phone", "access"):
+        for key in keyring.all(purpose):
+            assert base64.b64encode(key.secret).decode() not in out
+
+
+def test_reencrypt_stops_with_the_reason_on_a_legacy_body_it_has_no_key_for(
+    legacy_settings: Settings, cli: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with store(legacy_settings) as (app, _db):
+        mixed_store(app)
+
+    code = main(["keys", "reencrypt"])  # SHOWROOM_CIPHER_KEY is not in its environment
+
+    assert code == 1
+    assert "SHOWROOM_CIPHER_KEY" in capsys.readouterr().err
