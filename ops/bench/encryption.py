@@ -2,9 +2,9 @@
 
 Each figure is measured twice in the same run, on two fresh stores of the same backend: with
 the cipher (the default, every body AES-256-GCM under the keyring's events key) and without it
-(`Settings(encrypt_events=False)`, a constructor switch only the benchmarks use). The rounds
-alternate on/off/on/off and each side keeps its best round, so that a noisy neighbour on the
-machine does not land on one side only.
+(`Settings(encrypt_events=False)`, a constructor switch only the benchmarks use). Five rounds
+of each, alternating which side goes first, and each side's median, so that a noisy neighbour
+on the machine does not land on one side only.
 
 - write path: commands per second (`Leads.log_activity` through the services, in process, from
   `clients` threads: load the lead, check, append one event), closed loop, `--calls` of them;
@@ -16,6 +16,7 @@ machine does not land on one side only.
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -41,7 +42,7 @@ from workers.settings import Settings
 SECTION = "7 encryption"
 BODY_CALLS = 20_000
 LEADS_EACH = 25
-ROUNDS = 3
+ROUNDS = 5
 
 
 def _writes(runtime: Runtime, floor: BenchFloor, calls: int) -> Timings:
@@ -90,13 +91,17 @@ def _rebuild(settings: Settings) -> tuple[int, float]:
         runtime.close()
 
 
-def _best(measure: Callable[[Settings], float], on: Settings, off: Settings) -> tuple[float, float]:
-    """The best of ROUNDS alternating rounds, with the cipher and without."""
-    with_cipher, without = 0.0, 0.0
-    for _ in range(ROUNDS):
-        with_cipher = max(with_cipher, measure(on))
-        without = max(without, measure(off))
-    return with_cipher, without
+def _median(
+    measure: Callable[[Settings], float], on: Settings, off: Settings
+) -> tuple[float, float]:
+    """The median of ROUNDS rounds with the cipher and without, alternating which goes first
+    (single rounds on a shared machine spread by ±30 %; the median resists a bad one)."""
+    with_cipher: list[float] = []
+    without: list[float] = []
+    for round_ in range(ROUNDS):
+        for settings in (on, off) if round_ % 2 == 0 else (off, on):
+            (with_cipher if settings.encrypt_events else without).append(measure(settings))
+    return statistics.median(with_cipher), statistics.median(without)
 
 
 def per_body() -> tuple[float, float]:
@@ -161,14 +166,14 @@ def run(
             finally:
                 runtime.close()
 
-        write_on, write_off = _best(writes, on, off)
-        read_on, read_off = _best(reads, on, off)
+        write_on, write_off = _median(writes, on, off)
+        read_on, read_off = _median(reads, on, off)
 
         def rebuilds(settings: Settings) -> float:
             count, took = _rebuild(settings)
             return count / took
 
-        rebuild_on, rebuild_off = _best(rebuilds, on, off)
+        rebuild_on, rebuild_off = _median(rebuilds, on, off)
     of = "cipher off"
     rows.append(
         Row(
