@@ -15,7 +15,16 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from audit.keyring import ENV_KEY_DIR, Keyring, default_key_dir, load_keyring
+from audit import cipher
+from audit.keyring import (
+    ENV_KEY_DIR,
+    ENV_KEYRING,
+    ENV_KEYRING_FILE,
+    FILE_NAME,
+    Keyring,
+    default_key_dir,
+    load_keyring,
+)
 from projections.private import open_private, private_file
 
 
@@ -28,9 +37,15 @@ class Settings:
     # The keyring itself when it came from the environment; None: read (or, made directly
     # as tests and the benchmarks do, created) in the key folder on first use.
     keyring: Keyring | None = field(default=None, repr=False, compare=False)
+    # The file the keyring was read from, which running processes follow to take a rotation
+    # without a restart. None: the key folder's (or no file, when the keyring came from
+    # SHOWROOM_KEYRING: a rotation then needs every process restarted with the new one).
+    keyring_file: Path | None = None
     database_url: str | None = None
     redis_url: str | None = None
     secret_key: str = field(default="", repr=False)
+    # The legacy SHOWROOM_CIPHER_KEY (eventsourcing's AESCipher): only to read bodies it
+    # encrypted before the keyring's events key did.
     cipher_key: str | None = field(default=None, repr=False)
     postgres_schema: str = "public"
     token_minutes: int = 8 * 60
@@ -59,6 +74,9 @@ class Settings:
     # Stored files (export workbooks, uploads) are deleted this many days after they were
     # made, by a timer job (workers/retention.py); a download after that answers 410 Gone.
     file_retention_days: int = 30
+    # Event bodies are always encrypted (audit/cipher.py). Off only for the benchmarks' runs
+    # without the cipher, to measure what it costs: never from the environment.
+    encrypt_events: bool = field(default=True, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +92,13 @@ class Settings:
             data_dir=data_dir,
             key_dir=key_dir,
             keyring=keyring,
+            keyring_file=(
+                None
+                if env.get(ENV_KEYRING)
+                else Path(env[ENV_KEYRING_FILE])
+                if env.get(ENV_KEYRING_FILE)
+                else key_dir / FILE_NAME
+            ),
             database_url=database_url,
             redis_url=env.get("REDIS_URL") or None,
             secret_key=secret_key,
@@ -134,8 +159,12 @@ class Settings:
                 "AGGREGATE_CACHE_FASTFORWARD": "y",
                 "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
             }
-        if self.cipher_key:
-            env |= {"CIPHER_TOPIC": "eventsourcing.cipher:AESCipher", "CIPHER_KEY": self.cipher_key}
+        if self.encrypt_events:
+            # Every body under the keyring's current events key; bodies of the legacy
+            # SHOWROOM_CIPHER_KEY (eventsourcing's AESCipher) stay readable while it is set.
+            env |= cipher.environment(
+                self.keys, keyring_file=self._keyring_file(), legacy_key=self.cipher_key
+            )
         if self.database_url is None:
             # Made 0600 before eventsourcing opens it: SQLite would create it by the umask.
             events = private_file(self.data_dir / "events.sqlite3")
@@ -158,6 +187,12 @@ class Settings:
             "POSTGRES_MAX_OVERFLOW": "10",
             "POSTGRES_CONN_MAX_AGE": "600",
         }
+
+    def _keyring_file(self) -> str | None:
+        """The keyring file running processes follow (None: the keyring came otherwise)."""
+        if self.keyring_file is not None:
+            return str(self.keyring_file)
+        return str(self.keys_dir / FILE_NAME) if self.keyring is None else None
 
 
 def _local_secret(data_dir: Path, key_dir: Path) -> str:

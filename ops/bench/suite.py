@@ -9,6 +9,7 @@ run of a minute or two); `--full` is the issue's run (1M events, longer loads), 
     showroom bench --full                           # 1M events, 30 s loads, gap oracle 3 min
     showroom bench --full --query-events 10000000   # also the queries at 10M events (long)
     showroom bench --sections pages --no-write      # the web pages against their JSON routes
+    showroom bench --sections encryption --no-write # the cipher's cost, against it switched off
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from ops.bench.harness import (
     run_child,
 )
 
-SECTIONS = ("write", "rebuild", "queries", "lag", "gap", "pages")
+SECTIONS = ("write", "rebuild", "queries", "lag", "gap", "pages", "encryption")
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
@@ -199,6 +200,11 @@ def run(args: argparse.Namespace, progress: Callable[[str], None] = print) -> di
                 rows += gap_oracle.run(
                     backend, seconds=args.gap_duration or args.duration, calls=args.calls * 10
                 )
+        if "encryption" in sections:
+            from ops.bench import encryption
+
+            progress(f"[{name}] encryption on and off")
+            rows += encryption.rows_for(args, name, base)
     return {"rows": rows, "profiles": profiles, "seconds": time.perf_counter() - began}
 
 

@@ -10,6 +10,7 @@ showroom status     each view's position and lag; the views stopped at an event 
 showroom demo       load the deterministic demo dealer group (--bulk: a large group, fast)
 showroom bench      the benchmark suite: one table, written to docs/benchmarks.md
 showroom users      create a login or set its password
+showroom keys       the keyring: init, status, rotate, reencrypt, retire (docs/keys.md)
 showroom pay        pay periods: open, close, approve, export, verify STORE|group MONTH;
                     disputes: dispute, resolve, disputes --period ID
 showroom plans      pay plans: list, create, publish a version, assign
@@ -27,6 +28,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from audit.keyring import KeyringError
 from domain.shared.errors import DomainError
 from ops.cli.common import UsageError
 from ops.cli.parser import parser
@@ -39,7 +41,12 @@ __all__ = ["main"]
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     args = parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        # `keys init` reads no settings: it makes the keyring they need on PostgreSQL.
+        settings = None if getattr(args, "without_settings", False) else Settings.from_env()
+    except KeyringError as error:
+        print(f"showroom {args.command}: {error}", file=sys.stderr)
+        return 2
     try:
         code: int = args.func(settings, args)
     except DomainError as error:

@@ -6,6 +6,7 @@ import argparse
 
 from ops.cli import backup as backups
 from ops.cli import bench, demo, floor, pay, performance, processes, users, views
+from ops.cli import keys as key_commands
 
 
 def parser() -> argparse.ArgumentParser:
@@ -24,4 +25,5 @@ def parser() -> argparse.ArgumentParser:
     pay.register_plans(sub)
     performance.register(sub)  # evaluations, targets, scorecards
     backups.register(sub)  # backup (verify, list), restore
+    key_commands.register(sub)  # init, status, rotate, reencrypt, retire
     return top
