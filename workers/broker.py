@@ -24,7 +24,7 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 
-from workers import context
+from workers import checkpoints, context
 from workers.dispatcher import BrokerSender, Dispatch
 from workers.runtime import Runtime
 from workers.settings import Settings
@@ -50,6 +50,7 @@ class Jobs:
     broker: dramatiq.Broker
     dispatch: Dispatch
     worker_threads: int = 2
+    checkpoint_minutes: int = 0  # the log chain's timed checkpoints, kept pending by a dispatcher
     _worker: dramatiq.Worker | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _dispatching: bool = field(default=False, repr=False)
@@ -64,6 +65,7 @@ class Jobs:
             if not self._dispatching:
                 self.dispatch.start()
                 self._dispatching = True
+                checkpoints.ensure_timer(self.dispatch.db, self.checkpoint_minutes)
         return True
 
     def stop_dispatcher(self) -> None:
@@ -114,4 +116,4 @@ def configure(settings: Settings, runtime: Runtime) -> Jobs:
         poll_seconds=settings.poll_seconds,
         notify_url=settings.database_url,
     )
-    return Jobs(broker=broker, dispatch=dispatch)
+    return Jobs(broker=broker, dispatch=dispatch, checkpoint_minutes=settings.checkpoint_minutes)

@@ -32,7 +32,7 @@ from projections.performance.counters import ViewKpiCounters
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from projections.runner import migrate as migrate_views
-from workers import dispatcher, files, idempotency_keys
+from workers import checkpoints, dispatcher, files, idempotency_keys
 from workers.access_log import AccessLog
 from workers.settings import Settings
 
@@ -136,6 +136,7 @@ def migrate_tables(app: Showroom, db: Database) -> None:
     idempotency_keys.migrate(db)
     files.migrate(db)
     dispatcher.migrate(db)
+    checkpoints.migrate(db)  # the log chain's links and checkpoints (not views: never dropped)
 
 
 def migrate(settings: Settings) -> None:

@@ -50,6 +50,8 @@ class Settings:
     # lockout grows 15 min -> 1 h -> 1 day for a persistent guesser.
     login_account_limits: str = "5/15 minutes;10/hour;20/day"
     login_address_limits: str = "30/15 minutes;100/hour;300/day"
+    # Minutes between the log chain's timed checkpoints (0: none; approvals still write one).
+    checkpoint_minutes: int = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -81,6 +83,7 @@ class Settings:
             or cls.login_account_limits,
             login_address_limits=env.get("SHOWROOM_LOGIN_ADDRESS_LIMITS")
             or cls.login_address_limits,
+            checkpoint_minutes=int(env.get("SHOWROOM_CHECKPOINT_MINUTES", "60")),
         )
 
     @property

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from workers.actors.checkpoints import write_checkpoint
 from workers.actors.exports import export_kpi_month
 from workers.actors.payouts import export_payouts
 
 ACTORS: list[Any] = [export_kpi_month, export_payouts]
+ACTORS.append(write_checkpoint)  # the log chain's checkpoints (workers/checkpoints.py)
