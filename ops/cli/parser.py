@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ops.cli import bench, demo, floor, pay, performance, processes, users, views
+from ops.cli import chain as audit_chain
 
 
 def parser() -> argparse.ArgumentParser:
@@ -22,4 +23,5 @@ def parser() -> argparse.ArgumentParser:
     floor.register(sub)  # surveys (pay disputes are actions of `pay`)
     pay.register_plans(sub)
     performance.register(sub)  # evaluations, targets, scorecards
+    audit_chain.register(sub)  # audit verify, checkpoint, checkpoints, check-export
     return top
