@@ -333,3 +333,18 @@ def _cipher_env(key: str) -> Any:
     from eventsourcing.utils import Environment
 
     return Environment(env={"CIPHER_KEY": key})
+
+
+def test_an_event_appended_after_the_last_checkpoint_is_counted_as_not_yet_anchored(
+    world: World,
+) -> None:
+    """The chain's limit without the events cipher (docs/audit-chain.md): a plaintext row
+    appended after the last checkpoint is indistinguishable from a new event until a checkpoint
+    anchors it; verification shows it as not anchored yet, never as checked."""
+    ident, body, topic = forged_admin(world)
+    world.raw.insert(world.end + 1, ident, 1, topic, body)
+
+    report = verify(world)
+
+    assert report.unanchored == 1
+    assert report.last_checkpoint["position"] == world.end
