@@ -261,16 +261,29 @@ def verify(
                     f" {error}"
                 )
                 report.broke_at(ident)
+                in_step = resync == head
                 head = unreadable_link(key, head, *fields, notification.topic, notification.state)
-                resync = unreadable_link(
-                    key, resync, *fields, notification.topic, notification.state
+                resync = (
+                    head
+                    if in_step
+                    else unreadable_link(
+                        key, resync, *fields, notification.topic, notification.state
+                    )
                 )
             else:
+                # Until a break the two chains are one: fold once.
+                in_step = resync == head
                 head = event_link(key, head, *fields, notification.topic, body)
-                resync = event_link(key, resync, *fields, notification.topic, body)
+                resync = (
+                    head if in_step else event_link(key, resync, *fields, notification.topic, body)
+                )
                 if decode:
                     try:
-                        plain.to_domain_event(dataclasses.replace(notification, state=body))
+                        plain.to_domain_event(
+                            notification
+                            if body is notification.state
+                            else dataclasses.replace(notification, state=body)
+                        )
                     except Exception as error:  # any failure to decode is a finding, not a crash
                         report.add_problem(
                             f"notification {ident} ({notification.topic}) does not decode:"
