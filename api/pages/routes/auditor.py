@@ -46,6 +46,12 @@ NAV = [
     NavItem(PREFIX + "/audit/verify", N_("Verify pay periods"), VERIFIERS, order=82),
 ]
 
+# Why a checkpoint of the log chain was written (workers/checkpoints.py), in words.
+CHECKPOINT_REASONS = {
+    "timer": N_("hourly timer"),
+    "period-approved": N_("pay-period approval"),
+    "manual": N_("by hand"),
+}
 EVENTS_PER_PAGE = 20
 DEALS_PER_PAGE = 20
 MAX_POSITION = 2**63 - 1
@@ -421,6 +427,7 @@ def integrity_page(request: Request, runtime: RuntimeDep, actor: PageActorDep) -
         "report": None,
         "checkpoint_count": len(marks),
         "latest": marks[-1] if marks else None,
+        "reasons": CHECKPOINT_REASONS,
     }
     if not form.flag("run"):
         return _page(request, "auditor/integrity.html", context, actor=actor)
