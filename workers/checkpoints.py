@@ -48,6 +48,8 @@ LINKS = "audit_chain_links"
 ACTOR = "write_checkpoint"
 TIMER_KIND = "checkpoint-timer"
 EXPORT_FORMAT = "showroom-checkpoints-v1"
+# Events one checkpoint covers at most: a first checkpoint of a large log is several.
+MOST_PER_CHECKPOINT = 50_000
 # Writers of checkpoints take turns (PostgreSQL advisory lock key; SQLite's write lock serves).
 _LOCK = 0x5348_4348_4B50  # "SHCHKP"
 
@@ -113,12 +115,33 @@ def write_checkpoint(
     reason: str,
     now: Callable[[], datetime] = clock.now,
     page_size: int = 1000,
+    most: int = MOST_PER_CHECKPOINT,
 ) -> Outcome:
     """Extend the chain from the last checkpoint to the log's end and sign a checkpoint there.
 
     Nothing new since the last checkpoint: nothing is written. A break (the last checkpoint's
     signature or event changed, the log shorter than it, a body that does not decrypt, positions
-    out of order) is logged as an error; the checkpoint stops before it (or is not written)."""
+    out of order) is logged as an error; the checkpoint stops before it (or is not written).
+    A long way to the end (the first checkpoint of a large log) is walked in checkpoints of at
+    most `most` events each, so that memory and each transaction stay bounded; the outcome is
+    the last one's, with every event folded counted."""
+    folded = 0
+    while True:
+        outcome = _write_one(app, db, keyring, reason, now, page_size, most)
+        folded += outcome.folded
+        if outcome.checkpoint is None or outcome.problem or outcome.folded < most:
+            return Outcome(outcome.checkpoint, folded, outcome.problem)
+
+
+def _write_one(
+    app: Showroom,
+    db: Database,
+    keyring: Keyring,
+    reason: str,
+    now: Callable[[], datetime],
+    page_size: int,
+    most: int,
+) -> Outcome:
     last = last_checkpoint(db)
     key = keyring.current("chain")
     head, position, problem = GENESIS, 0, None
@@ -131,8 +154,9 @@ def write_checkpoint(
 
     links: list[tuple[int, str]] = []
     start = position + 1
-    while problem is None:
-        page = app.recorder.select_notifications(start=start, limit=page_size)
+    while problem is None and len(links) < most:
+        limit = min(page_size, most - len(links))
+        page = app.recorder.select_notifications(start=start, limit=limit)
         for notification in page:
             if notification.id <= position:
                 problem = f"position {notification.id} does not follow {position}"
@@ -153,7 +177,7 @@ def write_checkpoint(
             )
             position = notification.id
             links.append((position, head))
-        if len(page) < page_size:
+        if len(page) < limit:
             break
         start = page[-1].id + 1
     if problem is not None:

@@ -348,3 +348,25 @@ def test_an_event_appended_after_the_last_checkpoint_is_counted_as_not_yet_ancho
 
     assert report.unanchored == 1
     assert report.last_checkpoint["position"] == world.end
+
+
+def test_a_long_way_to_the_end_is_walked_in_bounded_checkpoints(settings: Settings) -> None:
+    """The first checkpoint of a large log is several, each covering at most `most` events;
+    together they verify like one."""
+    runtime = Runtime.build(settings, create_tables=True)
+    try:
+        store = runtime.organisation.open_store(SYSTEM, "Pudong", "Shanghai", ["BYD"]).id
+        for index in range(24):
+            runtime.organisation.update_store(
+                SYSTEM, store, f"Pudong {index}", "Shanghai", ["BYD"], "Asia/Shanghai"
+            )
+        keys = settings.keys
+
+        outcome = checkpoints.write_checkpoint(runtime.app, runtime.db, keys, reason="t", most=10)
+
+        marks = checkpoints.load_checkpoints(runtime.db)
+        assert outcome.folded == 25
+        assert [m.position for m in marks] == [10, 20, 25]
+        assert checkpoints.verify_log(runtime.app, runtime.db, keys).ok
+    finally:
+        runtime.close()

@@ -16,7 +16,8 @@ def write_checkpoint(reason: str, position: int = 0) -> None:
     the log's end is at or after it)."""
     runtime = context.runtime()
     settings = runtime.settings
-    checkpoints.write_checkpoint(runtime.app, runtime.db, settings.keys, reason=reason)
     if reason == "timer" and settings.checkpoint_minutes > 0:
+        # The next one first: a run that fails for good must not stop the timer.
         with runtime.db.transaction() as tx:
             checkpoints.schedule_timer(tx, settings.checkpoint_minutes, clock.now())
+    checkpoints.write_checkpoint(runtime.app, runtime.db, settings.keys, reason=reason)
