@@ -35,6 +35,7 @@ import dramatiq
 from dramatiq.errors import ActorNotFound
 
 from domain.app import Showroom
+from domain.pay.periods import PayPeriod
 from domain.reporting.model import Export, ExportKind
 from domain.shared import clock
 from domain.topics import stored_topics
@@ -157,7 +158,16 @@ def export_requested(event: Export.Requested, position: int) -> Iterable[Job]:
     yield Job(actor=EXPORT_ACTORS[ExportKind(event.kind)], args=args, kind="export")
 
 
-RULES: Mapping[type[Any], Rule] = {Export.Requested: export_requested}
+def period_approved(event: PayPeriod.Approved, position: int) -> Iterable[Job]:
+    # An approved period's pay is anchored at once: a checkpoint of the log chain covering it.
+    args = {"reason": "period-approved", "position": position}
+    yield Job(actor="write_checkpoint", args=args, kind="checkpoint")
+
+
+RULES: Mapping[type[Any], Rule] = {
+    Export.Requested: export_requested,
+    PayPeriod.Approved: period_approved,
+}
 
 
 class Dispatcher(Projection):

@@ -32,7 +32,7 @@ from projections.performance.counters import ViewKpiCounters
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from projections.runner import migrate as migrate_views
-from workers import dispatcher, files, idempotency_keys
+from workers import checkpoints, dispatcher, files, idempotency_keys
 from workers import retention as file_retention
 from workers.access_log import AccessLog
 from workers.settings import Settings
@@ -138,6 +138,7 @@ def migrate_tables(app: Showroom, db: Database) -> None:
     files.migrate(db)
     dispatcher.migrate(db)
     file_retention.migrate(db)
+    checkpoints.migrate(db)  # the log chain's links and checkpoints (not views: never dropped)
 
 
 def migrate(settings: Settings) -> None:

@@ -77,6 +77,8 @@ class Settings:
     # Event bodies are always encrypted (audit/cipher.py). Off only for the benchmarks' runs
     # without the cipher, to measure what it costs: never from the environment.
     encrypt_events: bool = field(default=True, repr=False)
+    # Minutes between the log chain's timed checkpoints (0: none; approvals still write one).
+    checkpoint_minutes: int = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -119,6 +121,7 @@ class Settings:
             backup_interval_hours=float(env.get("SHOWROOM_BACKUP_INTERVAL_HOURS", "24")),
             backup_keep=int(env.get("SHOWROOM_BACKUP_KEEP", "7")),
             file_retention_days=int(env.get("SHOWROOM_FILE_RETENTION_DAYS", "30")),
+            checkpoint_minutes=int(env.get("SHOWROOM_CHECKPOINT_MINUTES", "60")),
         )
 
     @property

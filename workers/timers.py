@@ -23,6 +23,7 @@ from workers.settings import Settings
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 BACKUP_KIND = "backup"
 RETENTION_KIND = "file_retention"
+CHECKPOINT_KIND = "checkpoint-timer"
 RETENTION_EVERY = timedelta(hours=1)
 
 
@@ -60,6 +61,10 @@ def recurring_timers(settings: Settings) -> tuple[Recurring, ...]:
     if settings.backup_interval_hours > 0:
         every = timedelta(hours=settings.backup_interval_hours)
         timers.append(Recurring(BACKUP_KIND, "backup_data", every))
+    if settings.checkpoint_minutes > 0:
+        # The log chain's timed checkpoint (workers/checkpoints.py), on the hour by default.
+        every = timedelta(minutes=settings.checkpoint_minutes)
+        timers.append(Recurring(CHECKPOINT_KIND, "write_checkpoint", every, {"reason": "timer"}))
     if settings.file_retention_days > 0:
         timers.append(Recurring(RETENTION_KIND, "expire_stored_files", RETENTION_EVERY))
     return tuple(timers)

@@ -8,10 +8,10 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from api.deps import ActorDep, RuntimeDep
-from api.schemas.history import HistoryOut, IntegrityOut
+from api.schemas.history import CheckpointsOut, HistoryOut, IntegrityOut
 from audit.history import replay
-from audit.integrity import verify
 from domain.shared.access import AUDITORS, ensure_role
+from workers.checkpoints import export, verify_log
 
 router = APIRouter(prefix="/history", tags=["audit"])
 
@@ -31,9 +31,19 @@ def integrity(
         ),
     ] = None,
 ) -> IntegrityOut:
-    """Check the log (ordered, gapless, decodable) and return its hash-chain head (auditor)."""
+    """Check the log (ordered, gapless, decodable), recompute its keyed chain and compare every
+    signed checkpoint; the first position where it breaks (auditor)."""
     ensure_role(actor, *AUDITORS)
-    return IntegrityOut(**verify(runtime.app, stop=upto).as_dict())
+    keys = runtime.settings.keys
+    return IntegrityOut(**verify_log(runtime.app, runtime.db, keys, stop=upto).as_dict())
+
+
+@router.get("/checkpoints")
+def checkpoints(runtime: RuntimeDep, actor: ActorDep) -> CheckpointsOut:
+    """Every signed checkpoint of the log's chain with the public keys that check them, to keep
+    elsewhere (auditor)."""
+    ensure_role(actor, *AUDITORS)
+    return CheckpointsOut(**export(runtime.db, runtime.settings.keys))
 
 
 @router.get("/{aggregate_id}")

@@ -31,6 +31,41 @@ class IntegrityOut(BaseModel):
     first_id: int | None
     last_id: int | None = Field(description="Log position the head hash covers")
     aggregates: int
-    head_hash: str = Field(description="SHA-256 chain over every event up to last_id")
+    head_hash: str = Field(
+        description="Keyed HMAC-SHA256 chain over every event up to last_id (docs/audit-chain.md)"
+    )
     problem_count: int
     problems: list[str] = Field(description="The first problems found (at most 100)")
+    keyed: bool = Field(default=True, description="Whether the chain was keyed with the chain key")
+    first_break: int | None = Field(
+        default=None, description="The first log position where the chain breaks (null: none)"
+    )
+    checkpoints: int = Field(default=0, description="Signed checkpoints compared")
+    last_checkpoint: CheckpointOut | None = None
+    disagreeing_checkpoints: list[int] = Field(
+        default_factory=list, description="Positions of checkpoints the log disagrees with"
+    )
+    bad_signatures: list[int] = Field(
+        default_factory=list, description="Positions of checkpoints whose signature fails"
+    )
+    truncated: bool = Field(default=False, description="The log ends before the last checkpoint")
+    unanchored: int = Field(default=0, description="Events after the last checkpoint")
+
+
+class CheckpointOut(BaseModel):
+    position: int = Field(description="The log position the head covers")
+    head: str = Field(description="The chain's head there")
+    recorded_at: str = Field(description="When the checkpoint was signed (ISO 8601, UTC)")
+    key_id: str = Field(description="The chain key it was made with")
+    reason: str = Field(description="timer, period-approved or manual")
+    signature: str = Field(description="Ed25519 signature of the checkpoint's message, hex")
+
+
+class CheckpointsOut(BaseModel):
+    format: str
+    exported_at: str
+    public_keys: dict[str, str] = Field(
+        description="Ed25519 public key (hex) per chain key id: checks the signatures"
+    )
+    signature: str
+    checkpoints: list[CheckpointOut]

@@ -38,7 +38,8 @@ from ops.bench.harness import (
     run_child,
 )
 
-SECTIONS = ("write", "rebuild", "queries", "lag", "gap", "pages", "encryption")
+SECTIONS: tuple[str, ...] = ("write", "rebuild", "queries", "lag", "gap", "pages", "encryption")
+SECTIONS += ("chain",)  # the log chain: verification and checkpoints (ops/bench/chain.py)
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
@@ -112,6 +113,18 @@ def bulk_generation(backend: Backend, events: int) -> tuple[Row, Any]:
     return row, summary
 
 
+def _chain(backend: Backend, label: str) -> list[Row]:
+    """The log chain's rows, over the generated log (it adds 1,000 events at its end)."""
+    from ops.bench import chain
+    from workers.runtime import Runtime
+
+    runtime = Runtime.build(backend.settings)
+    try:
+        return chain.run(runtime, backend.name, label)
+    finally:
+        runtime.close()
+
+
 def run(args: argparse.Namespace, progress: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the chosen sections on the chosen backends; the rows and what the report needs."""
     # Imported here so that `showroom --help` does not pay for pandas and friends.
@@ -142,7 +155,7 @@ def run(args: argparse.Namespace, progress: Callable[[str], None] = print) -> di
                     seconds=args.duration,
                     rates=rates,
                 )
-        if {"rebuild", "queries", "pages"} & set(sections):
+        if {"rebuild", "queries", "pages", "chain"} & set(sections):
             progress(f"[{name}] generating {args.events:,} events")
             with bench_store(name, base) as backend:
                 row, summary = bulk_generation(backend, args.events)
@@ -175,6 +188,9 @@ def run(args: argparse.Namespace, progress: Callable[[str], None] = print) -> di
                         seconds=args.duration,
                         label=f"{summary.events:,} events",
                     )
+                if "chain" in sections:  # last: it appends 1,000 events to the log
+                    progress(f"[{name}] log chain")
+                    rows += _chain(backend, f"{summary.events:,} events")
         if "queries" in sections and args.query_events and args.query_events != args.events:
             progress(f"[{name}] queries at {args.query_events:,} events")
             with bench_store(name, base) as backend:

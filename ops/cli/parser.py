@@ -6,6 +6,7 @@ import argparse
 
 from ops.cli import backup as backups
 from ops.cli import bench, demo, floor, pay, performance, processes, users, views
+from ops.cli import chain as audit_chain
 from ops.cli import keys as key_commands
 
 
@@ -26,4 +27,5 @@ def parser() -> argparse.ArgumentParser:
     performance.register(sub)  # evaluations, targets, scorecards
     backups.register(sub)  # backup (verify, list), restore
     key_commands.register(sub)  # init, status, rotate, reencrypt, retire
+    audit_chain.register(sub)  # audit verify, checkpoint, checkpoints, check-export
     return top

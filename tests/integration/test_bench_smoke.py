@@ -18,6 +18,7 @@ SECTIONS = (
     "5 gap oracle",
     "6 pages",
     "7 encryption",
+    "8 log chain",
 )
 QUERY_ENDPOINTS = ("kpis", "leaderboard", "funnel", "inventory", "history")
 

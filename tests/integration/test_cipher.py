@@ -32,7 +32,7 @@ def stored_bodies(settings: Settings) -> list[bytes]:
     with psycopg.connect(PG_URL) as db:
         tables = db.execute(
             "SELECT table_name FROM information_schema.columns"
-            " WHERE table_schema = %s AND column_name = 'state'",
+            " WHERE table_schema = %s AND column_name = 'state' AND data_type = 'bytea'",
             (settings.postgres_schema,),
         ).fetchall()
         return [

@@ -8,8 +8,10 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from audit.chain import GENESIS, event_link
 from audit.history import MASK, history, replay, state_at
-from audit.integrity import GENESIS, chain_link, verify
+from audit.integrity import verify
+from audit.keyring import Keyring
 from domain.app import Showroom
 from domain.organisation.model import User
 from domain.organisation.service import Organisation
@@ -163,13 +165,15 @@ def test_integrity_finds_nothing_wrong_on_a_clean_log(organisation: Organisation
     assert report.last_id == organisation.app.position()
 
 
-def test_integrity_head_is_the_hash_chain_over_the_log(organisation: Organisation) -> None:
+def test_integrity_head_is_the_keyed_hash_chain_over_the_log(organisation: Organisation) -> None:
     open_and_rename(organisation)
+    keyring = Keyring.generate()
+    key = keyring.current("chain").secret
     head = GENESIS
     for n in organisation.app.recorder.select_notifications(start=1, limit=100):
-        head = chain_link(head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+        head = event_link(key, head, n.id, n.originator_id, n.originator_version, n.topic, n.state)
 
-    assert verify(organisation.app).head_hash == head
+    assert verify(organisation.app, keyring=keyring).head_hash == head
 
 
 def test_integrity_head_up_to_a_position_does_not_move_when_the_log_grows(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from workers.actors.checkpoints import write_checkpoint
 from workers.actors.exports import export_kpi_month
 from workers.actors.maintenance import backup_data, expire_stored_files
 from workers.actors.payouts import export_payouts
 
 ACTORS: list[Any] = [export_kpi_month, export_payouts]
 ACTORS += [backup_data, expire_stored_files]  # timer jobs (workers/timers.py)
+ACTORS.append(write_checkpoint)  # the log chain's checkpoints (workers/checkpoints.py)

@@ -1,6 +1,6 @@
 """The auditor's pages: the history browser, the log's integrity check, pay-period verification.
 
-They call what the JSON routes call (`audit.history.replay`, `audit.integrity.verify`,
+They call what the JSON routes call (`audit.history.replay`, `workers.checkpoints.verify_log`,
 `Payroll.verify`, the directory and payouts queries) under the same role rules: the history
 and the integrity check are for AUDITORS, as GET /history is; verification for VERIFIERS.
 Finding a record by a customer's phone or a VIN goes through the services that own those
@@ -29,7 +29,6 @@ from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
 from api.pages.session import PREFIX, PageActorDep
 from audit.history import replay, state_at
-from audit.integrity import verify
 from domain.inventory.model import vehicle_id_for
 from domain.shared import values
 from domain.shared.access import AUDITORS, VERIFIERS, Reach, ensure_role, read_scope
@@ -37,6 +36,7 @@ from domain.shared.actor import Principal
 from domain.shared.errors import DomainError, NotFoundError
 from projections.directory import queries as directory
 from projections.payouts import queries as payouts
+from workers import checkpoints
 from workers.runtime import Runtime
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -46,6 +46,12 @@ NAV = [
     NavItem(PREFIX + "/audit/verify", N_("Verify pay periods"), VERIFIERS, order=82),
 ]
 
+# Why a checkpoint of the log chain was written (workers/checkpoints.py), in words.
+CHECKPOINT_REASONS = {
+    "timer": N_("hourly timer"),
+    "period-approved": N_("pay-period approval"),
+    "manual": N_("by hand"),
+}
 EVENTS_PER_PAGE = 20
 DEALS_PER_PAGE = 20
 MAX_POSITION = 2**63 - 1
@@ -411,10 +417,18 @@ def history_page(
 
 @router.get("/audit/integrity")
 def integrity_page(request: Request, runtime: RuntimeDep, actor: PageActorDep) -> Response:
-    """Run the log's check (order, gapless versions, decoding) and show its hash-chain head."""
+    """Run the log's check (order, gapless versions, decoding, the keyed chain against every
+    signed checkpoint) and show where it breaks; the checkpoints to download."""
     ensure_role(actor, *AUDITORS)
     form = _query_form(request)
-    context: dict[str, Any] = {"values": form.values, "report": None}
+    marks = checkpoints.load_checkpoints(runtime.db)
+    context: dict[str, Any] = {
+        "values": form.values,
+        "report": None,
+        "checkpoint_count": len(marks),
+        "latest": marks[-1] if marks else None,
+        "reasons": CHECKPOINT_REASONS,
+    }
     if not form.flag("run"):
         return _page(request, "auditor/integrity.html", context, actor=actor)
     upto = form.integer("upto", required=False, low=1, high=MAX_POSITION)
@@ -423,9 +437,21 @@ def integrity_page(request: Request, runtime: RuntimeDep, actor: PageActorDep) -
         return _page(request, "auditor/integrity.html", context, actor=actor, status=422)
     started = time.monotonic()
     # As GET /history/integrity does: directly, in this request (a worker thread).
-    report = verify(runtime.app, stop=upto or None).as_dict()
+    keys = runtime.settings.keys
+    report = checkpoints.verify_log(runtime.app, runtime.db, keys, stop=upto or None).as_dict()
     context.update(report=report, seconds=time.monotonic() - started, upto=upto or None)
     return _page(request, "auditor/integrity.html", context, actor=actor)
+
+
+@router.get("/audit/checkpoints.json")
+def checkpoints_download(runtime: RuntimeDep, actor: PageActorDep) -> Response:
+    """The signed checkpoints with their public keys, as GET /history/checkpoints, to keep."""
+    ensure_role(actor, *AUDITORS)
+    return Response(
+        content=checkpoints.export_json(runtime.db, runtime.settings.keys),
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="showroom-checkpoints.json"'},
+    )
 
 
 # --- verification of approved pay periods ----------------------------------------------------
