@@ -50,6 +50,8 @@ class Settings:
     # lockout grows 15 min -> 1 h -> 1 day for a persistent guesser.
     login_account_limits: str = "5/15 minutes;10/hour;20/day"
     login_address_limits: str = "30/15 minutes;100/hour;300/day"
+    # Bearer token Prometheus sends to GET /metrics; unset: /metrics answers 404.
+    metrics_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -81,6 +83,7 @@ class Settings:
             or cls.login_account_limits,
             login_address_limits=env.get("SHOWROOM_LOGIN_ADDRESS_LIMITS")
             or cls.login_address_limits,
+            metrics_token=env.get("SHOWROOM_METRICS_TOKEN") or None,
         )
 
     @property

@@ -23,13 +23,13 @@ the runtime (common.py opens it; workers/runtime.py builds them).
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Sequence
 
 from domain.shared.errors import DomainError
 from ops.cli.common import UsageError
 from ops.cli.parser import parser
+from ops.logs import configure_logging
 from projections.runner import ViewsNotCaughtUpError
 from workers.settings import Settings
 
@@ -37,7 +37,7 @@ __all__ = ["main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()  # JSON lines with request ids (ops/logs.py)
     args = parser().parse_args(argv)
     settings = Settings.from_env()
     try:
