@@ -72,6 +72,16 @@ def handler(stream: Any = None, *, text: bool = False) -> logging.Handler:
     return out
 
 
+def lean_records() -> None:
+    """Skip what a log record gathers and a JSON line never shows: the caller's file and line
+    (a walk up the stack on every record), thread and process names. The logging HOWTO's
+    "Optimization" settings; they make the access line of every request cheaper."""
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+
+
 def configure_logging(environ: Mapping[str, str] | None = None) -> None:
     """Configure the root logger once per process: JSON lines on stderr."""
     global _configured
@@ -81,6 +91,8 @@ def configure_logging(environ: Mapping[str, str] | None = None) -> None:
     root = logging.getLogger()
     root.addHandler(handler(text=env.get("SHOWROOM_LOG_FORMAT", "json") == "text"))
     root.setLevel(env.get("SHOWROOM_LOG_LEVEL", "INFO").upper())
+    if env.get("SHOWROOM_LOG_FORMAT", "json") != "text":
+        lean_records()
     # uvicorn's own loggers go through ours (`log_config=None`); its access log is off
     # (`access_log=False`): ours has the route template and the request id, and no query.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
