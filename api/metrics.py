@@ -52,6 +52,11 @@ access = logging.getLogger("showroom.access")
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
+# In multiprocess mode each metric below opens its file in that folder as it is made (at import,
+# in every process that imports the API, `showroom project` and `worker` included).
+if os.environ.get(MULTIPROCESS_DIR):
+    os.makedirs(os.environ[MULTIPROCESS_DIR], exist_ok=True)
+
 # This process's own metrics (in multiprocess mode their values live in files instead).
 REGISTRY = CollectorRegistry()
 ProcessCollector(registry=REGISTRY)  # CPU, memory, open files of this process
