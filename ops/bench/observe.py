@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import random
 import statistics
 import tempfile
 import time
@@ -107,14 +108,16 @@ def run(requests: int, path: str) -> dict[str, dict[str, float]]:
                     for app in (observed, plain):  # warm up
                         for _ in range(200):
                             await _one(app, path)
-                    # Request by request, in turns: all see the same moments of the machine.
+                    # Request by request, in turns (each triple in a shuffled order, so no
+                    # variant always follows another): all see the same moments of the machine.
                     # "no log": the middleware with its access line below the log level.
-                    for turn in range(requests * 3):
-                        name, app = (("without", plain), ("no log", observed), ("with", observed))[
-                            turn % 3
-                        ]
-                        metrics.access.disabled = name == "no log"
-                        times[name].append(await _one(app, path))
+                    variants = [("without", plain), ("no log", observed), ("with", observed)]
+                    shuffle = random.Random(13).shuffle
+                    for _ in range(requests):
+                        shuffle(variants)
+                        for name, app in variants:
+                            metrics.access.disabled = name == "no log"
+                            times[name].append(await _one(app, path))
                     metrics.access.disabled = False
 
                 asyncio.run(measure())
@@ -154,13 +157,16 @@ def alone(requests: int) -> dict[str, float]:
 
     async def measure() -> None:
         scope = _scope("/health")
-        for turn in range(requests * 3):
-            name = ("bare", "no log", "with")[turn % 3]
-            metrics.access.disabled = name == "no log"
-            app = _noop if name == "bare" else observed
-            cpu = time.process_time()
-            await app(dict(scope), _nothing, _discard)
-            used[name].append(time.process_time() - cpu)
+        names = ["bare", "no log", "with"]
+        shuffle = random.Random(13).shuffle
+        for _ in range(requests):
+            shuffle(names)
+            for name in names:
+                metrics.access.disabled = name == "no log"
+                app = _noop if name == "bare" else observed
+                cpu = time.process_time()
+                await app(dict(scope), _nothing, _discard)
+                used[name].append(time.process_time() - cpu)
         metrics.access.disabled = False
 
     try:
