@@ -23,6 +23,7 @@ are not kept in the event log either: they are operational, and the log is for e
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -35,6 +36,8 @@ import dramatiq
 from dramatiq.middleware import Middleware
 
 from projections.db import Database, Tx
+
+log = logging.getLogger(__name__)
 
 HEADER = "X-Request-ID"
 OPTION = "request_id"  # the dramatiq message option that carries it
@@ -104,6 +107,14 @@ class JobOrigins:
         keys = [event_key(e) for e in events if type(e) in self.event_types]
         if not keys:
             return
+        try:
+            self._write(keys, request_id)
+        except Exception:  # a lost note costs a log line its id: never the write itself
+            log.warning(
+                "request id of %d event(s) not noted for their jobs", len(keys), exc_info=True
+            )
+
+    def _write(self, keys: Sequence[str], request_id: str) -> None:
         now = datetime.now(UTC)
         with self.db.transaction() as tx:
             tx.executemany(

@@ -260,3 +260,23 @@ def test_the_request_id_reaches_a_job_run_by_a_redis_worker(
     assert export["status"] == "completed", export
     [done] = [x for x in logs.lines() if x["message"].startswith(f"export {export_id} completed")]
     assert done["request_id"] == "req-redis-1"
+
+
+def test_a_write_whose_request_id_cannot_be_noted_is_still_made(
+    settings: Settings, logs: Captured
+) -> None:
+    app = create_app(settings, create_tables=True, run_projections=False, run_workers=False)
+    with TestClient(app) as still:
+        runtime = runtime_of(still)
+        with runtime.db.transaction() as tx:
+            tx.execute(f"DROP TABLE {correlation.TABLE}")  # a store not migrated since
+        user(runtime, "boss", "admin")
+        auth = login(still, "boss")
+
+        answer = still.post(
+            "/exports", json={"month": "2026-05"}, headers={**auth, "X-Request-ID": "req-lost"}
+        )
+
+    assert answer.status_code == 202, answer.text
+    [warning] = [x for x in logs.lines() if x["logger"] == "workers.correlation"]
+    assert warning["level"] == "WARNING" and warning["request_id"] == "req-lost"
