@@ -93,11 +93,16 @@ def configure_logging(environ: Mapping[str, str] | None = None) -> None:
     root.setLevel(env.get("SHOWROOM_LOG_LEVEL", "INFO").upper())
     if env.get("SHOWROOM_LOG_FORMAT", "json") != "text":
         lean_records()
-    # uvicorn's own loggers go through ours (`log_config=None`); its access log is off
-    # (`access_log=False`): ours has the route template and the request id, and no query.
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    # uvicorn's own loggers go through ours (`log_config=None`). Its access log stays off: it
+    # prints each path with its query string (ids, phones); ours has the route template and the
+    # request id. uvicorn writes access lines whenever that logger has a handler up its tree.
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+    silent = logging.getLogger("uvicorn.access")
+    silent.handlers.clear()
+    silent.propagate = False
+    silent.disabled = True
     _configured = True
 
 

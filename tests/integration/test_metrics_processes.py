@@ -1,5 +1,6 @@
 """The real processes: `showroom serve --processes 2` answers /metrics with the sum of both
-processes' counters (multiprocess mode), and every process logs nothing but JSON lines."""
+processes' counters (multiprocess mode), and every process logs nothing but JSON lines, none
+with a query string."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tests.integration.test_scale_out import (
 )
 
 TOKEN = "processes-" + "t" * 40
+PHONE = "13912345678"
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
@@ -57,7 +59,9 @@ def test_two_api_processes_answer_the_sum_of_their_counters_and_log_json(
 
     with httpx.Client(timeout=10) as client:  # new connections: both processes take some
         for _ in range(30):
-            assert client.get(f"{url}/health", headers={"Connection": "close"}).status_code == 200
+            close = {"Connection": "close"}
+            answer = client.get(f"{url}/health", params={"q": PHONE}, headers=close)
+            assert answer.status_code == 200
     counted = [health_requests_counted(url) - before for _ in range(6)]
     time.sleep(0.5)  # let the processes write their last lines
 
@@ -68,3 +72,5 @@ def test_two_api_processes_answer_the_sum_of_their_counters_and_log_json(
     assert lines
     assert all({"time", "level", "logger", "message", "request_id"} <= set(x) for x in lines)
     assert any(x["logger"] == "showroom.access" and x["route"] == "/health" for x in lines)
+    assert not [x for x in lines if x["logger"] == "uvicorn.access"]  # paths with queries
+    assert PHONE not in json.dumps(lines)
