@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from api import metrics
 from api.auth import issue_token
 from api.errors import AuthenticationError
 from api.throttle import LoginThrottle
@@ -35,6 +36,7 @@ def log_in(
         raise LoginThrottled(throttle.retry_after(account, address) or 1)
     principal = organisation.authenticate(username, password)
     if principal is None:
+        metrics.LOGINS_FAILED.inc()
         throttle.failed(address)
         raise AuthenticationError("unknown username or wrong password")
     throttle.succeeded(account)

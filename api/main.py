@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import bodies, errors, idempotency, openapi, pages, security
+from api import bodies, errors, idempotency, metrics, openapi, pages, security
 from api.routes import (
     auth,
     customers,
@@ -78,6 +78,7 @@ def create_app(
         runtime = await run_in_threadpool(Runtime.build, settings, create_tables=create_tables)
         app.state.runtime = runtime
         jobs = job_broker.configure(settings, runtime)
+        app.state.jobs = jobs  # /metrics reads its broker's queues
         if run_projections:
             runtime.runner.start()
             jobs.start_dispatcher(local_worker=run_workers)
@@ -104,6 +105,8 @@ def create_app(
     app.add_middleware(bodies.BodyGuard, max_bytes=settings.max_body_bytes)
     # Around even that (it reads no body), so the guard's refusals carry the headers too.
     app.add_middleware(security.SecurityHeaders)
+    # Outermost of all: every answer, refusals included, is counted, timed and logged with its id.
+    app.add_middleware(metrics.Observe)
     openapi.install(app)
 
     @app.get("/health", tags=["ops"], include_in_schema=True, response_model_exclude_none=True)
@@ -135,4 +138,5 @@ def create_app(
     ):
         app.include_router(module.router)
     pages.install(app)
+    app.include_router(metrics.router)
     return app

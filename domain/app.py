@@ -6,7 +6,7 @@ audit chain is one chain, and a command touching two aggregates saves them atomi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -50,6 +50,9 @@ class Showroom(Application[UUID]):
     """Event store of the whole dealer group."""
 
     name = "showroom"
+    # Told of the events a commit is about to save, before it saves them: workers/correlation.py
+    # notes which request asked for the events that make jobs. None by default (tests, tools).
+    commit_observers: tuple[Callable[[Sequence[Any]], None], ...] = ()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -98,6 +101,10 @@ class Showroom(Application[UUID]):
 
     def commit(self, *aggregates: Any) -> int:
         """Save atomically; a concurrent write to any of them is a conflict, never lost."""
+        if self.commit_observers:
+            pending = [e for a in aggregates for e in getattr(a, "pending_events", ())]
+            for observe in self.commit_observers:
+                observe(pending)
         try:
             recordings = self.save(*aggregates)
         except IntegrityError as error:

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.main import create_app
+from ops.logs import configure_logging
 from workers.settings import Settings
 
 ROLES = "SHOWROOM_SERVE_ROLES"  # comma-separated: "projections", "workers"
@@ -31,6 +32,7 @@ def worker_healthcheck() -> dict[str, Any]:
 
 
 def app() -> FastAPI:
+    configure_logging()  # each uvicorn worker process is a new interpreter
     roles = set(filter(None, os.environ.get(ROLES, "").split(",")))
     return create_app(
         Settings.from_env(),

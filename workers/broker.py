@@ -24,7 +24,7 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 
-from workers import context
+from workers import context, correlation
 from workers import timers as clock_timers
 from workers.dispatcher import BrokerSender, Dispatch
 from workers.runtime import Runtime
@@ -41,6 +41,7 @@ def _middleware() -> list[Any]:
         Callbacks(),
         Pipelines(),
         Retries(max_retries=5, min_backoff=500, max_backoff=60_000),
+        correlation.RequestIdMiddleware(),  # a job's log lines carry its request's id
     ]
 
 

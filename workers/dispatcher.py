@@ -42,6 +42,7 @@ from domain.topics import stored_topics
 from projections.db import Database, Tx
 from projections.projection import Projection
 from projections.runner import ProjectionRunner
+from workers import correlation
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ _DDL = (
     " attempts INTEGER NOT NULL DEFAULT 0, sent_at TEXT, error TEXT)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_due ON {TABLE} (state, due_at)",
 )
+# Added after the first release: the request whose event asked for the job (correlation.py).
+_REQUEST_ID_COLUMN = "request_id"
 
 
 class JobState(StrEnum):
@@ -97,18 +100,40 @@ def migrate(db: Database) -> None:
     with db.transaction() as tx:
         for statement in _DDL:
             tx.execute(statement)
+    _add_request_id_column(db)
+    correlation.migrate(db)
 
 
-def schedule(tx: Tx, job: Job, *, key: str, due_at: datetime, position: int = 0) -> str:
+def _add_request_id_column(db: Database) -> None:
+    """Add the request id column to a jobs table made before it existed (idempotent)."""
+    with db.transaction() as tx:
+        if db.dialect == "postgres":
+            tx.execute(f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS {_REQUEST_ID_COLUMN} TEXT")
+            return
+        columns = {row["name"] for row in tx.query(f"PRAGMA table_info({TABLE})")}
+        if _REQUEST_ID_COLUMN not in columns:
+            tx.execute(f"ALTER TABLE {TABLE} ADD COLUMN {_REQUEST_ID_COLUMN} TEXT")
+
+
+def schedule(
+    tx: Tx,
+    job: Job,
+    *,
+    key: str,
+    due_at: datetime,
+    position: int = 0,
+    request_id: str | None = None,
+) -> str:
     """Record a job in the caller's transaction, once per kind and key; its id.
 
     The general entry for timers: a process manager records one with the rows it writes.
-    Recording the same kind and key again changes nothing (a replay, a duplicate)."""
+    Recording the same kind and key again changes nothing (a replay, a duplicate).
+    `request_id`: the request whose event asked for it, carried into its log lines."""
     kind = job.kind or job.actor
     ident = job_id(kind, key)
     tx.execute(
-        f"INSERT INTO {TABLE} (id, kind, actor, args, position, due_at, state, attempts)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT (id) DO NOTHING",
+        f"INSERT INTO {TABLE} (id, kind, actor, args, position, due_at, state, attempts,"
+        f" {_REQUEST_ID_COLUMN}) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT (id) DO NOTHING",
         (
             ident,
             kind,
@@ -117,6 +142,7 @@ def schedule(tx: Tx, job: Job, *, key: str, due_at: datetime, position: int = 0)
             position,
             _moment(due_at),
             JobState.PENDING.value,
+            request_id,
         ),
     )
     return ident
@@ -185,11 +211,14 @@ class Dispatcher(Projection):
 
     def handle(self, topic: str, event: Any, tx: Tx) -> None:
         at = self.position
-        for job in self._rules[topic](event, at):
+        origin: str | None = None
+        for count, job in enumerate(self._rules[topic](event, at)):
+            if count == 0:  # the request that asked for the event's jobs, noted before its save
+                origin = correlation.take(tx, correlation.event_key(event))
             # Due when the event was recorded, unless later: the same log, the same rows.
             due_at = job.due_at or event.timestamp
-            key = job.key or f"{event.originator_id}:{event.originator_version}"
-            schedule(tx, job, key=key, due_at=due_at, position=at)
+            key = job.key or correlation.event_key(event)
+            schedule(tx, job, key=key, due_at=due_at, position=at, request_id=origin)
             self.recorded += 1
 
 
@@ -283,13 +312,16 @@ class Dispatch(ProjectionRunner):
             self.clock_timers(self.now())
         moment = _moment(self.now())
         rows = self.db.query(
-            f"SELECT id, actor, args FROM {TABLE} WHERE state = ? AND due_at <= ?"
+            f"SELECT id, actor, args, {_REQUEST_ID_COLUMN} FROM {TABLE}"
+            " WHERE state = ? AND due_at <= ?"
             " ORDER BY due_at, position, id LIMIT ?",
             (JobState.PENDING.value, moment, limit),
         )
         for row in rows:
             try:
-                self.sender.send(row["actor"], json.loads(row["args"]), row["id"])
+                # Bound while sending: RequestIdMiddleware puts it in the message.
+                with correlation.bound(row[_REQUEST_ID_COLUMN]):
+                    self.sender.send(row["actor"], json.loads(row["args"]), row["id"])
             except UnknownActorError as error:
                 log.error("job %s names an unknown actor %s: not sent", row["id"], error)
                 self._mark(row["id"], JobState.UNDELIVERABLE, moment, f"unknown actor {error}")

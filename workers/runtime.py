@@ -32,7 +32,7 @@ from projections.performance.counters import ViewKpiCounters
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from projections.runner import migrate as migrate_views
-from workers import checkpoints, dispatcher, files, idempotency_keys
+from workers import checkpoints, correlation, dispatcher, files, idempotency_keys
 from workers import retention as file_retention
 from workers.access_log import AccessLog
 from workers.settings import Settings
@@ -106,6 +106,7 @@ class Runtime(Services):
         """This process's runtime; `create_tables` runs the migrate step first (DDL, once)."""
         app = Showroom(env=settings.event_store_env(create_table=create_tables))
         db = open_database(settings.database_url, settings.data_dir, settings.postgres_schema)
+        app.commit_observers = (correlation.observer(db, dispatcher.RULES),)
         if create_tables:
             migrate_tables(app, db)
         runner = ProjectionRunner(

@@ -79,6 +79,8 @@ class Settings:
     encrypt_events: bool = field(default=True, repr=False)
     # Minutes between the log chain's timed checkpoints (0: none; approvals still write one).
     checkpoint_minutes: int = 60
+    # Bearer token Prometheus sends to GET /metrics; unset: /metrics answers 404.
+    metrics_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -122,6 +124,7 @@ class Settings:
             backup_keep=int(env.get("SHOWROOM_BACKUP_KEEP", "7")),
             file_retention_days=int(env.get("SHOWROOM_FILE_RETENTION_DAYS", "30")),
             checkpoint_minutes=int(env.get("SHOWROOM_CHECKPOINT_MINUTES", "60")),
+            metrics_token=env.get("SHOWROOM_METRICS_TOKEN") or None,
         )
 
     @property

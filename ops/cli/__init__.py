@@ -24,7 +24,6 @@ the runtime (common.py opens it; workers/runtime.py builds them).
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -32,6 +31,7 @@ from audit.keyring import KeyringError
 from domain.shared.errors import DomainError
 from ops.cli.common import UsageError
 from ops.cli.parser import parser
+from ops.logs import configure_logging
 from projections.runner import ViewsNotCaughtUpError
 from workers.settings import Settings
 
@@ -39,7 +39,7 @@ __all__ = ["main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()  # JSON lines with request ids (ops/logs.py)
     args = parser().parse_args(argv)
     try:
         # `keys init` reads no settings: it makes the keyring they need on PostgreSQL.

@@ -9,6 +9,7 @@ from typing import Any
 
 from api.main import create_app
 from ops.cli.common import open_runtime, wait_for_signal
+from ops.logs import UVICORN_LOGGING, multiprocess_metrics
 from workers import broker as job_broker
 from workers.runtime import migrate
 from workers.settings import Settings
@@ -37,6 +38,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         # Each process builds its own runtime; the projection runners among them share the
         # views through their locks, so exactly one works on each view.
         os.environ[serving.ROLES] = ",".join(name for name, wanted in roles.items() if wanted)
+        multiprocess_metrics()  # /metrics answers the sum of every process's counters
         uvicorn.run(
             "ops.serving:app",
             factory=True,
@@ -46,10 +48,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             log_level="info",
             proxy_headers=True,
             **worker_healthcheck(),
+            **UVICORN_LOGGING,
         )
         return 0
     app = create_app(settings, run_projections=roles["projections"], run_workers=roles["workers"])
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True)
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level="info", proxy_headers=True, **UVICORN_LOGGING
+    )
     return 0
 
 
@@ -78,7 +83,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     for username, password, role, description in demo_logins():
         print(f"  {username:<12} {password:<18} {role:<14} {description}")
     app = create_app(settings, run_projections=True, run_workers=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", **UVICORN_LOGGING)
     return 0
 
 

@@ -1,5 +1,9 @@
 """Schemathesis over the whole document, as an admin and as a salesperson: no 5xx, every status
-documented, every answer in its schema."""
+documented, every answer in its schema.
+
+Not /metrics: it is left out of the document (the operator's, answered in Prometheus's text
+format to its own bearer token, not under the role policy); tests/integration/test_metrics.py
+tests its token and answers."""
 
 from __future__ import annotations
 

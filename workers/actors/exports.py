@@ -202,6 +202,7 @@ def run_export(
         if before_complete is not None:
             before_complete(runtime, export)
         reporting.complete(ident, built.file_name, len(built.content), built.sha256, built.rows)
+        log.info("export %s completed: %d rows", export_id, built.rows)
     except Exception as error:
         if attempt > MAX_RETRIES:
             log.error("export %s failed for good after %d attempts", export_id, attempt)
