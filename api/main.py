@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import bodies, errors, idempotency, openapi, pages, security
+from api import bodies, errors, idempotency, openapi, pages, security, transport
 from api.routes import (
     auth,
     customers,
@@ -22,6 +22,8 @@ from api.routes import (
     pay_plans,
     performance,
     reports,
+    second_factor,
+    sessions,
     surveys,
     vehicles,
 )
@@ -104,6 +106,9 @@ def create_app(
     app.add_middleware(bodies.BodyGuard, max_bytes=settings.max_body_bytes)
     # Around even that (it reads no body), so the guard's refusals carry the headers too.
     app.add_middleware(security.SecurityHeaders)
+    # Outside the security headers: CORS (off unless origins are listed), HSTS over TLS, and
+    # outermost the trusted proxies' forwarded address and scheme (docs/tls.md).
+    transport.install(app, settings)
     openapi.install(app)
 
     @app.get("/health", tags=["ops"], include_in_schema=True, response_model_exclude_none=True)
@@ -132,6 +137,8 @@ def create_app(
         surveys,
         pay_plans,
         pay_periods,
+        second_factor,
+        sessions,
     ):
         app.include_router(module.router)
     pages.install(app)

@@ -18,6 +18,7 @@ from domain.crm.ports import PhoneIndex
 from domain.crm.service import Crm
 from domain.inventory.service import Inventory
 from domain.leads.service import Leads
+from domain.organisation.second_factor import SecondFactors
 from domain.organisation.service import Organisation
 from domain.pay.service.payroll import Payroll
 from domain.pay.service.plans import PayPlans
@@ -33,7 +34,9 @@ from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from projections.runner import migrate as migrate_views
 from workers import dispatcher, files, idempotency_keys
+from workers import sessions as auth_sessions
 from workers.access_log import AccessLog
+from workers.one_time_codes import PyOtpCodes
 from workers.settings import Settings
 
 
@@ -52,6 +55,7 @@ class Services:
     pay_plans: PayPlans
     payroll: Payroll
     performance: Performance
+    second_factors: SecondFactors
 
     @classmethod
     def over(
@@ -87,6 +91,7 @@ class Services:
             pay_plans=PayPlans(app),
             payroll=Payroll(app, ViewPayrollSources(app, db, wait_seconds)),
             performance=Performance(app, ViewKpiCounters(app, db, wait_seconds)),
+            second_factors=SecondFactors(app, PyOtpCodes()),
         )
 
 
@@ -136,6 +141,7 @@ def migrate_tables(app: Showroom, db: Database) -> None:
     idempotency_keys.migrate(db)
     files.migrate(db)
     dispatcher.migrate(db)
+    auth_sessions.migrate(db)
 
 
 def migrate(settings: Settings) -> None:

@@ -50,6 +50,19 @@ class Settings:
     # lockout grows 15 min -> 1 h -> 1 day for a persistent guesser.
     login_account_limits: str = "5/15 minutes;10/hour;20/day"
     login_address_limits: str = "30/15 minutes;100/hour;300/day"
+    # Roles whose users must enrol a TOTP second factor before doing anything else (empty:
+    # optional for everyone). docs/second-factor.md.
+    second_factor_roles: tuple[str, ...] = ()
+    # TLS (docs/tls.md): uvicorn serves HTTPS itself with these PEM files, else plain HTTP.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # Addresses (or networks) of reverse proxies whose X-Forwarded-For/-Proto are believed;
+    # empty: none, the client address and scheme are the connection's own.
+    trusted_proxies: tuple[str, ...] = ()
+    # Strict-Transport-Security max-age, sent only on requests that came over TLS; 0: never.
+    hsts_seconds: int = 365 * 24 * 3600
+    # Origins whose scripts may call the API from a browser (CORS); empty: none (off).
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -81,6 +94,12 @@ class Settings:
             or cls.login_account_limits,
             login_address_limits=env.get("SHOWROOM_LOGIN_ADDRESS_LIMITS")
             or cls.login_address_limits,
+            second_factor_roles=_items(env.get("SHOWROOM_SECOND_FACTOR_ROLES")),
+            tls_cert=Path(env["SHOWROOM_TLS_CERT"]) if env.get("SHOWROOM_TLS_CERT") else None,
+            tls_key=Path(env["SHOWROOM_TLS_KEY"]) if env.get("SHOWROOM_TLS_KEY") else None,
+            trusted_proxies=_items(env.get("SHOWROOM_TRUSTED_PROXIES")),
+            hsts_seconds=int(env.get("SHOWROOM_HSTS_SECONDS", str(365 * 24 * 3600))),
+            cors_origins=_items(env.get("SHOWROOM_CORS_ORIGINS")),
         )
 
     @property
@@ -155,3 +174,8 @@ def _local_secret(data_dir: Path, key_dir: Path) -> str:
     with os.fdopen(open_private(path, os.O_WRONLY | os.O_TRUNC), "w") as handle:
         handle.write(secret)
     return secret
+
+
+def _items(value: str | None) -> tuple[str, ...]:
+    """A comma-separated setting as its non-empty items."""
+    return tuple(item.strip() for item in (value or "").split(",") if item.strip())

@@ -9,6 +9,7 @@ from typing import Any
 
 from api.main import create_app
 from ops.cli.common import open_runtime, wait_for_signal
+from ops.tls import scheme, uvicorn_options
 from workers import broker as job_broker
 from workers.runtime import migrate
 from workers.settings import Settings
@@ -44,12 +45,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_level="info",
-            proxy_headers=True,
+            **uvicorn_options(settings),
             **worker_healthcheck(),
         )
         return 0
     app = create_app(settings, run_projections=roles["projections"], run_workers=roles["workers"])
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", **uvicorn_options(settings))
     return 0
 
 
@@ -72,13 +73,14 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     print(
-        f"\nShowroom at http://{args.host}:{args.port}/app/  (pages; the API and its docs: /docs)"
+        f"\nShowroom at {scheme(settings)}://{args.host}:{args.port}/app/"
+        "  (pages; the API and its docs: /docs)"
         "\nDemo logins:"
     )
     for username, password, role, description in demo_logins():
         print(f"  {username:<12} {password:<18} {role:<14} {description}")
     app = create_app(settings, run_projections=True, run_workers=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", **uvicorn_options(settings))
     return 0
 
 
