@@ -43,5 +43,5 @@ def test_a_finance_user_enrols_an_authenticator_and_then_logs_in_with_its_code(
     other.wait_for_url("**/app/")
 
     other.goto("/app/account/sessions")
-    expect(other.locator("tr[aria-current='true']")).to_have_count(1)
-    expect(other.locator("tbody tr")).to_have_count(2)
+    expect(other.locator("li[aria-current='true']")).to_have_count(1)
+    expect(other.locator("ul.sessions > li")).to_have_count(2)

@@ -97,6 +97,39 @@ def login_code(
 
 # --- my sessions ------------------------------------------------------------------------------
 
+# (token in the User-Agent, name shown), most specific first: Edge and WeChat also say Chrome
+# and Safari, Chrome also says Safari.
+_BROWSERS = (
+    ("MicroMessenger/", "WeChat"),
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+    ("python-httpx/", "httpx"),
+    ("python-requests/", "requests"),
+    ("curl/", "curl"),
+    ("testclient", "test client"),
+)
+_SYSTEMS = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device(user_agent: str) -> str:
+    """ "Chrome on Windows" from a User-Agent (the full string is the item's title)."""
+    browser = next((name for token, name in _BROWSERS if token in user_agent), None)
+    system = next((name for token, name in _SYSTEMS if token in user_agent), None)
+    if browser and system:
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser or system or (user_agent[:60] if user_agent else _("Unknown program"))
+
 
 def _sessions_page(
     request: Request, runtime: Runtime, actor: Principal, revoked: int | None = None
@@ -106,6 +139,7 @@ def _sessions_page(
         "sessions": sessions,
         "current": request.state.claims.token_id,
         "revoked": revoked,
+        "device": device,
     }
     return render(request, "account/sessions.html", context, actor=actor)
 
