@@ -31,6 +31,9 @@ WITHOUT_CSRF = {
     # Signed out, it only sets this browser's language cookie; signed in without the token it
     # writes nothing to the user (see the test below).
     "/app/language": "switches the language; keeps it on the user only with the token",
+    # The login's second step: no session exists yet either; it carries the signed token of
+    # a right password instead (api/second_factor.py).
+    "/app/login/code": "the login form's second step",
 }
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 ASSET = re.compile(r'(?:href|src)="(/static/([a-z]+)\.([0-9a-f]{12})\.(css|js))"')
