@@ -241,7 +241,10 @@ def test_static_assets_carry_the_pages_csp(api: Api) -> None:
 
 
 # GET routes under /app anyone may open without a session, and why.
-WITHOUT_SESSION = {"/app/login": "where a session begins"}
+WITHOUT_SESSION = {
+    "/app/login": "where a session begins",
+    "/app/login/code": "the login's second step, opened again: back to the login page, empty",
+}
 
 
 def test_every_page_asks_for_a_login_without_a_session_and_shows_nothing(api: Api) -> None:

@@ -51,6 +51,12 @@ def _safe_next(next_url: str | None) -> str:
 # --- the login's second step ------------------------------------------------------------------
 
 
+@router.get("/login/code")
+def login_code_again() -> Response:
+    """Reached by switching the language on the code step: the login starts again."""
+    return RedirectResponse(PREFIX + "/login", status_code=303)
+
+
 @router.post("/login/code")
 def login_code(
     request: Request,
