@@ -28,7 +28,7 @@ from api.pages.session import (
     set_language_cookie,
     set_session,
 )
-from api.sessions import address_of, end_session, start_session, user_agent_of
+from api.sessions import address_of, end_session, revoked, start_session, user_agent_of
 from api.throttle import ThrottleDep
 from domain.organisation.errors import WeakPasswordError, WrongPasswordError
 from domain.organisation.service import MIN_PASSWORD_LENGTH
@@ -121,7 +121,7 @@ async def choose_language(request: Request, runtime: RuntimeDep) -> Response:
             principal = runtime.organisation.principal_of_token(
                 claims.user_id, claims.generation, claims.token_id
             )
-            if principal is not None:
+            if principal is not None and not revoked(runtime, claims):
                 await run_in_threadpool(runtime.organisation.choose_language, principal, language)
     response = RedirectResponse(_safe_next(next_url), status_code=303)
     set_language_cookie(response, request, language)
