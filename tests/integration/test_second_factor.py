@@ -363,3 +363,29 @@ def test_opening_the_code_step_again_starts_the_login_again(api: Api) -> None:
     answer = page_of(api).client.get("/app/login/code", follow_redirects=False)
 
     assert answer.status_code == 303 and answer.headers["location"] == "/app/login"
+
+
+def test_an_admin_resets_a_users_second_factor_from_the_users_page(api: Api) -> None:
+    enrol(api, "finance")
+    admin = page_of(api)
+    admin.log_in("admin", PASSWORD)
+    shown = admin.get("/app/admin/users/finance")
+    assert "/app/admin/users/finance/second-factor/reset" in shown.text
+
+    answer = admin.post("/app/admin/users/finance/second-factor/reset", {})
+
+    assert answer.status_code == 303
+    assert log_in(api, "finance").status_code == 200
+    assert "second-factor/reset" not in admin.get("/app/admin/users/finance").text
+
+
+def test_only_an_admin_may_reset_a_second_factor_from_the_pages(api: Api) -> None:
+    enrol(api, "finance")
+    manager = page_of(api)
+    manager.log_in("manager_a", PASSWORD)
+    manager.get("/app/account")
+
+    answer = manager.post("/app/admin/users/finance/second-factor/reset", {})
+
+    assert answer.status_code == 403
+    assert log_in(api, "finance").headers.get("showroom-second-factor") == "required"

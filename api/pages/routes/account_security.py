@@ -30,6 +30,7 @@ from domain.organisation.errors import (
     WrongOneTimeCodeError,
     WrongPasswordError,
 )
+from domain.organisation.model import User
 from domain.shared.actor import Principal
 from domain.shared.clock import now
 from workers import sessions as table
@@ -289,3 +290,21 @@ async def disable_second_factor(
     code = form.values.get("off_code", "").strip()
     response: Response = await run_in_threadpool(_disable, request, runtime, actor, code)
     return response
+
+
+# --- an admin's reset of someone's second factor (from the user's admin page) -----------------
+
+
+def _reset(request: Request, runtime: Runtime, actor: Principal, username: str) -> None:
+    runtime.second_factors.reset(actor, username)
+    user_id = str(User.id_for(username))
+    record_second_factor_change(runtime, actor, user_id, "reset", request)
+
+
+@router.post("/admin/users/{username}/second-factor/reset")
+async def reset_second_factor(
+    username: str, request: Request, runtime: RuntimeDep, actor: PageActorDep
+) -> Response:
+    """Switch off a user's second factor (admin), for a lost phone and lost recovery codes."""
+    await run_in_threadpool(_reset, request, runtime, actor, username)
+    return RedirectResponse(f"{PREFIX}/admin/users/{username}", status_code=303)
