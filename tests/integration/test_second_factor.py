@@ -389,3 +389,39 @@ def test_only_an_admin_may_reset_a_second_factor_from_the_pages(api: Api) -> Non
 
     assert answer.status_code == 403
     assert log_in(api, "finance").headers.get("showroom-second-factor") == "required"
+
+
+def test_a_password_change_voids_a_login_waiting_for_its_code(api: Api) -> None:
+    secret, _codes = enrol(api, "finance")
+    page = page_of(api)
+    step = SECOND_STEP.search(
+        page.client.post(
+            "/app/login", data={"username": "finance", "password": PASSWORD, "next": "/app/"}
+        ).text
+    )
+    assert step is not None
+    body = {"password": "a-new-long-password-2", "current_password": PASSWORD}
+    api.ok(api.post("finance", "/users/finance/password", json=body))
+
+    answer = page.client.post(
+        "/app/login/code",
+        data={"second_step": step.group(1), "code": code(secret, +1), "next": "/app/"},
+        follow_redirects=False,
+    )
+
+    assert answer.status_code == 401 and "showroom_session" not in answer.cookies
+
+
+def test_the_second_steps_token_is_no_bearer_token(api: Api) -> None:
+    enrol(api, "finance")
+    page = page_of(api)
+    step = SECOND_STEP.search(
+        page.client.post(
+            "/app/login", data={"username": "finance", "password": PASSWORD, "next": "/app/"}
+        ).text
+    )
+    assert step is not None
+
+    answer = api.client.get("/auth/me", headers={"Authorization": f"Bearer {step.group(1)}"})
+
+    assert answer.status_code == 401
