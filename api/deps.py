@@ -12,6 +12,7 @@ from fastapi import Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 
+from api import second_factor, sessions
 from api.auth import TokenClaims, claims_of_token
 from api.errors import AuthenticationError
 from domain.crm.service import Crm
@@ -77,12 +78,14 @@ def get_claims(runtime: RuntimeDep, token: Annotated[str | None, Depends(oauth2)
 ClaimsDep = Annotated[TokenClaims, Depends(get_claims)]
 
 
-def get_principal(runtime: RuntimeDep, claims: ClaimsDep) -> Principal:
+def get_principal(runtime: RuntimeDep, claims: ClaimsDep, request: Request) -> Principal:
     principal = runtime.organisation.principal_of_token(
         claims.user_id, claims.generation, claims.token_id
     )
-    if principal is None:
+    if principal is None or sessions.revoked(runtime, claims):
         raise AuthenticationError("the token was revoked, or its user deactivated or removed")
+    if runtime.settings.second_factor_roles:
+        second_factor.refuse_until_enrolled(runtime, principal, request.url.path)
     return principal
 
 

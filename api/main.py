@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import bodies, errors, idempotency, metrics, openapi, pages, security
+from api import bodies, errors, idempotency, metrics, openapi, pages, security, transport
 from api.routes import (
     auth,
     customers,
@@ -22,6 +22,8 @@ from api.routes import (
     pay_plans,
     performance,
     reports,
+    second_factor,
+    sessions,
     surveys,
     vehicles,
 )
@@ -105,6 +107,9 @@ def create_app(
     app.add_middleware(bodies.BodyGuard, max_bytes=settings.max_body_bytes)
     # Around even that (it reads no body), so the guard's refusals carry the headers too.
     app.add_middleware(security.SecurityHeaders)
+    # Outside the security headers: CORS (off unless origins are listed), HSTS over TLS, and
+    # the trusted proxies' forwarded address and scheme (docs/tls.md).
+    transport.install(app, settings)
     # Outermost of all: every answer, refusals included, is counted, timed and logged with its id.
     app.add_middleware(metrics.Observe)
     openapi.install(app)
@@ -135,6 +140,8 @@ def create_app(
         surveys,
         pay_plans,
         pay_periods,
+        second_factor,
+        sessions,
     ):
         app.include_router(module.router)
     pages.install(app)

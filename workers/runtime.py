@@ -18,6 +18,7 @@ from domain.crm.ports import PhoneIndex
 from domain.crm.service import Crm
 from domain.inventory.service import Inventory
 from domain.leads.service import Leads
+from domain.organisation.second_factor import SecondFactors
 from domain.organisation.service import Organisation
 from domain.pay.service.payroll import Payroll
 from domain.pay.service.plans import PayPlans
@@ -34,7 +35,9 @@ from projections.runner import ProjectionRunner
 from projections.runner import migrate as migrate_views
 from workers import checkpoints, correlation, dispatcher, files, idempotency_keys
 from workers import retention as file_retention
+from workers import sessions as auth_sessions
 from workers.access_log import AccessLog
+from workers.one_time_codes import PyOtpCodes
 from workers.settings import Settings
 
 
@@ -53,6 +56,7 @@ class Services:
     pay_plans: PayPlans
     payroll: Payroll
     performance: Performance
+    second_factors: SecondFactors
 
     @classmethod
     def over(
@@ -88,6 +92,7 @@ class Services:
             pay_plans=PayPlans(app),
             payroll=Payroll(app, ViewPayrollSources(app, db, wait_seconds)),
             performance=Performance(app, ViewKpiCounters(app, db, wait_seconds)),
+            second_factors=SecondFactors(app, PyOtpCodes()),
         )
 
 
@@ -140,6 +145,7 @@ def migrate_tables(app: Showroom, db: Database) -> None:
     dispatcher.migrate(db)
     file_retention.migrate(db)
     checkpoints.migrate(db)  # the log chain's links and checkpoints (not views: never dropped)
+    auth_sessions.migrate(db)
 
 
 def migrate(settings: Settings) -> None:

@@ -81,6 +81,19 @@ class Settings:
     checkpoint_minutes: int = 60
     # Bearer token Prometheus sends to GET /metrics; unset: /metrics answers 404.
     metrics_token: str | None = field(default=None, repr=False)
+    # Roles whose users must enrol a TOTP second factor before doing anything else (empty:
+    # optional for everyone). docs/second-factor.md.
+    second_factor_roles: tuple[str, ...] = ()
+    # TLS (docs/tls.md): uvicorn serves HTTPS itself with these PEM files, else plain HTTP.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # Addresses (or networks) of reverse proxies whose X-Forwarded-For/-Proto are believed;
+    # empty: none, the client address and scheme are the connection's own.
+    trusted_proxies: tuple[str, ...] = ()
+    # Strict-Transport-Security max-age, sent only on requests that came over TLS; 0: never.
+    hsts_seconds: int = 365 * 24 * 3600
+    # Origins whose scripts may call the API from a browser (CORS); empty: none (off).
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -125,6 +138,12 @@ class Settings:
             file_retention_days=int(env.get("SHOWROOM_FILE_RETENTION_DAYS", "30")),
             checkpoint_minutes=int(env.get("SHOWROOM_CHECKPOINT_MINUTES", "60")),
             metrics_token=env.get("SHOWROOM_METRICS_TOKEN") or None,
+            second_factor_roles=_items(env.get("SHOWROOM_SECOND_FACTOR_ROLES")),
+            tls_cert=Path(env["SHOWROOM_TLS_CERT"]) if env.get("SHOWROOM_TLS_CERT") else None,
+            tls_key=Path(env["SHOWROOM_TLS_KEY"]) if env.get("SHOWROOM_TLS_KEY") else None,
+            trusted_proxies=_items(env.get("SHOWROOM_TRUSTED_PROXIES")),
+            hsts_seconds=int(env.get("SHOWROOM_HSTS_SECONDS", str(365 * 24 * 3600))),
+            cors_origins=_items(env.get("SHOWROOM_CORS_ORIGINS")),
         )
 
     @property
@@ -216,3 +235,8 @@ def _local_secret(data_dir: Path, key_dir: Path) -> str:
     with os.fdopen(open_private(path, os.O_WRONLY | os.O_TRUNC), "w") as handle:
         handle.write(secret)
     return secret
+
+
+def _items(value: str | None) -> tuple[str, ...]:
+    """A comma-separated setting as its non-empty items."""
+    return tuple(item.strip() for item in (value or "").split(",") if item.strip())

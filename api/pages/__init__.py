@@ -24,6 +24,7 @@ from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, Pages, render
 from api.pages.routes import (
     account,
+    account_security,
     admin,
     admin_plans,
     auditor,
@@ -34,13 +35,14 @@ from api.pages.routes import (
     managerops_deals,
     managerops_performance,
 )
-from api.pages.session import PREFIX, CsrfRefused, LoginRequired
+from api.pages.session import PREFIX, CsrfRefused, EnrolmentRequired, LoginRequired
 from domain.shared.errors import DomainError
 from projections.runner import ViewsNotCaughtUpError
 
 # Each area of the pages: a module with `router` and `NAV`.
 AREAS: tuple[ModuleType, ...] = (
     account,
+    account_security,
     auditor,
     boards,
     deals,
@@ -131,6 +133,14 @@ def _install_errors(app: FastAPI) -> None:
             request, 403, _("Forbidden"), _("This form has expired: go back, reload and try again.")
         )
 
+    async def enrolment_required(request: Request, error: Exception) -> Response:
+        # A role that must use a second factor, without one yet: its set-up page first.
+        target = f"{PREFIX}/account/second-factor"
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    app.add_exception_handler(EnrolmentRequired, enrolment_required)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(CsrfRefused, csrf_refused)
     app.add_exception_handler(AuthenticationError, api_handlers[AuthenticationError])

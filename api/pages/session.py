@@ -23,9 +23,11 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from api import sessions
 from api.auth import TokenClaims, claims_of_token
 from api.deps import RuntimeDep
 from api.pages import i18n
+from api.second_factor import must_enrol
 from domain.shared.actor import Principal
 from domain.shared.clock import DEFAULT_TIMEZONE
 from domain.shared.errors import DomainError
@@ -48,6 +50,14 @@ class LoginRequired(Exception):
 
 class CsrfRefused(Exception):
     """A page POST without the session's CSRF token (HTTP 403)."""
+
+
+class EnrolmentRequired(Exception):
+    """The user's role must have a second factor and has none: the enrolment page first."""
+
+
+# The pages a user who must enrol a second factor may still open (and log out from).
+OPEN_BEFORE_ENROLMENT = (PREFIX + "/account", PREFIX + "/logout", PREFIX + "/language")
 
 
 def csrf_token(claims: TokenClaims, secret: str) -> str:
@@ -127,7 +137,7 @@ async def page_actor(request: Request, runtime: RuntimeDep) -> Principal:
         principal = runtime.organisation.principal_of_token(
             claims.user_id, claims.generation, claims.token_id
         )
-    if claims is None or principal is None:
+    if claims is None or principal is None or sessions.revoked(runtime, claims):
         i18n.current.set(language_of(request, None))
         request.state.language = i18n.current.get()
         raise LoginRequired(_here(request) if request.method == "GET" else PREFIX + "/")
@@ -136,6 +146,12 @@ async def page_actor(request: Request, runtime: RuntimeDep) -> Principal:
     request.state.language = language_of(request, principal)
     i18n.current.set(request.state.language)
     request.state.zone = await run_in_threadpool(_zone_of, runtime, principal)
+    if (
+        runtime.settings.second_factor_roles
+        and not request.url.path.startswith(OPEN_BEFORE_ENROLMENT)
+        and must_enrol(runtime, principal)
+    ):
+        raise EnrolmentRequired()
     if request.method not in ("GET", "HEAD"):
         sent = request.headers.get(CSRF_HEADER)
         if sent is None:

@@ -29,3 +29,23 @@ class LastAdminError(DomainError):
 
 class SelfDeactivationError(DomainError):
     title = "An admin cannot deactivate its own login"
+
+
+class SecondFactorAlreadyEnabledError(ConflictError):
+    title = "A second factor is already enabled"
+
+
+class SecondFactorNotEnabledError(DomainError):
+    title = "No second factor is enabled"
+
+
+class WrongOneTimeCodeError(DomainError):
+    title = "Wrong one-time code"
+
+
+class OneTimeCodeReplayedError(WrongOneTimeCodeError):
+    title = "One-time code already used"
+
+
+class EnrolmentExpiredError(DomainError):
+    title = "The enrolment has expired or is not yours"

@@ -8,6 +8,12 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
+from domain.organisation.errors import (
+    OneTimeCodeReplayedError,
+    SecondFactorAlreadyEnabledError,
+    SecondFactorNotEnabledError,
+    WrongOneTimeCodeError,
+)
 from domain.shared.actor import LANGUAGES, Role
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.errors import IllegalTransitionError, InvalidValueError
@@ -169,6 +175,37 @@ class User(ShowroomAggregate):
 
         language: str
 
+    class SecondFactorEnabled(ShowroomAggregate.Event):
+        """The user confirmed a TOTP secret with a first valid code (the code's time `step`).
+
+        The secret and the recovery codes' hashes live in this event: the event bodies are
+        encrypted at rest (issue 13), and no view ever copies them."""
+
+        secret: str
+        recovery_code_hashes: list[str]
+        step: int
+
+    class SecondFactorCodeUsed(ShowroomAggregate.Event):
+        """A login accepted the TOTP code of time `step`: no code of that step or before again."""
+
+        step: int
+
+    class RecoveryCodeUsed(ShowroomAggregate.Event):
+        """A login (or a disable) spent the recovery code with this hash: it never works again."""
+
+        code_hash: str
+
+    class SecondFactorDisabled(ShowroomAggregate.Event):
+        """The second factor was switched off: by the user with a code, or reset by an admin."""
+
+        by_admin: bool
+
+    # Class-level defaults: users registered (or snapshotted) before the second factor existed
+    # have none until they enrol.
+    second_factor_secret: str | None = None
+    recovery_code_hashes: tuple[str, ...] = ()
+    last_code_step: int = -1
+
     @staticmethod
     def id_for(username: str) -> UUID:
         return uuid5(USER_NAMESPACE, username.strip().lower())
@@ -264,3 +301,65 @@ class User(ShowroomAggregate):
     @event(LanguageChosen)
     def _choose_language(self, language: str, occurred_at: datetime) -> None:
         self.language = language
+
+    # --- second factor (TOTP) ---------------------------------------------------------------
+
+    @property
+    def second_factor_enabled(self) -> bool:
+        return self.second_factor_secret is not None
+
+    def enable_second_factor(
+        self, secret: str, recovery_code_hashes: list[str], step: int, occurred_at: datetime
+    ) -> None:
+        if not self.active:
+            raise IllegalTransitionError("user", self.id, "inactive", "enrol a second factor of")
+        if self.second_factor_enabled:
+            raise SecondFactorAlreadyEnabledError(
+                "a second factor is already enabled: disable it first to enrol another"
+            )
+        self._enable_second_factor(
+            secret=secret,
+            recovery_code_hashes=list(recovery_code_hashes),
+            step=step,
+            occurred_at=occurred_at,
+        )
+
+    @event(SecondFactorEnabled)
+    def _enable_second_factor(
+        self, secret: str, recovery_code_hashes: list[str], step: int, occurred_at: datetime
+    ) -> None:
+        self.second_factor_secret = secret
+        self.recovery_code_hashes = tuple(recovery_code_hashes)
+        self.last_code_step = step
+
+    def use_code(self, step: int, occurred_at: datetime) -> None:
+        """Spend the TOTP code of time `step`; one of that step or an earlier one is a replay."""
+        if not self.second_factor_enabled:
+            raise SecondFactorNotEnabledError("no second factor is enabled")
+        if step <= self.last_code_step:
+            raise OneTimeCodeReplayedError("this code was used already: wait for the next one")
+        self._use_code(step=step, occurred_at=occurred_at)
+
+    @event(SecondFactorCodeUsed)
+    def _use_code(self, step: int, occurred_at: datetime) -> None:
+        self.last_code_step = step
+
+    def use_recovery_code(self, code_hash: str, occurred_at: datetime) -> None:
+        if code_hash not in self.recovery_code_hashes:
+            raise WrongOneTimeCodeError("not a valid code")
+        self._use_recovery_code(code_hash=code_hash, occurred_at=occurred_at)
+
+    @event(RecoveryCodeUsed)
+    def _use_recovery_code(self, code_hash: str, occurred_at: datetime) -> None:
+        self.recovery_code_hashes = tuple(h for h in self.recovery_code_hashes if h != code_hash)
+
+    def disable_second_factor(self, by_admin: bool, occurred_at: datetime) -> None:
+        if not self.second_factor_enabled:
+            raise SecondFactorNotEnabledError("no second factor is enabled")
+        self._disable_second_factor(by_admin=by_admin, occurred_at=occurred_at)
+
+    @event(SecondFactorDisabled)
+    def _disable_second_factor(self, by_admin: bool, occurred_at: datetime) -> None:
+        self.second_factor_secret = None
+        self.recovery_code_hashes = ()
+        # last_code_step stays: a code seen before can never be replayed after a re-enrolment.

@@ -10,6 +10,7 @@ from typing import Any
 from api.main import create_app
 from ops.cli.common import open_runtime, wait_for_signal
 from ops.logs import UVICORN_LOGGING, multiprocess_metrics
+from ops.tls import scheme, uvicorn_options
 from workers import broker as job_broker
 from workers.runtime import migrate
 from workers.settings import Settings
@@ -46,14 +47,19 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_level="info",
-            proxy_headers=True,
+            **uvicorn_options(settings),
             **worker_healthcheck(),
             **UVICORN_LOGGING,
         )
         return 0
     app = create_app(settings, run_projections=roles["projections"], run_workers=roles["workers"])
     uvicorn.run(
-        app, host=args.host, port=args.port, log_level="info", proxy_headers=True, **UVICORN_LOGGING
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        **uvicorn_options(settings),
+        **UVICORN_LOGGING,
     )
     return 0
 
@@ -77,13 +83,21 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     print(
-        f"\nShowroom at http://{args.host}:{args.port}/app/  (pages; the API and its docs: /docs)"
+        f"\nShowroom at {scheme(settings)}://{args.host}:{args.port}/app/"
+        "  (pages; the API and its docs: /docs)"
         "\nDemo logins:"
     )
     for username, password, role, description in demo_logins():
         print(f"  {username:<12} {password:<18} {role:<14} {description}")
     app = create_app(settings, run_projections=True, run_workers=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", **UVICORN_LOGGING)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        **uvicorn_options(settings),
+        **UVICORN_LOGGING,
+    )
     return 0
 
 

@@ -84,6 +84,7 @@ def owned_by_sales_a1(api: Api) -> dict[str, str]:
         "salesperson_id": str(api.world.staff["sales_a1"]),
         "n": "1",
         "username": "sales_a1",
+        "session_id": api.ok(api.get("sales_a1", "/auth/sessions"), 200)[0]["id"],
     }
 
 
@@ -98,6 +99,8 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/users/{username}/deactivation"): None,
     ("POST", "/users/{username}/reactivation"): None,
     ("POST", "/users/{username}/unlock"): None,
+    ("POST", "/users/{username}/second-factor/reset"): None,
+    ("DELETE", "/auth/sessions/{session_id}"): None,
     ("GET", "/customers/{customer_id}"): None,
     ("POST", "/customers/{customer_id}/preferences"): {"model": "Han"},
     ("POST", "/customers/{customer_id}/owner"): {"owner_id": "{staff_id}"},
@@ -387,6 +390,7 @@ NEVER_CALLS: dict[tuple[str, str], str] = {
 } | {
     ("POST", "/pay-periods/{period_id}/what-if"): "sales_a1",
     ("POST", "/users/{username}/password"): "",
+    ("DELETE", "/auth/sessions/{session_id}"): "",  # anyone, on their own sessions only
 }
 
 

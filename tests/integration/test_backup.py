@@ -309,7 +309,7 @@ def test_the_event_table_names_are_the_recorders_own(settings: Settings, world: 
 def test_the_backup_timer_records_one_job_per_slot_however_often_it_looks(
     settings: Settings, world: World
 ) -> None:
-    daily = replace(settings, backup_interval_hours=24, file_retention_days=0)
+    daily = replace(settings, backup_interval_hours=24, file_retention_days=0, checkpoint_minutes=0)
     looks = timers.ClockTimers(world.db, timers.recurring_timers(daily))
     monday = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
 
@@ -325,10 +325,10 @@ def test_the_backup_timer_records_one_job_per_slot_however_often_it_looks(
     assert {j["actor"] for j in jobs} == {"backup_data"}
 
 
-def test_no_timer_is_recorded_when_backups_and_retention_are_switched_off(
+def test_no_timer_is_recorded_when_backups_retention_and_checkpoints_are_switched_off(
     settings: Settings,
 ) -> None:
-    off = replace(settings, backup_interval_hours=0, file_retention_days=0)
+    off = replace(settings, backup_interval_hours=0, file_retention_days=0, checkpoint_minutes=0)
 
     assert timers.recurring_timers(off) == ()
     assert timers.recurring_timers(settings) != ()  # retention is on by default
@@ -390,7 +390,7 @@ def test_the_commands_back_up_list_verify_and_restore_with_exit_codes_that_say_h
 def test_the_dispatcher_sends_the_due_backup_job_once_per_slot(
     settings: Settings, world: World
 ) -> None:
-    daily = replace(settings, backup_interval_hours=24, file_retention_days=0)
+    daily = replace(settings, backup_interval_hours=24, file_retention_days=0, checkpoint_minutes=0)
     sent: list[tuple[str, dict[str, Any]]] = []
 
     class Recorded:

@@ -31,6 +31,9 @@ WITHOUT_CSRF = {
     # Signed out, it only sets this browser's language cookie; signed in without the token it
     # writes nothing to the user (see the test below).
     "/app/language": "switches the language; keeps it on the user only with the token",
+    # The login's second step: no session exists yet either; it carries the signed token of
+    # a right password instead (api/second_factor.py).
+    "/app/login/code": "the login form's second step",
 }
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 ASSET = re.compile(r'(?:href|src)="(/static/([a-z]+)\.([0-9a-f]{12})\.(css|js))"')
@@ -238,7 +241,10 @@ def test_static_assets_carry_the_pages_csp(api: Api) -> None:
 
 
 # GET routes under /app anyone may open without a session, and why.
-WITHOUT_SESSION = {"/app/login": "where a session begins"}
+WITHOUT_SESSION = {
+    "/app/login": "where a session begins",
+    "/app/login/code": "the login's second step, opened again: back to the login page, empty",
+}
 
 
 def test_every_page_asks_for_a_login_without_a_session_and_shows_nothing(api: Api) -> None:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from api.auth import claims_of_token, issue_token
+from api.auth import claims_of_token
 from api.deps import RuntimeDep
 from api.errors import AuthenticationError
-from api.login import LoginThrottled, log_in
+from api.login import LoginThrottled, SecondFactorRequired, log_in
 from api.pages import i18n
 from api.pages.forms import read_form
 from api.pages.i18n import N_
@@ -29,6 +28,7 @@ from api.pages.session import (
     set_language_cookie,
     set_session,
 )
+from api.sessions import address_of, end_session, revoked, start_session, user_agent_of
 from api.throttle import ThrottleDep
 from domain.organisation.errors import WeakPasswordError, WrongPasswordError
 from domain.organisation.service import MIN_PASSWORD_LENGTH
@@ -73,7 +73,12 @@ def login(
     if errors:
         return render(request, "account/login.html", {**context, "errors": errors}, status=422)
     try:
-        token = log_in(runtime, throttle, username, password, address)
+        token = log_in(
+            runtime, throttle, username, password, address, user_agent=user_agent_of(request)
+        )
+    except SecondFactorRequired as required:
+        step = {"next": _safe_next(next), "second_step": required.second_step}
+        return render(request, "account/login_code.html", step)
     except LoginThrottled as throttled:
         message = _("Too many failed logins: try again in %(n)s seconds.", n=throttled.seconds)
         headers = {"Retry-After": str(throttled.seconds)}
@@ -95,10 +100,7 @@ def login(
 @router.post("/logout")
 async def logout(request: Request, runtime: RuntimeDep, actor: PageActorDep) -> Response:
     """Revoke the session's token (as POST /auth/logout does) and drop the cookie."""
-    claims = request.state.claims
-    await run_in_threadpool(
-        runtime.organisation.revoke_token, actor, claims.token_id, claims.expires_at
-    )
+    await run_in_threadpool(end_session, runtime, actor, request.state.claims, request)
     response = RedirectResponse(PREFIX + "/login", status_code=303)
     clear_session(response)
     return response
@@ -119,7 +121,7 @@ async def choose_language(request: Request, runtime: RuntimeDep) -> Response:
             principal = runtime.organisation.principal_of_token(
                 claims.user_id, claims.generation, claims.token_id
             )
-            if principal is not None:
+            if principal is not None and not revoked(runtime, claims):
                 await run_in_threadpool(runtime.organisation.choose_language, principal, language)
     response = RedirectResponse(_safe_next(next_url), status_code=303)
     set_language_cookie(response, request, language)
@@ -163,12 +165,7 @@ async def change_password(request: Request, runtime: RuntimeDep, actor: PageActo
     if errors:
         context = {"errors": errors, "changed": False}
         return render(request, "account/account.html", context, actor=actor, status=422)
-    generation = runtime.organisation.token_generation(UUID(actor.user_id))
+    token = start_session(runtime, actor, address_of(request), user_agent_of(request))
     response = RedirectResponse(PREFIX + "/account?changed=1", status_code=303)
-    set_session(
-        response,
-        request,
-        issue_token(actor, runtime.settings, generation),
-        runtime.settings.token_minutes,
-    )
+    set_session(response, request, token, runtime.settings.token_minutes)
     return response
