@@ -11,11 +11,13 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from audit.keyring import ENV_KEY_DIR, Keyring, default_key_dir, load_keyring
+from domain.pay.four_eyes import DEFAULT_CONFIRM_ABOVE
 from projections.private import open_private, private_file
 
 
@@ -50,6 +52,9 @@ class Settings:
     # lockout grows 15 min -> 1 h -> 1 day for a persistent guesser.
     login_account_limits: str = "5/15 minutes;10/hour;20/day"
     login_address_limits: str = "30/15 minutes;100/hour;300/day"
+    # Four eyes on pay: a manual adjustment larger than this (absolute, CNY) is proposed and
+    # counts once a second person confirms it (docs/payroll.md, "Four eyes").
+    adjustment_confirm_above: Decimal = DEFAULT_CONFIRM_ABOVE
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -81,6 +86,9 @@ class Settings:
             or cls.login_account_limits,
             login_address_limits=env.get("SHOWROOM_LOGIN_ADDRESS_LIMITS")
             or cls.login_address_limits,
+            adjustment_confirm_above=_amount(
+                env.get("SHOWROOM_ADJUSTMENT_CONFIRM_ABOVE"), DEFAULT_CONFIRM_ABOVE
+            ),
         )
 
     @property
@@ -155,3 +163,16 @@ def _local_secret(data_dir: Path, key_dir: Path) -> str:
     with os.fdopen(open_private(path, os.O_WRONLY | os.O_TRUNC), "w") as handle:
         handle.write(secret)
     return secret
+
+
+def _amount(raw: str | None, default: Decimal) -> Decimal:
+    """A non-negative amount of money from the environment (unset or empty: the default)."""
+    if not raw:
+        return default
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise ValueError(f"not an amount of money: {raw!r}") from None
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"not an amount of money: {raw!r}")
+    return value.quantize(Decimal("0.01"))
