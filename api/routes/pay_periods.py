@@ -502,7 +502,7 @@ def waiting_for_confirmation(
     role confirms pay (finance, admin)."""
     items = [WaitingOut.model_validate(w, from_attributes=True) for w in payroll.waiting(actor)]
     listed = plan_queries.list_plans(
-        runtime.db, scope=read_scope(actor), retired=False, limit=10_000, offset=0
+        runtime.db, scope=read_scope(actor), retired=False, limit=1000, offset=0
     )
     plan_ids = [UUID(str(p["id"])) for p in listed["items"]]
     for plan in runtime.pay_plans.waiting(actor, plan_ids):

@@ -616,7 +616,7 @@ class PayPeriod(ShowroomAggregate):
         if found["status"] != ProposalStatus.PROPOSED:
             raise ProposalNotPendingError(
                 f"cannot {action} adjustment {adjustment_id}: it is {found['status']}",
-                status=str(found["status"]),
+                proposal_status=str(found["status"]),
             )
         return found
 

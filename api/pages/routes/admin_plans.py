@@ -51,7 +51,7 @@ def _plans_page(
     request: Request, runtime: Runtime, actor: Principal, offset: int, **form: Any
 ) -> Response:
     result = queries.list_plans(runtime.db, scope=read_scope(actor), limit=LIMIT, offset=offset)
-    every = queries.list_plans(runtime.db, scope=read_scope(actor), retired=False, limit=10_000)
+    every = queries.list_plans(runtime.db, scope=read_scope(actor), retired=False, limit=1000)
     waiting = runtime.pay_plans.waiting(actor, [p["id"] for p in every["items"]])
     me = actor.username or actor.user_id
     context = {
