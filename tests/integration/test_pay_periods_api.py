@@ -277,7 +277,8 @@ def test_a_command_on_an_approved_period_loads_none_of_its_statements(api: Api) 
     # The period's own events hold the snapshot's totals and hash, never a statement's lines.
     stored = app.recorder.select_events(UUID(period))
     assert all(b'"lines"' not in bytes(e.state) for e in stored)
-    assert (disputed["version"], stored[-1].originator_version) == (4, 4)
+    # Opened, closed, approval requested, approved (confirmed by a second person), disputed.
+    assert (disputed["version"], stored[-1].originator_version) == (5, 5)
     record = app.load(
         PayStatementSnapshot, statement_snapshot_id(UUID(period), world.a1), "statement"
     )
@@ -296,7 +297,13 @@ def test_a_period_approved_with_its_statements_in_the_event_still_reads_and_veri
     closed = app.load(PayPeriod, UUID(period), "pay period")
     figures = Payroll(app, ViewPayrollSources(app, api.runtime.db, 5.0)).figures(closed)
     content_hash = snapshot_hash(figures.statements, figures.totals)
-    closed.approve(figures.statements, figures.totals, content_hash, occurred_at=MAY)
+    # A single-step approval, as recorded before four eyes (no request first): the event alone.
+    closed._approve(
+        statement_ids=[s["salesperson_id"] for s in figures.statements],
+        totals=figures.totals,
+        content_hash=content_hash,
+        occurred_at=MAY,
+    )
     [event] = closed.collect_events()
     stored = app.mapper.to_stored_event(event)
     fields = app.mapper.transcoder.decode(stored.state)
