@@ -343,7 +343,7 @@ def test_an_admin_proposes_a_version_finance_confirms_it_and_the_plan_is_assigne
 ) -> None:
     plan_id = make_plan(api)
     client = pages(api, "admin")
-    finance = pages(api, "finance")
+    finance = other_client(api, "finance")
     path = f"/app/admin/plans/{plan_id}"
 
     proposed = client.post(
@@ -390,7 +390,9 @@ def test_a_version_from_mid_month_says_which_month_it_first_pays(api: Api) -> No
         f"/app/admin/plans/{plan_id}/versions",
         {"effective_from": "2026-03-15", "components": json.dumps(PLAN[:1])},
     )
-    answer = pages(api, "finance").post(f"/app/admin/plans/{plan_id}/versions/2/confirmation")
+    answer = other_client(api, "finance").post(
+        f"/app/admin/plans/{plan_id}/versions/2/confirmation"
+    )
 
     page = client.get(answer.headers["location"]).text
     assert "it first pays 2026-04" in page

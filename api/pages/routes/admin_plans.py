@@ -320,8 +320,16 @@ async def _decide(
 ) -> Response:
     if not form.ok:
         return _plan_page(request, runtime, actor, plan_id, errors=form.errors, values=form.values)
+
+    def run() -> Any:
+        try:
+            return write()
+        except SecondPersonRequiredError as error:
+            # About who this person is, not their role: said beside the form (422).
+            raise DomainError(_decision_refusal(error) or error.detail) from error
+
     try:
-        return await send(request, actor, form, write=write, then=then, fields=fields)
+        return await send(request, actor, form, write=run, then=then, fields=fields)
     except Refused as refused:
         cause = refused.__cause__
         words = _decision_refusal(cause) if isinstance(cause, DomainError) else None

@@ -144,6 +144,10 @@ def _in_words(write: Callable[[], Any]) -> Callable[[], Any]:
             said = _pay_refusal(error)
             if said is not None:
                 error.detail = said
+            if isinstance(error, SecondPersonRequiredError | BeneficiaryMayNotDecideError):
+                # Four eyes is about who this person is, not their role: said beside the
+                # button (422), not as the page of a role that may not (403).
+                raise DomainError(error.detail) from error
             raise
 
     return run
