@@ -126,10 +126,9 @@ class PayPlans:
         with acting_as(actor):
             ensure_role(actor, *PAY_CONFIRMERS)
             plan = self.app.load(PayPlan, plan_id, "pay plan", expected_version)
-            proposed = plan.proposed
             number = plan.confirm_version(_name(actor), aware(occurred_at), version)
-            assert proposed is not None  # confirm_version refuses when nothing is proposed
-            return self._version_written(plan, number, proposed["effective_from"], published=True)
+            published = plan.versions[-1]  # the one just confirmed
+            return self._version_written(plan, number, published.effective_from, published=True)
 
     def refuse_version(
         self,
