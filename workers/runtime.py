@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from decimal import Decimal
 
 from domain.app import Showroom
 from domain.crm.ports import PhoneIndex
@@ -20,6 +21,7 @@ from domain.inventory.service import Inventory
 from domain.leads.service import Leads
 from domain.organisation.second_factor import SecondFactors
 from domain.organisation.service import Organisation
+from domain.pay.four_eyes import DEFAULT_CONFIRM_ABOVE
 from domain.pay.service.payroll import Payroll
 from domain.pay.service.plans import PayPlans
 from domain.performance.service import Performance
@@ -68,6 +70,7 @@ class Services:
         phone_key: bytes,
         phone_index: PhoneIndex | None = None,
         password_hasher: Callable[[str], str] | None = None,
+        adjustment_confirm_above: Decimal = DEFAULT_CONFIRM_ABOVE,
     ) -> Services:
         """Every service over `app`, their read-side ports over `db` waiting `wait_seconds`.
 
@@ -90,7 +93,11 @@ class Services:
             satisfaction=Satisfaction(app),
             reporting=Reporting(app),
             pay_plans=PayPlans(app),
-            payroll=Payroll(app, ViewPayrollSources(app, db, wait_seconds)),
+            payroll=Payroll(
+                app,
+                ViewPayrollSources(app, db, wait_seconds),
+                confirm_above=adjustment_confirm_above,
+            ),
             performance=Performance(app, ViewKpiCounters(app, db, wait_seconds)),
             second_factors=SecondFactors(app, PyOtpCodes()),
         )
@@ -124,7 +131,11 @@ class Runtime(Services):
             notify_url=settings.database_url,
         )
         services = Services.over(
-            app, db, wait_seconds=settings.read_wait_seconds, phone_key=settings.phone_key
+            app,
+            db,
+            wait_seconds=settings.read_wait_seconds,
+            phone_key=settings.phone_key,
+            adjustment_confirm_above=settings.adjustment_confirm_above,
         )
         built = {f.name: getattr(services, f.name) for f in fields(Services)}
         return cls(settings=settings, db=db, runner=runner, access_log=AccessLog(), **built)

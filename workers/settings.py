@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -25,6 +26,7 @@ from audit.keyring import (
     default_key_dir,
     load_keyring,
 )
+from domain.pay.four_eyes import DEFAULT_CONFIRM_ABOVE
 from projections.private import open_private, private_file
 
 
@@ -94,6 +96,9 @@ class Settings:
     hsts_seconds: int = 365 * 24 * 3600
     # Origins whose scripts may call the API from a browser (CORS); empty: none (off).
     cors_origins: tuple[str, ...] = ()
+    # Four eyes on pay: a manual adjustment larger than this (absolute, CNY) is proposed and
+    # counts once a second person confirms it (docs/payroll.md, "Four eyes").
+    adjustment_confirm_above: Decimal = DEFAULT_CONFIRM_ABOVE
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -144,6 +149,9 @@ class Settings:
             trusted_proxies=_items(env.get("SHOWROOM_TRUSTED_PROXIES")),
             hsts_seconds=int(env.get("SHOWROOM_HSTS_SECONDS", str(365 * 24 * 3600))),
             cors_origins=_items(env.get("SHOWROOM_CORS_ORIGINS")),
+            adjustment_confirm_above=_amount(
+                env.get("SHOWROOM_ADJUSTMENT_CONFIRM_ABOVE"), DEFAULT_CONFIRM_ABOVE
+            ),
         )
 
     @property
@@ -240,3 +248,16 @@ def _local_secret(data_dir: Path, key_dir: Path) -> str:
 def _items(value: str | None) -> tuple[str, ...]:
     """A comma-separated setting as its non-empty items."""
     return tuple(item.strip() for item in (value or "").split(",") if item.strip())
+
+
+def _amount(raw: str | None, default: Decimal) -> Decimal:
+    """A non-negative amount of money from the environment (unset or empty: the default)."""
+    if not raw:
+        return default
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise ValueError(f"not an amount of money: {raw!r}") from None
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"not an amount of money: {raw!r}")
+    return value.quantize(Decimal("0.01"))

@@ -14,10 +14,18 @@ from fastapi import APIRouter, Query
 
 from api.deps import ActorDep, ConsistentDep, PageDep, PayrollDep, RuntimeDep
 from api.schemas.common import OptionalMonthQuery, PageOf, Written
+from api.schemas.four_eyes import (
+    AdjustmentWritten,
+    ApprovalRequestOut,
+    Confirm,
+    ProposalOut,
+    Refuse,
+    WaitingOut,
+    Withdraw,
+)
 from api.schemas.pay_periods import (
     AddAdjustment,
     AdjustmentOut,
-    AdjustmentWritten,
     DisputeOut,
     DisputeWritten,
     EventOut,
@@ -43,12 +51,14 @@ from api.schemas.pay_periods import (
     WhatIfOut,
 )
 from audit.history import history
+from domain.pay.four_eyes import same_person
 from domain.pay.periods import PayPeriod
 from domain.pay.service.payroll import Payroll
 from domain.reporting.model import ExportKind
 from domain.shared.access import read_scope
 from domain.shared.actor import Principal
 from domain.shared.errors import NotFoundError
+from projections.pay_plans import queries as plan_queries
 from projections.payouts import queries
 
 router = APIRouter(tags=["pay"])
@@ -83,6 +93,10 @@ def period_out(payroll: Payroll, actor: Principal, period: PayPeriod) -> PeriodO
             AdjustmentOut.model_validate(a) for a in payroll.visible_adjustments(actor, period)
         ],
         disputes=[DisputeOut.model_validate(d) for d in payroll.visible_disputes(actor, period)],
+        proposals=[ProposalOut.model_validate(p) for p in payroll.visible_proposals(actor, period)],
+        approval_request=None
+        if period.approval_request is None or not payroll.sees_whole(actor, period)
+        else ApprovalRequestOut.model_validate(period.approval_request),
     )
 
 
@@ -154,12 +168,46 @@ def reopen_period(
 
 
 @periods.post("/{period_id}/approval", status_code=201)
-def approve_period(
+def request_approval(
     period_id: UUID, payroll: PayrollDep, actor: ActorDep, body: StepPeriod = StepPeriod()
 ) -> Written:
-    """Approve a closed period (finance): records the immutable snapshot and its hash."""
+    """Request the approval of a closed period (finance): another person confirms it
+    (`/approval/confirmation`), which records the immutable snapshot and its hash."""
     return Written.of(
-        payroll.approve_period(actor, period_id, body.expected_version, body.occurred_at)
+        payroll.request_approval(actor, period_id, body.expected_version, body.occurred_at)
+    )
+
+
+@periods.post("/{period_id}/approval/confirmation", status_code=201)
+def confirm_approval(
+    period_id: UUID, payroll: PayrollDep, actor: ActorDep, body: Confirm = Confirm()
+) -> Written:
+    """Confirm a requested approval (finance, admin; not the requester, nobody paid in the
+    period): records the immutable snapshot and its hash."""
+    return Written.of(
+        payroll.confirm_approval(actor, period_id, body.expected_version, body.occurred_at)
+    )
+
+
+@periods.post("/{period_id}/approval/refusal", status_code=201)
+def refuse_approval(period_id: UUID, body: Refuse, payroll: PayrollDep, actor: ActorDep) -> Written:
+    """Refuse a requested approval with a reason (finance, admin; not the requester)."""
+    return Written.of(
+        payroll.refuse_approval(
+            actor, period_id, body.reason, body.expected_version, body.occurred_at
+        )
+    )
+
+
+@periods.post("/{period_id}/approval/withdrawal", status_code=201)
+def withdraw_approval(
+    period_id: UUID, body: Withdraw, payroll: PayrollDep, actor: ActorDep
+) -> Written:
+    """Take back an approval you requested (the requester)."""
+    return Written.of(
+        payroll.withdraw_approval(
+            actor, period_id, body.reason, body.expected_version, body.occurred_at
+        )
     )
 
 
@@ -179,23 +227,61 @@ def record_payment(
 def add_adjustment(
     period_id: UUID, body: AddAdjustment, payroll: PayrollDep, actor: ActorDep
 ) -> AdjustmentWritten:
-    """A manual plus or minus on a statement, with its reason (finance, the store's manager)."""
-    adjustment_id = uuid4()
-    written = payroll.add_adjustment(
-        actor,
-        period_id,
-        body.salesperson_id,
-        body.amount,
-        body.reason,
-        body.expected_version,
-        body.occurred_at,
-        adjustment_id=adjustment_id,
+    """A manual plus or minus on a statement, with its reason (finance, the store's manager;
+    never on one's own). Above the threshold it is proposed (`status` proposed) and counts
+    once a second person confirms it."""
+    return AdjustmentWritten.of_adjustment(
+        payroll.add_adjustment(
+            actor,
+            period_id,
+            body.salesperson_id,
+            body.amount,
+            body.reason,
+            body.expected_version,
+            body.occurred_at,
+            adjustment_id=uuid4(),
+        )
     )
-    return AdjustmentWritten(
-        id=written.id,
-        version=written.version,
-        position=written.position,
-        adjustment_id=adjustment_id,
+
+
+@periods.post("/{period_id}/adjustments/{adjustment_id}/confirmation", status_code=201)
+def confirm_adjustment(
+    period_id: UUID,
+    adjustment_id: UUID,
+    payroll: PayrollDep,
+    actor: ActorDep,
+    body: Confirm = Confirm(),
+) -> Written:
+    """Confirm a proposed adjustment (finance, admin; neither its proposer nor the one it pays):
+    from now on it counts."""
+    return Written.of(
+        payroll.confirm_adjustment(
+            actor, period_id, adjustment_id, body.expected_version, body.occurred_at
+        )
+    )
+
+
+@periods.post("/{period_id}/adjustments/{adjustment_id}/refusal", status_code=201)
+def refuse_adjustment(
+    period_id: UUID, adjustment_id: UUID, body: Refuse, payroll: PayrollDep, actor: ActorDep
+) -> Written:
+    """Refuse a proposed adjustment with a reason (finance, admin; not its proposer)."""
+    return Written.of(
+        payroll.refuse_adjustment(
+            actor, period_id, adjustment_id, body.reason, body.expected_version, body.occurred_at
+        )
+    )
+
+
+@periods.post("/{period_id}/adjustments/{adjustment_id}/withdrawal", status_code=201)
+def withdraw_adjustment(
+    period_id: UUID, adjustment_id: UUID, body: Withdraw, payroll: PayrollDep, actor: ActorDep
+) -> Written:
+    """Take back an adjustment you proposed (its proposer)."""
+    return Written.of(
+        payroll.withdraw_adjustment(
+            actor, period_id, adjustment_id, body.reason, body.expected_version, body.occurred_at
+        )
     )
 
 
@@ -404,6 +490,37 @@ def my_pay(
         next_unit_pays=None if tier is None else tier.next_unit_pays,
         statement=statement,
     )
+
+
+@me.get("/confirmations")
+def waiting_for_confirmation(
+    payroll: PayrollDep, runtime: RuntimeDep, actor: ActorDep, _: ConsistentDep
+) -> list[WaitingOut]:
+    """Pay decisions waiting for a second person (four eyes) in your scope: approval requests
+    and adjustments of periods not yet approved, and proposed plan versions. `mine` marks what
+    you proposed (it waits for someone else); the rest waits for your confirmation, if your
+    role confirms pay (finance, admin)."""
+    items = [WaitingOut.model_validate(w, from_attributes=True) for w in payroll.waiting(actor)]
+    listed = plan_queries.list_plans(
+        runtime.db, scope=read_scope(actor), retired=False, limit=1000, offset=0
+    )
+    plan_ids = [UUID(str(p["id"])) for p in listed["items"]]
+    for plan in runtime.pay_plans.waiting(actor, plan_ids):
+        proposed = plan.proposed or {}
+        items.append(
+            WaitingOut(
+                kind="plan_version",
+                plan_id=plan.id,
+                plan_name=plan.name,
+                plan_version=proposed["version"],
+                effective_from=proposed["effective_from"],
+                proposer=proposed["proposer"],
+                proposed_at=proposed["proposed_at"],
+                mine=same_person(proposed["proposer"], actor.username or actor.user_id),
+                reason=proposed["note"] or None,
+            )
+        )
+    return items
 
 
 router.include_router(periods)

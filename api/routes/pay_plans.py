@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from api.deps import ActorDep, ConsistentDep, PageDep, PayPlansDep, RuntimeDep
 from api.schemas.common import MonthQuery, PageOf, Written
+from api.schemas.four_eyes import Confirm, ProposedVersionOut, Refuse, Withdraw
 from api.schemas.pay_plans import (
     AssignmentOut,
     AssignmentWritten,
@@ -124,18 +125,22 @@ def get_plan(plan_id: UUID, plans: PayPlansDep, actor: ActorDep) -> PlanOut:
             )
             for a in plans.visible_assignments(actor, plan)
         ],
+        proposed=None
+        if plan.proposed is None or not actor.reads_everything
+        else ProposedVersionOut.model_validate(plan.proposed),
     )
 
 
 @router.post("/{plan_id}/versions", status_code=201)
-def publish_version(
+def propose_version(
     plan_id: UUID, body: PublishVersion, plans: PayPlansDep, actor: ActorDep
 ) -> VersionWritten:
-    """Publish the next immutable version of a plan (admin, finance). A month is paid by the
-    version in force on its first day: the answer names the first month this one pays, with a
-    notice when it starts after a month's first day (that month keeps the version before)."""
+    """Propose the next immutable version of a plan (admin, finance): it is published — in
+    force — only when another person confirms it (`.../versions/{n}/confirmation`). A month is
+    paid by the version in force on its first day: the answer names the first month this one
+    pays, with a notice when it starts after a month's first day."""
     return VersionWritten.of_version(
-        plans.publish_version(
+        plans.propose_version(
             actor,
             plan_id,
             body.effective_from,
@@ -143,6 +148,40 @@ def publish_version(
             body.note,
             body.expected_version,
             body.occurred_at,
+        )
+    )
+
+
+@router.post("/{plan_id}/versions/{number}/confirmation", status_code=201)
+def confirm_version(
+    plan_id: UUID, number: int, plans: PayPlansDep, actor: ActorDep, body: Confirm = Confirm()
+) -> VersionWritten:
+    """Confirm a proposed version (admin, finance; not its proposer): it is published."""
+    return VersionWritten.of_version(
+        plans.confirm_version(actor, plan_id, number, body.expected_version, body.occurred_at)
+    )
+
+
+@router.post("/{plan_id}/versions/{number}/refusal", status_code=201)
+def refuse_version(
+    plan_id: UUID, number: int, body: Refuse, plans: PayPlansDep, actor: ActorDep
+) -> Written:
+    """Refuse a proposed version with a reason (admin, finance; not its proposer)."""
+    return Written.of(
+        plans.refuse_version(
+            actor, plan_id, body.reason, number, body.expected_version, body.occurred_at
+        )
+    )
+
+
+@router.post("/{plan_id}/versions/{number}/withdrawal", status_code=201)
+def withdraw_version(
+    plan_id: UUID, number: int, body: Withdraw, plans: PayPlansDep, actor: ActorDep
+) -> Written:
+    """Take back a version you proposed (its proposer)."""
+    return Written.of(
+        plans.withdraw_version(
+            actor, plan_id, body.reason, number, body.expected_version, body.occurred_at
         )
     )
 

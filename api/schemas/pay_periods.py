@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field
 
 from api.schemas.common import MONTH_PATTERN, Command, Strict, Written
+from api.schemas.four_eyes import ApprovalRequestOut, ProposalOut
 from domain.pay.periods import DEFAULT_PROTECTION_DAYS, MAX_PROTECTION_DAYS
 from domain.reporting.model import Language
 
@@ -53,12 +54,6 @@ class AddAdjustment(Command):
         max_digits=12, decimal_places=2, description="Plus or minus, in CNY", examples=["-300.00"]
     )
     reason: str = Field(min_length=1, max_length=500)
-
-
-class AdjustmentWritten(Written):
-    """An adjustment added: the period written, and the adjustment's id on it."""
-
-    adjustment_id: UUID
 
 
 class DisputeWritten(Written):
@@ -235,8 +230,15 @@ class PeriodOut(BaseModel):
     )
     export_ids: list[UUID]
     paid_reference: str | None
-    adjustments: list[AdjustmentOut]
+    adjustments: list[AdjustmentOut] = Field(description="The adjustments that count")
     disputes: list[DisputeOut]
+    proposals: list[ProposalOut] = Field(
+        default_factory=list,
+        description="Adjustments above the threshold proposed for a second person (any state)",
+    )
+    approval_request: ApprovalRequestOut | None = Field(
+        default=None, description="An approval requested and waiting for a second person"
+    )
 
 
 class PeriodLine(BaseModel):

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field
 
 from api.schemas.common import Command, Strict, Written
+from api.schemas.four_eyes import ProposedVersionOut
 from domain.pay.service.plans import AssignmentWritten as DomainAssignmentWritten
 from domain.pay.service.plans import VersionWritten as DomainVersionWritten
 from domain.shared.actor import Role
@@ -76,6 +77,10 @@ class VersionWritten(Written):
         description="Set when the version starts after a month's first day: it pays from the"
         " next month on"
     )
+    plan_version: int = Field(description="The number of the plan version proposed or published")
+    published: bool = Field(
+        description="False: proposed, not in force until another person confirms it"
+    )
 
     @classmethod
     def of_version(cls, written: DomainVersionWritten) -> VersionWritten:
@@ -85,6 +90,8 @@ class VersionWritten(Written):
             position=written.position,
             first_paid_month=written.first_paid_month,
             notice=written.notice,
+            plan_version=written.plan_version,
+            published=written.published,
         )
 
 
@@ -126,6 +133,9 @@ class PlanOut(BaseModel):
     retired: bool
     versions: list[VersionOut]
     assignments: list[AssignmentOut] = Field(description="Those within the caller's scope")
+    proposed: ProposedVersionOut | None = Field(
+        default=None, description="A version waiting for a second person's confirmation"
+    )
 
 
 class PlanSummaryOut(BaseModel):

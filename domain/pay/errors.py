@@ -12,6 +12,7 @@ from domain.shared.errors import (
     IllegalTransitionError,
     InvalidValueError,
     NotFoundError,
+    PermissionDeniedError,
 )
 
 
@@ -76,3 +77,30 @@ class NoOpenPeriodError(DomainError):
     """An adjustment for an approved period needs a later period that is not yet approved."""
 
     title = "No open pay period to take the adjustment"
+
+
+# --- four eyes (docs/payroll.md, "Four eyes") -------------------------------------------------
+
+
+class SecondPersonRequiredError(PermissionDeniedError):
+    """The one who proposed (or requested) a pay decision may not also confirm it (HTTP 403)."""
+
+    title = "A second person must confirm"
+
+
+class BeneficiaryMayNotDecideError(PermissionDeniedError):
+    """Nobody proposes, enters or confirms pay of their own (HTTP 403)."""
+
+    title = "The beneficiary may not decide"
+
+
+class ProposalNotPendingError(ConflictError):
+    """The proposal was already confirmed, refused or withdrawn, or there is none (HTTP 409)."""
+
+    title = "Nothing waiting for confirmation"
+
+
+class ProposalPendingError(ConflictError):
+    """Something is already waiting for confirmation (HTTP 409): decide it first."""
+
+    title = "Waiting for confirmation"

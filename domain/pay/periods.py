@@ -23,15 +23,20 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.pay.errors import (
+    BeneficiaryMayNotDecideError,
     DisputeAlreadyResolvedError,
     DisputeNotFoundError,
     NoOpenPeriodError,
     PayPeriodAlreadyExistsError,
     PayPeriodOverlapError,
+    ProposalNotPendingError,
+    ProposalPendingError,
+    SecondPersonRequiredError,
 )
+from domain.pay.four_eyes import ProposalStatus, needs_confirmation, same_person
 from domain.pay.snapshots import PayStatementSnapshot, snapshot_records
 from domain.shared.aggregate import ShowroomAggregate
-from domain.shared.errors import IllegalTransitionError, InvalidValueError
+from domain.shared.errors import IllegalTransitionError, InvalidValueError, NotFoundError
 
 PERIOD_NAMESPACE = UUID("0d6a3c1e-5b7e-4f21-8d0c-7e2b9a4f3c55")
 PAY_MONTH_NAMESPACE = UUID("6e2d9b14-3a7c-4f58-b1e0-8c5a2f7d3e96")
@@ -179,6 +184,10 @@ class PayPeriod(ShowroomAggregate):
         reference: str
 
     class AdjustmentAdded(ShowroomAggregate.Event):
+        """An adjustment that counts as entered: at or below the confirmation threshold in
+        force (`threshold`, recorded since four eyes; version 1 events had none)."""
+
+        class_version = 2
         adjustment_id: UUID
         salesperson_id: UUID
         amount: Decimal
@@ -187,6 +196,49 @@ class PayPeriod(ShowroomAggregate):
         # Set when the adjustment settles a dispute of an earlier, already approved period.
         dispute_id: UUID | None
         origin_period_id: UUID | None
+        threshold: Decimal | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["threshold"] = None
+
+    # Four eyes (docs/payroll.md): an adjustment above the threshold is proposed by one person
+    # and counts only once another (neither its proposer nor its beneficiary) confirms it.
+    class AdjustmentProposed(ShowroomAggregate.Event):
+        adjustment_id: UUID
+        salesperson_id: UUID
+        amount: Decimal
+        reason: str
+        proposer: str
+        # The threshold in force when it was proposed: the rule that made it need a second person.
+        threshold: Decimal
+        dispute_id: UUID | None
+        origin_period_id: UUID | None
+
+    class AdjustmentConfirmed(ShowroomAggregate.Event):
+        adjustment_id: UUID
+        confirmer: str
+
+    class AdjustmentRefused(ShowroomAggregate.Event):
+        adjustment_id: UUID
+        refuser: str
+        reason: str
+
+    class AdjustmentWithdrawn(ShowroomAggregate.Event):
+        adjustment_id: UUID
+        reason: str
+
+    # Approval in two steps: one person requests it, another confirms, and the snapshot is taken
+    # at confirmation (`Approved`). A period approved before has its `Approved` event alone.
+    class ApprovalRequested(ShowroomAggregate.Event):
+        requester: str
+
+    class ApprovalRefused(ShowroomAggregate.Event):
+        refuser: str
+        reason: str
+
+    class ApprovalWithdrawn(ShowroomAggregate.Event):
+        reason: str
 
     class DisputeRaised(ShowroomAggregate.Event):
         dispute_id: UUID
@@ -231,6 +283,12 @@ class PayPeriod(ShowroomAggregate):
         self.export_ids: list[UUID] = []
         self.paid_reference: str | None = None
         self.adjustments: list[dict[str, Any]] = []
+        # Every adjustment proposed for confirmation, by id, with its state and who decided.
+        self.proposals: dict[UUID, dict[str, Any]] = {}
+        # The pending approval request (requester, when), if any; who requested the approval
+        # that took the snapshot.
+        self.approval_request: dict[str, Any] | None = None
+        self.approval_requested_by: str | None = None
         self.disputes: dict[UUID, dict[str, Any]] = {}
         self.reopenings = 0
 
@@ -282,17 +340,89 @@ class PayPeriod(ShowroomAggregate):
     def _reopen(self, reason: str, occurred_at: datetime) -> None:
         self.status, self.known_at, self.closed_at = PeriodStatus.OPEN, None, None
         self.reopenings += 1
+        # Reopening changes the figures: a waiting approval request lapses with it.
+        self.approval_request = None
+
+    def request_approval(self, requester: str, occurred_at: datetime) -> None:
+        """Ask a second person to approve the closed period (four eyes): nothing is frozen yet,
+        the snapshot is taken when another person confirms."""
+        self.ensure_approvable()
+        if self.approval_request is not None:
+            raise ProposalPendingError(
+                f"the approval of pay period {self.id} was already requested by"
+                f" {self.approval_request['requester']}: it waits for confirmation"
+            )
+        self._ensure_no_pending_adjustment("request the approval of")
+        self._request_approval(requester=requester, occurred_at=occurred_at)
+
+    @event(ApprovalRequested)
+    def _request_approval(self, requester: str, occurred_at: datetime) -> None:
+        self.approval_request = {"requester": requester, "requested_at": occurred_at}
+
+    def ensure_confirmable(self, confirmer: str) -> None:
+        """Refuse unless an approval is waiting and `confirmer` is not who requested it (the
+        service checks this before it computes the snapshot, which costs seconds)."""
+        if self.status in SNAPSHOT_STATES:
+            raise ProposalNotPendingError(f"pay period {self.id} is already approved")
+        self.ensure_approvable()
+        if self.approval_request is None:
+            raise ProposalNotPendingError(
+                f"nobody has requested the approval of pay period {self.id}: request it first"
+            )
+        if same_person(self.approval_request["requester"], confirmer):
+            raise SecondPersonRequiredError(
+                "you requested this approval: another person must confirm it"
+            )
+        self._ensure_no_pending_adjustment("approve")
+
+    def refuse_approval(self, refuser: str, reason: str, occurred_at: datetime) -> None:
+        """Another person turns the approval request down, with a reason; the period stays
+        closed (it can be requested again)."""
+        if self.approval_request is None:
+            raise ProposalNotPendingError(f"no approval of pay period {self.id} is waiting")
+        if same_person(self.approval_request["requester"], refuser):
+            raise SecondPersonRequiredError(
+                "you requested this approval: withdraw it instead of refusing it"
+            )
+        self._refuse_approval(refuser=refuser, reason=reason, occurred_at=occurred_at)
+
+    @event(ApprovalRefused)
+    def _refuse_approval(self, refuser: str, reason: str, occurred_at: datetime) -> None:
+        self.approval_request = None
+
+    def withdraw_approval(self, who: str, reason: str, occurred_at: datetime) -> None:
+        """The requester takes the request back."""
+        if self.approval_request is None:
+            raise ProposalNotPendingError(f"no approval of pay period {self.id} is waiting")
+        if not same_person(self.approval_request["requester"], who):
+            raise SecondPersonRequiredError("only the requester withdraws a request: refuse it")
+        self._withdraw_approval(reason=reason, occurred_at=occurred_at)
+
+    @event(ApprovalWithdrawn)
+    def _withdraw_approval(self, reason: str, occurred_at: datetime) -> None:
+        self.approval_request = None
+
+    def _ensure_no_pending_adjustment(self, action: str) -> None:
+        pending = [p for p in self.proposals.values() if p["status"] == ProposalStatus.PROPOSED]
+        if pending:
+            raise ProposalPendingError(
+                f"cannot {action} pay period {self.id}: {len(pending)} adjustment(s) wait for"
+                " confirmation (confirm, refuse or withdraw them first)",
+                adjustment_ids=[str(p["adjustment_id"]) for p in pending],
+            )
 
     def approve(
         self,
         statements: list[dict[str, Any]],
         totals: dict[str, Any],
         content_hash: str,
+        confirmer: str,
         occurred_at: datetime,
     ) -> list[PayStatementSnapshot]:
-        """Record the immutable snapshot of a closed period's statements: the records of the
-        statements are returned, to be saved with the period in one `app.save`."""
-        self.ensure_approvable()
+        """Confirm the requested approval: record the immutable snapshot of a closed period's
+        statements; the records of the statements are returned, to be saved with the period in
+        one `app.save`."""
+        self.ensure_confirmable(confirmer)
         # The service hashes what it computed (`snapshot_hash`); hashing a group's snapshot
         # again here would cost seconds, so only the hash's shape is checked.
         if not re.fullmatch(r"[0-9a-f]{64}", content_hash):
@@ -318,6 +448,9 @@ class PayPeriod(ShowroomAggregate):
         self.status, self.approved_at = PeriodStatus.APPROVED, occurred_at
         self.statement_ids, self.totals, self.content_hash = statement_ids, totals, content_hash
         self.legacy_statements = statements
+        if self.approval_request is not None:
+            self.approval_requested_by = self.approval_request["requester"]
+        self.approval_request = None
 
     def record_export(self, export_id: UUID, occurred_at: datetime) -> None:
         """Note a payout workbook built for payroll; the first one moves the period on."""
@@ -351,13 +484,15 @@ class PayPeriod(ShowroomAggregate):
         occurred_at: datetime,
         dispute_id: UUID | None = None,
         origin_period_id: UUID | None = None,
+        threshold: Decimal | None = None,
     ) -> None:
-        """A manual plus or minus on a salesperson's statement, before approval only."""
-        self._ensure("adjust", *ADJUSTABLE_STATES)
-        if amount == 0:
-            raise InvalidValueError("an adjustment of zero changes nothing")
-        if any(a["adjustment_id"] == adjustment_id for a in self.adjustments):
-            raise PayPeriodAlreadyExistsError(f"adjustment {adjustment_id} already recorded")
+        """A manual plus or minus on a salesperson's statement, before approval only, that
+        counts at once: at most `threshold` (in force, recorded on the event) in size."""
+        self._check_adjustment(adjustment_id, amount)
+        if threshold is not None and needs_confirmation(amount, threshold):
+            raise SecondPersonRequiredError(
+                f"an adjustment above {threshold} needs a second person: propose it"
+            )
         self._add_adjustment(
             adjustment_id=adjustment_id,
             salesperson_id=salesperson_id,
@@ -366,8 +501,18 @@ class PayPeriod(ShowroomAggregate):
             approver=approver,
             dispute_id=dispute_id,
             origin_period_id=origin_period_id,
+            threshold=threshold,
             occurred_at=occurred_at,
         )
+
+    def _check_adjustment(self, adjustment_id: UUID, amount: Decimal) -> None:
+        self._ensure("adjust", *ADJUSTABLE_STATES)
+        if amount == 0:
+            raise InvalidValueError("an adjustment of zero changes nothing")
+        if any(a["adjustment_id"] == adjustment_id for a in self.adjustments) or (
+            adjustment_id in self.proposals
+        ):
+            raise PayPeriodAlreadyExistsError(f"adjustment {adjustment_id} already recorded")
 
     @event(AdjustmentAdded)
     def _add_adjustment(
@@ -380,6 +525,7 @@ class PayPeriod(ShowroomAggregate):
         dispute_id: UUID | None,
         origin_period_id: UUID | None,
         occurred_at: datetime,
+        threshold: Decimal | None = None,
     ) -> None:
         self.adjustments = [
             *self.adjustments,
@@ -394,6 +540,202 @@ class PayPeriod(ShowroomAggregate):
                 "occurred_at": occurred_at,
             },
         ]
+
+    def propose_adjustment(
+        self,
+        adjustment_id: UUID,
+        salesperson_id: UUID,
+        amount: Decimal,
+        reason: str,
+        proposer: str,
+        threshold: Decimal,
+        occurred_at: datetime,
+        dispute_id: UUID | None = None,
+        origin_period_id: UUID | None = None,
+    ) -> None:
+        """An adjustment above the threshold: recorded, but it counts only once confirmed."""
+        self._check_adjustment(adjustment_id, amount)
+        if self.approval_request is not None:
+            raise ProposalPendingError(
+                f"the approval of pay period {self.id} is waiting for confirmation: withdraw"
+                " or refuse it before proposing an adjustment"
+            )
+        self._propose_adjustment(
+            adjustment_id=adjustment_id,
+            salesperson_id=salesperson_id,
+            amount=amount,
+            reason=reason,
+            proposer=proposer,
+            threshold=threshold,
+            dispute_id=dispute_id,
+            origin_period_id=origin_period_id,
+            occurred_at=occurred_at,
+        )
+
+    @event(AdjustmentProposed)
+    def _propose_adjustment(
+        self,
+        adjustment_id: UUID,
+        salesperson_id: UUID,
+        amount: Decimal,
+        reason: str,
+        proposer: str,
+        threshold: Decimal,
+        dispute_id: UUID | None,
+        origin_period_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        self.proposals = {
+            **self.proposals,
+            adjustment_id: {
+                "adjustment_id": adjustment_id,
+                "salesperson_id": salesperson_id,
+                "amount": amount,
+                "reason": reason,
+                "proposer": proposer,
+                "threshold": threshold,
+                "dispute_id": dispute_id,
+                "origin_period_id": origin_period_id,
+                "proposed_at": occurred_at,
+                "status": ProposalStatus.PROPOSED,
+                "decided_by": None,
+                "decided_at": None,
+                "decision_reason": None,
+            },
+        }
+
+    def proposal(self, adjustment_id: UUID) -> dict[str, Any]:
+        """One proposed adjustment (404 when the period has none of that id)."""
+        found = self.proposals.get(adjustment_id)
+        if found is None:
+            raise NotFoundError("adjustment proposal", adjustment_id)
+        return found
+
+    def _pending(self, adjustment_id: UUID, action: str) -> dict[str, Any]:
+        found = self.proposal(adjustment_id)
+        if found["status"] != ProposalStatus.PROPOSED:
+            raise ProposalNotPendingError(
+                f"cannot {action} adjustment {adjustment_id}: it is {found['status']}",
+                proposal_status=str(found["status"]),
+            )
+        return found
+
+    def confirm_adjustment(
+        self,
+        adjustment_id: UUID,
+        confirmer: str,
+        confirmer_staff_id: UUID | None,
+        occurred_at: datetime,
+    ) -> None:
+        """A second person confirms a proposed adjustment: from now on it counts. Neither its
+        proposer nor its beneficiary may."""
+        found = self._pending(adjustment_id, "confirm")
+        self._ensure("adjust", *ADJUSTABLE_STATES)
+        if same_person(found["proposer"], confirmer):
+            raise SecondPersonRequiredError(
+                "you proposed this adjustment: another person must confirm it"
+            )
+        if confirmer_staff_id is not None and confirmer_staff_id == found["salesperson_id"]:
+            raise BeneficiaryMayNotDecideError("nobody confirms an adjustment of their own pay")
+        self._confirm_adjustment(
+            adjustment_id=adjustment_id, confirmer=confirmer, occurred_at=occurred_at
+        )
+
+    @event(AdjustmentConfirmed)
+    def _confirm_adjustment(
+        self, adjustment_id: UUID, confirmer: str, occurred_at: datetime
+    ) -> None:
+        found = self.proposals[adjustment_id]
+        self.proposals = {
+            **self.proposals,
+            adjustment_id: {
+                **found,
+                "status": ProposalStatus.CONFIRMED,
+                "decided_by": confirmer,
+                "decided_at": occurred_at,
+            },
+        }
+        # It counts from here: a line of the statement naming the confirmer as its approver.
+        self.adjustments = [
+            *self.adjustments,
+            {
+                "adjustment_id": adjustment_id,
+                "salesperson_id": found["salesperson_id"],
+                "amount": found["amount"],
+                "reason": found["reason"],
+                "approver": confirmer,
+                "proposer": found["proposer"],
+                "dispute_id": found["dispute_id"],
+                "origin_period_id": found["origin_period_id"],
+                "occurred_at": occurred_at,
+            },
+        ]
+
+    def refuse_adjustment(
+        self,
+        adjustment_id: UUID,
+        refuser: str,
+        refuser_staff_id: UUID | None,
+        reason: str,
+        occurred_at: datetime,
+    ) -> None:
+        """A second person refuses a proposed adjustment, with a reason: it never counts."""
+        found = self._pending(adjustment_id, "refuse")
+        if same_person(found["proposer"], refuser):
+            raise SecondPersonRequiredError("you proposed this adjustment: withdraw it instead")
+        if refuser_staff_id is not None and refuser_staff_id == found["salesperson_id"]:
+            raise BeneficiaryMayNotDecideError("nobody decides an adjustment of their own pay")
+        self._refuse_adjustment(
+            adjustment_id=adjustment_id, refuser=refuser, reason=reason, occurred_at=occurred_at
+        )
+
+    @event(AdjustmentRefused)
+    def _refuse_adjustment(
+        self, adjustment_id: UUID, refuser: str, reason: str, occurred_at: datetime
+    ) -> None:
+        self._decide(adjustment_id, ProposalStatus.REFUSED, refuser, reason, occurred_at)
+
+    def withdraw_adjustment(
+        self, adjustment_id: UUID, who: str, reason: str, occurred_at: datetime
+    ) -> None:
+        """The proposer takes a proposed adjustment back: it never counts."""
+        found = self._pending(adjustment_id, "withdraw")
+        if not same_person(found["proposer"], who):
+            raise SecondPersonRequiredError("only the proposer withdraws a proposal: refuse it")
+        self._withdraw_adjustment(
+            adjustment_id=adjustment_id, reason=reason, occurred_at=occurred_at
+        )
+
+    @event(AdjustmentWithdrawn)
+    def _withdraw_adjustment(self, adjustment_id: UUID, reason: str, occurred_at: datetime) -> None:
+        found = self.proposals[adjustment_id]
+        self._decide(
+            adjustment_id, ProposalStatus.WITHDRAWN, found["proposer"], reason, occurred_at
+        )
+
+    def _decide(
+        self,
+        adjustment_id: UUID,
+        status: ProposalStatus,
+        who: str,
+        reason: str,
+        occurred_at: datetime,
+    ) -> None:
+        self.proposals = {
+            **self.proposals,
+            adjustment_id: {
+                **self.proposals[adjustment_id],
+                "status": status,
+                "decided_by": who,
+                "decided_at": occurred_at,
+                "decision_reason": reason,
+            },
+        }
+
+    @property
+    def pending_proposals(self) -> list[dict[str, Any]]:
+        """Adjustments proposed and not yet decided, in the order proposed."""
+        return [p for p in self.proposals.values() if p["status"] == ProposalStatus.PROPOSED]
 
     def raise_dispute(
         self,

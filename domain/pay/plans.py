@@ -38,7 +38,11 @@ from domain.pay.errors import (
     PlanAssignmentsOpenError,
     PlanAssignmentTargetError,
     PlanVersionOrderError,
+    ProposalNotPendingError,
+    ProposalPendingError,
+    SecondPersonRequiredError,
 )
+from domain.pay.four_eyes import same_person
 from domain.shared import months
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.errors import IllegalTransitionError, InvalidValueError, NotFoundError
@@ -211,6 +215,24 @@ class PayPlan(ShowroomAggregate):
         components: list[dict[str, Any]]
         note: str
 
+    # Four eyes (docs/pay-plans.md): a version is proposed by one person and published (in
+    # force) only when another confirms it; `VersionPublished` is that confirmation.
+    class VersionProposed(ShowroomAggregate.Event):
+        version: int
+        effective_from: date
+        components: list[dict[str, Any]]
+        note: str
+        proposer: str
+
+    class VersionRefused(ShowroomAggregate.Event):
+        version: int
+        refuser: str
+        reason: str
+
+    class VersionWithdrawn(ShowroomAggregate.Event):
+        version: int
+        reason: str
+
     class Assigned(ShowroomAggregate.Event):
         assignment_id: UUID
         staff_id: UUID | None
@@ -229,6 +251,8 @@ class PayPlan(ShowroomAggregate):
     def __init__(self, name: str, description: str, occurred_at: datetime) -> None:
         self.name, self.description = name, description
         self.versions: list[PublishedVersion] = []
+        # The version waiting for a second person's confirmation, if any (one at a time).
+        self.proposed: dict[str, Any] | None = None
         self.assignments: dict[UUID, Assignment] = {}
         self.retired = False
 
@@ -238,15 +262,37 @@ class PayPlan(ShowroomAggregate):
 
     # --- versions ---------------------------------------------------------------------------------
 
-    def publish_version(
+    def propose_version(
         self,
         effective_from: date,
         components: Sequence[Mapping[str, Any]],
         note: str,
+        proposer: str,
         occurred_at: datetime,
-    ) -> None:
-        """Publish the next version; its components are validated and stored normalised."""
-        self._ensure_active("publish a version of")
+    ) -> int:
+        """Propose the next version (validated and normalised); it is not in force until
+        another person confirms it. Answers its number."""
+        self._ensure_active("propose a version of")
+        if self.proposed is not None:
+            raise ProposalPendingError(
+                f"version {self.proposed['version']} of pay plan {self.id} waits for"
+                " confirmation: confirm, refuse or withdraw it first",
+                version=self.proposed["version"],
+            )
+        self._check_order(effective_from)
+        normalised = components_to_dicts(parse_components(list(components)))
+        number = len(self.versions) + 1
+        self._propose_version(
+            version=number,
+            effective_from=effective_from,
+            components=normalised,
+            note=note,
+            proposer=proposer,
+            occurred_at=occurred_at,
+        )
+        return number
+
+    def _check_order(self, effective_from: date) -> None:
         if self.versions and effective_from <= self.versions[-1].effective_from:
             raise PlanVersionOrderError(
                 f"version {len(self.versions) + 1} must take effect after"
@@ -254,14 +300,84 @@ class PayPlan(ShowroomAggregate):
                 f" {self.versions[-1].version})",
                 latest_effective_from=self.versions[-1].effective_from.isoformat(),
             )
-        normalised = components_to_dicts(parse_components(list(components)))
+
+    @event(VersionProposed)
+    def _propose_version(
+        self,
+        version: int,
+        effective_from: date,
+        components: list[dict[str, Any]],
+        note: str,
+        proposer: str,
+        occurred_at: datetime,
+    ) -> None:
+        self.proposed = {
+            "version": version,
+            "effective_from": effective_from,
+            "components": components,
+            "note": note,
+            "proposer": proposer,
+            "proposed_at": occurred_at,
+        }
+
+    def _pending_version(self, version: int | None, action: str) -> dict[str, Any]:
+        if self.proposed is None or (version is not None and self.proposed["version"] != version):
+            raise ProposalNotPendingError(
+                f"cannot {action}: no version {version or ''} of pay plan {self.id} waits for"
+                " confirmation".replace("  ", " ")
+            )
+        return self.proposed
+
+    def confirm_version(
+        self, confirmer: str, occurred_at: datetime, version: int | None = None
+    ) -> int:
+        """A second person confirms the proposed version: it is published, in force from its
+        `effective_from`. Answers its number."""
+        proposed = self._pending_version(version, "confirm")
+        self._ensure_active("publish a version of")
+        if same_person(proposed["proposer"], confirmer):
+            raise SecondPersonRequiredError(
+                "you proposed this version: another person must confirm it"
+            )
+        self._check_order(proposed["effective_from"])
         self._publish_version(
-            version=len(self.versions) + 1,
-            effective_from=effective_from,
-            components=normalised,
-            note=note,
+            version=proposed["version"],
+            effective_from=proposed["effective_from"],
+            components=proposed["components"],
+            note=proposed["note"],
             occurred_at=occurred_at,
         )
+        return int(proposed["version"])
+
+    def refuse_version(
+        self, refuser: str, reason: str, occurred_at: datetime, version: int | None = None
+    ) -> None:
+        """A second person refuses the proposed version, with a reason: it is never in force."""
+        proposed = self._pending_version(version, "refuse")
+        if same_person(proposed["proposer"], refuser):
+            raise SecondPersonRequiredError("you proposed this version: withdraw it instead")
+        self._refuse_version(
+            version=proposed["version"], refuser=refuser, reason=reason, occurred_at=occurred_at
+        )
+
+    @event(VersionRefused)
+    def _refuse_version(
+        self, version: int, refuser: str, reason: str, occurred_at: datetime
+    ) -> None:
+        self.proposed = None
+
+    def withdraw_version(
+        self, who: str, reason: str, occurred_at: datetime, version: int | None = None
+    ) -> None:
+        """The proposer takes the proposed version back."""
+        proposed = self._pending_version(version, "withdraw")
+        if not same_person(proposed["proposer"], who):
+            raise SecondPersonRequiredError("only the proposer withdraws a version: refuse it")
+        self._withdraw_version(version=proposed["version"], reason=reason, occurred_at=occurred_at)
+
+    @event(VersionWithdrawn)
+    def _withdraw_version(self, version: int, reason: str, occurred_at: datetime) -> None:
+        self.proposed = None
 
     @event(VersionPublished)
     def _publish_version(
@@ -275,6 +391,7 @@ class PayPlan(ShowroomAggregate):
         self.versions.append(
             PublishedVersion(version, effective_from, tuple(components), note, occurred_at)
         )
+        self.proposed = None
 
     def plan_version(self, number: int) -> PlanVersion:
         """A published version, parsed for the engine."""

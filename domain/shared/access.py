@@ -58,6 +58,10 @@ RESOLVERS = (Role.FINANCE, Role.STORE_MANAGER)
 APPROVERS = (Role.FINANCE,)
 VERIFIERS = (Role.ADMIN, Role.FINANCE, Role.AUDITOR)
 EXPORTERS = (Role.ADMIN, Role.FINANCE, Role.STORE_MANAGER)
+# Four eyes on pay (docs/payroll.md): who confirms or refuses what another person proposed (an
+# adjustment above the threshold, a period's approval, a pay plan version). Group-wide pay roles
+# only: a store manager proposes adjustments for the own staff but never confirms pay.
+PAY_CONFIRMERS = (Role.FINANCE, Role.ADMIN)
 
 
 def can_read(principal: Principal, store_id: UUID | None, owner_id: UUID | None) -> bool:

@@ -89,9 +89,12 @@ def store_snapshot(
         )
         period = PayPeriod(store_id=None, month="2026-03", protection_days=90, occurred_at=now())
         period.close(known_at=now(), occurred_at=now())
+        period.request_approval("bench-finance", occurred_at=now())
         app.save(period)
         started = time.perf_counter()
-        statements = period.approve(records, totals, content_hash, occurred_at=now())
+        statements = period.approve(
+            records, totals, content_hash, confirmer="bench-admin", occurred_at=now()
+        )
         app.save(period, *statements)
         saved = time.perf_counter() - started
         [approval] = app.recorder.select_events(period.id, desc=True, limit=1)

@@ -20,6 +20,8 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.action in floor.DISPUTE_ACTIONS:
         return floor.cmd_disputes(settings, args)
+    if args.action == "waiting":
+        return list_waiting(settings, args)
     if args.store is None or args.month is None:
         print(f"pay {args.action} needs STORE (or 'group') and MONTH", file=sys.stderr)
         return 2
@@ -34,9 +36,26 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
             payroll.close_period(actor, ident)
             print(f"closed {ident}: figures frozen as known now")
         elif args.action == "approve":
-            payroll.approve_period(actor, ident)
+            payroll.request_approval(actor, ident)
+            print(f"approval of {ident} requested: waiting for confirmation by another person")
+        elif args.action == "confirm-approval":
+            payroll.confirm_approval(actor, ident)
             period = payroll.get_period(actor, ident)
             print(f"approved {ident}: total ¥{period.totals['total']}, hash {period.content_hash}")
+        elif args.action in ("refuse-approval", "withdraw-approval"):
+            if not args.reason:
+                print(f"{args.action} needs --reason", file=sys.stderr)
+                return 2
+            decide = (
+                payroll.refuse_approval
+                if args.action == "refuse-approval"
+                else payroll.withdraw_approval
+            )
+            decide(actor, ident, args.reason)
+            print(f"approval of {ident} {args.action.split('-')[0]}ed: the period stays closed")
+        elif args.action in ADJUSTMENT_DECISIONS:
+            return decide_adjustment(payroll, actor, ident, args)
+
         elif args.action == "verify":
             result = payroll.verify(actor, ident)
             print(f"{'equal' if result.equal else 'DIFFERENT'}: snapshot {result.snapshot_hash}")
@@ -46,10 +65,16 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
             if not (args.salesperson and args.amount and args.reason):
                 print("adjust needs --salesperson, --amount and --reason", file=sys.stderr)
                 return 2
-            payroll.add_adjustment(
+            added = payroll.add_adjustment(
                 actor, ident, parse_id(args.salesperson, "salesperson"), args.amount, args.reason
             )
-            print(f"adjustment of ¥{args.amount} recorded on {ident}")
+            if added.status == "proposed":
+                print(
+                    f"adjustment {added.adjustment_id} of ¥{args.amount} proposed on {ident}:"
+                    " waiting for confirmation by another person"
+                )
+            else:
+                print(f"adjustment {added.adjustment_id} of ¥{args.amount} recorded on {ident}")
         elif args.action == "what-if":
             import json
 
@@ -66,6 +91,45 @@ def cmd_pay(settings: Settings, args: argparse.Namespace) -> int:
             print(f"  {totals['salespeople']} salespeople, total ¥{totals['total']}")
         else:
             return exports.export_period(settings, runtime, actor, ident, args)
+    return 0
+
+
+def list_waiting(settings: Settings, args: argparse.Namespace) -> int:
+    """What waits for a second person in the periods not yet approved (four eyes)."""
+    with acting(settings, args.user, Role.FINANCE, running=True) as (runtime, actor):
+        for item in runtime.payroll.waiting(actor):
+            who = "waits for another person" if item.mine else "waits for you"
+            what = (
+                "approval"
+                if item.kind == "approval"
+                else f"adjustment {item.adjustment_id} ¥{item.amount} for {item.salesperson_id}"
+            )
+            print(f"{item.period_id} {item.month}: {what}, by {item.proposer}: {who}")
+    return 0
+
+
+# Four eyes on adjustments above the threshold: a second person decides (docs/payroll.md).
+ADJUSTMENT_DECISIONS = ("confirm-adjustment", "refuse-adjustment", "withdraw-adjustment")
+
+
+def decide_adjustment(payroll: Any, actor: Any, ident: Any, args: argparse.Namespace) -> int:
+    """Confirm, refuse or withdraw a proposed adjustment (`--adjustment ID`)."""
+    if not args.adjustment or (args.action != "confirm-adjustment" and not args.reason):
+        print(
+            f"{args.action} needs --adjustment (and --reason to refuse or withdraw)",
+            file=sys.stderr,
+        )
+        return 2
+    adjustment = parse_id(args.adjustment, "adjustment")
+    if args.action == "confirm-adjustment":
+        payroll.confirm_adjustment(actor, ident, adjustment)
+        print(f"adjustment {adjustment} confirmed on {ident}: it counts")
+    elif args.action == "refuse-adjustment":
+        payroll.refuse_adjustment(actor, ident, adjustment, args.reason)
+        print(f"adjustment {adjustment} refused on {ident}")
+    else:
+        payroll.withdraw_adjustment(actor, ident, adjustment, args.reason)
+        print(f"adjustment {adjustment} withdrawn on {ident}")
     return 0
 
 
@@ -97,19 +161,41 @@ def cmd_plans(settings: Settings, args: argparse.Namespace) -> int:
             )
             print(f"assigned plan {args.plan}: assignment {assigned.assignment_id}")
             return 0
+        if args.action in ("confirm", "refuse", "withdraw"):
+            return decide_version(plans, actor, parse_id(args.plan, "plan"), args)
         components = json.loads(Path(args.components).read_text(encoding="utf-8"))
         effective = date.fromisoformat(args.effective_from)
         if args.action == "create":
             plan_id = plans.create_plan(actor, args.plan, args.description).id
         else:
             plan_id = parse_id(args.plan, "plan")
-        written = plans.publish_version(actor, plan_id, effective, components, args.note)
+        written = plans.propose_version(actor, plan_id, effective, components, args.note)
         print(
-            f"plan {plan_id}: version published from {effective} (log position {written.position})"
+            f"plan {plan_id}: version {written.plan_version} from {effective} proposed, waiting"
+            f" for confirmation by another person (log position {written.position})"
         )
         if written.notice:
             print(f"note: {written.notice}")
         return 0
+
+
+def decide_version(plans: Any, actor: Any, plan_id: Any, args: argparse.Namespace) -> int:
+    """Confirm (publish), refuse or withdraw the version proposed for a plan."""
+    if args.action != "confirm" and not args.reason:
+        print(f"plans {args.action} needs --reason", file=sys.stderr)
+        return 2
+    if args.action == "confirm":
+        written = plans.confirm_version(actor, plan_id)
+        print(f"plan {plan_id}: version {written.plan_version} confirmed and published")
+        if written.notice:
+            print(f"note: {written.notice}")
+    elif args.action == "refuse":
+        plans.refuse_version(actor, plan_id, args.reason)
+        print(f"plan {plan_id}: proposed version refused")
+    else:
+        plans.withdraw_version(actor, plan_id, args.reason)
+        print(f"plan {plan_id}: proposed version withdrawn")
+    return 0
 
 
 def register(sub: Any) -> None:
@@ -126,6 +212,11 @@ def register(sub: Any) -> None:
             "adjust",
             "what-if",
             *floor.DISPUTE_ACTIONS,
+            "confirm-approval",
+            "refuse-approval",
+            "withdraw-approval",
+            *ADJUSTMENT_DECISIONS,
+            "waiting",
         ],
     )
     pay.add_argument("store", nargs="?", help="store id, or 'group' (not with --period)")
@@ -142,6 +233,7 @@ def register(sub: Any) -> None:
     pay.add_argument("--line", type=int, help="dispute: the statement line's number (from 1)")
     pay.add_argument("--dispute", help="resolve: dispute id")
     pay.add_argument("--resolution", help="resolve: the answer to the salesperson")
+    pay.add_argument("--adjustment", help="confirm/refuse/withdraw-adjustment: adjustment id")
     pay.add_argument(
         "--user", help="act as this user (default: a finance operator; dispute: the salesperson)"
     )
@@ -150,7 +242,9 @@ def register(sub: Any) -> None:
 
 def register_plans(sub: Any) -> None:
     plans = sub.add_parser("plans", help="pay plans: list, create, publish a version, assign")
-    plans.add_argument("action", choices=["list", "create", "publish", "assign"])
+    plans.add_argument(
+        "action", choices=["list", "create", "publish", "assign", "confirm", "refuse", "withdraw"]
+    )
     plans.add_argument("plan", nargs="?", default="", help="plan name (create) or id")
     plans.add_argument("--components", help="JSON file: the version's components")
     plans.add_argument("--effective-from", help="YYYY-MM-DD")
@@ -159,5 +253,6 @@ def register_plans(sub: Any) -> None:
     plans.add_argument("--staff-id")
     plans.add_argument("--store-id")
     plans.add_argument("--role", choices=[r.value for r in Role])
+    plans.add_argument("--reason", help="refuse, withdraw: why")
     plans.add_argument("--user", help="act as this user (default: a finance operator)")
     plans.set_defaults(func=cmd_plans)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from domain.organisation.model import User
 from domain.pay.service.plans import PayPlans
 from domain.shared import months
-from domain.shared.actor import SYSTEM, Role
+from domain.shared.actor import SYSTEM, Principal, Role
 from domain.shared.clock import DEFAULT_TIMEZONE
 from ops.simulation.presets import DEMO
 from projections.directory.queries import list_staff, list_stores
@@ -64,6 +64,11 @@ STANDARD_PLAN: list[dict[str, Any]] = [
 ]
 
 
+# Who confirms the generated plan's version: a second person besides the system, as four eyes
+# on pay require (docs/pay-plans.md).
+PLAN_CONFIRMER = Principal(user_id="demo-plan-confirmer", role=Role.FINANCE, username="demo-plans")
+
+
 def publish_standard_plan(plans: PayPlans, first_day: date, store_ids: list[UUID]) -> None:
     """The standard plan, in force from the month of `first_day` for every store's salespeople."""
     first = first_day.replace(day=1)
@@ -71,7 +76,9 @@ def publish_standard_plan(plans: PayPlans, first_day: date, store_ids: list[UUID
     plan_id = plans.create_plan(
         SYSTEM, "Sales floor standard", "The demo's pay plan", occurred_at=when
     ).id
-    plans.publish_version(SYSTEM, plan_id, first, STANDARD_PLAN, "demo", occurred_at=when)
+    # Four eyes: the system proposes the version, a second (simulated) person confirms it.
+    plans.propose_version(SYSTEM, plan_id, first, STANDARD_PLAN, "demo", occurred_at=when)
+    plans.confirm_version(PLAN_CONFIRMER, plan_id, occurred_at=when)
     for store_id in store_ids:
         plans.assign(
             SYSTEM, plan_id, first, store_id=store_id, role="salesperson", occurred_at=when
@@ -89,11 +96,13 @@ def settle_demo_pay(runtime: Runtime, first_day: date, today: date) -> list[str]
     """The demo's payroll: each month before `today`'s approved for the group, today's open.
 
     Run once the views hold the demo (approval computes from them), so that the finance,
-    verification and statement pages show real figures on the first `make run`. Finance does
-    it, as in a real group. Answers the months it approved.
+    verification and statement pages show real figures on the first `make run`. Finance requests
+    each approval and the admin confirms it (four eyes), as in a real group. Answers the months
+    it approved.
     """
     finance = runtime.organisation.principal(User.id_for("finance"))
-    if finance is None:
+    admin = runtime.organisation.principal(User.id_for("admin"))
+    if finance is None or admin is None:
         return []
     payroll = runtime.payroll
     current = months.of_day(today)
@@ -102,7 +111,8 @@ def settle_demo_pay(runtime: Runtime, first_day: date, today: date) -> list[str]
     while month < current:
         period = payroll.open_period(finance, None, month)
         payroll.close_period(finance, period.id)
-        payroll.approve_period(finance, period.id)
+        payroll.request_approval(finance, period.id)
+        payroll.confirm_approval(admin, period.id)
         approved.append(month)
         month = months.next_month(month)
     payroll.open_period(finance, None, current)

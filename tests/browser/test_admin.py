@@ -80,6 +80,12 @@ def test_an_admin_publishes_a_plan_version_after_an_invalid_try(
     page.click("form[action$='/versions'] button[value=check]")
     expect(page.locator(".preview")).to_contain_text("¥300.00 per new unit")
     page.click("form[action$='/versions'] button[value=publish]")
+    expect(page.locator(".notice")).to_contain_text("not in force until another person")
+    expect(page.locator("#proposed-version")).to_contain_text("Waiting for confirmation")
+    plan_path = page.url.split("?")[0].split("/app/")[1]
+    page = new_page(size, user="finance", locale="en-GB")
+    page.goto(f"/app/{plan_path}")
+    page.click("form[action$='/confirmation'] button")
     expect(page.locator(".notice")).to_contain_text("2027-01")
     expect(page.locator(".components").first).to_contain_text(
         "¥300.00 per new unit, ¥200.00 per used unit"

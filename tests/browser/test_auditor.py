@@ -91,6 +91,9 @@ def test_an_auditor_verifies_an_approved_pay_period(
             period_id = opened.json()["id"]
             assert finance.post(f"/pay-periods/{period_id}/close", json={}).status_code == 201
             assert finance.post(f"/pay-periods/{period_id}/approval", json={}).status_code == 201
+            with api_client(live, "admin") as admin:  # four eyes: a second person confirms
+                confirmed = admin.post(f"/pay-periods/{period_id}/approval/confirmation", json={})
+                assert confirmed.status_code == 201
     page = new_page(size, user="auditor")
 
     page.goto("/app/audit/verify")

@@ -22,8 +22,9 @@ STORE_OF_SIZE = {"phone": 0, "desktop": 1}
 def test_finance_closes_and_approves_a_period_and_downloads_the_workbook(
     new_page: Callable[..., Page], size: str, tmp_path: Path
 ) -> None:
-    """Open last month's period of a store, close it, approve it, export it and download the
-    workbook: a real .xlsx with the summary sheet."""
+    """Open last month's period of a store, close it, request its approval (it waits for
+    another person), the admin confirms it from the queue, then finance exports it and
+    downloads the workbook: a real .xlsx with the summary sheet."""
     page = new_page(size, user="finance")
     page.goto("/app/pay/periods")
     page.select_option("#f-store", index=STORE_OF_SIZE[size])
@@ -35,6 +36,15 @@ def test_finance_closes_and_approves_a_period_and_downloads_the_workbook(
     page.click("form[action$='/close'] button")
     expect(page.locator(".steps .current")).to_have_text("已关账")
     page.click("form[action$='/approval'] button")
+    expect(page.locator("#approval-request")).to_contain_text("等待另一人确认")
+    period_path = page.url.split("/app/")[1].split("?")[0]
+    admin = new_page(size, user="admin")
+    admin.goto("/app/pay/periods")
+    expect(admin.locator("#waiting-for-you")).to_be_visible()
+    assert no_horizontal_scroll(admin)
+    admin.click(f"#waiting-for-you form[action='/app/{period_path}/approval/confirmation'] button")
+    expect(admin.locator(".steps .current")).to_have_text("已审批")
+    page.reload()
     expect(page.locator(".steps .current")).to_have_text("已审批")
     page.click("form[action$='/exports'] button[type=submit]")
     download_link = page.locator("a[href$='/file']").first

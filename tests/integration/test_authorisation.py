@@ -83,6 +83,8 @@ def owned_by_sales_a1(api: Api) -> dict[str, str]:
         "dispute_id": deal["id"],
         "salesperson_id": str(api.world.staff["sales_a1"]),
         "n": "1",
+        "number": "1",
+        "adjustment_id": deal["id"],
         "username": "sales_a1",
         "session_id": api.ok(api.get("sales_a1", "/auth/sessions"), 200)[0]["id"],
     }
@@ -177,6 +179,16 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", "/pay-periods/{period_id}/verification"): None,
     ("POST", "/pay-periods/{period_id}/what-if"): {"tiers": [{"threshold": "1", "amount": "1"}]},
     ("POST", "/pay-periods/{period_id}/exports"): {},
+    # Four eyes: confirming, refusing and withdrawing what another person proposed.
+    ("POST", "/pay-plans/{plan_id}/versions/{number}/confirmation"): {},
+    ("POST", "/pay-plans/{plan_id}/versions/{number}/refusal"): {"reason": "x"},
+    ("POST", "/pay-plans/{plan_id}/versions/{number}/withdrawal"): {"reason": "x"},
+    ("POST", "/pay-periods/{period_id}/approval/confirmation"): {},
+    ("POST", "/pay-periods/{period_id}/approval/refusal"): {"reason": "x"},
+    ("POST", "/pay-periods/{period_id}/approval/withdrawal"): {"reason": "x"},
+    ("POST", "/pay-periods/{period_id}/adjustments/{adjustment_id}/confirmation"): {},
+    ("POST", "/pay-periods/{period_id}/adjustments/{adjustment_id}/refusal"): {"reason": "x"},
+    ("POST", "/pay-periods/{period_id}/adjustments/{adjustment_id}/withdrawal"): {"reason": "x"},
 }
 
 STORE_LEVEL_READS = {

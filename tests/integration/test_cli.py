@@ -28,6 +28,7 @@ from ops.cli import main
 from projections.payouts.sources import ViewPayrollSources
 from projections.satisfaction import queries as survey_queries
 from tests.integration.conftest import World, _hashed, build_world
+from tests.unit.four_eyes import publish
 from workers.runtime import Runtime
 from workers.settings import Settings
 
@@ -43,7 +44,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_a_pay_plan_is_created_with_its_first_version_and_listed(
+def test_a_pay_plan_is_created_with_its_first_version_proposed_and_listed(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     components = data_dir / "plan.json"
@@ -63,7 +64,9 @@ def test_a_pay_plan_is_created_with_its_first_version_and_listed(
     listed = main(["plans", "list"])
 
     assert (created, listed) == (0, 0)
-    assert "Floor 2026  1 version(s), latest from 2026-01-01" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "waiting for confirmation by another person" in out
+    assert "Floor 2026  0 version(s)" in out  # not in force until another person confirms
 
 
 def test_a_bad_plan_is_refused_with_a_message_not_a_traceback(
@@ -377,7 +380,7 @@ def closed_may(settings: Settings, world: World) -> UUID:
         service = PayPlans(runtime.app)
         plan = service.create_plan(SYSTEM, "Floor 2026").id
         unit = [{"type": "per_unit", "key": "unit", "new": "500"}]
-        service.publish_version(SYSTEM, plan, date(2026, 1, 1), unit)
+        publish(service, SYSTEM, plan, date(2026, 1, 1), unit)
         service.assign(SYSTEM, plan, date(2026, 1, 1), store_id=world.store_a, role="salesperson")
     store = str(world.store_a)
     assert main(["pay", "open", store, "2026-05"]) == 0
@@ -546,3 +549,68 @@ def test_users_reactivate_of_an_unknown_login_is_refused_with_a_message(
 ) -> None:
     assert main(["users", "reactivate", "nobody"]) == 1
     assert "Not found: user" in capsys.readouterr().err
+
+
+# --- four eyes from the command line ------------------------------------------------------------
+
+
+def test_an_approval_requested_from_the_command_line_is_confirmed_by_another_login(
+    backend: Settings, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    period = closed_may(backend, world)
+    store = str(world.store_a)
+    capsys.readouterr()
+
+    requested = main(["pay", "approve", store, "2026-05", "--user", "finance"])
+    own = main(["pay", "confirm-approval", store, "2026-05", "--user", "finance"])
+    refused_message = capsys.readouterr()
+    confirmed = main(["pay", "confirm-approval", store, "2026-05", "--user", "admin"])
+
+    assert (requested, own, confirmed) == (0, 1, 0)
+    assert "waiting for confirmation by another person" in refused_message.out
+    assert "another person must confirm it" in refused_message.err
+    assert f"approved {period}" in capsys.readouterr().out
+
+
+def test_a_large_adjustment_from_the_command_line_waits_for_a_second_login(
+    backend: Settings, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    period, a1 = closed_may(backend, world), world.staff["sales_a1"]
+    store = str(world.store_a)
+    capsys.readouterr()
+
+    proposed = main(
+        [
+            "pay",
+            "adjust",
+            store,
+            "2026-05",
+            "--salesperson",
+            str(a1),
+            "--amount",
+            "2500",
+            "--reason",
+            "record month",
+            "--user",
+            "manager_a",
+        ]
+    )
+    adjustment = capsys.readouterr().out.split("adjustment ")[1].split()[0]
+    waiting = main(["pay", "waiting", "--user", "admin"])
+    listed = capsys.readouterr().out
+    confirmed = main(
+        [
+            "pay",
+            "confirm-adjustment",
+            store,
+            "2026-05",
+            "--adjustment",
+            adjustment,
+            "--user",
+            "admin",
+        ]
+    )
+
+    assert (proposed, waiting, confirmed) == (0, 0, 0)
+    assert f"adjustment {adjustment}" in listed and "waits for you" in listed
+    assert Decimal(statement_of(backend, period, a1)["adjustments"]) == Decimal("2500.00")

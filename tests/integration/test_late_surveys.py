@@ -16,6 +16,8 @@ from uuid import UUID
 
 from domain.satisfaction.model import survey_id_for
 from tests.integration.conftest import Api
+from tests.integration.four_eyes import approve as approve_period
+from tests.integration.four_eyes import publish
 from tests.integration.test_pay_periods_api import (
     MAY,
     PLAN,
@@ -45,12 +47,12 @@ GATED_PLAN = [
 
 def gated_may(api: Api) -> May:
     plan = api.ok(api.post("finance", "/pay-plans", {"name": "Floor 2026, CSI gated"}))
-    api.ok(
-        api.post(
-            "finance",
-            f"/pay-plans/{plan['id']}/versions",
-            {"effective_from": "2026-01-01", "components": GATED_PLAN},
-        )
+    publish(
+        api,
+        plan["id"],
+        {"effective_from": "2026-01-01", "components": GATED_PLAN},
+        proposer="finance",
+        confirmer="admin",
     )
     api.ok(
         api.post(
@@ -100,7 +102,7 @@ def late_lines(record: dict[str, Any]) -> list[dict[str, Any]]:
 
 def approve(api: Api, period: str) -> None:
     step(api, "finance", period, "close")
-    step(api, "finance", period, "approval")
+    approve_period(api, period)
 
 
 def test_a_survey_recorded_after_the_close_re_rates_the_gate_in_the_next_open_period(

@@ -11,6 +11,7 @@ from domain.organisation.model import Store, User
 from domain.shared.actor import SYSTEM
 from tests.integration.conftest import PASSWORD, Api
 from tests.pages.client import PageClient
+from tests.unit.four_eyes import publish
 
 PLAN = [
     {"type": "per_unit", "key": "unit", "new": "300", "used": "200"},
@@ -68,7 +69,7 @@ def make_plan(api: Api) -> Any:
     plan_id = plans.create_plan(SYSTEM, "Floor standard").id
     from datetime import date
 
-    plans.publish_version(SYSTEM, plan_id, date(2026, 1, 1), PLAN, "first")
+    publish(plans, SYSTEM, plan_id, date(2026, 1, 1), PLAN, "first")
     return plan_id
 
 
@@ -337,21 +338,30 @@ def test_text_that_is_not_json_is_refused_inline(api: Api) -> None:
     assert "Not valid JSON" in answer.text
 
 
-def test_an_admin_publishes_a_version_and_assigns_the_plan_from_a_month(api: Api) -> None:
+def test_an_admin_proposes_a_version_finance_confirms_it_and_the_plan_is_assigned(
+    api: Api,
+) -> None:
     plan_id = make_plan(api)
     client = pages(api, "admin")
+    finance = other_client(api, "finance")
     path = f"/app/admin/plans/{plan_id}"
 
-    published = client.post(
+    proposed = client.post(
         path + "/versions",
         {"effective_from": "2026-03-01", "note": "spring", "components": json.dumps(PLAN[:1])},
     )
+    waiting = client.get(proposed.headers["location"]).text
+    queue = finance.get(f"/app/admin/plans?position={api.runtime.app.position()}").text
+    published = finance.post(path + "/versions/2/confirmation")
     assigned = client.post(
         path + "/assignments",
         {"store_id": str(api.world.store_b), "role": "salesperson", "month": "2026-03"},
     )
 
-    assert published.status_code == assigned.status_code == 303
+    assert proposed.status_code == published.status_code == assigned.status_code == 303
+    assert "Waiting for confirmation by another person" in waiting
+    assert f'action="{path}/versions/2/confirmation"' not in waiting
+    assert f'action="{path}/versions/2/confirmation"' in queue
     plan = api.runtime.pay_plans.get_plan(SYSTEM, plan_id)
     assert [v.version for v in plan.versions] == [1, 2]
     [assignment] = plan.assignments.values()
@@ -376,9 +386,12 @@ def test_a_version_from_mid_month_says_which_month_it_first_pays(api: Api) -> No
     plan_id = make_plan(api)
     client = pages(api, "admin")
 
-    answer = client.post(
+    client.post(
         f"/app/admin/plans/{plan_id}/versions",
         {"effective_from": "2026-03-15", "components": json.dumps(PLAN[:1])},
+    )
+    answer = other_client(api, "finance").post(
+        f"/app/admin/plans/{plan_id}/versions/2/confirmation"
     )
 
     page = client.get(answer.headers["location"]).text
@@ -386,7 +399,7 @@ def test_a_version_from_mid_month_says_which_month_it_first_pays(api: Api) -> No
     assert "2026-03 is still paid by the version before it" in page
 
 
-def test_a_double_submit_publishes_one_version(api: Api) -> None:
+def test_a_double_submit_proposes_one_version(api: Api) -> None:
     plan_id = make_plan(api)
     client = pages(api, "admin")
     form = {"effective_from": "2026-04-01", "components": json.dumps(PLAN[:1])}
@@ -395,7 +408,25 @@ def test_a_double_submit_publishes_one_version(api: Api) -> None:
     second = client.post(f"/app/admin/plans/{plan_id}/versions", form, key="one-tap")
 
     assert first.status_code == second.status_code == 303
-    assert len(api.runtime.pay_plans.get_plan(SYSTEM, plan_id).versions) == 2
+    events = [type(e).__name__ for e in api.runtime.app.events.get(plan_id)]
+    assert events.count("VersionProposed") == 2  # the first version's, and this one once
+    assert api.runtime.pay_plans.get_plan(SYSTEM, plan_id).proposed is not None
+
+
+def test_the_proposer_confirming_their_own_version_on_the_page_is_refused(api: Api) -> None:
+    plan_id = make_plan(api)
+    client = pages(api, "admin")
+    client.post(
+        f"/app/admin/plans/{plan_id}/versions",
+        {"effective_from": "2026-04-01", "components": json.dumps(PLAN[:1])},
+    )
+    client.get(f"/app/admin/plans/{plan_id}")
+
+    answer = client.post(f"/app/admin/plans/{plan_id}/versions/2/confirmation")
+
+    assert answer.status_code == 422
+    assert "another person must confirm or refuse it" in answer.text
+    assert len(api.runtime.pay_plans.get_plan(SYSTEM, plan_id).versions) == 1
 
 
 def test_a_salesperson_gets_the_403_page_in_chinese_when_publishing(api: Api) -> None:

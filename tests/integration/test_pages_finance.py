@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from domain.pay.periods import PayPeriod
 from tests.integration.conftest import PASSWORD, Api
+from tests.integration.four_eyes import approve as approve_period
 from tests.integration.test_pay_periods_api import may, open_period, step
 from tests.pages.client import PageClient
 
@@ -57,7 +58,7 @@ def test_approving_an_open_period_shows_the_services_refusal_inline(api: Api) ->
     assert period_of(api, period).status.value == "open"
 
 
-def test_a_double_submit_of_approve_approves_once(api: Api) -> None:
+def test_a_double_submit_of_the_approval_request_requests_once(api: Api) -> None:
     world = may(api)
     period = open_period(api, world.store, "2026-05")
     step(api, "finance", period, "close")
@@ -70,24 +71,74 @@ def test_a_double_submit_of_approve_approves_once(api: Api) -> None:
     assert first.status_code == second.status_code == 303
     assert first.headers["location"] == second.headers["location"]
     events = list(api.runtime.app.events.get(period_of(api, period).id))
-    assert [type(e).__name__ for e in events].count("Approved") == 1
+    assert [type(e).__name__ for e in events].count("ApprovalRequested") == 1
 
 
-def test_finance_closes_then_approves_and_the_page_shows_the_export_form(api: Api) -> None:
+def test_finance_closes_and_requests_the_admin_confirms_and_the_page_shows_the_export_form(
+    api: Api,
+) -> None:
+    """Four eyes on the pages: the requester sees that the approval waits for another person;
+    the admin finds it in the queue on the periods page and confirms it."""
     world = may(api)
     period = open_period(api, world.store, "2026-05")
     finance = page_client(api, "finance")
+    admin = page_client(api, "admin")
     finance.get(f"/app/pay/periods/{period}")
 
     closed = finance.post(f"/app/pay/periods/{period}/close")
     finance.get(closed.headers["location"])
-    approved = finance.post(f"/app/pay/periods/{period}/approval")
-    page = finance.get(approved.headers["location"])
+    requested = finance.post(f"/app/pay/periods/{period}/approval")
+    waiting = finance.get(requested.headers["location"])
+    queue = admin.get(f"/app/pay/periods?position={api.runtime.app.position()}")
+    confirmed = admin.post(f"/app/pay/periods/{period}/approval/confirmation")
+    page = finance.get(confirmed.headers["location"])
 
-    assert closed.status_code == approved.status_code == 303
+    assert closed.status_code == requested.status_code == confirmed.status_code == 303
+    assert "等待另一人确认" in waiting.text
+    assert f'action="/app/pay/periods/{period}/approval/confirmation"' not in waiting.text
+    assert "等待您确认" in queue.text
+    assert f'action="/app/pay/periods/{period}/approval/confirmation"' in queue.text
     assert page.status_code == 200
     assert f'action="/app/pay/periods/{period}/exports"' in page.text
     assert f"/app/audit/verify/{period}" in page.text
+
+
+def test_the_requester_confirming_own_approval_on_the_page_is_refused_inline(api: Api) -> None:
+    world = may(api)
+    period = open_period(api, world.store, "2026-05")
+    step(api, "finance", period, "close")
+    step(api, "finance", period, "approval")
+    finance = page_client(api, "finance")
+    finance.get(f"/app/pay/periods/{period}")
+
+    answer = finance.post(f"/app/pay/periods/{period}/approval/confirmation")
+
+    assert answer.status_code == 422
+    assert "另一人" in answer.text
+    assert period_of(api, period).status.value == "closed"
+
+
+def test_a_large_adjustment_on_the_page_waits_and_the_admin_confirms_it(api: Api) -> None:
+    world = may(api)
+    period = open_period(api, world.store, "2026-05")
+    manager = page_client(api, "manager_a")
+    admin = page_client(api, "admin")
+    manager.get(f"/app/pay/periods/{period}")
+
+    proposed = manager.post(
+        f"/app/pay/periods/{period}/adjustments",
+        {"salesperson_id": str(world.a1), "amount": "2500", "reason": "Record month bonus"},
+    )
+    (proposal,) = period_of(api, period).pending_proposals
+    own_view = manager.get(proposed.headers["location"])
+    admin.get(f"/app/pay/periods/{period}")
+    confirmed = admin.post(
+        f"/app/pay/periods/{period}/adjustments/{proposal['adjustment_id']}/confirmation"
+    )
+
+    assert proposed.status_code == confirmed.status_code == 303
+    assert "等待另一人确认" in own_view.text
+    assert [a["amount"] for a in period_of(api, period).adjustments] == [Decimal("2500.00")]
 
 
 def test_a_salesperson_cannot_read_anothers_statement_and_gets_the_apis_404(api: Api) -> None:
@@ -235,7 +286,7 @@ def test_an_export_is_polled_until_ready_then_downloaded_and_the_period_marked_p
     world = may(api)
     period = open_period(api, world.store, "2026-05")
     step(api, "finance", period, "close")
-    step(api, "finance", period, "approval")
+    approve_period(api, period)
     finance = page_client(api, "finance")
     finance.get(f"/app/pay/periods/{period}")
 
@@ -265,7 +316,7 @@ def test_my_statements_show_the_approved_total_of_each_period(api: Api) -> None:
     world = may(api)
     period = open_period(api, world.store, "2026-05")
     step(api, "finance", period, "close")
-    step(api, "finance", period, "approval")
+    approve_period(api, period)
     seller = page_client(api, "sales_a1")
 
     mine = seller.get(f"/app/pay/mine?position={api.runtime.app.position()}")
@@ -290,7 +341,7 @@ def test_a_period_page_offers_only_the_steps_the_users_role_may_take(api: Api) -
     assert f"/app/pay/periods/{period}/approval" not in as_manager
     assert f"/app/pay/periods/{period}/close" in as_manager
     step(api, "finance", period, "close")
-    step(api, "finance", period, "approval")
+    approve_period(api, period)
     as_auditor = page_client(api, "auditor").get(f"/app/pay/periods/{period}")
     assert as_auditor.status_code == 200
     assert f"/app/pay/periods/{period}/exports" not in as_auditor.text

@@ -23,6 +23,8 @@ from domain.shared.actor import SYSTEM
 from domain.shared.values import with_check_digit
 from projections.payouts.sources import ViewPayrollSources
 from tests.integration.conftest import Api
+from tests.integration.four_eyes import approve as approve_period
+from tests.integration.four_eyes import publish
 
 MAY = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 PLAN = [
@@ -114,12 +116,12 @@ def sell(
 
 def give_plan(api: Api, store: UUID | None = None) -> None:
     plan = api.ok(api.post("finance", "/pay-plans", {"name": "Floor 2026"}))
-    api.ok(
-        api.post(
-            "finance",
-            f"/pay-plans/{plan['id']}/versions",
-            {"effective_from": "2026-01-01", "components": PLAN},
-        )
+    publish(
+        api,
+        plan["id"],
+        {"effective_from": "2026-01-01", "components": PLAN},
+        proposer="finance",
+        confirmer="admin",
     )
     api.ok(
         api.post(
@@ -158,7 +160,7 @@ def approved_may(api: Api) -> tuple[May, str]:
     world = may(api)
     period = open_period(api, world.store, "2026-05")
     step(api, "finance", period, "close")
-    step(api, "finance", period, "approval")
+    approve_period(api, period)
     return world, period
 
 
@@ -275,7 +277,8 @@ def test_a_command_on_an_approved_period_loads_none_of_its_statements(api: Api) 
     # The period's own events hold the snapshot's totals and hash, never a statement's lines.
     stored = app.recorder.select_events(UUID(period))
     assert all(b'"lines"' not in bytes(e.state) for e in stored)
-    assert (disputed["version"], stored[-1].originator_version) == (4, 4)
+    # Opened, closed, approval requested, approved (confirmed by a second person), disputed.
+    assert (disputed["version"], stored[-1].originator_version) == (5, 5)
     record = app.load(
         PayStatementSnapshot, statement_snapshot_id(UUID(period), world.a1), "statement"
     )
@@ -294,7 +297,13 @@ def test_a_period_approved_with_its_statements_in_the_event_still_reads_and_veri
     closed = app.load(PayPeriod, UUID(period), "pay period")
     figures = Payroll(app, ViewPayrollSources(app, api.runtime.db, 5.0)).figures(closed)
     content_hash = snapshot_hash(figures.statements, figures.totals)
-    closed.approve(figures.statements, figures.totals, content_hash, occurred_at=MAY)
+    # A single-step approval, as recorded before four eyes (no request first): the event alone.
+    closed._approve(
+        statement_ids=[s["salesperson_id"] for s in figures.statements],
+        totals=figures.totals,
+        content_hash=content_hash,
+        occurred_at=MAY,
+    )
     [event] = closed.collect_events()
     stored = app.mapper.to_stored_event(event)
     fields = app.mapper.transcoder.decode(stored.state)
@@ -352,7 +361,7 @@ def test_an_adjustment_before_approval_is_a_line_of_the_snapshot(api: Api) -> No
         {"salesperson_id": str(world.a1), "amount": "-300.00", "reason": "demo car damage"},
     )
     step(api, "finance", period, "close")
-    step(api, "finance", period, "approval")
+    approve_period(api, period)
 
     a1 = statement(api, "sales_a1", period, world.a1)
 
@@ -424,7 +433,7 @@ def test_an_unwind_between_close_and_approval_is_paid_then_charged_back(api: Api
     may_period = open_period(api, world.store, "2026-05")
     step(api, "finance", may_period, "close")
     unwind(api, world.other, MAY + timedelta(days=25))
-    step(api, "finance", may_period, "approval")
+    approve_period(api, may_period)
     june = open_period(api, world.store, "2026-06")
 
     paid = statement(api, "finance", may_period, world.a2)
@@ -445,7 +454,7 @@ def test_an_unwind_after_the_protection_window_is_not_charged_back(api: Api) -> 
     world = may(api)
     period = open_period(api, world.store, "2026-05", protection_days=30)
     step(api, "finance", period, "close")
-    step(api, "finance", period, "approval")
+    approve_period(api, period)
     june = open_period(api, world.store, "2026-06")
 
     unwind(api, world.solo, MAY + timedelta(days=6 + 31))
@@ -482,7 +491,7 @@ def test_recomputing_an_approved_period_reproduces_its_snapshot_after_later_unwi
     june = open_period(api, world.store, "2026-06")
     unwind(api, world.solo, MAY + timedelta(days=30))
     step(api, "finance", june, "close")
-    step(api, "finance", june, "approval")
+    approve_period(api, june)
     unwind(api, world.other, MAY + timedelta(days=45))
 
     checks = [
@@ -735,7 +744,7 @@ def test_a_store_manager_sees_the_stores_statements_and_not_another_stores(api: 
     assert other_store.status_code == 404
 
 
-def test_only_finance_approves(api: Api) -> None:
+def test_only_finance_requests_an_approval(api: Api) -> None:
     world = may(api)
     period = open_period(api, world.store, "2026-05")
     step(api, "manager_a", period, "close")
@@ -746,7 +755,7 @@ def test_only_finance_approves(api: Api) -> None:
     ]
 
     assert refused == [403, 403, 403, 403]
-    assert step(api, "finance", period, "approval")["version"] == 3
+    assert approve_period(api, period)["version"] == 4  # requested at 3, confirmed at 4
 
 
 def test_an_auditor_reads_and_verifies_but_changes_nothing(api: Api) -> None:

@@ -12,6 +12,7 @@ from domain.shared.actor import SYSTEM
 from projections.pay_plans import queries
 from projections.runner import wait_for
 from tests.integration.conftest import Api
+from tests.integration.four_eyes import publish
 
 UNIT = {"type": "per_unit", "key": "unit", "new": "500"}
 TIERS = {
@@ -26,12 +27,12 @@ def new_plan(
     api: Api, name: str, components: list[dict[str, Any]], start: str = "2026-01-01"
 ) -> str:
     plan_id = str(api.ok(api.post("finance", "/pay-plans", {"name": name}))["id"])
-    api.ok(
-        api.post(
-            "finance",
-            f"/pay-plans/{plan_id}/versions",
-            {"effective_from": start, "components": components, "note": "first"},
-        )
+    publish(
+        api,
+        plan_id,
+        {"effective_from": start, "components": components, "note": "first"},
+        proposer="finance",
+        confirmer="admin",
     )
     return plan_id
 
@@ -70,12 +71,12 @@ def test_finance_writes_a_plan_and_every_write_answers_id_version_and_position(a
     created = api.ok(api.post("finance", "/pay-plans", {"name": "Floor", "description": "2026"}))
     plan_id = created["id"]
 
-    version = api.ok(
-        api.post(
-            "finance",
-            f"/pay-plans/{plan_id}/versions",
-            {"effective_from": "2026-01-01", "components": [UNIT, TIERS]},
-        )
+    version = publish(
+        api,
+        plan_id,
+        {"effective_from": "2026-01-01", "components": [UNIT, TIERS]},
+        proposer="finance",
+        confirmer="admin",
     )
     assigned = api.ok(
         api.post(
@@ -93,7 +94,8 @@ def test_finance_writes_a_plan_and_every_write_answers_id_version_and_position(a
     )
     retired = api.ok(api.post("finance", f"/pay-plans/{plan_id}/retirement", {}))
 
-    assert [w["version"] for w in (created, version, assigned, ended, retired)] == [1, 2, 3, 4, 5]
+    # Proposed at 2, published (confirmed by a second person) at 3.
+    assert [w["version"] for w in (created, version, assigned, ended, retired)] == [1, 3, 4, 5, 6]
     assert created["position"] < version["position"] < retired["position"]
     plan = api.ok(api.get("auditor", f"/pay-plans/{plan_id}"), 200)
     assert plan["retired"] is True
@@ -111,19 +113,19 @@ def test_a_version_starting_after_a_months_first_day_answers_the_month_it_first_
 ) -> None:
     plan_id = new_plan(api, "Floor", [UNIT], start="2026-01-01")
 
-    mid_march = api.ok(
-        api.post(
-            "finance",
-            f"/pay-plans/{plan_id}/versions",
-            {"effective_from": "2026-03-15", "components": [UNIT, TIERS]},
-        )
+    mid_march = publish(
+        api,
+        plan_id,
+        {"effective_from": "2026-03-15", "components": [UNIT, TIERS]},
+        proposer="finance",
+        confirmer="admin",
     )
-    first_of_may = api.ok(
-        api.post(
-            "finance",
-            f"/pay-plans/{plan_id}/versions",
-            {"effective_from": "2026-05-01", "components": [UNIT]},
-        )
+    first_of_may = publish(
+        api,
+        plan_id,
+        {"effective_from": "2026-05-01", "components": [UNIT]},
+        proposer="finance",
+        confirmer="admin",
     )
 
     assert mid_march["first_paid_month"] == "2026-04"
@@ -140,12 +142,12 @@ def test_the_month_a_version_first_pays_is_the_first_it_is_in_force_for(api: Api
             {"staff_id": str(api.world.staff["sales_a1"]), "effective_from": "2026-01-01"},
         )
     )
-    written = api.ok(
-        api.post(
-            "finance",
-            f"/pay-plans/{plan_id}/versions",
-            {"effective_from": "2026-03-15", "components": [UNIT, TIERS]},
-        )
+    written = publish(
+        api,
+        plan_id,
+        {"effective_from": "2026-03-15", "components": [UNIT, TIERS]},
+        proposer="finance",
+        confirmer="admin",
     )
     staff = str(api.world.staff["sales_a1"])
 
@@ -272,12 +274,12 @@ def test_the_read_model_resolves_a_month_as_known_at_a_moment(api: Api) -> None:
     floor, _ = floor_and_personal_plans(api)
     caught_up(api)
     before_v2 = datetime.now(UTC)
-    api.ok(
-        api.post(
-            "finance",
-            f"/pay-plans/{floor}/versions",
-            {"effective_from": "2026-03-01", "components": [{**UNIT, "new": "650"}]},
-        )
+    publish(
+        api,
+        floor,
+        {"effective_from": "2026-03-01", "components": [{**UNIT, "new": "650"}]},
+        proposer="finance",
+        confirmer="admin",
     )
     caught_up(api)
     sales_a1 = api.world.staff["sales_a1"]

@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from tests.integration.conftest import Api
+from tests.integration.four_eyes import approve as approve_period
 from tests.integration.test_pay_periods_api import (
     MAY,
     approved_may,
@@ -53,7 +54,7 @@ def test_a_deal_unwound_before_the_close_counts_neither_in_the_kpi_nor_in_the_pa
     period = open_period(api, world.store, "2026-05")
     unwind(api, world.other, JUNE_3)
     step(api, "finance", period, "close")
-    step(api, "finance", period, "approval")
+    approve_period(api, period)
 
     paid = statement(api, "finance", period, world.a2)
     may_line = kpi_line(api, "manager_a", "2026-05", world.a2)

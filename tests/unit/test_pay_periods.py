@@ -52,6 +52,7 @@ from domain.shared.errors import (
     PermissionDeniedError,
 )
 from tests.unit.builders import new_app
+from tests.unit.four_eyes import approve
 
 MAY = datetime(2026, 5, 31, 15, 0, tzinfo=UTC)
 STORE = UUID("11111111-1111-1111-1111-111111111111")
@@ -88,9 +89,19 @@ def closed() -> PayPeriod:
     return period
 
 
-def approved() -> PayPeriod:
+def requested() -> PayPeriod:
+    """A closed period whose approval finance requested (four eyes: another confirms it)."""
     period = closed()
-    period.approve(STATEMENTS, TOTALS, snapshot_hash(STATEMENTS, TOTALS), occurred_at=at(2))
+    period.request_approval("finance", occurred_at=at(2))
+    period.collect_events()
+    return period
+
+
+def approved() -> PayPeriod:
+    period = requested()
+    period.approve(
+        STATEMENTS, TOTALS, snapshot_hash(STATEMENTS, TOTALS), "admin", occurred_at=at(2)
+    )
     period.collect_events()
     return period
 
@@ -164,11 +175,11 @@ def test_closing_freezes_the_figures_as_known_at_the_close() -> None:
     assert (period.status, period.known_at) == (PeriodStatus.CLOSED, at(5))
 
 
-def test_approving_records_the_snapshot_and_its_hash() -> None:
-    period = closed()
+def test_confirming_a_requested_approval_records_the_snapshot_and_its_hash() -> None:
+    period = requested()
     content_hash = snapshot_hash(STATEMENTS, TOTALS)
 
-    records = period.approve(STATEMENTS, TOTALS, content_hash, occurred_at=at(2))
+    records = period.approve(STATEMENTS, TOTALS, content_hash, "admin", occurred_at=at(2))
 
     [event] = new_events(period)
     assert isinstance(event, PayPeriod.Approved)
@@ -184,10 +195,10 @@ def test_approving_records_the_snapshot_and_its_hash() -> None:
 
 
 def test_an_approval_stored_with_its_statements_still_replays_them() -> None:
-    period = closed()
+    period = requested()
     content_hash = snapshot_hash(STATEMENTS, TOTALS)
     mapper = new_app().mapper
-    period.approve(STATEMENTS, TOTALS, content_hash, occurred_at=at(2))
+    period.approve(STATEMENTS, TOTALS, content_hash, "admin", occurred_at=at(2))
     [event] = new_events(period)
     stored = mapper.to_stored_event(event)
     fields = mapper.transcoder.decode(stored.state)
@@ -195,7 +206,7 @@ def test_an_approval_stored_with_its_statements_still_replays_them() -> None:
     version_1 = replace(
         stored, state=mapper.transcoder.encode({**fields, "statements": STATEMENTS})
     )
-    replayed = closed()
+    replayed = requested()
 
     mapper.to_domain_event(version_1).mutate(replayed)
 
@@ -207,16 +218,16 @@ def test_approving_an_open_period_is_refused() -> None:
     period = opened()
 
     with pytest.raises(IllegalTransitionError):
-        period.approve(STATEMENTS, TOTALS, snapshot_hash(STATEMENTS, TOTALS), occurred_at=at(2))
+        period.request_approval("finance", occurred_at=at(2))
 
     assert new_events(period) == []
 
 
 def test_approving_with_a_malformed_hash_is_refused() -> None:
-    period = closed()
+    period = requested()
 
     with pytest.raises(InvalidValueError):
-        period.approve(STATEMENTS, TOTALS, "not-a-hash", occurred_at=at(2))
+        period.approve(STATEMENTS, TOTALS, "not-a-hash", "admin", occurred_at=at(2))
 
 
 def test_reopening_a_closed_period_makes_it_provisional_again() -> None:
@@ -435,7 +446,9 @@ def test_the_snapshot_hash_changes_with_any_figure() -> None:
 # Which commands each state allows, by the reference model.
 ALLOWED = {
     "open": {"close", "adjust"},
-    "closed": {"reopen", "approve", "adjust", "dispute"},
+    "closed": {"reopen", "request", "adjust", "dispute"},
+    # Closed with an approval requested: a second person may confirm it (four eyes).
+    "requested": {"reopen", "approve", "adjust", "dispute"},
     "approved": {"export", "dispute"},
     "exported": {"export", "pay", "dispute"},
     "paid": {"export", "dispute"},
@@ -443,7 +456,9 @@ ALLOWED = {
 NEXT = {
     ("open", "close"): "closed",
     ("closed", "reopen"): "open",
-    ("closed", "approve"): "approved",
+    ("closed", "request"): "requested",
+    ("requested", "reopen"): "open",
+    ("requested", "approve"): "approved",
     ("approved", "export"): "exported",
     ("exported", "pay"): "paid",
 }
@@ -482,7 +497,10 @@ class PayPeriodLifecycle(RuleBasedStateMachine):
     @rule()
     def approve(self) -> None:
         content_hash = snapshot_hash(STATEMENTS, TOTALS)
-        self._try("approve", lambda: self.period.approve(STATEMENTS, TOTALS, content_hash, at(1)))
+        self._try(
+            "approve",
+            lambda: self.period.approve(STATEMENTS, TOTALS, content_hash, "admin", at(1)),
+        )
 
     @rule()
     def export(self) -> None:
@@ -508,9 +526,14 @@ class PayPeriodLifecycle(RuleBasedStateMachine):
             lambda: self.period.raise_dispute(uuid4(), SELLER, "1", "r", at(self.minute)),
         )
 
+    @rule()
+    def request(self) -> None:
+        self._try("request", lambda: self.period.request_approval("finance", at(self.minute)))
+
     @invariant()
     def status_matches_the_reference(self) -> None:
-        assert self.period.status.value == self.status
+        expected = "closed" if self.status == "requested" else self.status
+        assert self.period.status.value == expected
         assert len(self.period.adjustments) == self.adjustments
         self.period.collect_events()
 
@@ -520,7 +543,9 @@ test_pay_period_lifecycle = PayPeriodLifecycle.TestCase
 
 
 @given(
-    steps=st.lists(st.sampled_from(["close", "reopen", "adjust", "approve", "export"]), max_size=12)
+    steps=st.lists(
+        st.sampled_from(["close", "reopen", "adjust", "request", "approve", "export"]), max_size=12
+    )
 )
 def test_replaying_a_pay_periods_events_gives_its_state(steps: list[str]) -> None:
     period = PayPeriod(store_id=STORE, month="2026-05", protection_days=90, occurred_at=MAY)
@@ -532,8 +557,12 @@ def test_replaying_a_pay_periods_events_gives_its_state(steps: list[str]) -> Non
                 period.reopen("r", at(minute))
             elif step == "adjust":
                 period.add_adjustment(uuid4(), SELLER, Decimal("10"), "r", "f", at(minute))
+            elif step == "request":
+                period.request_approval("finance", at(minute))
             elif step == "approve":
-                period.approve(STATEMENTS, TOTALS, snapshot_hash(STATEMENTS, TOTALS), at(minute))
+                period.approve(
+                    STATEMENTS, TOTALS, snapshot_hash(STATEMENTS, TOTALS), "admin", at(minute)
+                )
             else:
                 period.record_export(uuid4(), at(minute))
         except DomainError:
@@ -902,7 +931,7 @@ def pay() -> Payrolls:
 def approved_period(pay: Payrolls, month: str) -> UUID:
     ident = pay.payroll.open_period(FINANCE, pay.store_id, month).id
     pay.payroll.close_period(FINANCE, ident)
-    pay.payroll.approve_period(FINANCE, ident)
+    approve(pay.payroll, ident)
     return ident
 
 
@@ -922,7 +951,7 @@ def test_periods_of_a_store_are_approved_in_month_order(pay: Payrolls) -> None:
     pay.payroll.close_period(FINANCE, june)
 
     with pytest.raises(PayPeriodOrderError):
-        pay.payroll.approve_period(FINANCE, june)
+        approve(pay.payroll, june)
 
 
 def test_a_month_before_an_approved_one_cannot_be_opened(pay: Payrolls) -> None:
@@ -939,14 +968,19 @@ def test_a_store_month_the_group_already_pays_cannot_be_opened(pay: Payrolls) ->
         pay.payroll.open_period(FINANCE, pay.store_id, "2026-05")
 
 
-def test_only_finance_approves(pay: Payrolls) -> None:
+def test_only_finance_requests_an_approval_and_a_store_manager_never_confirms_one(
+    pay: Payrolls,
+) -> None:
     ident = pay.payroll.open_period(FINANCE, pay.store_id, "2026-05").id
     pay.payroll.close_period(pay.manager, ident)
 
     with pytest.raises(PermissionDeniedError):
-        pay.payroll.approve_period(ADMIN, ident)
+        pay.payroll.request_approval(ADMIN, ident)
     with pytest.raises(PermissionDeniedError):
-        pay.payroll.approve_period(pay.manager, ident)
+        pay.payroll.request_approval(pay.manager, ident)
+    pay.payroll.request_approval(FINANCE, ident)
+    with pytest.raises(PermissionDeniedError):
+        pay.payroll.confirm_approval(pay.manager, ident)
 
 
 def test_a_store_manager_cannot_open_another_stores_period(pay: Payrolls) -> None:
@@ -1007,7 +1041,7 @@ def test_a_store_period_opened_under_rule_1_counts_its_own_stores_units_and_stil
 
     for store in stores:
         payroll.close_period(FINANCE, period_id(store, "2026-05"))
-        payroll.approve_period(FINANCE, period_id(store, "2026-05"))
+        approve(payroll, period_id(store, "2026-05"))
 
     totals = [
         Decimal(payroll.statement(FINANCE, period_id(store, "2026-05"), seller)["total"])

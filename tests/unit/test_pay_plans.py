@@ -31,6 +31,9 @@ from domain.pay.errors import (
     PlanAssignmentTargetError,
     PlanComponentInvalidError,
     PlanVersionOrderError,
+    ProposalNotPendingError,
+    ProposalPendingError,
+    SecondPersonRequiredError,
 )
 from domain.pay.plans import (
     Assignment,
@@ -62,6 +65,7 @@ from tests.unit.builders import (
     new_events,
     state,
 )
+from tests.unit.four_eyes import publish
 
 D = Decimal
 STAFF, OTHER_STAFF, STORE = UUID(int=1), UUID(int=2), UUID(int=3)
@@ -273,6 +277,14 @@ def test_decimal_typed_as_a_json_number_is_read_as_typed() -> None:
 # --- the aggregate: given / when / then -----------------------------------------------------------
 
 
+def publish_on(
+    plan: PayPlan, effective_from: date, components: Any, note: str, when: datetime
+) -> None:
+    """Propose a version and have a second person confirm it (four eyes)."""
+    plan.propose_version(effective_from, components, note, "admin", when)
+    plan.confirm_version("finance", when)
+
+
 def created() -> PayPlan:
     plan = PayPlan(name="Floor 2026", description="new-car floor plan", occurred_at=MONDAY)
     new_events(plan)
@@ -281,7 +293,7 @@ def created() -> PayPlan:
 
 def published() -> PayPlan:
     plan = created()
-    plan.publish_version(date(2026, 1, 1), [UNIT], "first", MONDAY)
+    publish_on(plan, date(2026, 1, 1), [UNIT], "first", MONDAY)
     new_events(plan)
     return plan
 
@@ -310,11 +322,12 @@ def test_creating_a_plan_records_its_name() -> None:
 def test_publishing_stores_the_normalised_components_as_the_next_version() -> None:
     plan = published()
 
-    plan.publish_version(
-        date(2026, 4, 1), [{"type": "per_unit", "key": "unit", "new": 600}], "", MONDAY
+    publish_on(
+        plan, date(2026, 4, 1), [{"type": "per_unit", "key": "unit", "new": 600}], "", MONDAY
     )
 
-    [event] = new_events(plan)
+    [proposed, event] = new_events(plan)
+    assert isinstance(proposed, PayPlan.VersionProposed)
     assert isinstance(event, PayPlan.VersionPublished)
     assert event.version == 2
     assert event.components == [
@@ -323,11 +336,74 @@ def test_publishing_stores_the_normalised_components_as_the_next_version() -> No
     assert plan.plan_version(2).components == (PerUnit(key="unit", new=D("600.00")),)
 
 
+# --- four eyes: a version is proposed by one person and published when another confirms it ------
+
+
+def test_a_proposed_version_is_not_in_force_until_another_person_confirms_it() -> None:
+    plan = published()
+
+    plan.propose_version(date(2026, 4, 1), [{**UNIT, "new": "600"}], "raise", "alice", MONDAY)
+
+    assert [v.version for v in plan.versions] == [1]
+    assert plan.version_for_month("2026-05") == plan.plan_version(1)
+    plan.confirm_version("bob", MONDAY)
+    assert plan.version_for_month("2026-05") == plan.plan_version(2)
+    assert plan.proposed is None
+
+
+def test_the_proposer_cannot_confirm_their_own_version() -> None:
+    plan = published()
+    plan.propose_version(date(2026, 4, 1), [UNIT], "", "alice", MONDAY)
+    new_events(plan)
+
+    with pytest.raises(SecondPersonRequiredError):
+        plan.confirm_version("Alice", MONDAY)  # logins are one person whatever the case
+
+    assert new_events(plan) == [] and [v.version for v in plan.versions] == [1]
+
+
+def test_confirming_a_version_twice_or_after_it_was_withdrawn_is_a_conflict() -> None:
+    plan = published()
+    plan.propose_version(date(2026, 4, 1), [UNIT], "", "alice", MONDAY)
+    plan.confirm_version("bob", MONDAY)
+    plan.propose_version(date(2026, 6, 1), [UNIT], "", "alice", MONDAY)
+    plan.withdraw_version("alice", "typo in the rate", MONDAY)
+    new_events(plan)
+
+    with pytest.raises(ProposalNotPendingError):
+        plan.confirm_version("bob", MONDAY, version=2)
+    with pytest.raises(ProposalNotPendingError):
+        plan.confirm_version("bob", MONDAY)
+
+    assert new_events(plan) == [] and [v.version for v in plan.versions] == [1, 2]
+
+
+def test_a_refused_version_records_who_refused_and_why_and_never_takes_effect() -> None:
+    plan = published()
+    plan.propose_version(date(2026, 4, 1), [UNIT], "", "alice", MONDAY)
+    new_events(plan)
+
+    plan.refuse_version("bob", "the rate is above budget", MONDAY)
+
+    [event] = new_events(plan)
+    assert isinstance(event, PayPlan.VersionRefused)
+    assert (event.refuser, event.reason, event.version) == ("bob", "the rate is above budget", 2)
+    assert plan.proposed is None and [v.version for v in plan.versions] == [1]
+
+
+def test_a_second_proposal_while_one_waits_is_a_conflict() -> None:
+    plan = published()
+    plan.propose_version(date(2026, 4, 1), [UNIT], "", "alice", MONDAY)
+
+    with pytest.raises(ProposalPendingError):
+        plan.propose_version(date(2026, 5, 1), [UNIT], "", "bob", MONDAY)
+
+
 def test_a_new_version_must_take_effect_after_the_latest() -> None:
     plan = published()
 
     with pytest.raises(PlanVersionOrderError):
-        plan.publish_version(date(2026, 1, 1), [UNIT], "", MONDAY)
+        publish_on(plan, date(2026, 1, 1), [UNIT], "", MONDAY)
     assert new_events(plan) == []
 
 
@@ -335,13 +411,13 @@ def test_an_invalid_version_records_nothing() -> None:
     plan = created()
 
     with pytest.raises(PlanComponentInvalidError):
-        plan.publish_version(date(2026, 1, 1), [{"type": "per_unit"}], "", MONDAY)
+        publish_on(plan, date(2026, 1, 1), [{"type": "per_unit"}], "", MONDAY)
     assert new_events(plan) == []
 
 
 def test_the_version_in_force_for_a_month_is_the_one_effective_on_its_first_day() -> None:
     plan = published()
-    plan.publish_version(date(2026, 3, 15), [UNIT], "mid-March", MONDAY)
+    publish_on(plan, date(2026, 3, 15), [UNIT], "mid-March", MONDAY)
 
     assert plan.version_for_month("2025-12") is None
     march = plan.version_for_month("2026-03")
@@ -368,8 +444,8 @@ def test_a_version_first_pays_the_month_whose_first_day_it_is_in_force_on(
 @given(st.dates(min_value=date(2000, 1, 2), max_value=date(2027, 11, 30)))
 def test_the_first_paid_month_is_the_first_month_the_version_is_in_force_for(day: date) -> None:
     plan = created()
-    plan.publish_version(date(2000, 1, 1), [UNIT], "before", MONDAY)
-    plan.publish_version(day, [UNIT], "after", MONDAY)
+    publish_on(plan, date(2000, 1, 1), [UNIT], "before", MONDAY)
+    publish_on(plan, day, [UNIT], "after", MONDAY)
     month = first_paid_month(day)
     before = (first_day(month) - timedelta(days=1)).isoformat()[:7]
 
@@ -384,7 +460,7 @@ def test_publishing_from_a_months_first_day_answers_that_month_and_no_notice() -
     plans = PayPlans(g.app)
     plan_id = plans.create_plan(FINANCE, "Floor").id
 
-    written = plans.publish_version(FINANCE, plan_id, date(2026, 5, 1), [UNIT])
+    written = publish(plans, FINANCE, plan_id, date(2026, 5, 1), [UNIT])
 
     assert (written.first_paid_month, written.notice) == ("2026-05", None)
 
@@ -394,7 +470,7 @@ def test_publishing_from_a_later_day_answers_the_next_month_with_a_notice() -> N
     plans = PayPlans(g.app)
     plan_id = plans.create_plan(FINANCE, "Floor").id
 
-    written = plans.publish_version(FINANCE, plan_id, date(2026, 5, 15), [UNIT])
+    written = publish(plans, FINANCE, plan_id, date(2026, 5, 15), [UNIT])
 
     assert written.first_paid_month == "2026-06"
     assert written.notice is not None and "first pays 2026-06" in written.notice
@@ -487,7 +563,7 @@ def test_a_retired_plan_takes_no_versions_or_assignments() -> None:
     new_events(plan)
 
     with pytest.raises(IllegalTransitionError):
-        plan.publish_version(date(2027, 1, 1), [UNIT], "", MONDAY)
+        publish_on(plan, date(2027, 1, 1), [UNIT], "", MONDAY)
     with pytest.raises(IllegalTransitionError):
         plan.assign(uuid4(), OTHER_STAFF, None, None, date(2027, 1, 1), MONDAY)
     with pytest.raises(IllegalTransitionError):
@@ -547,8 +623,8 @@ def test_a_replayed_pay_plan_equals_the_live_one(
         try:
             match command:
                 case ("publish", days, amount):
-                    plan.publish_version(
-                        start + timedelta(days=days), [{**UNIT, "new": amount}], "", moment
+                    publish_on(
+                        plan, start + timedelta(days=days), [{**UNIT, "new": amount}], "", moment
                     )
                 case ("assign_staff", staff_id, days):
                     plan.assign(uuid4(), staff_id, None, None, start + timedelta(days=days), moment)
@@ -656,7 +732,7 @@ def seller_id(g: Group) -> UUID:
 def a_plan(g: Group, actor: Principal = FINANCE) -> UUID:
     plans = PayPlans(g.app)
     plan_id = plans.create_plan(actor, "Floor", occurred_at=MONDAY).id
-    plans.publish_version(actor, plan_id, date(2026, 1, 1), [UNIT])
+    publish(plans, actor, plan_id, date(2026, 1, 1), [UNIT])
     return plan_id
 
 
@@ -667,7 +743,7 @@ def test_finance_creates_publishes_and_assigns_a_plan(g: Group) -> None:
     written = plans.assign(FINANCE, plan_id, date(2026, 1, 1), staff_id=seller_id(g))
 
     plan = plans.get_plan(FINANCE, plan_id)
-    assert written.id == plan_id and written.version == plan.version == 3
+    assert written.id == plan_id and written.version == plan.version == 4
     assert plan.assignments[written.assignment_id].staff_id == seller_id(g)
 
 
@@ -678,7 +754,7 @@ def test_only_admin_and_finance_manage_plans(g: Group, who: str) -> None:
     with pytest.raises(PermissionDeniedError):
         PayPlans(g.app).create_plan(actor, "Mine")
     with pytest.raises(PermissionDeniedError):
-        PayPlans(g.app).publish_version(actor, a_plan(g), date(2027, 1, 1), [UNIT])
+        PayPlans(g.app).propose_version(actor, a_plan(g), date(2027, 1, 1), [UNIT])
 
 
 def test_an_auditor_cannot_manage_plans(g: Group) -> None:
@@ -783,7 +859,8 @@ def test_the_plan_records_the_acting_user(g: Group) -> None:
 
     stored = list(g.app.events.get(plan_id))
 
-    assert {e.actor for e in stored} == {"finance"}
+    # The plan and its proposal by finance; the version's publication by the second person.
+    assert [e.actor for e in stored] == ["finance", "finance", "finance-2"]
 
 
 @pytest.mark.parametrize("role", [Role.SALESPERSON, Role.STORE_MANAGER])

@@ -2,7 +2,8 @@
 version from JSON, and assignments to a role at a store.
 
 The same calls as api/routes/pay_plans.py: the plans view's list, `PayPlans.get_plan`,
-`publish_version` and `assign`, each deciding itself who may.
+`propose_version` (another person confirms, refuses or withdraws it: four eyes) and `assign`,
+each deciding itself who may.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from api.pages.render import NavItem, render
 from api.pages.routes import plan_words
 from api.pages.routes.admin import BASE, LIMIT, ROLES, _stores, send
 from api.pages.session import PageActorDep
-from domain.pay.errors import PlanVersionOrderError
+from domain.pay.errors import (
+    PlanVersionOrderError,
+    ProposalNotPendingError,
+    ProposalPendingError,
+    SecondPersonRequiredError,
+)
+from domain.pay.four_eyes import same_person
+from domain.pay.plans import PayPlan
 from domain.shared.access import PLAN_MANAGERS, ensure_role, read_scope
 from domain.shared.actor import Principal
 from domain.shared.errors import DomainError
@@ -35,11 +43,20 @@ NAV = [NavItem(BASE + "/plans", N_("Pay plans"), PLAN_MANAGERS, order=83)]
 MAX_JSON = 100_000
 
 
+def _proposed_by(plan: PayPlan, name: str) -> bool:
+    return plan.proposed is not None and same_person(plan.proposed["proposer"], name)
+
+
 def _plans_page(
     request: Request, runtime: Runtime, actor: Principal, offset: int, **form: Any
 ) -> Response:
     result = queries.list_plans(runtime.db, scope=read_scope(actor), limit=LIMIT, offset=offset)
+    every = queries.list_plans(runtime.db, scope=read_scope(actor), retired=False, limit=1000)
+    waiting = runtime.pay_plans.waiting(actor, [p["id"] for p in every["items"]])
+    me = actor.username or actor.user_id
     context = {
+        "waiting_for_me": [p for p in waiting if not _proposed_by(p, me)],
+        "waiting_by_me": [p for p in waiting if _proposed_by(p, me)],
         "plans": result["items"],
         "total": result["total"],
         "offset": offset,
@@ -113,6 +130,13 @@ def _plan_page(
         }
         for a in runtime.pay_plans.visible_assignments(actor, plan)
     ]
+    proposed = None
+    if plan.proposed is not None and actor.reads_everything:
+        proposed = {
+            **plan.proposed,
+            "lines": [_line(c) for c in plan.proposed["components"]],
+            "mine": same_person(plan.proposed["proposer"], actor.username or actor.user_id),
+        }
     values: dict[str, str] = {}
     if versions:
         values["components"] = str(versions[0]["json"])
@@ -120,6 +144,7 @@ def _plan_page(
     context = {
         "plan": plan,
         "versions": versions,
+        "proposed": proposed,
         "assignments": assignments,
         "stores": [(s["id"], s["name"]) for s in stores if s["active"]],
         "roles": ROLES,
@@ -217,11 +242,8 @@ async def publish_version(
             request,
             actor,
             form,
-            write=lambda: runtime.pay_plans.publish_version(actor, plan_id, day, components, note),
-            then=lambda written: (
-                f"{BASE}/plans/{plan_id}?published={written.first_paid_month}"
-                f"&starts={written.effective_from.isoformat()}"
-            ),
+            write=lambda: runtime.pay_plans.propose_version(actor, plan_id, day, components, note),
+            then=lambda written: f"{BASE}/plans/{plan_id}?proposed={written.plan_version}",
             fields=VERSION_FIELDS,
         )
     except Refused as refused:
@@ -271,3 +293,106 @@ async def assign(
         return _plan_page(
             request, runtime, actor, plan_id, errors={field: refused.message}, values=form.values
         )
+
+
+# --- four eyes: a proposed version is confirmed (published) or refused by another person --------
+
+
+def _decision_refusal(error: DomainError) -> str | None:
+    if isinstance(error, SecondPersonRequiredError):
+        return _("You proposed this version: another person must confirm or refuse it.")
+    if isinstance(error, ProposalNotPendingError):
+        return _("This version no longer waits for confirmation.")
+    if isinstance(error, ProposalPendingError):
+        return _("A version of this plan already waits for confirmation: decide it first.")
+    return None
+
+
+async def _decide(
+    request: Request,
+    runtime: Runtime,
+    actor: Principal,
+    plan_id: UUID,
+    write: Any,
+    then: Any,
+    form: Any,
+    fields: tuple[str, ...] = (),
+) -> Response:
+    if not form.ok:
+        return _plan_page(request, runtime, actor, plan_id, errors=form.errors, values=form.values)
+
+    def run() -> Any:
+        try:
+            return write()
+        except SecondPersonRequiredError as error:
+            # About who this person is, not their role: said beside the form (422).
+            raise DomainError(_decision_refusal(error) or error.detail) from error
+
+    try:
+        return await send(request, actor, form, write=run, then=then, fields=fields)
+    except Refused as refused:
+        cause = refused.__cause__
+        words = _decision_refusal(cause) if isinstance(cause, DomainError) else None
+        errors = {refused.field: refused.message} if refused.field else {}
+        banner = None if refused.field else (words or refused.message)
+        return _plan_page(
+            request, runtime, actor, plan_id, errors=errors, form_error=banner, values=form.values
+        )
+
+
+@router.post("/{plan_id}/versions/{number}/confirmation")
+async def confirm_version(
+    plan_id: UUID, number: int, request: Request, runtime: RuntimeDep, actor: PageActorDep
+) -> Response:
+    """Confirm another person's proposed version: it is published."""
+    form = await read_form(request)
+    return await _decide(
+        request,
+        runtime,
+        actor,
+        plan_id,
+        lambda: runtime.pay_plans.confirm_version(actor, plan_id, number),
+        lambda written: (
+            f"{BASE}/plans/{plan_id}?published={written.first_paid_month}"
+            f"&starts={written.effective_from.isoformat()}"
+        ),
+        form,
+    )
+
+
+@router.post("/{plan_id}/versions/{number}/refusal")
+async def refuse_version(
+    plan_id: UUID, number: int, request: Request, runtime: RuntimeDep, actor: PageActorDep
+) -> Response:
+    """Refuse another person's proposed version, with a reason."""
+    form = await read_form(request)
+    reason = form.text("refusal_reason", max_length=500)
+    return await _decide(
+        request,
+        runtime,
+        actor,
+        plan_id,
+        lambda: runtime.pay_plans.refuse_version(actor, plan_id, reason, number),
+        lambda _written: f"{BASE}/plans/{plan_id}",
+        form,
+        ("refusal_reason",),
+    )
+
+
+@router.post("/{plan_id}/versions/{number}/withdrawal")
+async def withdraw_version(
+    plan_id: UUID, number: int, request: Request, runtime: RuntimeDep, actor: PageActorDep
+) -> Response:
+    """Take back one's own proposed version."""
+    form = await read_form(request)
+    reason = form.text("withdrawal_reason", max_length=500)
+    return await _decide(
+        request,
+        runtime,
+        actor,
+        plan_id,
+        lambda: runtime.pay_plans.withdraw_version(actor, plan_id, reason, number),
+        lambda _written: f"{BASE}/plans/{plan_id}",
+        form,
+        ("withdrawal_reason",),
+    )

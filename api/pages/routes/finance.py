@@ -28,12 +28,17 @@ from api.pages.render import NavItem, render
 from api.pages.session import PREFIX, PageActorDep
 from audit.history import history
 from domain.pay.errors import (
+    BeneficiaryMayNotDecideError,
     DisputeAlreadyResolvedError,
     NoOpenPeriodError,
     PayPeriodAlreadyExistsError,
     PayPeriodOrderError,
     PayPeriodOverlapError,
+    ProposalNotPendingError,
+    ProposalPendingError,
+    SecondPersonRequiredError,
 )
+from domain.pay.four_eyes import same_person
 from domain.pay.periods import PayPeriod
 from domain.reporting.model import ExportKind, ExportStatus
 from domain.shared.access import GROUP_READERS, PERIOD_MANAGERS, RESOLVERS, read_scope
@@ -67,6 +72,12 @@ STATUSES: dict[str, str] = {
     "approved": N_("Approved"),
     "exported": N_("Exported"),
     "paid": N_("Paid"),
+}
+PROPOSAL_STATES: dict[str, str] = {
+    "proposed": N_("Waiting for confirmation"),
+    "confirmed": N_("Confirmed"),
+    "refused": N_("Refused"),
+    "withdrawn": N_("Withdrawn"),
 }
 EXPORT_STATES: dict[str, str] = {
     ExportStatus.REQUESTED.value: N_("Waiting"),
@@ -120,7 +131,7 @@ def _pay_refusal(error: DomainError) -> str | None:
         return _("Open the next pay period first: the adjustment goes there.")
     if isinstance(error, DisputeAlreadyResolvedError):
         return _("This dispute is already resolved.")
-    return None
+    return _four_eyes_refusal(error)
 
 
 def _in_words(write: Callable[[], Any]) -> Callable[[], Any]:
@@ -133,6 +144,10 @@ def _in_words(write: Callable[[], Any]) -> Callable[[], Any]:
             said = _pay_refusal(error)
             if said is not None:
                 error.detail = said
+            if isinstance(error, SecondPersonRequiredError | BeneficiaryMayNotDecideError):
+                # Four eyes is about who this person is, not their role: said beside the
+                # button (422), not as the page of a role that may not (403).
+                raise DomainError(error.detail) from error
             raise
 
     return run
@@ -176,6 +191,7 @@ def _common(runtime: Runtime, actor: Principal) -> dict[str, Any]:
         "scope_label": names.store,
         "person": names.person,
         "status_label": lambda status: _(STATUSES.get(str(status), str(status))),
+        "proposal_label": lambda status: _(PROPOSAL_STATES.get(str(status), str(status))),
         "export_label": lambda status: _(EXPORT_STATES.get(str(status), str(status))),
     }
 
@@ -219,6 +235,7 @@ def _periods_page(
     stores = directory.list_stores(runtime.db, limit=1000, scope=read_scope(actor))["items"]
     context = {
         **_common(runtime, actor),
+        "waiting": runtime.payroll.waiting(actor),
         "periods": result["items"],
         "total": result["total"],
         "offset": max(offset, 0),
@@ -329,6 +346,9 @@ def _period_page(
         ),
         "totals": totals,
         "adjustments": payroll.visible_adjustments(actor, period),
+        "proposals": payroll.visible_proposals(actor, period),
+        "confirm_above": payroll.confirm_above,
+        "mine": lambda who: same_person(str(who or ""), actor.username or actor.user_id),
         "disputes": payroll.visible_disputes(actor, period),
         "exports": exports,
         **_expiry(runtime, *(e.id for e in exports)),
@@ -438,6 +458,7 @@ async def reopen_period(
 async def approve_period(
     request: Request, period_id: UUID, runtime: RuntimeDep, actor: PageActorDep
 ) -> Response:
+    """Request the approval (four eyes: another person confirms it)."""
     form = await read_form(request)
     return await _step(
         request,
@@ -446,7 +467,7 @@ async def approve_period(
         period_id,
         "approve",
         form,
-        lambda: runtime.payroll.approve_period(actor, period_id),
+        lambda: runtime.payroll.request_approval(actor, period_id),
     )
 
 
@@ -1019,3 +1040,142 @@ async def what_if(request: Request, runtime: RuntimeDep, actor: PageActorDep) ->
         return _what_if_page(request, runtime, actor, chosen, result=result, values=form.values)
 
     return await run_in_threadpool(run)
+
+
+# --- four eyes: confirm, refuse or withdraw what one person proposed (docs/payroll.md) ----------
+
+
+def _four_eyes_refusal(error: DomainError) -> str | None:
+    if isinstance(error, SecondPersonRequiredError):
+        return _("You proposed this: another person must confirm or refuse it.")
+    if isinstance(error, BeneficiaryMayNotDecideError):
+        return _("Nobody decides their own pay: another person must do it.")
+    if isinstance(error, ProposalNotPendingError):
+        return _("This no longer waits for confirmation (confirmed, refused or withdrawn).")
+    if isinstance(error, ProposalPendingError):
+        return _("Something in this period waits for confirmation: decide it first.")
+    return None
+
+
+@router.post("/periods/{period_id}/approval/confirmation")
+async def confirm_approval(
+    request: Request, period_id: UUID, runtime: RuntimeDep, actor: PageActorDep
+) -> Response:
+    """Confirm another person's approval request: the snapshot is recorded."""
+    form = await read_form(request)
+    return await _step(
+        request,
+        runtime,
+        actor,
+        period_id,
+        "confirm-approval",
+        form,
+        lambda: runtime.payroll.confirm_approval(actor, period_id),
+    )
+
+
+@router.post("/periods/{period_id}/approval/refusal")
+async def refuse_approval(
+    request: Request, period_id: UUID, runtime: RuntimeDep, actor: PageActorDep
+) -> Response:
+    """Refuse another person's approval request, with a reason."""
+    form = await read_form(request)
+    reason = form.text("refusal_reason", max_length=500)
+    return await _step(
+        request,
+        runtime,
+        actor,
+        period_id,
+        "refuse-approval",
+        form,
+        lambda: runtime.payroll.refuse_approval(actor, period_id, reason),
+        ("refusal_reason",),
+    )
+
+
+@router.post("/periods/{period_id}/approval/withdrawal")
+async def withdraw_approval(
+    request: Request, period_id: UUID, runtime: RuntimeDep, actor: PageActorDep
+) -> Response:
+    """Take back one's own approval request."""
+    form = await read_form(request)
+    reason = form.text("withdrawal_reason", max_length=500)
+    return await _step(
+        request,
+        runtime,
+        actor,
+        period_id,
+        "withdraw-approval",
+        form,
+        lambda: runtime.payroll.withdraw_approval(actor, period_id, reason),
+        ("withdrawal_reason",),
+    )
+
+
+@router.post("/periods/{period_id}/adjustments/{adjustment_id}/confirmation")
+async def confirm_adjustment(
+    request: Request,
+    period_id: UUID,
+    adjustment_id: UUID,
+    runtime: RuntimeDep,
+    actor: PageActorDep,
+) -> Response:
+    """Confirm another person's proposed adjustment: it counts from now on."""
+    form = await read_form(request)
+    return await _step(
+        request,
+        runtime,
+        actor,
+        period_id,
+        f"decide-{adjustment_id}",
+        form,
+        lambda: runtime.payroll.confirm_adjustment(actor, period_id, adjustment_id),
+    )
+
+
+@router.post("/periods/{period_id}/adjustments/{adjustment_id}/refusal")
+async def refuse_adjustment(
+    request: Request,
+    period_id: UUID,
+    adjustment_id: UUID,
+    runtime: RuntimeDep,
+    actor: PageActorDep,
+) -> Response:
+    """Refuse another person's proposed adjustment, with a reason."""
+    form = await read_form(request)
+    name = f"reason-{adjustment_id}"
+    reason = form.text(name, max_length=500)
+    return await _step(
+        request,
+        runtime,
+        actor,
+        period_id,
+        f"decide-{adjustment_id}",
+        form,
+        lambda: runtime.payroll.refuse_adjustment(actor, period_id, adjustment_id, reason),
+        (name,),
+    )
+
+
+@router.post("/periods/{period_id}/adjustments/{adjustment_id}/withdrawal")
+async def withdraw_adjustment(
+    request: Request,
+    period_id: UUID,
+    adjustment_id: UUID,
+    runtime: RuntimeDep,
+    actor: PageActorDep,
+) -> Response:
+    """Take back one's own proposed adjustment."""
+    form = await read_form(request)
+    name = f"reason-{adjustment_id}"
+    reason = form.text(name, max_length=500)
+    return await _step(
+        request,
+        runtime,
+        actor,
+        period_id,
+        f"decide-{adjustment_id}",
+        form,
+        lambda: runtime.payroll.withdraw_adjustment(actor, period_id, adjustment_id, reason),
+        (name,),
+    )

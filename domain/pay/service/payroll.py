@@ -20,10 +20,17 @@ from uuid import UUID, uuid4
 from domain.app import Showroom, Written
 from domain.organisation.model import Staff, Store
 from domain.pay.errors import (
+    BeneficiaryMayNotDecideError,
     NoOpenPeriodError,
     PayPeriodAlreadyExistsError,
     PayPeriodOrderError,
     PayPeriodOverlapError,
+)
+from domain.pay.four_eyes import (
+    DEFAULT_CONFIRM_ABOVE,
+    ProposalStatus,
+    needs_confirmation,
+    same_person,
 )
 from domain.pay.periods import (
     DEFAULT_PROTECTION_DAYS,
@@ -46,6 +53,7 @@ from domain.shared.access import (
     ADJUSTERS,
     APPROVERS,
     EXPORTERS,
+    PAY_CONFIRMERS,
     PERIOD_MANAGERS,
     RESOLVERS,
     VERIFIERS,
@@ -78,6 +86,33 @@ class Verification:
 
 
 @dataclass(frozen=True)
+class AdjustmentWritten(Written):
+    """An adjustment entered (`confirmed`: it counts) or proposed (it waits for a second
+    person)."""
+
+    adjustment_id: UUID
+    status: ProposalStatus
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Something proposed by one person that waits for another's confirmation."""
+
+    kind: str  # "approval" or "adjustment"
+    period_id: UUID
+    month: str
+    store_id: UUID | None
+    proposer: str
+    proposed_at: datetime
+    mine: bool
+    adjustment_id: UUID | None = None
+    salesperson_id: UUID | None = None
+    amount: Decimal | None = None
+    reason: str | None = None
+    threshold: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class ProvisionalPay:
     """A salesperson's pay to date in the current month."""
 
@@ -92,9 +127,16 @@ class Payroll:
     """Pay periods, statements, adjustments, disputes, recompute and what-if."""
 
     def __init__(
-        self, app: Showroom, views: PayrollViews, clock: Callable[[], datetime] = now
+        self,
+        app: Showroom,
+        views: PayrollViews,
+        clock: Callable[[], datetime] = now,
+        confirm_above: Decimal = DEFAULT_CONFIRM_ABOVE,
     ) -> None:
         self.app, self.views, self.clock = app, views, clock
+        # Adjustments larger than this (absolute, CNY) need a second person (four eyes); the
+        # threshold in force is recorded on every adjustment event.
+        self.confirm_above = money(confirm_above, field="confirm_above")
         self.calculator = PeriodCalculator(app, views, lambda: self.clock())
 
     # --- lifecycle --------------------------------------------------------------------------------
@@ -194,27 +236,83 @@ class Payroll:
             period.reopen(text(reason, "reason", max_length=500), occurred_at=aware(occurred_at))
             return self.app.written(period)
 
-    def approve_period(
+    def request_approval(
         self,
         actor: Principal,
         period_id: UUID,
         expected_version: int | None = None,
         occurred_at: datetime | None = None,
     ) -> Written:
-        """Record the immutable snapshot of a closed period (finance)."""
+        """Ask a second person to approve a closed period (finance); nothing is frozen yet."""
         with acting_as(actor):
             period = self._writable(actor, period_id, APPROVERS, expected_version)
             period.ensure_approvable()
             self.views.settle()
             self._check_order(period)
+            period.request_approval(_name(actor), occurred_at=aware(occurred_at))
+            return self.app.written(period)
+
+    def confirm_approval(
+        self,
+        actor: Principal,
+        period_id: UUID,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Confirm a requested approval (finance, admin; not the requester, not anyone paid in
+        the period): records the immutable snapshot and its content hash."""
+        with acting_as(actor):
+            period = self._writable(actor, period_id, PAY_CONFIRMERS, expected_version)
+            period.ensure_confirmable(_name(actor))
+            self.views.settle()
+            self._check_order(period)
             figures = self.calculator.compute(period, hashed=True)
+            if actor.staff_id is not None and any(
+                s["salesperson_id"] == str(actor.staff_id) for s in figures.statements
+            ):
+                raise BeneficiaryMayNotDecideError(
+                    "you are paid in this period: another person must confirm its approval"
+                )
             records = period.approve(
                 figures.statements,
                 figures.totals,
                 figures.content_hash,
+                confirmer=_name(actor),
                 occurred_at=aware(occurred_at),
             )
             return self.app.written(period, *records)
+
+    def refuse_approval(
+        self,
+        actor: Principal,
+        period_id: UUID,
+        reason: str,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Turn a requested approval down, with a reason (finance, admin; not the requester)."""
+        with acting_as(actor):
+            period = self._writable(actor, period_id, PAY_CONFIRMERS, expected_version)
+            period.refuse_approval(
+                _name(actor), text(reason, "reason", max_length=500), aware(occurred_at)
+            )
+            return self.app.written(period)
+
+    def withdraw_approval(
+        self,
+        actor: Principal,
+        period_id: UUID,
+        reason: str,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """The requester takes an approval request back."""
+        with acting_as(actor):
+            period = self._writable(actor, period_id, APPROVERS, expected_version)
+            period.withdraw_approval(
+                _name(actor), text(reason, "reason", max_length=500), aware(occurred_at)
+            )
+            return self.app.written(period)
 
     def _check_order(self, period: PayPeriod) -> None:
         earlier = [
@@ -266,22 +364,155 @@ class Payroll:
         expected_version: int | None = None,
         occurred_at: datetime | None = None,
         adjustment_id: UUID | None = None,
-    ) -> Written:
-        """A manual plus or minus on a statement (finance, the store's manager), before approval."""
+    ) -> AdjustmentWritten:
+        """A manual plus or minus on a statement (finance, the store's manager), before
+        approval; never for oneself. Above the threshold it is proposed, and counts once a
+        second person confirms it."""
         with acting_as(actor):
             period = self._writable(actor, period_id, ADJUSTERS, expected_version)
             staff = self.app.load(Staff, salesperson_id, "staff")
             if not period.covers(staff.store_id) and actor.role is Role.STORE_MANAGER:
                 raise NotFoundError("staff", salesperson_id)
-            period.add_adjustment(
-                adjustment_id=adjustment_id or uuid4(),
-                salesperson_id=salesperson_id,
-                amount=money(amount, allow_negative=True),
-                reason=text(reason, "reason", max_length=500),
-                approver=actor.username or actor.user_id,
+            if actor.staff_id is not None and actor.staff_id == salesperson_id:
+                raise BeneficiaryMayNotDecideError("nobody adjusts their own pay")
+            the_amount = money(amount, allow_negative=True)
+            the_id = adjustment_id or uuid4()
+            words = text(reason, "reason", max_length=500)
+            proposed = needs_confirmation(the_amount, self.confirm_above)
+            if proposed:
+                period.propose_adjustment(
+                    adjustment_id=the_id,
+                    salesperson_id=salesperson_id,
+                    amount=the_amount,
+                    reason=words,
+                    proposer=_name(actor),
+                    threshold=self.confirm_above,
+                    occurred_at=aware(occurred_at),
+                )
+            else:
+                period.add_adjustment(
+                    adjustment_id=the_id,
+                    salesperson_id=salesperson_id,
+                    amount=the_amount,
+                    reason=words,
+                    approver=_name(actor),
+                    threshold=self.confirm_above,
+                    occurred_at=aware(occurred_at),
+                )
+            written = self.app.written(period)
+            return AdjustmentWritten(
+                id=written.id,
+                version=written.version,
+                position=written.position,
+                adjustment_id=the_id,
+                status=ProposalStatus.PROPOSED if proposed else ProposalStatus.CONFIRMED,
+            )
+
+    def confirm_adjustment(
+        self,
+        actor: Principal,
+        period_id: UUID,
+        adjustment_id: UUID,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Confirm a proposed adjustment (finance, admin; neither its proposer nor the one it
+        pays): from now on it counts."""
+        with acting_as(actor):
+            period = self._writable(actor, period_id, PAY_CONFIRMERS, expected_version)
+            period.confirm_adjustment(
+                adjustment_id, _name(actor), actor.staff_id, occurred_at=aware(occurred_at)
+            )
+            return self.app.written(period)
+
+    def refuse_adjustment(
+        self,
+        actor: Principal,
+        period_id: UUID,
+        adjustment_id: UUID,
+        reason: str,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Refuse a proposed adjustment with a reason (finance, admin; not its proposer)."""
+        with acting_as(actor):
+            period = self._writable(actor, period_id, PAY_CONFIRMERS, expected_version)
+            period.refuse_adjustment(
+                adjustment_id,
+                _name(actor),
+                actor.staff_id,
+                text(reason, "reason", max_length=500),
                 occurred_at=aware(occurred_at),
             )
             return self.app.written(period)
+
+    def withdraw_adjustment(
+        self,
+        actor: Principal,
+        period_id: UUID,
+        adjustment_id: UUID,
+        reason: str,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """The proposer takes a proposed adjustment back (it never counts)."""
+        with acting_as(actor):
+            period = self._writable(actor, period_id, ADJUSTERS, expected_version)
+            period.withdraw_adjustment(
+                adjustment_id,
+                _name(actor),
+                text(reason, "reason", max_length=500),
+                occurred_at=aware(occurred_at),
+            )
+            return self.app.written(period)
+
+    def waiting(self, actor: Principal) -> list[Waiting]:
+        """What waits for a second person in the periods not yet approved, in the actor's
+        scope: approval requests and proposed adjustments. `mine` marks what the actor
+        proposed (it waits for someone else); the rest waits for the actor, if they may
+        confirm pay."""
+        found: list[Waiting] = []
+        self.views.settle()
+        for ref in sorted(self.views.periods(), key=lambda p: (p.month, str(p.period_id))):
+            if ref.status not in (PeriodStatus.OPEN.value, PeriodStatus.CLOSED.value):
+                continue
+            try:
+                period = self._visible(actor, ref.period_id)
+            except NotFoundError:
+                continue
+            request = period.approval_request
+            if request is not None and self.sees_whole(actor, period):
+                found.append(
+                    Waiting(
+                        kind="approval",
+                        period_id=period.id,
+                        month=period.month,
+                        store_id=period.store_id,
+                        proposer=request["requester"],
+                        proposed_at=request["requested_at"],
+                        mine=same_person(request["requester"], _name(actor)),
+                    )
+                )
+            for item in period.pending_proposals:
+                if not self._sees_person(actor, period, item):
+                    continue
+                found.append(
+                    Waiting(
+                        kind="adjustment",
+                        period_id=period.id,
+                        month=period.month,
+                        store_id=period.store_id,
+                        proposer=item["proposer"],
+                        proposed_at=item["proposed_at"],
+                        mine=same_person(item["proposer"], _name(actor)),
+                        adjustment_id=item["adjustment_id"],
+                        salesperson_id=item["salesperson_id"],
+                        amount=item["amount"],
+                        reason=item["reason"],
+                        threshold=item["threshold"],
+                    )
+                )
+        return found
 
     def raise_dispute(
         self,
@@ -354,16 +585,32 @@ class Payroll:
             # The adjustment is an event of the period that pays it, here or later, naming the
             # approver and the disputed line (explain finds it, and the dispute's own events).
             taker = period if later is None else later
-            taker.add_adjustment(
-                adjustment_id=dispute_id,
-                salesperson_id=dispute["salesperson_id"],
-                amount=amount,
-                reason=f"dispute of {period.month} line {dispute['line_ref']}: {words}",
-                approver=actor.username or actor.user_id,
-                occurred_at=when,
-                dispute_id=dispute_id,
-                origin_period_id=period.id,
-            )
+            reason = f"dispute of {period.month} line {dispute['line_ref']}: {words}"
+            if needs_confirmation(amount, self.confirm_above):
+                # Four eyes: a large settlement counts once a second person confirms it.
+                taker.propose_adjustment(
+                    adjustment_id=dispute_id,
+                    salesperson_id=dispute["salesperson_id"],
+                    amount=amount,
+                    reason=reason,
+                    proposer=_name(actor),
+                    threshold=self.confirm_above,
+                    occurred_at=when,
+                    dispute_id=dispute_id,
+                    origin_period_id=period.id,
+                )
+            else:
+                taker.add_adjustment(
+                    adjustment_id=dispute_id,
+                    salesperson_id=dispute["salesperson_id"],
+                    amount=amount,
+                    reason=reason,
+                    approver=_name(actor),
+                    occurred_at=when,
+                    dispute_id=dispute_id,
+                    origin_period_id=period.id,
+                    threshold=self.confirm_above,
+                )
             return self.app.written(period) if later is None else self.app.written(period, later)
 
     def _next_open(self, period: PayPeriod, salesperson_id: UUID) -> PayPeriod:
@@ -469,6 +716,10 @@ class Payroll:
     def visible_adjustments(self, actor: Principal, period: PayPeriod) -> list[dict[str, Any]]:
         """The period's manual adjustments the actor may see."""
         return [a for a in period.adjustments if self._sees_person(actor, period, a)]
+
+    def visible_proposals(self, actor: Principal, period: PayPeriod) -> list[dict[str, Any]]:
+        """The period's proposed adjustments (any state) the actor may see."""
+        return [p for p in period.proposals.values() if self._sees_person(actor, period, p)]
 
     def visible_disputes(self, actor: Principal, period: PayPeriod) -> list[dict[str, Any]]:
         """The period's disputes the actor may see."""
@@ -629,3 +880,8 @@ class Payroll:
                 return period.store_id == actor.store_id
             return bool(record["store_id"] == str(actor.store_id))
         return False
+
+
+def _name(actor: Principal) -> str:
+    """How a person is recorded on pay events: the login's name (unique, so comparable)."""
+    return actor.username or actor.user_id

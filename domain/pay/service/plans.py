@@ -7,7 +7,7 @@ without saving anything (what-if runs use it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -26,7 +26,7 @@ from domain.pay.plans import (
     first_paid_month,
     slot_key,
 )
-from domain.shared.access import PLAN_MANAGERS, ensure_role
+from domain.shared.access import PAY_CONFIRMERS, PLAN_MANAGERS, ensure_role
 from domain.shared.actor import Principal, Role, acting_as
 from domain.shared.clock import aware
 from domain.shared.errors import NotFoundError
@@ -35,11 +35,14 @@ from domain.shared.values import text
 
 @dataclass(frozen=True)
 class VersionWritten(Written):
-    """A version was published: the first month it pays, and a notice when that is not the
-    month it starts in (it starts after that month's first day, which decides the month)."""
+    """A version was proposed (`published` False: it waits for a second person) or published:
+    its number, the first month it pays, and a notice when that is not the month it starts in
+    (it starts after that month's first day, which decides the month)."""
 
     effective_from: date
     first_paid_month: str
+    plan_version: int = 0
+    published: bool = True
 
     @property
     def notice(self) -> str | None:
@@ -86,7 +89,7 @@ class PayPlans:
             )
             return self.app.written(plan)
 
-    def publish_version(
+    def propose_version(
         self,
         actor: Principal,
         plan_id: UUID,
@@ -96,25 +99,86 @@ class PayPlans:
         expected_version: int | None = None,
         occurred_at: datetime | None = None,
     ) -> VersionWritten:
-        """Publish the next immutable version, in force from `effective_from` (admin, finance);
-        it pays from the first month whose first day it is in force on."""
+        """Propose the next immutable version, to be in force from `effective_from` once another
+        person confirms it (admin, finance); it pays from the first month whose first day it is
+        in force on."""
         with acting_as(actor):
             ensure_role(actor, *PLAN_MANAGERS)
             plan = self.app.load(PayPlan, plan_id, "pay plan", expected_version)
-            plan.publish_version(
+            number = plan.propose_version(
                 effective_from,
                 components,
                 text(note, "note", max_length=2000, required=False, multiline=True),
+                proposer=_name(actor),
                 occurred_at=aware(occurred_at),
             )
-            written = self.app.written(plan)
-            return VersionWritten(
-                id=written.id,
-                version=written.version,
-                position=written.position,
-                effective_from=effective_from,
-                first_paid_month=first_paid_month(effective_from),
+            return self._version_written(plan, number, effective_from, published=False)
+
+    def confirm_version(
+        self,
+        actor: Principal,
+        plan_id: UUID,
+        version: int | None = None,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> VersionWritten:
+        """Confirm the proposed version (admin, finance; not its proposer): it is published."""
+        with acting_as(actor):
+            ensure_role(actor, *PAY_CONFIRMERS)
+            plan = self.app.load(PayPlan, plan_id, "pay plan", expected_version)
+            number = plan.confirm_version(_name(actor), aware(occurred_at), version)
+            published = plan.versions[-1]  # the one just confirmed
+            return self._version_written(plan, number, published.effective_from, published=True)
+
+    def refuse_version(
+        self,
+        actor: Principal,
+        plan_id: UUID,
+        reason: str,
+        version: int | None = None,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Refuse the proposed version with a reason (admin, finance; not its proposer)."""
+        with acting_as(actor):
+            ensure_role(actor, *PAY_CONFIRMERS)
+            plan = self.app.load(PayPlan, plan_id, "pay plan", expected_version)
+            plan.refuse_version(
+                _name(actor), text(reason, "reason", max_length=500), aware(occurred_at), version
             )
+            return self.app.written(plan)
+
+    def withdraw_version(
+        self,
+        actor: Principal,
+        plan_id: UUID,
+        reason: str,
+        version: int | None = None,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """The proposer takes the proposed version back."""
+        with acting_as(actor):
+            ensure_role(actor, *PLAN_MANAGERS)
+            plan = self.app.load(PayPlan, plan_id, "pay plan", expected_version)
+            plan.withdraw_version(
+                _name(actor), text(reason, "reason", max_length=500), aware(occurred_at), version
+            )
+            return self.app.written(plan)
+
+    def _version_written(
+        self, plan: PayPlan, number: int, effective_from: date, published: bool
+    ) -> VersionWritten:
+        written = self.app.written(plan)
+        return VersionWritten(
+            id=written.id,
+            version=written.version,
+            position=written.position,
+            effective_from=effective_from,
+            first_paid_month=first_paid_month(effective_from),
+            plan_version=number,
+            published=published,
+        )
 
     def assign(
         self,
@@ -242,6 +306,14 @@ class PayPlans:
         """One published version, parsed for the engine (scope as get_plan)."""
         return self.get_plan(actor, plan_id).plan_version(version)
 
+    def waiting(self, actor: Principal, plan_ids: Iterable[UUID]) -> list[PayPlan]:
+        """Of these plans, those with a version waiting for a second person (group-wide pay
+        roles only: others see no proposals)."""
+        if actor.role not in PLAN_MANAGERS:
+            return []
+        plans = [self.app.load(PayPlan, plan_id, "pay plan") for plan_id in plan_ids]
+        return [p for p in plans if p.proposed is not None]
+
     def draft(
         self,
         components: Sequence[Mapping[str, Any]],
@@ -264,3 +336,8 @@ def _role(role: Role | str | None) -> str | None:
         return Role(role).value
     except ValueError:
         raise PlanAssignmentTargetError(f"unknown role {role!r:.40}") from None
+
+
+def _name(actor: Principal) -> str:
+    """How a person is recorded on plan events: the login's name (unique, so comparable)."""
+    return actor.username or actor.user_id
