@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import bodies, errors, idempotency, openapi, pages, security
+from api import bodies, errors, idempotency, openapi, pages, personal, security
 from api.routes import (
     auth,
     customers,
@@ -98,6 +98,8 @@ def create_app(
     )
     errors.install(app)
     app.add_middleware(idempotency.IdempotencyMiddleware)
+    # Outside the idempotency store (a replayed answer is kept sealed, revealed when sent).
+    app.add_middleware(personal.RevealPersonal)
 
     app.add_middleware(WakeProjections)
     # Outermost: a body a client could break the server with is refused before anything reads it.

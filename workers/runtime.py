@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
+from audit.personal import SealingMapper
 from domain.app import Showroom
 from domain.crm.ports import PhoneIndex
 from domain.crm.service import Crm
@@ -32,8 +33,9 @@ from projections.performance.counters import ViewKpiCounters
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from projections.runner import migrate as migrate_views
-from workers import dispatcher, files, idempotency_keys
+from workers import customer_keys, dispatcher, files, idempotency_keys
 from workers.access_log import AccessLog
+from workers.customer_keys import CustomerKeys, tombstone_path
 from workers.settings import Settings
 
 
@@ -63,6 +65,7 @@ class Services:
         phone_key: bytes,
         phone_index: PhoneIndex | None = None,
         password_hasher: Callable[[str], str] | None = None,
+        customer_keys: CustomerKeys | None = None,
     ) -> Services:
         """Every service over `app`, their read-side ports over `db` waiting `wait_seconds`.
 
@@ -74,6 +77,7 @@ class Services:
             phone_index or ViewPhoneIndex(app, db, wait_seconds=wait_seconds),
             phone_key,
             organisation=organisation,
+            keys=customer_keys,
         )
         return cls(
             app=app,
@@ -99,6 +103,7 @@ class Runtime(Services):
     db: Database
     runner: ProjectionRunner
     access_log: AccessLog
+    customer_keys: CustomerKeys
 
     @classmethod
     def build(cls, settings: Settings, *, create_tables: bool = False) -> Runtime:
@@ -107,6 +112,8 @@ class Runtime(Services):
         db = open_database(settings.database_url, settings.data_dir, settings.postgres_schema)
         if create_tables:
             migrate_tables(app, db)
+        keys = CustomerKeys(db, settings.keys, tombstone_path(settings.keys_dir))
+        seal_with(app, keys)
         runner = ProjectionRunner(
             app,
             db,
@@ -117,10 +124,21 @@ class Runtime(Services):
             notify_url=settings.database_url,
         )
         services = Services.over(
-            app, db, wait_seconds=settings.read_wait_seconds, phone_key=settings.phone_key
+            app,
+            db,
+            wait_seconds=settings.read_wait_seconds,
+            phone_key=settings.phone_key,
+            customer_keys=keys,
         )
         built = {f.name: getattr(services, f.name) for f in fields(Services)}
-        return cls(settings=settings, db=db, runner=runner, access_log=AccessLog(), **built)
+        return cls(
+            settings=settings,
+            db=db,
+            runner=runner,
+            access_log=AccessLog(),
+            customer_keys=keys,
+            **built,
+        )
 
     def close(self) -> None:
         self.runner.stop()
@@ -136,6 +154,13 @@ def migrate_tables(app: Showroom, db: Database) -> None:
     idempotency_keys.migrate(db)
     files.migrate(db)
     dispatcher.migrate(db)
+    customer_keys.migrate(db)
+
+
+def seal_with(app: Showroom, keys: CustomerKeys) -> None:
+    """Give the application's sealing mapper (MAPPER_TOPIC) the customer key store."""
+    if isinstance(app.mapper, SealingMapper):
+        app.mapper.keys = keys
 
 
 def migrate(settings: Settings) -> None:

@@ -59,3 +59,11 @@ class CustomerLine(BaseModel):
     preferences: dict[str, str | None] = Field(description="model, colour, trim, budget")
     created_at: datetime
     updated_at: datetime
+
+
+class RecordErasure(Strict):
+    """An erasure request (PIPL right to deletion): why, not who (the reason is kept in clear
+    in the log, for the auditor: a request's reference, the law it answers)."""
+
+    reason: str = Field(min_length=1, max_length=500, examples=["客户本人申请删除 2026-12-01"])
+    occurred_at: AwareDatetime | None = None
