@@ -13,7 +13,8 @@ no sealed string reaches a person.
   phones `pii:m:` (`domain.shared.personal.shown_masked`), shown masked to everyone. Every
   phone revealed in full is recorded in the access log (FULL_PHONE_READ, once per customer per
   answer), with the principal, the address and the user agent.
-- A value whose key was destroyed (the customer erased) shows as 已删除 / "erased".
+- A value whose key was destroyed (the customer erased) shows as 已删除, or "erased" in English
+  (the page's language; for the JSON API the principal's chosen language, zh-CN by default).
 """
 
 from __future__ import annotations
@@ -206,7 +207,8 @@ class RevealPersonal:
             runtime.customer_keys,
             state.get("principal"),
             access_log=runtime.access_log,
-            language=state.get("language"),
+            # The page's language; for the JSON API the principal's (zh-CN by default).
+            language=state.get("language") or getattr(state.get("principal"), "language", None),
             address=client[0] if client else None,
             user_agent=headers.get(b"user-agent", b"").decode("latin-1") or None,
         )
