@@ -26,6 +26,7 @@ from api.pages.routes import (
     account,
     admin,
     admin_plans,
+    admin_privacy,
     auditor,
     boards,
     deals,
@@ -50,6 +51,7 @@ AREAS: tuple[ModuleType, ...] = (
     floor,
     admin,
     admin_plans,
+    admin_privacy,
 )
 
 

@@ -29,6 +29,7 @@ from domain.shared.clock import now
 from domain.shared.personal import ERASED
 from projections.directory import queries as directory
 from workers.access_log import Access, AccessKind
+from workers.runtime import Runtime
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -173,17 +174,7 @@ def export_personal_data(
     events of the customer, their leads, deals and surveys. The download is logged."""
     ensure_role(actor, Role.ADMIN)
     runtime.crm.get_customer(actor, customer_id)  # 404 for an unknown id
-    leads = _all(
-        lambda o: directory.list_leads(
-            runtime.db, scope=SYSTEM_READ, customer_id=customer_id, limit=PAGE, offset=o
-        )
-    )
-    deals = _all(
-        lambda o: directory.list_deals(
-            runtime.db, scope=SYSTEM_READ, customer_id=customer_id, limit=PAGE, offset=o
-        )
-    )
-    document = customer_record(runtime.app, customer_id, leads, deals, generated_at=now())
+    document = personal_data(runtime, customer_id)
     runtime.access_log.record(
         _access(request, AccessKind.CUSTOMER_DATA_EXPORTED, actor.user_id, customer_id)
     )
@@ -194,10 +185,20 @@ def export_personal_data(
 PAGE = 500
 
 
-def _all(read: Callable[[int], dict[str, Any]]) -> list[UUID]:
+def personal_data(runtime: Runtime, customer_id: UUID) -> dict[str, Any]:
+    """The PIPL access document of a customer (sealed; revealed as the answer leaves)."""
+    leads = _all(directory.list_leads, runtime, customer_id)
+    deals = _all(directory.list_deals, runtime, customer_id)
+    return customer_record(runtime.app, customer_id, leads, deals, generated_at=now())
+
+
+def _all(query: Callable[..., dict[str, Any]], runtime: Runtime, customer_id: UUID) -> list[UUID]:
+    """The ids of every row of `query` about the customer (all pages, whoever owns them)."""
     ids: list[UUID] = []
     while True:
-        items = read(len(ids))["items"]
+        items = query(
+            runtime.db, scope=SYSTEM_READ, customer_id=customer_id, limit=PAGE, offset=len(ids)
+        )["items"]
         ids.extend(item["id"] for item in items)
         if len(items) < PAGE:
             return ids
