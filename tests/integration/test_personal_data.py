@@ -324,3 +324,43 @@ def test_no_one_but_an_admin_may_export_a_customers_data(api: Api) -> None:
 
     assert api.get("manager_a", f"/customers/{customer}/personal-data").status_code == 403
     assert accesses(api, AccessKind.CUSTOMER_DATA_EXPORTED) == []
+
+
+def test_showroom_apply_erasures_erases_again_a_customer_whose_key_a_restore_brought_back(
+    settings: Any, tmp_path: Path, monkeypatch: Any, capsys: Any
+) -> None:
+    """The command the restore procedure runs: the key folder's tombstones win over the data."""
+    from domain.shared.actor import SYSTEM
+    from ops.cli import main
+    from workers.runtime import Runtime
+
+    monkeypatch.setenv("SHOWROOM_DATA_DIR", str(settings.data_dir))
+    if settings.database_url:
+        monkeypatch.setenv("DATABASE_URL", settings.database_url)
+        monkeypatch.setenv("SHOWROOM_PG_SCHEMA", settings.postgres_schema)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    runtime = Runtime.build(settings, create_tables=True)
+    try:
+        store = runtime.organisation.open_store(SYSTEM, "Pudong BYD", "Shanghai", ["BYD"]).id
+        customer = runtime.crm.register_customer(SYSTEM, store, NAME, PHONE).id
+        backup = runtime.db.query(f"SELECT * FROM {KEYS_TABLE}")
+        runtime.crm.erase_customer(SYSTEM, customer, "request 3")
+        with runtime.db.transaction() as tx:  # a restore of the data from before the erasure
+            tx.execute("DELETE FROM customer_key_erasures")
+            for row in backup:
+                tx.execute(
+                    f"INSERT INTO {KEYS_TABLE} (customer_id, wrapping_key_id, wrapped, created_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    tuple(
+                        row[c] for c in ("customer_id", "wrapping_key_id", "wrapped", "created_at")
+                    ),
+                )
+        assert runtime.customer_keys.keys_for([customer])[customer] is not None
+
+        assert main(["apply-erasures"]) == 0
+
+        assert runtime.customer_keys.keys_for([customer])[customer] is None
+        assert "1 erasure(s) applied" in capsys.readouterr().out
+    finally:
+        runtime.close()
