@@ -40,6 +40,9 @@ from domain.shared.errors import (
     PermissionDeniedError,
 )
 
+# Who answers a customer's PIPL requests (erasure, access to everything held about them).
+PRIVACY_OFFICERS = (Role.ADMIN,)
+
 
 @dataclass(frozen=True)
 class NewCustomer:
@@ -237,7 +240,7 @@ class Crm:
         phone number released, and the customer's own key destroyed, so that their name,
         phone and the notes about them can never be read again; counts and sums stay."""
         with acting_as(actor):
-            ensure_role(actor, Role.ADMIN)
+            ensure_role(actor, *PRIVACY_OFFICERS)
             if self._keys is None:
                 raise PermissionDeniedError("this process has no customer key store")
             customer = self.app.load(Customer, customer_id, "customer")
@@ -260,6 +263,15 @@ class Crm:
             written = self.app.written(customer, *others)
             self._keys.destroy(customer_id, when)
             return written
+
+    def privacy_subject(self, actor: Principal, customer_id: UUID | None = None) -> Customer | None:
+        """For a privacy officer only: the customer whose PIPL request is answered (None when
+        no id is given: the check alone, for the list of customers to choose from)."""
+        with acting_as(actor):
+            ensure_role(actor, *PRIVACY_OFFICERS)
+            if customer_id is None:
+                return None
+            return self.app.load(Customer, customer_id, "customer")
 
     def get_customer(self, actor: Principal, customer_id: UUID) -> Customer:
         """The customer, if the actor's scope reaches it."""
