@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
-from Crypto.Cipher import AES
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
 
@@ -68,20 +69,21 @@ def parse(value: str) -> Sealed | None:
 def seal(key: bytes, customer_id: UUID, field: str, value: str) -> str:
     """`value` of `field` encrypted with the customer's data key."""
     nonce = secrets.token_bytes(_NONCE)
-    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce)
-    cipher.update(customer_id.bytes)
     plain = json.dumps([field, value], ensure_ascii=False).encode()
-    data, tag = cipher.encrypt_and_digest(plain)
-    return f"{PREFIX}{customer_id}:{base64.b64encode(nonce + data + tag).decode()}"
+    data = AESGCM(key).encrypt(nonce, plain, customer_id.bytes)  # ciphertext + 16-byte tag
+    return f"{PREFIX}{customer_id}:{base64.b64encode(nonce + data).decode()}"
 
 
 def unseal(key: bytes, sealed: Sealed) -> tuple[str, str]:
     """(field, value) of a sealed value; ValueError when the key does not open it."""
     payload = sealed.payload
-    nonce, data, tag = payload[:_NONCE], payload[_NONCE:-_TAG], payload[-_TAG:]
-    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce)
-    cipher.update(sealed.customer_id.bytes)
-    field, value = json.loads(cipher.decrypt_and_verify(data, tag))
+    if len(payload) < _NONCE + _TAG:
+        raise ValueError("a sealed value too short")
+    try:
+        plain = AESGCM(key).decrypt(payload[:_NONCE], payload[_NONCE:], sealed.customer_id.bytes)
+    except InvalidTag:
+        raise ValueError("the key does not open this value") from None
+    field, value = json.loads(plain)
     return str(field), str(value)
 
 
@@ -92,24 +94,28 @@ def new_data_key() -> bytes:
 def wrap(wrapping_key: bytes, customer_id: UUID, data_key: bytes) -> str:
     """A customer's data key encrypted under a `customers` key of the keyring (base64)."""
     nonce = secrets.token_bytes(_NONCE)
-    cipher = AES.new(_aes_key(wrapping_key), AES.MODE_GCM, nonce=nonce)
-    cipher.update(b"customer-key:" + customer_id.bytes)
-    data, tag = cipher.encrypt_and_digest(data_key)
-    return base64.b64encode(nonce + data + tag).decode()
+    data = AESGCM(_aes_key(wrapping_key)).encrypt(nonce, data_key, _wrap_ad(customer_id))
+    return base64.b64encode(nonce + data).decode()
 
 
 def unwrap(wrapping_key: bytes, customer_id: UUID, wrapped: str) -> bytes:
     """The data key back; ValueError when the wrapping key (or the customer) is not the one."""
     payload = base64.b64decode(wrapped)
-    nonce, data, tag = payload[:_NONCE], payload[_NONCE:-_TAG], payload[-_TAG:]
-    cipher = AES.new(_aes_key(wrapping_key), AES.MODE_GCM, nonce=nonce)
-    cipher.update(b"customer-key:" + customer_id.bytes)
-    return bytes(cipher.decrypt_and_verify(data, tag))
+    try:
+        return AESGCM(_aes_key(wrapping_key)).decrypt(
+            payload[:_NONCE], payload[_NONCE:], _wrap_ad(customer_id)
+        )
+    except InvalidTag:
+        raise ValueError("the wrapping key does not open this key") from None
+
+
+def _wrap_ad(customer_id: UUID) -> bytes:
+    return b"customer-key:" + customer_id.bytes
 
 
 def _aes_key(secret: bytes) -> bytes:
     # The keyring's secrets are at least 16 bytes; AES takes 16, 24 or 32.
-    return secret[:32] if len(secret) >= 32 else secret[:16]
+    return secret[:32] if len(secret) >= 32 else secret[:24] if len(secret) >= 24 else secret[:16]
 
 
 class DataKeys(Protocol):
