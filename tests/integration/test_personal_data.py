@@ -6,7 +6,9 @@ Every test runs on SQLite and PostgreSQL (the `settings` fixture behind `api`).
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -28,6 +30,7 @@ from workers.customer_keys import (
     apply_erasures,
     tombstone_path,
 )
+from workers.files import load_file
 
 NAME, PHONE, NOTE = "Zhao Xiaoyu", "13912345678", "lives on Fenglin Road, calls after 6pm"
 
@@ -78,6 +81,19 @@ def views_text(api: Api) -> str:
             ).fetchall()
             text.append(repr(rows))
     return "\n".join(text)
+
+
+def export_text(api: Api, month: str) -> str:
+    """The text of the month's KPI workbook, as the export worker wrote it (unzipped)."""
+    export = str(api.ok(api.post("admin", "/exports", {"month": month}), 202)["id"])
+    deadline = time.monotonic() + 60
+    while api.ok(api.get("admin", f"/exports/{export}"), 200)["status"] != "completed":
+        assert time.monotonic() < deadline, "the export did not finish"
+        time.sleep(0.1)
+    stored = load_file(api.runtime.db, export)
+    assert stored is not None
+    with zipfile.ZipFile(io.BytesIO(stored.content)) as book:
+        return "".join(book.read(name).decode("utf-8", "replace") for name in book.namelist())
 
 
 def accesses(api: Api, kind: AccessKind) -> list[Any]:
@@ -278,6 +294,9 @@ def test_erasing_a_customer_paid_in_an_approved_period_changes_no_figure_and_lea
     assert _figures(api) == figures
     text = views_text(api)
     assert name not in text and phone not in text
+    workbook = export_text(api, "2026-05")
+    assert "Sales A1" in workbook  # the month's figures are there
+    assert name not in workbook and phone not in workbook
     events = b"".join(stored_states(api, customer))
     assert name.encode() not in events and phone.encode() not in events
 
