@@ -189,8 +189,12 @@ class RevealPersonal:
         async def capture(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                ctype = dict(message.get("headers", [])).get(b"content-type", b"")
-                if any(ctype.startswith(t) for t in _TEXT_TYPES):
+                sent = dict(message.get("headers", []))
+                ctype = sent.get(b"content-type", b"")
+                # A compressed answer (static assets) holds no personal data: passed on as is.
+                if b"content-encoding" not in sent and any(
+                    ctype.startswith(t) for t in _TEXT_TYPES
+                ):
                     start = message
                     return
                 await send(message)
