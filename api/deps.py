@@ -86,6 +86,7 @@ def get_principal(runtime: RuntimeDep, claims: ClaimsDep, request: Request) -> P
         raise AuthenticationError("the token was revoked, or its user deactivated or removed")
     if runtime.settings.second_factor_roles:
         second_factor.refuse_until_enrolled(runtime, principal, request.url.path)
+    request.state.principal = principal  # whom api/personal.py reveals personal data to
     return principal
 
 

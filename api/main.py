@@ -9,7 +9,17 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import bodies, errors, idempotency, metrics, openapi, pages, security, transport
+from api import (
+    bodies,
+    errors,
+    idempotency,
+    metrics,
+    openapi,
+    pages,
+    personal,
+    security,
+    transport,
+)
 from api.routes import (
     auth,
     customers,
@@ -101,6 +111,8 @@ def create_app(
     )
     errors.install(app)
     app.add_middleware(idempotency.IdempotencyMiddleware)
+    # Outside the idempotency store (a replayed answer is kept sealed, revealed when sent).
+    app.add_middleware(personal.RevealPersonal)
 
     app.add_middleware(WakeProjections)
     # Outermost: a body a client could break the server with is refused before anything reads it.

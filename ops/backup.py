@@ -77,7 +77,16 @@ def _expire_files_past_retention(runtime: Runtime) -> str | None:
     return f"{expired} stored files past their retention deleted again" if expired else None
 
 
-AFTER_RESTORE: list[AfterRestore] = [_expire_files_past_retention]
+def _erase_customers_again(runtime: Runtime) -> str | None:
+    """Customers erased since the backup was taken: their keys, back with the backup, destroyed
+    again from the tombstones kept in the key folder (never in a data backup)."""
+    from workers.customer_keys import apply_erasures, tombstone_path
+
+    applied = apply_erasures(runtime.customer_keys, tombstone_path(runtime.settings.keys_dir))
+    return f"{applied} customer erasures applied again" if applied else None
+
+
+AFTER_RESTORE: list[AfterRestore] = [_erase_customers_again, _expire_files_past_retention]
 
 
 @dataclass

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
+from audit.personal import SealingMapper
 from domain.app import Showroom
 from domain.crm.ports import PhoneIndex
 from domain.crm.service import Crm
@@ -35,10 +36,11 @@ from projections.performance.counters import ViewKpiCounters
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from projections.runner import migrate as migrate_views
-from workers import checkpoints, correlation, dispatcher, files, idempotency_keys
+from workers import checkpoints, correlation, customer_keys, dispatcher, files, idempotency_keys
 from workers import retention as file_retention
 from workers import sessions as auth_sessions
 from workers.access_log import AccessLog
+from workers.customer_keys import CustomerKeys, tombstone_path
 from workers.one_time_codes import PyOtpCodes
 from workers.settings import Settings
 
@@ -71,6 +73,7 @@ class Services:
         phone_index: PhoneIndex | None = None,
         password_hasher: Callable[[str], str] | None = None,
         adjustment_confirm_above: Decimal = DEFAULT_CONFIRM_ABOVE,
+        customer_keys: CustomerKeys | None = None,
     ) -> Services:
         """Every service over `app`, their read-side ports over `db` waiting `wait_seconds`.
 
@@ -82,6 +85,7 @@ class Services:
             phone_index or ViewPhoneIndex(app, db, wait_seconds=wait_seconds),
             phone_key,
             organisation=organisation,
+            keys=customer_keys,
         )
         return cls(
             app=app,
@@ -112,6 +116,7 @@ class Runtime(Services):
     db: Database
     runner: ProjectionRunner
     access_log: AccessLog
+    customer_keys: CustomerKeys
 
     @classmethod
     def build(cls, settings: Settings, *, create_tables: bool = False) -> Runtime:
@@ -121,6 +126,8 @@ class Runtime(Services):
         app.commit_observers = (correlation.observer(db, dispatcher.RULES),)
         if create_tables:
             migrate_tables(app, db)
+        keys = CustomerKeys(db, settings.keys, tombstone_path(settings.keys_dir))
+        seal_with(app, keys)
         runner = ProjectionRunner(
             app,
             db,
@@ -136,9 +143,17 @@ class Runtime(Services):
             wait_seconds=settings.read_wait_seconds,
             phone_key=settings.phone_key,
             adjustment_confirm_above=settings.adjustment_confirm_above,
+            customer_keys=keys,
         )
         built = {f.name: getattr(services, f.name) for f in fields(Services)}
-        return cls(settings=settings, db=db, runner=runner, access_log=AccessLog(), **built)
+        return cls(
+            settings=settings,
+            db=db,
+            runner=runner,
+            access_log=AccessLog(),
+            customer_keys=keys,
+            **built,
+        )
 
     def close(self) -> None:
         self.runner.stop()
@@ -157,6 +172,13 @@ def migrate_tables(app: Showroom, db: Database) -> None:
     file_retention.migrate(db)
     checkpoints.migrate(db)  # the log chain's links and checkpoints (not views: never dropped)
     auth_sessions.migrate(db)
+    customer_keys.migrate(db)
+
+
+def seal_with(app: Showroom, keys: CustomerKeys) -> None:
+    """Give the application's sealing mapper (MAPPER_TOPIC) the customer key store."""
+    if isinstance(app.mapper, SealingMapper):
+        app.mapper.keys = keys
 
 
 def migrate(settings: Settings) -> None:

@@ -184,6 +184,8 @@ class Settings:
     def event_store_env(self, *, create_table: bool = False) -> dict[str, str]:
         """The eventsourcing environment of the one application."""
         env = {"CREATE_TABLE": "y" if create_table else "n"}
+        # Customers' personal fields sealed with their own keys (the runtime gives the key store).
+        env |= {"MAPPER_TOPIC": "audit.personal:SealingMapper"}
         if self.aggregate_cache > 0:
             # Fast-forwarded (newer events read on each load) and deep-copied out, so that a
             # command that fails never leaves its half-changed aggregate in the cache.

@@ -27,6 +27,7 @@ from api.pages.routes import (
     account_security,
     admin,
     admin_plans,
+    admin_privacy,
     auditor,
     boards,
     deals,
@@ -52,6 +53,7 @@ AREAS: tuple[ModuleType, ...] = (
     floor,
     admin,
     admin_plans,
+    admin_privacy,
 )
 
 

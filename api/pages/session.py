@@ -142,6 +142,7 @@ async def page_actor(request: Request, runtime: RuntimeDep) -> Principal:
         request.state.language = i18n.current.get()
         raise LoginRequired(_here(request) if request.method == "GET" else PREFIX + "/")
     request.state.claims = claims
+    request.state.principal = principal  # whom api/personal.py reveals personal data to
     request.state.csrf = csrf_token(claims, runtime.settings.secret_key)
     request.state.language = language_of(request, principal)
     i18n.current.set(request.state.language)

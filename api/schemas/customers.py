@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
@@ -59,3 +60,30 @@ class CustomerLine(BaseModel):
     preferences: dict[str, str | None] = Field(description="model, colour, trim, budget")
     created_at: datetime
     updated_at: datetime
+
+
+class RecordErasure(Strict):
+    """An erasure request (PIPL right to deletion): why, not who (the reason is kept in clear
+    in the log, for the auditor: a request's reference, the law it answers)."""
+
+    reason: str = Field(min_length=1, max_length=500, examples=["客户本人申请删除 2026-12-01"])
+    occurred_at: AwareDatetime | None = None
+
+
+class RecordEvents(BaseModel):
+    """One record (the customer, a lead, a deal, a survey) and its events, oldest first."""
+
+    id: str
+    events: list[dict[str, Any]]
+
+
+class CustomerDataOut(BaseModel):
+    """Everything held about one customer (PIPL right of access), as one JSON file."""
+
+    customer_id: str
+    generated_at: str
+    about: str
+    customer: list[RecordEvents]
+    leads: list[RecordEvents]
+    deals: list[RecordEvents]
+    surveys: list[RecordEvents]

@@ -62,3 +62,9 @@ class CustomerOwnerUnchangedError(DomainError):
 
 class CustomerStoreClosedError(DomainError):
     title = "Store is closed"
+
+
+class CustomerErasedError(DomainError):
+    """The customer was erased (PIPL right to deletion): nothing more is recorded about them."""
+
+    title = "Customer erased"

@@ -6,11 +6,12 @@ import re
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import ClassVar
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.crm.errors import CustomerOwnerUnchangedError
+from domain.crm.errors import CustomerErasedError, CustomerOwnerUnchangedError
 from domain.shared import values
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.errors import InvalidValueError
@@ -59,6 +60,10 @@ class Customer(ShowroomAggregate):
     """A person the group sells to, known once across all stores (de-duplicated by phone)."""
 
     class Registered(ShowroomAggregate.Created):
+        # Sealed in the log with the customer's own key (domain/shared/personal.py).
+        personal_fields: ClassVar[tuple[str, ...]] = ("name", "phone")
+        personal_subject: ClassVar[str] = "originator_id"
+
         store_id: UUID
         owner_id: UUID | None
         name: str
@@ -78,6 +83,12 @@ class Customer(ShowroomAggregate):
     class ConsentRecorded(ShowroomAggregate.Event):
         channel: str
         granted: bool
+
+    class ErasureRecorded(ShowroomAggregate.Event):
+        """An admin recorded the customer's erasure (PIPL right to deletion): their key is
+        destroyed, so every personal value sealed with it is unreadable from now on."""
+
+        reason: str
 
     # --- registration -------------------------------------------------------------------------
 
@@ -128,6 +139,7 @@ class Customer(ShowroomAggregate):
         self.preferred_trim: str | None = None
         self.budget: Decimal | None = None
         self.consents: dict[ConsentChannel, bool] = {}
+        self.erased = False
 
     # --- preferences --------------------------------------------------------------------------
 
@@ -190,7 +202,25 @@ class Customer(ShowroomAggregate):
 
     def may_contact(self, channel: ConsentChannel) -> bool:
         """Marketing contact needs an explicit grant; silence is no consent."""
-        return self.consents.get(channel, False)
+        return not self.erased and self.consents.get(channel, False)
+
+    # --- erasure ------------------------------------------------------------------------------
+
+    def ensure_not_erased(self) -> None:
+        if getattr(self, "erased", False):
+            raise CustomerErasedError(f"customer {self.id} was erased")
+
+    def record_erasure(self, reason: str, occurred_at: datetime) -> None:
+        """Record the erasure request; the reason says why (a request, a law), not who."""
+        self.ensure_not_erased()
+        self._record_erasure(
+            reason=values.text(reason, "reason", max_length=500), occurred_at=occurred_at
+        )
+
+    @event(ErasureRecorded)
+    def _record_erasure(self, reason: str, occurred_at: datetime) -> None:
+        self.erased = True
+        self.erased_at = occurred_at
 
 
 class PhoneClaim(ShowroomAggregate):
@@ -198,12 +228,18 @@ class PhoneClaim(ShowroomAggregate):
 
     Saved in the same `app.save` as the customer it names: its id derives from the hash, so of
     two registrations of one phone racing each other only one can be saved, whatever the views
-    know. A customer's phone number never changes (no event changes it), so a claim is never
-    released.
+    know. A customer's phone number never changes (no event changes it); a claim is released
+    only when its customer is erased, and a later registration of the number claims it again.
     """
 
     class Claimed(ShowroomAggregate.Created):
         phone_hash: str
+        customer_id: UUID
+
+    class Released(ShowroomAggregate.Event):
+        customer_id: UUID
+
+    class Reclaimed(ShowroomAggregate.Event):
         customer_id: UUID
 
     @classmethod
@@ -218,4 +254,21 @@ class PhoneClaim(ShowroomAggregate):
     @event(Claimed)
     def __init__(self, phone_hash: str, customer_id: UUID, occurred_at: datetime) -> None:
         self.phone_hash = phone_hash
+        self.customer_id: UUID | None = customer_id
+
+    def release(self, occurred_at: datetime) -> None:
+        """Free the number: its customer was erased."""
+        if self.customer_id is not None:
+            self._release(customer_id=self.customer_id, occurred_at=occurred_at)
+
+    @event(Released)
+    def _release(self, customer_id: UUID, occurred_at: datetime) -> None:
+        self.customer_id = None
+
+    def reclaim(self, customer: Customer, occurred_at: datetime) -> None:
+        """A released number registered again, by a new customer."""
+        self._reclaim(customer_id=customer.id, occurred_at=occurred_at)
+
+    @event(Reclaimed)
+    def _reclaim(self, customer_id: UUID, occurred_at: datetime) -> None:
         self.customer_id = customer_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -15,4 +16,13 @@ class PhoneIndex(Protocol):
 
     def find(self, phone_hash: str) -> UUID | None:
         """The id of the customer registered with this phone hash, if any."""
+        ...
+
+
+class CustomerKeyShredder(Protocol):
+    """The key store's erasure: destroys the customer's own key (and remembers the erasure
+    apart from the data, so a backup restored later forgets the customer too)."""
+
+    def destroy(self, customer_id: UUID, erased_at: datetime | None = None) -> None:
+        """Delete the customer's data key, for good."""
         ...

@@ -13,11 +13,12 @@ from domain.app import Showroom, Written
 from domain.crm.errors import (
     CustomerAlreadyExistsError,
     CustomerAlreadyServedError,
+    CustomerErasedError,
     CustomerPhoneTakenError,
     CustomerStoreClosedError,
 )
 from domain.crm.model import Customer, PhoneClaim, phone_claim_id
-from domain.crm.ports import PhoneIndex
+from domain.crm.ports import CustomerKeyShredder, PhoneIndex
 from domain.organisation.model import Store
 from domain.organisation.service import Organisation
 from domain.shared import values
@@ -39,6 +40,9 @@ from domain.shared.errors import (
     PermissionDeniedError,
 )
 
+# Who answers a customer's PIPL requests (erasure, access to everything held about them).
+PRIVACY_OFFICERS = (Role.ADMIN,)
+
 
 @dataclass(frozen=True)
 class NewCustomer:
@@ -58,10 +62,12 @@ class Crm:
         phone_key: bytes,
         *,
         organisation: Organisation | None = None,
+        keys: CustomerKeyShredder | None = None,
     ) -> None:
         self.app = app
         self.phone_index = phone_index
         self._phone_key = phone_key
+        self._keys = keys
         # The runtime shares its one Organisation; alone (tests, tools) the service makes one.
         self._organisation = organisation or Organisation(app)
 
@@ -137,7 +143,19 @@ class Crm:
                 source=source,
                 occurred_at=when,
             )
+            released = self._released_claim(phone_hash)
+            if released is not None:
+                # The number's customer was erased: the person registers again, as a new one.
+                released.reclaim(customer, when)
+                return customer.id, NewCustomer(customer, released)
             return customer.id, NewCustomer(customer, PhoneClaim.claim(customer, when))
+
+    def _released_claim(self, phone_hash: str) -> PhoneClaim | None:
+        try:
+            claim = self.app.load(PhoneClaim, phone_claim_id(phone_hash), "phone claim")
+        except NotFoundError:
+            return None
+        return claim if claim.customer_id is None else None
 
     def find_by_phone_hash(self, phone_hash: str) -> UUID | None:
         """The customer with this phone: the log's claim decides; customers registered before
@@ -146,7 +164,7 @@ class Crm:
             claim = self.app.load(PhoneClaim, phone_claim_id(phone_hash), "phone claim")
         except NotFoundError:
             return self.phone_index.find(phone_hash)
-        return claim.customer_id
+        return claim.customer_id  # None: released, its customer erased
 
     def save_new(self, new: NewCustomer, *others: ShowroomAggregate) -> Written:
         """Save `others` (the first one answers) with the new customer and its phone claim in
@@ -211,6 +229,50 @@ class Crm:
             customer.record_consent(channel, granted, occurred_at=aware(occurred_at))
             return self.app.written(customer)
 
+    def erase_customer(
+        self,
+        actor: Principal,
+        customer_id: UUID,
+        reason: str,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Erase a customer (PIPL right to deletion, admins): the erasure is recorded, the
+        phone number released, and the customer's own key destroyed, so that their name,
+        phone and the notes about them can never be read again; counts and sums stay."""
+        with acting_as(actor):
+            ensure_role(actor, *PRIVACY_OFFICERS)
+            if self._keys is None:
+                raise PermissionDeniedError("this process has no customer key store")
+            customer = self.app.load(Customer, customer_id, "customer")
+            when = aware(occurred_at)
+            try:
+                customer.record_erasure(reason, occurred_at=when)
+            except CustomerErasedError:
+                # Recorded before (its key destruction may have failed after): finish it.
+                self._keys.destroy(customer_id)
+                raise
+            others: list[ShowroomAggregate] = []
+            try:
+                claim = self.app.load(PhoneClaim, phone_claim_id(customer.phone_hash), "claim")
+            except NotFoundError:
+                pass  # registered before claims existed: the view's row goes with the erasure
+            else:
+                if claim.customer_id == customer_id:
+                    claim.release(occurred_at=when)
+                    others.append(claim)
+            written = self.app.written(customer, *others)
+            self._keys.destroy(customer_id, when)
+            return written
+
+    def privacy_subject(self, actor: Principal, customer_id: UUID | None = None) -> Customer | None:
+        """For a privacy officer only: the customer whose PIPL request is answered (None when
+        no id is given: the check alone, for the list of customers to choose from)."""
+        with acting_as(actor):
+            ensure_role(actor, *PRIVACY_OFFICERS)
+            if customer_id is None:
+                return None
+            return self.app.load(Customer, customer_id, "customer")
+
     def get_customer(self, actor: Principal, customer_id: UUID) -> Customer:
         """The customer, if the actor's scope reaches it."""
         with acting_as(actor):
@@ -225,7 +287,7 @@ class Crm:
     ) -> Customer:
         # Role before state: a role that may never do this gets 403 whether the id exists or not.
         ensure_role(actor, *FLOOR_WRITERS)
-        return self.app.load(
+        customer = self.app.load(
             Customer,
             customer_id,
             "customer",
@@ -234,6 +296,8 @@ class Crm:
                 actor, "customer", customer_id, customer.store_id, customer.owner_id
             ),
         )
+        customer.ensure_not_erased()
+        return customer
 
     def _owner_for(self, actor: Principal, store_id: UUID, owner_id: UUID | None) -> UUID | None:
         """Salespeople own what they register; managers may name an owner of the store."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
@@ -90,7 +90,12 @@ def _note(value: str | None, field: str = "note", *, multiline: bool = True) -> 
 class Lead(ShowroomAggregate):
     """A sales opportunity of one store: open until converted into a deal or lost."""
 
+    # Free text about the customer is personal data, sealed in the log with the customer's key
+    # (domain/shared/personal.py); the model of interest is about the car, and stays clear.
     class Captured(ShowroomAggregate.Created):
+        personal_fields: ClassVar[tuple[str, ...]] = ("note",)
+        personal_subject: ClassVar[str] = "customer_id"
+
         store_id: UUID
         customer_id: UUID
         channel: str
@@ -102,10 +107,19 @@ class Lead(ShowroomAggregate):
         previous_id: UUID | None
 
     class ActivityLogged(ShowroomAggregate.Event):
+        personal_fields: ClassVar[tuple[str, ...]] = ("outcome", "note")
+        personal_subject: ClassVar[str] = "customer_id"
+        class_version = 2
+
         kind: str
         outcome: str | None
         note: str | None
         automated: bool
+        customer_id: UUID | None  # whose key seals the note (None: stored before version 2)
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["customer_id"] = None
 
     class AppointmentSet(ShowroomAggregate.Event):
         appointment_id: UUID
@@ -122,8 +136,17 @@ class Lead(ShowroomAggregate):
         deal_id: UUID
 
     class Lost(ShowroomAggregate.Event):
+        personal_fields: ClassVar[tuple[str, ...]] = ("note",)
+        personal_subject: ClassVar[str] = "customer_id"
+        class_version = 2
+
         reason: str
         note: str | None
+        customer_id: UUID | None  # whose key seals the note (None: stored before version 2)
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["customer_id"] = None
 
     # --- capture ------------------------------------------------------------------------------
 
@@ -226,6 +249,7 @@ class Lead(ShowroomAggregate):
             outcome=_note(outcome, "outcome", multiline=False),
             note=_note(note),
             automated=automated,
+            customer_id=self.customer_id,
             occurred_at=occurred_at,
         )
 
@@ -236,6 +260,7 @@ class Lead(ShowroomAggregate):
         outcome: str | None,
         note: str | None,
         automated: bool,
+        customer_id: UUID | None,
         occurred_at: datetime,
     ) -> None:
         self.activities += 1
@@ -341,10 +366,14 @@ class Lead(ShowroomAggregate):
         cleaned = _note(note)
         if loss is LossReason.OTHER and cleaned is None:
             raise LeadLossNoteRequiredError("say in a note why the lead was lost")
-        self._lose(reason=loss.value, note=cleaned, occurred_at=occurred_at)
+        self._lose(
+            reason=loss.value, note=cleaned, customer_id=self.customer_id, occurred_at=occurred_at
+        )
 
     @event(Lost)
-    def _lose(self, reason: str, note: str | None, occurred_at: datetime) -> None:
+    def _lose(
+        self, reason: str, note: str | None, customer_id: UUID | None, occurred_at: datetime
+    ) -> None:
         self.status = LeadStatus.LOST
         self.lost_reason = LossReason(reason)
         self.lost_note = note

@@ -81,6 +81,7 @@ class Leads:
                 ensure_readable(
                     actor, "customer", customer_id, customer.store_id, customer.owner_id
                 )
+                customer.ensure_not_erased()
                 lead = self._new_lead(store_id, customer_id, channel, model_interest, note, when)
                 return self.app.written(self._assigned(lead, assignee, when))
             if customer_name is None or customer_phone is None:

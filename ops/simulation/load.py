@@ -31,7 +31,7 @@ from ops.simulation.records import TOTALS
 from ops.simulation.selling import Simulation
 from projections.db import Database
 from projections.directory.queries import find_customer_by_phone_hash
-from workers.runtime import Services
+from workers.runtime import Services, seal_with
 
 if TYPE_CHECKING:
     from workers.runtime import Runtime
@@ -144,6 +144,7 @@ def generate(
     before = runtime.app.position()
     settings = runtime.settings
     app = BatchedShowroom(settings.event_store_env(), batch_size) if batched else runtime.app
+    seal_with(app, runtime.customer_keys)
     try:
         services = Services.over(
             app,

@@ -10,6 +10,7 @@ from domain.crm.model import Customer
 from domain.leads.model import Lead, LeadStatus
 from domain.organisation.model import Staff, Store
 from domain.sales.model import Deal, DealStatus
+from domain.shared.personal import ERASED, is_sealed
 from domain.shared.values import masked_phone
 from projections.common import RowChanges, sid, utc_iso
 from projections.db import Tx, fen
@@ -78,7 +79,7 @@ class DirectoryProjection(Projection):
         "CREATE INDEX IF NOT EXISTS rm_directory_staff_store ON rm_directory_staff (store_id)",
         "CREATE TABLE IF NOT EXISTS rm_directory_customer ("
         " customer_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, owner_id TEXT,"
-        " name TEXT NOT NULL, phone_masked TEXT NOT NULL, source TEXT NOT NULL,"
+        " name TEXT NOT NULL, phone_sealed TEXT NOT NULL, source TEXT NOT NULL,"
         " preferred_model TEXT, preferred_colour TEXT, preferred_trim TEXT, budget BIGINT,"
         " created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS rm_directory_customer_store"
@@ -170,14 +171,16 @@ class DirectoryProjection(Projection):
         customer_id, when = sid(event.originator_id), utc_iso(event.occurred_at)
         tx.execute(
             "INSERT INTO rm_directory_customer (customer_id, store_id, owner_id, name,"
-            " phone_masked, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " phone_sealed, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (customer_id) DO NOTHING",
             (
                 customer_id,
                 sid(event.store_id),
                 sid(event.owner_id),
+                # Name and phone as the log keeps them: sealed with the customer's key (the API
+                # reveals them); a customer stored before sealing keeps only the masked phone.
                 event.name,
-                masked_phone(event.phone),
+                event.phone if is_sealed(event.phone) else masked_phone(event.phone),
                 event.source,
                 when,
                 when,
@@ -189,6 +192,14 @@ class DirectoryProjection(Projection):
             " ON CONFLICT (phone_hash) DO NOTHING",
             (event.phone_hash, customer_id),
         )
+
+    @handles(Customer.ErasureRecorded)
+    def on_customer_erased(self, event: Customer.ErasureRecorded, tx: Tx) -> None:
+        # The sealed values are dead with the key; a customer stored in clear before sealing
+        # loses them here. The phone's hash no longer finds the customer (the number is free).
+        customer_id = sid(event.originator_id)
+        self._set(tx, "customer", event, name=ERASED, phone_sealed=ERASED)
+        tx.execute("DELETE FROM rm_directory_phone WHERE customer_id = ?", (customer_id,))
 
     @handles(Customer.PreferencesRecorded)
     def on_preferences(self, event: Customer.PreferencesRecorded, tx: Tx) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.shared.access import SYSTEM_READ, ReadScope
+from domain.shared.personal import shown_masked
 from projections.common import Where, flag, moment, page, paged, uid, utc_iso
 from projections.db import Database, Row, yuan
 
@@ -236,7 +237,7 @@ def _customer(r: Row) -> dict[str, Any]:
         "store_id": uid(r["store_id"]),
         "owner_id": uid(r["owner_id"]),
         "name": r["name"],
-        "phone": r["phone_masked"],
+        "phone": shown_masked(r["phone_sealed"]),
         "source": r["source"],
         # The same shape as the customer's detail (GET /customers/{id}): one name per field.
         "preferences": {

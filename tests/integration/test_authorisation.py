@@ -107,6 +107,8 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/customers/{customer_id}/preferences"): {"model": "Han"},
     ("POST", "/customers/{customer_id}/owner"): {"owner_id": "{staff_id}"},
     ("POST", "/customers/{customer_id}/consents"): {"channel": "sms", "granted": True},
+    ("POST", "/customers/{customer_id}/erasure"): {"reason": "request 1"},
+    ("GET", "/customers/{customer_id}/personal-data"): None,
     ("GET", "/leads/{lead_id}"): None,
     ("POST", "/leads/{lead_id}/assignment"): {"salesperson_id": "{staff_id}"},
     ("POST", "/leads/{lead_id}/activities"): {"kind": "call"},

@@ -413,3 +413,33 @@ def test_the_dispatcher_sends_the_due_backup_job_once_per_slot(
         sending.stop()
 
     assert sent == [("backup_data", {"slot": "2026-12-07T00:00:00+00:00"})]
+
+
+def test_a_customer_erased_after_the_backup_stays_erased_when_that_backup_is_restored(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The backup holds the customer's key (it was taken before the erasure); the restore's
+    post-restore step destroys it again from the tombstones kept in the key folder, so the
+    restored deployment answers the customer as erased."""
+    runtime = Runtime.build(settings, create_tables=True)
+    try:
+        store = runtime.organisation.open_store(SYSTEM, "Pudong BYD", "Shanghai", ["BYD"]).id
+        customer = runtime.crm.register_customer(SYSTEM, store, "Zhao Xiaoyu", "13912345678").id
+        folder = take_backup(settings, tmp_path / "backups")
+        runtime.crm.erase_customer(SYSTEM, customer, "customer request #12")  # key destroyed
+    finally:
+        runtime.close()
+    wipe(settings)
+
+    report = restore(settings, folder)
+
+    assert report.ok, report.problems
+    assert any(step.detail == "1 customer erasures applied again" for step in report.steps), [
+        (s.name, s.detail) for s in report.steps
+    ]
+    restored = Runtime.build(settings)
+    try:
+        assert restored.customer_keys.keys_for([customer]) == {customer: None}
+        assert restored.customer_keys.is_erased(customer)
+    finally:
+        restored.close()

@@ -22,7 +22,7 @@ from domain.organisation.service import Organisation
 from domain.shared.actor import SYSTEM, Role
 from domain.shared.errors import ConflictError
 from ops.simulation.batched import BatchedShowroom
-from workers.runtime import Runtime, migrate
+from workers.runtime import Runtime, migrate, seal_with
 from workers.settings import Settings
 
 VIN = "LGXCE4CB4N0000001"
@@ -65,6 +65,7 @@ def batched(settings: Settings) -> Iterator[Batched]:
     migrate(settings)
     runtime = Runtime.build(settings)
     app = BatchedShowroom(settings.event_store_env(), batch_size=50)
+    seal_with(app, runtime.customer_keys)
     org = Organisation(app)
     store_id = org.open_store(SYSTEM, "Pudong BYD", "Shanghai", ["BYD"]).id
     seller_id = org.hire_staff(SYSTEM, store_id, "Li Lei", Role.SALESPERSON).id
@@ -137,6 +138,7 @@ def test_a_vin_the_store_held_before_the_load_is_refused(settings: Settings) -> 
             SYSTEM, store_id, VIN, "BYD", "海豚", "活力版", "白", 2024, "new", 90000, 99800
         )
         app = BatchedShowroom(settings.event_store_env())
+        seal_with(app, runtime.customer_keys)
         try:
             with pytest.raises(VehicleAlreadyReceivedError):
                 Inventory(app).receive_vehicle(

@@ -19,9 +19,10 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.pages.render import money, when
+from api.personal import Revealer
 from domain.crm.model import Customer
 from domain.shared.access import Reach, read_scope
-from domain.shared.actor import Principal
+from domain.shared.actor import SYSTEM, Principal
 from ops.simulation import load_demo
 from projections.directory import queries as directory
 from tests.browser.conftest import password_of
@@ -82,7 +83,8 @@ def _arrange(runtime: Runtime) -> dict[str, Any]:
         "busiest": UUID(counts.most_common(1)[0][0]),
         "deal_id": deal["id"],
         "customer_id": customer.id,
-        "phone": customer.phone,
+        # Sealed in the store: revealed in full as an admin would see it.
+        "phone": Revealer(runtime.customer_keys, SYSTEM).text(customer.phone),
         "vin": deal["vin"],
         "vehicle_id": deal["vehicle_id"],
         "period_id": period,

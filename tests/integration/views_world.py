@@ -27,6 +27,9 @@ from projections.directory.phone_index import ViewPhoneIndex
 from projections.projection import Projection
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner, migrate
+from workers import customer_keys
+from workers.customer_keys import CustomerKeys
+from workers.runtime import seal_with
 from workers.settings import Settings
 
 ADMIN = SYSTEM
@@ -187,12 +190,21 @@ class World:
         self.sales.unwind_deal(ADMIN, deal_id, "finance rejected", occurred_at=when)
 
 
+def revealed(world: World, value: Any) -> Any:
+    """`value` (rows of a view) as the API answers it: sealed personal values revealed."""
+    from api.personal import Revealer
+
+    return Revealer(CustomerKeys(world.db, world.settings.keys), None).value(value)
+
+
 @contextmanager
 def open_world(settings: Settings, read_wait_seconds: float = 0.0) -> Iterator[World]:
     """A fresh group on the backend of `settings`; closed (runners, views, store) at the end."""
     app = Showroom(env=settings.event_store_env(create_table=True))
     db = open_database(settings.database_url, settings.data_dir, settings.postgres_schema)
     migrate(db, all_projections())
+    customer_keys.migrate(db)
+    seal_with(app, CustomerKeys(db, settings.keys))
     crm = Crm(app, ViewPhoneIndex(app, db, wait_seconds=read_wait_seconds), settings.phone_key)
     world = World(
         settings=settings,

@@ -28,12 +28,14 @@ from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
 from api.pages.session import PREFIX, PageActorDep
+from api.personal import phone_shown
 from audit.history import replay, state_at
 from domain.inventory.model import vehicle_id_for
 from domain.shared import values
 from domain.shared.access import AUDITORS, VERIFIERS, Reach, ensure_role, read_scope
 from domain.shared.actor import Principal
 from domain.shared.errors import DomainError, NotFoundError
+from domain.shared.personal import ERASED
 from projections.directory import queries as directory
 from projections.payouts import queries as payouts
 from workers import checkpoints
@@ -318,11 +320,15 @@ def _by_phone(runtime: Runtime, actor: Principal, form: FormReader) -> dict[str,
     except NotFoundError:
         return {"customers": []}  # outside the reader's scope: as if unknown, as the API
     scope = read_scope(actor)
-    phone = customer.phone if scope.sees_full_phone else values.masked_phone(customer.phone)
+    phone = ERASED if customer.erased else phone_shown(customer.phone, scope)
     deals = directory.list_deals(
         runtime.db, scope=read_scope(actor, reach=Reach.OWN), customer_id=customer.id, limit=50
     )
-    found = {"id": customer.id, "name": customer.name, "phone": phone}
+    found = {
+        "id": customer.id,
+        "name": ERASED if customer.erased else customer.name,
+        "phone": phone,
+    }
     return {"customers": [found], "deals": deals["items"]}
 
 
