@@ -77,12 +77,13 @@ def get_claims(runtime: RuntimeDep, token: Annotated[str | None, Depends(oauth2)
 ClaimsDep = Annotated[TokenClaims, Depends(get_claims)]
 
 
-def get_principal(runtime: RuntimeDep, claims: ClaimsDep) -> Principal:
+def get_principal(request: Request, runtime: RuntimeDep, claims: ClaimsDep) -> Principal:
     principal = runtime.organisation.principal_of_token(
         claims.user_id, claims.generation, claims.token_id
     )
     if principal is None:
         raise AuthenticationError("the token was revoked, or its user deactivated or removed")
+    request.state.principal = principal  # for the access log's admin actions (api/access.py)
     return principal
 
 

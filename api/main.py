@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import bodies, errors, idempotency, openapi, pages, security
+from api import access, bodies, errors, idempotency, openapi, pages, security
 from api.routes import (
     auth,
     customers,
@@ -100,6 +100,8 @@ def create_app(
     app.add_middleware(idempotency.IdempotencyMiddleware)
 
     app.add_middleware(WakeProjections)
+    # Every successful write by an admin goes to the access log (api/access.py).
+    app.add_middleware(access.AdminActions)
     # Outermost: a body a client could break the server with is refused before anything reads it.
     app.add_middleware(bodies.BodyGuard, max_bytes=settings.max_body_bytes)
     # Around even that (it reads no body), so the guard's refusals carry the headers too.

@@ -32,7 +32,7 @@ from projections.performance.counters import ViewKpiCounters
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from projections.runner import migrate as migrate_views
-from workers import dispatcher, files, idempotency_keys
+from workers import access_log, dispatcher, files, idempotency_keys
 from workers.access_log import AccessLog
 from workers.settings import Settings
 
@@ -120,9 +120,12 @@ class Runtime(Services):
             app, db, wait_seconds=settings.read_wait_seconds, phone_key=settings.phone_key
         )
         built = {f.name: getattr(services, f.name) for f in fields(Services)}
-        return cls(settings=settings, db=db, runner=runner, access_log=AccessLog(), **built)
+        # The access log's writer appends in the background; its key is read once, here.
+        log = AccessLog(db, settings.keys)
+        return cls(settings=settings, db=db, runner=runner, access_log=log, **built)
 
     def close(self) -> None:
+        self.access_log.close()  # writes what is queued before the database closes
         self.runner.stop()
         self.db.close()
         self.app.close()
@@ -136,6 +139,7 @@ def migrate_tables(app: Showroom, db: Database) -> None:
     idempotency_keys.migrate(db)
     files.migrate(db)
     dispatcher.migrate(db)
+    access_log.migrate(db)
 
 
 def migrate(settings: Settings) -> None:

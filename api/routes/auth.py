@@ -6,11 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
+from api import access
 from api.deps import ActorDep, ClaimsDep, RuntimeDep
 from api.login import LoginThrottled, log_in
 from api.schemas.common import Written
 from api.schemas.organisation import LanguageIn, LoginForm, Me, Token
 from api.throttle import ThrottleDep
+from workers.access_log import AccessKind
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -46,18 +48,29 @@ def login(
     Failed logins are throttled per account and per client address (429 with Retry-After);
     an admin lifts an account's lockout with `POST /users/{username}/unlock`.
     """
-    address = request.client.host if request.client else "unknown"
+    address, agent = access.client_of(request)
     try:
-        token = log_in(runtime, throttle, form.username, form.password, address)
+        token = log_in(runtime, throttle, form.username, form.password, address, user_agent=agent)
     except LoginThrottled as throttled:
         raise _throttled(throttled.seconds) from None
     return Token(access_token=token)
 
 
 @router.post("/logout", status_code=201, responses={401: {"description": "No valid token"}})
-def logout(actor: ActorDep, claims: ClaimsDep, runtime: RuntimeDep) -> Written:
+def logout(request: Request, actor: ActorDep, claims: ClaimsDep, runtime: RuntimeDep) -> Written:
     """Revoke the presented token at once (recorded on the user, so it holds after restarts)."""
-    return Written.of(runtime.organisation.revoke_token(actor, claims.token_id, claims.expires_at))
+    written = runtime.organisation.revoke_token(actor, claims.token_id, claims.expires_at)
+    access.record(
+        runtime,
+        request,
+        AccessKind.TOKEN_REVOKED,
+        actor,
+        actor.user_id,
+        token_id=claims.token_id,
+        reason="logout",
+        channel="api",
+    )
+    return Written.of(written)
 
 
 @router.get("/me")

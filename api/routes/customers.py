@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
+from api import access
 from api.deps import ActorDep, ConsistentDep, CrmDep, PageDep, RuntimeDep
 from api.schemas.common import PageOf, Written
 from api.schemas.customers import (
@@ -76,9 +77,13 @@ def list_customers(
 
 
 @router.get("/{customer_id}")
-def get_customer(customer_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> CustomerOut:
+def get_customer(
+    customer_id: UUID, request: Request, runtime: RuntimeDep, actor: ActorDep
+) -> CustomerOut:
     """One customer with preferences and consents."""
-    return customer_out(runtime.crm.get_customer(actor, customer_id), read_scope(actor))
+    customer = customer_out(runtime.crm.get_customer(actor, customer_id), read_scope(actor))
+    access.full_phone_read(runtime, request, actor, [customer_id], "api")  # the access log
+    return customer
 
 
 @router.post("/{customer_id}/preferences", status_code=201)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
+from api import access
 from api.deps import ActorDep, ReportingDep, RuntimeDep
 from api.schemas.common import Written
 from api.schemas.exports import ExportOut, RequestExport
@@ -67,13 +68,18 @@ def get_export(export_id: UUID, reporting: ReportingDep, actor: ActorDep) -> Exp
     },
 )
 def download_export(
-    export_id: UUID, reporting: ReportingDep, runtime: RuntimeDep, actor: ActorDep
+    export_id: UUID,
+    request: Request,
+    reporting: ReportingDep,
+    runtime: RuntimeDep,
+    actor: ActorDep,
 ) -> Response:
     """The workbook of a completed export (409 while it is not ready)."""
     export = reporting.downloadable(actor, export_id)
     stored = files.load_file(runtime.db, export.id)
     if stored is None:
         raise NotFoundError("export file", export_id)
+    access.export_downloaded(runtime, request, actor, export, "api")
     return Response(
         content=stored.content,
         media_type=stored.content_type,

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from api import access
 from api.deps import ConsistentDep, RuntimeDep
 from api.pages import people
 from api.pages.forms import FormReader, Refused, message_of, read_form, submit
@@ -605,12 +606,15 @@ def export_status(
 
 
 @router.get("/exports/{export_id}/file")
-def download_export(export_id: UUID, runtime: RuntimeDep, actor: PageActorDep) -> Response:
+def download_export(
+    request: Request, export_id: UUID, runtime: RuntimeDep, actor: PageActorDep
+) -> Response:
     """The workbook or CSV of a completed export (as GET /exports/{id}/file)."""
     export = runtime.reporting.downloadable(actor, export_id)
     stored = files.load_file(runtime.db, export.id)
     if stored is None:
         raise NotFoundError("export file", export_id)
+    access.export_downloaded(runtime, request, actor, export, "page")
     return Response(
         content=stored.content,
         media_type=stored.content_type,
@@ -673,6 +677,7 @@ def statement_page(
 ) -> Response:
     """One statement with every line (another salesperson's: not found, as the API)."""
     record = runtime.payroll.statement(actor, period_id, salesperson_id)
+    access.statement_read(runtime, request, actor, period_id, salesperson_id, "page")
     period = runtime.payroll.get_period(actor, period_id)
     base = f"{PREFIX}/pay/periods/{period_id}/statements/{salesperson_id}"
     context = _statement_context(runtime, actor, period, record, base)
@@ -692,6 +697,7 @@ def explain_page(
 ) -> Response:
     """Why a line pays what it pays: formula, inputs, plan version, the events behind it."""
     period, record, line, sources = _explain(runtime, actor, period_id, salesperson_id, n)
+    access.statement_read(runtime, request, actor, period_id, salesperson_id, "page_explain", n)
     base = f"{PREFIX}/pay/periods/{period_id}/statements/{salesperson_id}"
     context = {
         **_statement_context(runtime, actor, period, record, base),
