@@ -13,16 +13,19 @@ a password reset carries a password), method, status and the path's values.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from domain.organisation.model import User
 from domain.reporting.model import Export
-from domain.shared.access import read_scope
+from domain.shared.access import AUDITORS, ensure_role, read_scope
 from domain.shared.actor import Principal, Role
-from workers.access_log import Access, AccessKind
+from domain.shared.errors import InvalidValueError, NotFoundError
+from workers.access_log import Access, AccessEntry, AccessKind, AccessQuery, search
 from workers.runtime import Runtime
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -157,3 +160,67 @@ class AdminActions:
                 user_agent=None if agent is None else agent.decode("latin-1"),
             )
         )
+
+
+# --- reading the log (auditors) -----------------------------------------------------------------
+
+
+def usernames(runtime: Runtime, user_ids: Iterable[str | None]) -> dict[str, str]:
+    """user id -> username for the actors of a page of entries (users are few; each is loaded
+    from the log, as the login does)."""
+    names: dict[str, str] = {}
+    for user_id in {u for u in user_ids if u}:
+        try:
+            names[user_id] = runtime.app.load(User, UUID(user_id), "user").username
+        except (ValueError, NotFoundError):
+            continue
+    return names
+
+
+def access_query(
+    *,
+    user: str | None,
+    customer: UUID | None,
+    kind: AccessKind | None,
+    since: datetime | None,
+    until: datetime | None,
+    cursor: int | None,
+    limit: int,
+) -> AccessQuery:
+    """The search the filters ask for; InvalidValueError for times without a zone or out of
+    order. `user`: a username (its actions and the logins tried with it) or a user id."""
+    for name, moment in (("since", since), ("until", until)):
+        if moment is not None and moment.utcoffset() is None:
+            raise InvalidValueError(f"{name} needs a time zone, e.g. 2026-05-01T00:00:00+08:00")
+    if since is not None and until is not None and since >= until:
+        raise InvalidValueError("since must be before until")
+    actor_ids: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    if user is not None and user.strip():
+        try:
+            actor_ids = (str(UUID(user.strip())),)
+        except ValueError:
+            username = user.strip().lower()
+            actor_ids, names = (str(User.id_for(username)),), (username,)
+    return AccessQuery(
+        actor_ids=actor_ids,
+        usernames=names,
+        subject=None if customer is None else str(customer),
+        kind=None if kind is None else str(kind),
+        since=since,
+        until=until,
+        before=cursor,
+        limit=limit,
+    )
+
+
+def read_entries(
+    runtime: Runtime, actor: Principal, query: AccessQuery
+) -> tuple[list[AccessEntry], dict[str, str], int | None]:
+    """A page of entries for an auditor, the actors' usernames, the next page's cursor.
+
+    What this process recorded is written first (a bounded wait), so a reader sees it."""
+    ensure_role(actor, *AUDITORS)
+    runtime.access_log.flush(timeout=2.0)
+    entries, cursor = search(runtime.db, query)
+    return entries, usernames(runtime, (e.actor_id for e in entries)), cursor

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import access, bodies, errors, idempotency, openapi, pages, security
 from api.routes import (
+    access_log,
     auth,
     customers,
     deals,
@@ -134,6 +135,7 @@ def create_app(
         surveys,
         pay_plans,
         pay_periods,
+        access_log,
     ):
         app.include_router(module.router)
     pages.install(app)

@@ -161,7 +161,12 @@ def verify(
         if last > report.last_sequence:
             missing = _span(report.last_sequence + 1, last)
             report.add(last, f"{missing} missing at the end (the store's head records {last})")
-        elif last == report.last_sequence and head != report.head:
+        elif last < report.last_sequence:
+            report.add(
+                last + 1,
+                f"entries after {last} were not appended by the log (its head records {last})",
+            )
+        elif head != report.head:
             report.add(last, f"the store's head does not match entry {last}")
     return report
 
