@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ops.cli import bench, demo, floor, pay, performance, processes, users, views
+from ops.cli import access_log, bench, demo, floor, pay, performance, processes, users, views
 
 
 def parser() -> argparse.ArgumentParser:
@@ -22,4 +22,5 @@ def parser() -> argparse.ArgumentParser:
     floor.register(sub)  # surveys (pay disputes are actions of `pay`)
     pay.register_plans(sub)
     performance.register(sub)  # evaluations, targets, scorecards
+    access_log.register(sub)  # access-log verify, show
     return top

@@ -4,6 +4,7 @@ concurrent appends kept in one chain, and the log read by auditors only."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -15,10 +16,13 @@ import pytest
 from api.pages.session import CSRF_FIELD
 from domain.organisation.model import User
 from domain.shared.clock import pinned
+from ops.cli import main
 from projections.db import Database, open_database
 from tests.integration.conftest import PASSWORD, Api
+from tests.integration.test_cli import backend  # noqa: F401 (the CLI's environment)
 from tests.integration.test_pay_periods_api import approved_may, fresh
 from workers.access_log import Access, AccessKind, AccessLog, append, verify_store
+from workers.runtime import Runtime
 from workers.settings import Settings
 
 AGENT = "Mozilla/5.0 (Test) Showroom-Access"
@@ -460,3 +464,41 @@ def test_user_ids_are_accepted_as_the_user_filter(api: Api) -> None:
     found = entries(api, user=user_id("sales_a2"), kind="login_succeeded")
 
     assert [UUID(e["actor_id"]) for e in found] == [User.id_for("sales_a2")]
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("backend")
+def test_the_command_line_verifies_the_log_and_names_the_broken_entry(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runtime = Runtime.build(settings)
+    try:
+        filled(runtime.db, settings, 4)
+        assert main(["access-log", "verify"]) == 0
+        assert ": ok" in capsys.readouterr().out
+
+        tampered(runtime.db, "UPDATE access_log SET kind = ? WHERE sequence = 2", ("x",))
+        code = main(["access-log", "verify", "--json"])
+    finally:
+        runtime.close()
+
+    assert code == 1
+    report = json.loads(capsys.readouterr().out)
+    assert (report["ok"], report["first_break"]) == (False, 2)
+
+
+@pytest.mark.usefixtures("backend")
+def test_the_command_line_shows_entries_of_a_user(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runtime = Runtime.build(settings)
+    try:
+        runtime.access_log.record(Access(AccessKind.LOGIN_FAILED, None, "zhang_wei"))
+    finally:
+        runtime.close()
+
+    assert main(["access-log", "show", "--user", "Zhang_Wei"]) == 0
+    assert "login_failed" in capsys.readouterr().out
+    assert main(["access-log", "show", "--since", "yesterday"]) == 2
