@@ -27,6 +27,7 @@ from api.pages.routes import (
     admin,
     admin_plans,
     auditor,
+    auditor_access,
     boards,
     deals,
     finance,
@@ -50,6 +51,7 @@ AREAS: tuple[ModuleType, ...] = (
     floor,
     admin,
     admin_plans,
+    auditor_access,
 )
 
 

@@ -502,3 +502,54 @@ def test_the_command_line_shows_entries_of_a_user(
     assert main(["access-log", "show", "--user", "Zhang_Wei"]) == 0
     assert "login_failed" in capsys.readouterr().out
     assert main(["access-log", "show", "--since", "yesterday"]) == 2
+
+
+# --- the auditor's page -------------------------------------------------------------------------
+
+
+def signed_in(api: Api, username: str) -> None:
+    """The test client holds a page session of this user (its cookie)."""
+    response = api.client.post(
+        "/app/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
+    )
+    assert response.status_code == 303
+
+
+def test_the_auditors_page_names_who_did_what_and_filters_by_user(api: Api) -> None:
+    api.client.post("/auth/token", data={"username": "sales_b1", "password": "nope-nope"})
+    api.headers("manager_a")
+    signed_in(api, "auditor")
+
+    everyone = api.client.get("/app/audit/access", headers={"Accept-Language": "en"})
+    only_b1 = api.client.get("/app/audit/access", params={"user": "sales_b1"})
+
+    assert everyone.status_code == 200
+    assert "manager_a" in everyone.text and "sales_b1" in everyone.text
+    assert "Failed login" in everyone.text or "登录失败" in everyone.text
+    assert only_b1.status_code == 200
+    assert "sales_b1" in only_b1.text and "manager_a" not in only_b1.text
+
+
+def test_the_auditors_page_verifies_the_chain(api: Api) -> None:
+    filled(api.runtime.db, api.runtime.settings, 2)
+    signed_in(api, "auditor")
+
+    page = api.client.get("/app/audit/access", params={"verify": "1"})
+
+    assert page.status_code == 200 and 'class="notice"' in page.text
+
+
+def test_a_bad_filter_on_the_page_is_shown_on_its_field(api: Api) -> None:
+    signed_in(api, "auditor")
+
+    page = api.client.get("/app/audit/access", params={"customer": "nope", "kind": "x"})
+
+    assert page.status_code == 422
+    assert 'aria-invalid="true"' in page.text
+
+
+@pytest.mark.parametrize("username", ["sales_a1", "finance"])
+def test_the_access_log_page_is_for_auditors_and_admins_only(api: Api, username: str) -> None:
+    signed_in(api, username)
+
+    assert api.client.get("/app/audit/access").status_code == 403
