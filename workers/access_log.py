@@ -42,6 +42,10 @@ HEAD_TABLE = "access_log_head"
 # header (a username tried is whatever the client sent).
 MAX_ADDRESS, MAX_USER_AGENT, MAX_SUBJECT = 100, 512, 200
 BATCH = 500  # most entries one append writes
+# How long the writer gathers entries before it appends them: at most this long an entry waits
+# (and is lost if the process is killed meanwhile); `flush` and `close` do not wait for it.
+LINGER_SECONDS = 0.05
+_FLUSH = object()  # a marker in the writer's queue: write what is gathered now
 
 
 class AccessKind(StrEnum):
@@ -211,10 +215,17 @@ def append(db: Database, keyring: Keyring, items: Sequence[tuple[datetime, Acces
 class AccessLog:
     """This process's access log: `record` queues, a writer thread appends in batches."""
 
-    def __init__(self, db: Database, keyring: Keyring, *, retry_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        keyring: Keyring,
+        *,
+        linger: float = LINGER_SECONDS,
+        retry_seconds: float = 1.0,
+    ) -> None:
         self.db, self.keyring = db, keyring
-        self.retry_seconds = retry_seconds
-        self._queue: SimpleQueue[tuple[datetime, Access] | None] = SimpleQueue()
+        self.linger, self.retry_seconds = linger, retry_seconds
+        self._queue: SimpleQueue[Any] = SimpleQueue()
         self._lock = threading.Lock()
         self._written_changed = threading.Condition()
         self._recorded = 0
@@ -241,14 +252,21 @@ class AccessLog:
             item = self._queue.get()
             if item is None:
                 break
+            if item is _FLUSH:
+                continue
+            # Linger a moment for more: a busy server then commits once per `linger` seconds,
+            # not once per read (each commit's work competes with the requests for the CPU).
             batch = [item]
+            deadline = time.monotonic() + self.linger
             while len(batch) < BATCH:
                 try:
-                    more = self._queue.get_nowait()
+                    more = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
                 except Empty:
                     break
                 if more is None:
                     stopping = True
+                    break
+                if more is _FLUSH:
                     break
                 batch.append(more)
             self._write(batch)
@@ -276,6 +294,8 @@ class AccessLog:
         """Wait until every entry recorded before this call is in the table (False: timed out)."""
         with self._lock:
             target = self._recorded
+        if self._written < target:
+            self._queue.put(_FLUSH)  # the writer stops lingering and writes now
         deadline = time.monotonic() + timeout
         with self._written_changed:
             while self._written < target:

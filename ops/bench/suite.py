@@ -37,7 +37,7 @@ from ops.bench.harness import (
     run_child,
 )
 
-SECTIONS = ("write", "rebuild", "queries", "lag", "gap", "pages")
+SECTIONS = ("write", "rebuild", "queries", "lag", "gap", "pages", "access")
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
@@ -114,7 +114,7 @@ def bulk_generation(backend: Backend, events: int) -> tuple[Row, Any]:
 def run(args: argparse.Namespace, progress: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the chosen sections on the chosen backends; the rows and what the report needs."""
     # Imported here so that `showroom --help` does not pay for pandas and friends.
-    from ops.bench import gap_oracle, lag, pages, queries, rebuild, write_path
+    from ops.bench import access_log, gap_oracle, lag, pages, queries, rebuild, write_path
 
     _full(args)
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
@@ -193,6 +193,10 @@ def run(args: argparse.Namespace, progress: Callable[[str], None] = print) -> di
             progress(f"[{name}] lag")
             with bench_store(name, base) as backend:
                 rows += lag.run(backend, seconds=args.duration, rates=rates, calls=args.calls)
+        if "access" in sections:
+            progress(f"[{name}] access log")
+            with bench_store(name, base) as backend:
+                rows += access_log.run(backend, calls=args.calls, seconds=args.duration)
         if "gap" in sections:
             progress(f"[{name}] gap oracle")
             with bench_store(name, base) as backend:
