@@ -196,6 +196,8 @@ def access_query(
         raise InvalidValueError("since must be before until")
     actor_ids: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
+    if user is not None and "\x00" in user:
+        raise InvalidValueError("user must not contain a NUL character")
     if user is not None and user.strip():
         try:
             actor_ids = (str(UUID(user.strip())),)

@@ -149,7 +149,8 @@ def stamp(moment: datetime) -> str:
 
 
 def _clip(value: str | None, size: int) -> str | None:
-    return None if value is None else str(value)[:size]
+    # A NUL is refused by PostgreSQL's text: a username tried with one must not stop the log.
+    return None if value is None else str(value)[:size].replace("\x00", "\ufffd")
 
 
 def _chain_entry(sequence: int, at: datetime, access: Access, key_id: str) -> ChainEntry:
@@ -282,13 +283,27 @@ class AccessLog:
                 log.exception(
                     "access log: %d entries not written yet (try %d)", len(batch), attempts
                 )
-                if self._closed and attempts >= 3:
-                    log.error("access log: %d entries lost at shutdown", len(batch))
+                if attempts >= 3 and len(batch) > 1:
+                    # One entry the database refuses must not hold back the others.
+                    for one in batch:
+                        self._write_one(one)
+                    break
+                if attempts >= 3 and (self._closed or len(batch) == 1):
+                    log.error("access log: %d entries could not be written", len(batch))
                     break
                 time.sleep(self.retry_seconds)
         with self._written_changed:
             self._written += len(batch)
             self._written_changed.notify_all()
+
+    def _write_one(self, item: tuple[datetime, Access]) -> None:
+        for _attempt in range(3):
+            try:
+                append(self.db, self.keyring, [item])
+                return
+            except Exception:
+                time.sleep(self.retry_seconds)
+        log.error("access log: an entry could not be written: %r", item[1])
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every entry recorded before this call is in the table (False: timed out)."""

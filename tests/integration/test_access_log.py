@@ -553,3 +553,13 @@ def test_the_access_log_page_is_for_auditors_and_admins_only(api: Api, username:
     signed_in(api, username)
 
     assert api.client.get("/app/audit/access").status_code == 403
+
+
+def test_a_username_tried_with_a_nul_is_recorded_and_the_log_goes_on(api: Api) -> None:
+    api.client.post("/auth/token", data={"username": "bad\x00name", "password": "x-x-x-x"})
+    api.client.post("/auth/token", data={"username": "after", "password": "x-x-x-x"})
+
+    subjects = [e["subject"] for e in of_kind(api, AccessKind.LOGIN_FAILED)]
+
+    assert subjects == ["after", "bad\ufffdname"]
+    assert api.get("auditor", "/audit/access", params={"user": "a\x00"}).status_code == 422
