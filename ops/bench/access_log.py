@@ -128,7 +128,7 @@ def run(backend: Backend, *, calls: int, seconds: float, rounds: int = 30) -> li
         )
         rows.append(
             Row(
-                "access log",
+                "7 access log",
                 f"customer read with full phone, {what}: p50 / p95",
                 backend.name,
                 f"{p50 * 1000:.2f} / {p95 * 1000:.2f} ms",
@@ -149,7 +149,7 @@ def run(backend: Backend, *, calls: int, seconds: float, rounds: int = 30) -> li
         )
     rows.append(
         Row(
-            "access log",
+            "7 access log",
             "one AccessLog.record call (queue put)",
             backend.name,
             f"{record_cost * 1e6:.1f} µs",

@@ -17,6 +17,7 @@ SECTIONS = (
     "4 lag",
     "5 gap oracle",
     "6 pages",
+    "7 access log",
 )
 QUERY_ENDPOINTS = ("kpis", "leaderboard", "funnel", "inventory", "history")
 
