@@ -86,7 +86,8 @@ def get_principal(runtime: RuntimeDep, claims: ClaimsDep, request: Request) -> P
         raise AuthenticationError("the token was revoked, or its user deactivated or removed")
     if runtime.settings.second_factor_roles:
         second_factor.refuse_until_enrolled(runtime, principal, request.url.path)
-    request.state.principal = principal  # whom api/personal.py reveals personal data to
+    # Whom api/personal.py reveals personal data to; whose admin actions api/access.py records.
+    request.state.principal = principal
     return principal
 
 

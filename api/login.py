@@ -5,10 +5,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from api import metrics
+from api.auth import claims_of_token
 from api.errors import AuthenticationError
 from api.second_factor import second_step_of, second_step_token
 from api.sessions import start_session
 from api.throttle import LoginThrottle
+from workers.access_log import Access, AccessKind
 from workers.runtime import Runtime
 
 
@@ -40,23 +42,42 @@ def log_in(
     *,
     otp: str | None = None,
     user_agent: str = "",
+    channel: str = "api",
 ) -> str:
     """A bearer token for valid credentials; AuthenticationError or LoginThrottled otherwise.
 
     Failed logins are throttled per account and per client address; the same answer is given
-    whatever the password, so a lockout never becomes a password oracle.
+    whatever the password, so a lockout never becomes a password oracle. Every attempt goes to
+    the access log with the address and user agent: a failure names the username tried (never
+    the password), a success the user and the token issued (`channel`: "api" or "page").
     """
     organisation = runtime.organisation
     account = f"{username.strip().lower()}#{organisation.unlocks(username)}"
+
+    def failed(reason: str) -> None:
+        runtime.access_log.record(
+            Access(
+                AccessKind.LOGIN_FAILED,
+                None,
+                subject=username.strip().lower(),
+                detail={"reason": reason, "channel": channel},
+                address=address,
+                user_agent=user_agent,
+            )
+        )
+
     wait = throttle.retry_after(account, address)
     if wait is not None:
+        failed("throttled")
         raise LoginThrottled(wait)
     if not throttle.attempt(account):
+        failed("throttled")
         raise LoginThrottled(throttle.retry_after(account, address) or 1)
     principal = organisation.authenticate(username, password)
     if principal is None:
         metrics.LOGINS_FAILED.inc()
         throttle.failed(address)
+        failed("credentials")
         raise AuthenticationError("unknown username or wrong password")
     if runtime.second_factors.enrolled(UUID(principal.user_id)):
         # The account's attempt stays spent until the code is right too: a right password
@@ -65,10 +86,16 @@ def log_in(
             generation = organisation.token_generation(UUID(principal.user_id))
             raise SecondFactorRequired(second_step_token(runtime.settings, principal, generation))
         if not runtime.second_factors.check_login(principal, otp):
+            metrics.LOGINS_FAILED.inc()
             throttle.failed(address)
+            failed("second factor")
             raise AuthenticationError("wrong or already used one-time code")
     throttle.succeeded(account)
-    return start_session(runtime, principal, address, user_agent)
+    token = start_session(runtime, principal, address, user_agent)
+    record_login(
+        runtime, principal.user_id, principal.username, token, address, user_agent, channel
+    )
+    return token
 
 
 def complete_login(
@@ -79,6 +106,7 @@ def complete_login(
     address: str,
     *,
     user_agent: str = "",
+    channel: str = "page",
 ) -> str:
     """The login page's second step: a token for a right code after a right password.
 
@@ -98,7 +126,45 @@ def complete_login(
     if not throttle.attempt(account):
         raise LoginThrottled(throttle.retry_after(account, address) or 1)
     if not runtime.second_factors.check_login(principal, otp):
+        metrics.LOGINS_FAILED.inc()
         throttle.failed(address)
+        runtime.access_log.record(
+            Access(
+                AccessKind.LOGIN_FAILED,
+                None,
+                subject=principal.username,
+                detail={"reason": "second factor", "channel": channel},
+                address=address,
+                user_agent=user_agent,
+            )
+        )
         raise AuthenticationError("wrong or already used one-time code")
     throttle.succeeded(account)
-    return start_session(runtime, principal, address, user_agent)
+    token = start_session(runtime, principal, address, user_agent)
+    record_login(
+        runtime, principal.user_id, principal.username, token, address, user_agent, channel
+    )
+    return token
+
+
+def record_login(
+    runtime: Runtime,
+    user_id: str,
+    username: str,
+    token: str,
+    address: str,
+    user_agent: str | None,
+    channel: str,
+    *,
+    kinds: tuple[AccessKind, ...] = (AccessKind.LOGIN_SUCCEEDED, AccessKind.TOKEN_ISSUED),
+) -> None:
+    """Record a login and the token it issued (or, with `kinds`, only the token)."""
+    claims = claims_of_token(token, runtime.settings)
+    for kind in kinds:
+        detail = {"channel": channel}
+        if kind is AccessKind.TOKEN_ISSUED and claims is not None:
+            detail |= {"token_id": claims.token_id, "expires_at": claims.expires_at.isoformat()}
+        subject = username if kind is AccessKind.LOGIN_SUCCEEDED else user_id
+        runtime.access_log.record(
+            Access(kind, user_id, subject, detail, address=address, user_agent=user_agent)
+        )

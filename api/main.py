@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import (
+    access,
     bodies,
     errors,
     idempotency,
@@ -21,6 +22,7 @@ from api import (
     transport,
 )
 from api.routes import (
+    access_log,
     auth,
     customers,
     deals,
@@ -115,6 +117,8 @@ def create_app(
     app.add_middleware(personal.RevealPersonal)
 
     app.add_middleware(WakeProjections)
+    # Every successful write by an admin goes to the access log (api/access.py).
+    app.add_middleware(access.AdminActions)
     # Outermost: a body a client could break the server with is refused before anything reads it.
     app.add_middleware(bodies.BodyGuard, max_bytes=settings.max_body_bytes)
     # Around even that (it reads no body), so the guard's refusals carry the headers too.
@@ -154,6 +158,7 @@ def create_app(
         pay_periods,
         second_factor,
         sessions,
+        access_log,
     ):
         app.include_router(module.router)
     pages.install(app)

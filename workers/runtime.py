@@ -36,7 +36,15 @@ from projections.performance.counters import ViewKpiCounters
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from projections.runner import migrate as migrate_views
-from workers import checkpoints, correlation, customer_keys, dispatcher, files, idempotency_keys
+from workers import (
+    access_log,
+    checkpoints,
+    correlation,
+    customer_keys,
+    dispatcher,
+    files,
+    idempotency_keys,
+)
 from workers import retention as file_retention
 from workers import sessions as auth_sessions
 from workers.access_log import AccessLog
@@ -146,16 +154,19 @@ class Runtime(Services):
             customer_keys=keys,
         )
         built = {f.name: getattr(services, f.name) for f in fields(Services)}
+        # The access log's writer appends in the background; its key is read once, here.
+        log = AccessLog(db, settings.keys)
         return cls(
             settings=settings,
             db=db,
             runner=runner,
-            access_log=AccessLog(),
+            access_log=log,
             customer_keys=keys,
             **built,
         )
 
     def close(self) -> None:
+        self.access_log.close()  # writes what is queued before the database closes
         self.runner.stop()
         self.db.close()
         self.app.close()
@@ -173,6 +184,7 @@ def migrate_tables(app: Showroom, db: Database) -> None:
     checkpoints.migrate(db)  # the log chain's links and checkpoints (not views: never dropped)
     auth_sessions.migrate(db)
     customer_keys.migrate(db)
+    access_log.migrate(db)  # append-only, hash-chained (workers/access_log.py)
 
 
 def seal_with(app: Showroom, keys: CustomerKeys) -> None:

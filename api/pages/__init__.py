@@ -29,6 +29,7 @@ from api.pages.routes import (
     admin_plans,
     admin_privacy,
     auditor,
+    auditor_access,
     boards,
     deals,
     finance,
@@ -54,6 +55,7 @@ AREAS: tuple[ModuleType, ...] = (
     admin,
     admin_plans,
     admin_privacy,
+    auditor_access,
 )
 
 

@@ -161,6 +161,7 @@ async def page_actor(request: Request, runtime: RuntimeDep) -> Principal:
             sent = value if isinstance(value, str) else None
         if not sent or not hmac.compare_digest(sent, request.state.csrf):
             raise CsrfRefused()
+    request.state.principal = principal  # for the access log's admin actions (api/access.py)
     return principal
 
 

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 
+from api import access
 from api.deps import ActorDep, ConsistentDep, CrmDep, PageDep, RuntimeDep
 from api.personal import phone_shown
 from api.schemas.common import PageOf, Written
@@ -87,9 +88,13 @@ def list_customers(
 
 
 @router.get("/{customer_id}")
-def get_customer(customer_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> CustomerOut:
+def get_customer(
+    customer_id: UUID, request: Request, runtime: RuntimeDep, actor: ActorDep
+) -> CustomerOut:
     """One customer with preferences and consents."""
-    return customer_out(runtime.crm.get_customer(actor, customer_id), read_scope(actor))
+    customer = customer_out(runtime.crm.get_customer(actor, customer_id), read_scope(actor))
+    access.full_phone_read(runtime, request, actor, [customer_id], "api")  # the access log
+    return customer
 
 
 @router.post("/{customer_id}/preferences", status_code=201)

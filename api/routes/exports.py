@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
+from api import access
 from api.deps import ActorDep, ReportingDep, RuntimeDep
 from api.schemas.common import Written
 from api.schemas.exports import ExportOut, RequestExport
@@ -67,12 +68,17 @@ def get_export(export_id: UUID, reporting: ReportingDep, actor: ActorDep) -> Exp
     },
 )
 def download_export(
-    export_id: UUID, reporting: ReportingDep, runtime: RuntimeDep, actor: ActorDep
+    export_id: UUID,
+    request: Request,
+    reporting: ReportingDep,
+    runtime: RuntimeDep,
+    actor: ActorDep,
 ) -> Response:
     """The workbook of a completed export (409 while it is not ready, 410 once deleted)."""
     export = reporting.downloadable(actor, export_id)
     days = runtime.settings.file_retention_days
     stored = retention.kept_export_file(runtime.db, export.id, days)
+    access.export_downloaded(runtime, request, actor, export, "api")
     return Response(
         content=stored.content,
         media_type=stored.content_type,

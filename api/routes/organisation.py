@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
+from api import access
 from api.deps import ActorDep, ConsistentDep, OrganisationDep, PageDep, RuntimeDep
 from api.schemas.common import PageOf, Written
 from api.schemas.organisation import (
@@ -22,9 +23,10 @@ from api.schemas.organisation import (
     TransferStaff,
     UpdateStore,
 )
-from domain.organisation.model import Staff, Store
+from domain.organisation.model import Staff, Store, User
 from domain.shared.access import read_scope
 from projections.directory import queries as directory
+from workers.access_log import AccessKind
 
 router = APIRouter(tags=["organisation"])
 
@@ -181,21 +183,53 @@ def register_user(body: RegisterUser, organisation: OrganisationDep, actor: Acto
 
 @router.post("/users/{username}/password", status_code=201)
 def change_password(
-    username: str, body: ChangePassword, organisation: OrganisationDep, actor: ActorDep
+    username: str,
+    body: ChangePassword,
+    request: Request,
+    runtime: RuntimeDep,
+    organisation: OrganisationDep,
+    actor: ActorDep,
 ) -> Written:
     """Set a new password (admins for anyone, users for themselves)."""
-    return Written.of(
-        organisation.change_password(
-            actor, username, body.password, current_password=body.current_password
-        )
+    written = organisation.change_password(
+        actor, username, body.password, current_password=body.current_password
     )
+    # The change ends every token issued before: a revocation of them all.
+    access.record(
+        runtime,
+        request,
+        AccessKind.TOKEN_REVOKED,
+        actor,
+        User.id_for(username),
+        tokens="all",
+        reason="password_changed",
+        channel="api",
+    )
+    return Written.of(written)
 
 
 @router.post("/users/{username}/deactivation", status_code=201)
-def deactivate_user(username: str, organisation: OrganisationDep, actor: ActorDep) -> Written:
+def deactivate_user(
+    username: str,
+    request: Request,
+    runtime: RuntimeDep,
+    organisation: OrganisationDep,
+    actor: ActorDep,
+) -> Written:
     """Switch a login off; its tokens stop working at once (admin; not oneself, not the last
     active admin)."""
-    return Written.of(organisation.deactivate_user(actor, username))
+    written = organisation.deactivate_user(actor, username)
+    access.record(
+        runtime,
+        request,
+        AccessKind.TOKEN_REVOKED,
+        actor,
+        User.id_for(username),
+        tokens="all",
+        reason="deactivated",
+        channel="api",
+    )
+    return Written.of(written)
 
 
 @router.post("/users/{username}/reactivation", status_code=201)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
+from api import access
 from api.deps import ActorDep, ConsistentDep, PageDep, PayrollDep, RuntimeDep
 from api.schemas.common import OptionalMonthQuery, PageOf, Written
 from api.schemas.four_eyes import (
@@ -60,6 +61,7 @@ from domain.shared.actor import Principal
 from domain.shared.errors import NotFoundError
 from projections.pay_plans import queries as plan_queries
 from projections.payouts import queries
+from workers.access_log import AccessKind
 
 router = APIRouter(tags=["pay"])
 periods = APIRouter(prefix="/pay-periods")
@@ -326,6 +328,8 @@ def resolve_dispute(
 @periods.get("/{period_id}/statements")
 def list_statements(
     period_id: UUID,
+    request: Request,
+    runtime: RuntimeDep,
     payroll: PayrollDep,
     actor: ActorDep,
     page: PageDep,
@@ -335,6 +339,18 @@ def list_statements(
     """The statements in the actor's scope (salesperson: own; manager: the store's)."""
     __, records, ___ = payroll.statements(actor, period_id, store_id)
     chosen = records[page.offset : page.offset + page.limit]
+    others = [r for r in chosen if r["salesperson_id"] != actor.staff_id]
+    if others:  # every person's total: one entry for the list, naming the period
+        access.record(
+            runtime,
+            request,
+            AccessKind.PAY_STATEMENT_READ,
+            actor,
+            period_id,
+            period_id=period_id,
+            statements=len(others),
+            view="list",
+        )
     return PageOf(
         items=[StatementSummary.model_validate(r) for r in chosen],
         total=len(records),
@@ -347,12 +363,16 @@ def list_statements(
 def get_statement(
     period_id: UUID,
     salesperson_id: UUID,
+    request: Request,
+    runtime: RuntimeDep,
     payroll: PayrollDep,
     actor: ActorDep,
     _: ConsistentDep,
 ) -> StatementOut:
     """One statement with every line: component, plan version, source deals, inputs, amount."""
-    return StatementOut.model_validate(payroll.statement(actor, period_id, salesperson_id))
+    statement = StatementOut.model_validate(payroll.statement(actor, period_id, salesperson_id))
+    access.statement_read(runtime, request, actor, period_id, salesperson_id, "statement")
+    return statement
 
 
 @periods.get("/{period_id}/statements/{salesperson_id}/lines/{n}/explain")
@@ -360,6 +380,7 @@ def explain_line(
     period_id: UUID,
     salesperson_id: UUID,
     n: int,
+    request: Request,
     payroll: PayrollDep,
     runtime: RuntimeDep,
     actor: ActorDep,
@@ -367,6 +388,7 @@ def explain_line(
 ) -> ExplainOut:
     """Why a line pays what it pays: formula, inputs, plan version, and the events behind it."""
     period, record, line = payroll.line(actor, period_id, salesperson_id, n)
+    access.statement_read(runtime, request, actor, period_id, salesperson_id, "explain", n)
     scope = read_scope(actor)
     sources = []
     for kind, ident in payroll.sources_of(period, salesperson_id, line):

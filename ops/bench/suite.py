@@ -40,6 +40,7 @@ from ops.bench.harness import (
 
 SECTIONS: tuple[str, ...] = ("write", "rebuild", "queries", "lag", "gap", "pages", "encryption")
 SECTIONS += ("chain",)  # the log chain: verification and checkpoints (ops/bench/chain.py)
+SECTIONS += ("access",)  # the access log's cost on a read (ops/bench/access_log.py)
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
@@ -128,7 +129,7 @@ def _chain(backend: Backend, label: str) -> list[Row]:
 def run(args: argparse.Namespace, progress: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the chosen sections on the chosen backends; the rows and what the report needs."""
     # Imported here so that `showroom --help` does not pay for pandas and friends.
-    from ops.bench import gap_oracle, lag, pages, queries, rebuild, write_path
+    from ops.bench import access_log, gap_oracle, lag, pages, queries, rebuild, write_path
 
     _full(args)
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
@@ -210,6 +211,10 @@ def run(args: argparse.Namespace, progress: Callable[[str], None] = print) -> di
             progress(f"[{name}] lag")
             with bench_store(name, base) as backend:
                 rows += lag.run(backend, seconds=args.duration, rates=rates, calls=args.calls)
+        if "access" in sections:
+            progress(f"[{name}] access log")
+            with bench_store(name, base) as backend:
+                rows += access_log.run(backend, calls=args.calls, seconds=args.duration)
         if "gap" in sections:
             progress(f"[{name}] gap oracle")
             with bench_store(name, base) as backend:

@@ -16,6 +16,7 @@ showroom pay        pay periods: open, close, approve, export, verify STORE|grou
 showroom plans      pay plans: list, create, publish a version, assign
 showroom surveys    CSI surveys: record, exclude, reinstate (by deal), list
 showroom evaluations, targets, scorecards   performance: a store's evaluations, KPI targets
+showroom access-log the access log: verify its chain, show entries by user, customer, kind, time
 
 One module per group of commands (processes, views, demo, bench, users, pay, exports, floor,
 performance), each adding its commands to the parser (parser.py) and taking its services from

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import argparse
 
+from ops.cli import (
+    access_log,
+    bench,
+    demo,
+    floor,
+    pay,
+    performance,
+    privacy,
+    processes,
+    users,
+    views,
+)
 from ops.cli import backup as backups
-from ops.cli import bench, demo, floor, pay, performance, privacy, processes, users, views
 from ops.cli import chain as audit_chain
 from ops.cli import keys as key_commands
 
@@ -29,4 +40,5 @@ def parser() -> argparse.ArgumentParser:
     key_commands.register(sub)  # init, status, rotate, reencrypt, retire
     audit_chain.register(sub)  # audit verify, checkpoint, checkpoints, check-export
     privacy.register(sub)  # apply-erasures (after a restore)
+    access_log.register(sub)  # access-log verify, show
     return top

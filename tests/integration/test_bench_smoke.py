@@ -19,6 +19,7 @@ SECTIONS = (
     "6 pages",
     "7 encryption",
     "8 log chain",
+    "9 access log",
 )
 QUERY_ENDPOINTS = ("kpis", "leaderboard", "funnel", "inventory", "history")
 

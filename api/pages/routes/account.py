@@ -8,10 +8,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from api import access
 from api.auth import claims_of_token
 from api.deps import RuntimeDep
 from api.errors import AuthenticationError
-from api.login import LoginThrottled, SecondFactorRequired, log_in
+from api.login import LoginThrottled, SecondFactorRequired, log_in, record_login
 from api.pages import i18n
 from api.pages.forms import read_form
 from api.pages.i18n import N_
@@ -33,6 +34,7 @@ from api.throttle import ThrottleDep
 from domain.organisation.errors import WeakPasswordError, WrongPasswordError
 from domain.organisation.service import MIN_PASSWORD_LENGTH
 from domain.shared.actor import Role
+from workers.access_log import AccessKind
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 NAV: list[NavItem] = [NavItem(PREFIX + "/account", N_("My account"), tuple(Role), order=99)]
@@ -63,7 +65,7 @@ def login(
     """The login form: a session cookie on success; the same message for any wrong pair."""
     request.state.language = language_of(request, None)
     i18n.current.set(request.state.language)
-    address = request.client.host if request.client else "unknown"
+    address, agent = access.client_of(request)
     context = {"next": _safe_next(next), "values": {"username": username}}
     errors: dict[str, str] = {}
     if not username.strip():
@@ -74,7 +76,13 @@ def login(
         return render(request, "account/login.html", {**context, "errors": errors}, status=422)
     try:
         token = log_in(
-            runtime, throttle, username, password, address, user_agent=user_agent_of(request)
+            runtime,
+            throttle,
+            username,
+            password,
+            address,
+            user_agent=agent or "",
+            channel="page",
         )
     except SecondFactorRequired as required:
         step = {"next": _safe_next(next), "second_step": required.second_step}
@@ -165,7 +173,28 @@ async def change_password(request: Request, runtime: RuntimeDep, actor: PageActo
     if errors:
         context = {"errors": errors, "changed": False}
         return render(request, "account/account.html", context, actor=actor, status=422)
-    token = start_session(runtime, actor, address_of(request), user_agent_of(request))
+    access.record(
+        runtime,
+        request,
+        AccessKind.TOKEN_REVOKED,
+        actor,
+        actor.user_id,
+        tokens="all",
+        reason="password_changed",
+        channel="page",
+    )
     response = RedirectResponse(PREFIX + "/account?changed=1", status_code=303)
+    token = start_session(runtime, actor, address_of(request), user_agent_of(request))
+    address, agent = access.client_of(request)
+    record_login(
+        runtime,
+        actor.user_id,
+        actor.username,
+        token,
+        address,
+        agent,
+        "page",
+        kinds=(AccessKind.TOKEN_ISSUED,),
+    )
     set_session(response, request, token, runtime.settings.token_minutes)
     return response

@@ -14,6 +14,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from api import access
 from api.deps import ConsistentDep, PageDep, RuntimeDep
 from api.pages import people
 from api.pages.forms import FormReader, Refused, read_form, submit
@@ -26,10 +27,12 @@ from domain.organisation.errors import (
     UserAlreadyExistsError,
     UserScopeError,
 )
+from domain.organisation.model import User
 from domain.shared.access import MANAGERS, read_scope
 from domain.shared.actor import Principal, Role
 from domain.shared.errors import NotFoundError, PermissionDeniedError
 from projections.directory import queries as directory
+from workers.access_log import AccessKind
 from workers.runtime import Runtime
 
 BASE = PREFIX + "/admin"
@@ -531,12 +534,36 @@ async def reset_password(
             request,
             actor,
             form,
-            write=lambda: runtime.organisation.change_password(actor, username, password),
+            write=lambda: _all_revoked(
+                runtime,
+                request,
+                actor,
+                username,
+                "password_changed",
+                runtime.organisation.change_password(actor, username, password),
+            ),
             then=lambda _written: f"{BASE}/users/{username}?done=password",
             fields=("password",),
         )
     except Refused as refused:
         return _user_page(request, runtime, actor, username, errors={"password": refused.message})
+
+
+def _all_revoked(
+    runtime: Runtime, request: Request, actor: Principal, username: str, reason: str, written: Any
+) -> Any:
+    """Record that every token of the user ended (a password reset, a deactivation)."""
+    access.record(
+        runtime,
+        request,
+        AccessKind.TOKEN_REVOKED,
+        actor,
+        User.id_for(username),
+        tokens="all",
+        reason=reason,
+        channel="page",
+    )
+    return written
 
 
 def _user_action(name: str) -> Any:
@@ -550,7 +577,13 @@ def _user_action(name: str) -> Any:
                 request,
                 actor,
                 form,
-                write=lambda: call(actor, username),
+                write=lambda: (
+                    _all_revoked(
+                        runtime, request, actor, username, "deactivated", call(actor, username)
+                    )
+                    if name == "deactivate"
+                    else call(actor, username)
+                ),
                 then=lambda _written: f"{BASE}/users/{username}?done={name}",
             )
         except Refused as refused:

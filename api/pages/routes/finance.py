@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from api import access
 from api.deps import ConsistentDep, RuntimeDep
 from api.pages import people
 from api.pages.forms import FormReader, Refused, message_of, read_form, submit
@@ -639,6 +640,7 @@ def download_export(
         # Deleted after the retention period: the export's page says so where the link was.
         context = {**_common(runtime, actor), "export": export, **_expiry(runtime, export.id)}
         return render(request, "finance/export.html", context, actor=actor, status=410)
+    access.export_downloaded(runtime, request, actor, export, "page")
     return Response(
         content=stored.content,
         media_type=stored.content_type,
@@ -711,6 +713,7 @@ def statement_page(
 ) -> Response:
     """One statement with every line (another salesperson's: not found, as the API)."""
     record = runtime.payroll.statement(actor, period_id, salesperson_id)
+    access.statement_read(runtime, request, actor, period_id, salesperson_id, "page")
     period = runtime.payroll.get_period(actor, period_id)
     base = f"{PREFIX}/pay/periods/{period_id}/statements/{salesperson_id}"
     context = _statement_context(runtime, actor, period, record, base)
@@ -730,6 +733,7 @@ def explain_page(
 ) -> Response:
     """Why a line pays what it pays: formula, inputs, plan version, the events behind it."""
     period, record, line, sources = _explain(runtime, actor, period_id, salesperson_id, n)
+    access.statement_read(runtime, request, actor, period_id, salesperson_id, "page_explain", n)
     base = f"{PREFIX}/pay/periods/{period_id}/statements/{salesperson_id}"
     context = {
         **_statement_context(runtime, actor, period, record, base),
