@@ -1,5 +1,11 @@
 """The customer key store: each customer's data key, wrapped, in the views database.
 
+It holds one key per *person* whose data is sealed: customers, and staff members whose
+evaluation comments are sealed (`Evaluation.Commented`, subject the evaluated salesperson).
+A row is keyed by the person's id (the `customer_id` column keeps its name so that no table
+moves); staff ids and customer ids are both random UUIDs and never collide. Only customers
+have an erasure route; a staff member's key is made on the first comment about them.
+
 Not a view: no rebuild drops it (a rebuild of the views must never erase a customer by
 accident). Created by the one migrate step (`workers/runtime.py`), like the export files.
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
@@ -88,7 +88,18 @@ class Evaluation(ShowroomAggregate):
         grade: str
 
     class Commented(ShowroomAggregate.Event):
+        # The comment is the evaluated salesperson's personal data: the event store's mapper
+        # seals it with their own key (`audit/personal.py`, docs/personal-data.md).
+        personal_fields: ClassVar[tuple[str, ...]] = ("comment",)
+        personal_subject: ClassVar[str] = "salesperson_id"
+        class_version = 2
+
         comment: str
+        salesperson_id: UUID | None  # whose key seals the comment (None: stored before v2)
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["salesperson_id"] = None
 
     class Approved(ShowroomAggregate.Event):
         pass
@@ -202,12 +213,15 @@ class Evaluation(ShowroomAggregate):
             raise EvaluationApprovedError("evaluation", self.id, self.status.value, "comment on")
         self._comment(
             comment=text(comment, "comment", max_length=2000, multiline=True),
+            salesperson_id=self.salesperson_id,
             actor=current_actor(),
             occurred_at=occurred_at,
         )
 
     @event(Commented)
-    def _comment(self, comment: str, actor: str, occurred_at: datetime) -> None:
+    def _comment(
+        self, comment: str, salesperson_id: UUID | None, actor: str, occurred_at: datetime
+    ) -> None:
         self.comments = [*self.comments, Comment(comment, actor, occurred_at)]
 
     def approve(self, occurred_at: datetime) -> None:

@@ -1,5 +1,8 @@
 """Which fields of an event are a customer's personal data, and which customer they are about.
 
+(The subject may also be a staff member: `Evaluation.Commented` seals the manager's comment
+with the evaluated salesperson's own key. The key store keeps keys per person.)
+
 An event class declares them with two class attributes (read by the event store's mapper,
 `audit/personal.py`, which stores those fields encrypted with that customer's own key):
 
