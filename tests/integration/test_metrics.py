@@ -7,6 +7,7 @@ import dataclasses
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import dramatiq
@@ -149,8 +150,10 @@ def test_failed_logins_are_counted(api: Api) -> None:
 
 @pytest.fixture
 def still(settings: Settings) -> Iterator[TestClient]:
-    """The API with no projection runner, dispatcher or worker: the views stay where they are."""
-    app = create_app(settings, create_tables=True, run_projections=False, run_workers=False)
+    """The API with no projection runner, dispatcher or worker: the views stay where they are.
+    No clock timers (checkpoints, retention), so the only jobs are those a test asks for."""
+    quiet = replace(settings, checkpoint_minutes=0, file_retention_days=0)
+    app = create_app(quiet, create_tables=True, run_projections=False, run_workers=False)
     with TestClient(app) as client:
         files.migrate(runtime_of(client).db)
         yield client

@@ -48,8 +48,12 @@ def capture_with_note(api: Api, customer: str) -> str:
 
 
 def stored_states(api: Api, originator: str) -> list[bytes]:
+    """The stored bodies with the event store's outer cipher taken off: what is left inside is
+    this layer's work (sealed fields), not the whole-body encryption's."""
     events = api.runtime.app.recorder.select_events(UUID(originator))
-    return [bytes(e.state) for e in events]
+    cipher = api.runtime.app.mapper.cipher
+    assert cipher is not None  # every body is encrypted at rest (audit/cipher.py)
+    return [cipher.decrypt(bytes(e.state)) for e in events]
 
 
 def caught_up(api: Api) -> None:

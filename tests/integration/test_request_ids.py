@@ -190,7 +190,7 @@ def test_the_export_job_of_a_request_logs_with_the_request_id(
 
     assert export["status"] == "completed", export
     [job] = [
-        j for j in dispatcher.jobs(runtime_of(client).db) if j["args"]["export_id"] == export_id
+        j for j in dispatcher.jobs(runtime_of(client).db) if j["args"].get("export_id") == export_id
     ]
     assert job["request_id"] == "req-export-1"
     [done] = [x for x in logs.lines() if x["message"].startswith(f"export {export_id} completed")]
@@ -206,11 +206,11 @@ def test_a_job_of_an_event_no_request_asked_for_has_no_request_id(
 
     runtime.runner.run_until_caught_up()
     deadline = time.monotonic() + 30
-    while not [j for j in dispatcher.jobs(runtime.db) if j["args"]["export_id"] == export_id]:
+    while not [j for j in dispatcher.jobs(runtime.db) if j["args"].get("export_id") == export_id]:
         assert time.monotonic() < deadline
         time.sleep(0.05)
 
-    [job] = [j for j in dispatcher.jobs(runtime.db) if j["args"]["export_id"] == export_id]
+    [job] = [j for j in dispatcher.jobs(runtime.db) if j["args"].get("export_id") == export_id]
     assert job["request_id"] is None
 
 
