@@ -102,7 +102,7 @@ def mixed_store(app: Showroom) -> dict[int, bytes]:
 @pytest.fixture
 def legacy_settings(settings: Settings) -> Settings:
     """The backend's settings with the legacy SHOWROOM_CIPHER_KEY still set."""
-    return dataclasses.replace(settings, cipher_key=LEGACY_KEY)
+    return dataclasses.replace(settings, cipher_key=LEGACY_KEY, read_clear_events=True)
 
 
 def test_bodies_stored_in_clear_or_under_the_legacy_key_still_read_and_project(
