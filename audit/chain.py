@@ -17,6 +17,10 @@ A checkpoint is (position, head, time, key id, reason), signed with an Ed25519 k
 that chain key: an auditor holding the public key checks a checkpoint without the chain key, and
 nobody who writes the database can make one.
 
+A body stored in clear (no events-key header) after the first encrypted body of the log is a
+break at its position (`stored_in_clear`): encryption by default began there, so only a writer
+without the events key stores a body in clear after it.
+
 `chain_link` is the one folding step; the access log chains its entries with it too.
 """
 
@@ -33,6 +37,8 @@ from uuid import UUID
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from audit.cipher import key_id_of
 
 GENESIS = "0" * 64
 # What the signing key's seed is derived for: never the chain key itself (that one stays secret).
@@ -81,6 +87,19 @@ def event_body(mapper: _Mapper, state: bytes) -> bytes:
     except Exception as error:  # any cipher's or compressor's failure is the same finding
         raise BodyUnreadableError(f"{type(error).__name__}: {error}") from None
     return body
+
+
+def encrypted(state: bytes) -> bool:
+    """Whether a stored body is under an events key (starts with the cipher's header)."""
+    return key_id_of(bytes(state)) is not None
+
+
+def stored_in_clear(state: bytes, body: bytes) -> bool:
+    """Whether a stored body is its plaintext as is: written without any cipher."""
+    return not encrypted(state) and bytes(state) == body
+
+
+CLEAR_AFTER_ENCRYPTION = "stored in clear after encryption began (written without the events key)"
 
 
 def event_link(

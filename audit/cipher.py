@@ -10,9 +10,12 @@ another key id unseen. It reads a body with whichever key its header names, so k
 without downtime: new bodies go under the current key, older ones stay readable until
 `showroom keys reencrypt` moves them and `showroom keys retire` removes the old key.
 
-Bodies without the header were stored before encryption was the default: JSON in clear
-(passed through as stored), or bodies of the legacy `SHOWROOM_CIPHER_KEY` (eventsourcing's
-AESCipher: nonce | tag | ciphertext), read with that key when it is still set.
+Bodies without the header were stored before encryption was the default: bodies of the legacy
+`SHOWROOM_CIPHER_KEY` (eventsourcing's AESCipher: nonce | tag | ciphertext), read with that key
+when it is still set, or JSON in clear. A body in clear is read only while the migration
+setting allows it (`SHOWROOM_READ_CLEAR_EVENTS`, `ENV_ALLOW_CLEAR`): otherwise it is refused
+(`EventBodyInClearError`), because anyone who can write the database can write one, without
+any key (a forged admin would log in). `showroom keys reencrypt` allows them for itself.
 
 Why `cryptography` (OpenSSL) and not pycryptodome (eventsourcing's own AESCipher): its AESGCM
 keeps a key context per key, ~1-2 us a body, where pycryptodome's `AES.new` per body costs
@@ -51,6 +54,9 @@ TOPIC = "audit.cipher:EventCipher"
 ENV_KEYS = "EVENT_CIPHER_KEYS"
 ENV_KEYRING_FILE = "EVENT_CIPHER_KEYRING_FILE"
 ENV_LEGACY_KEY = "EVENT_CIPHER_LEGACY_KEY"
+# "y": bodies stored in clear are read (a store of before encryption was the default, while it
+# is being re-encrypted); otherwise they are refused.
+ENV_ALLOW_CLEAR = "EVENT_CIPHER_ALLOW_CLEAR"
 
 # No JSON body starts with NUL, so the marker never mistakes a body stored in clear.
 MAGIC = b"\x00SRE"
@@ -75,6 +81,17 @@ class EventKeyMissingError(ValueError):
 
 class EventBodyUnreadableError(ValueError):
     """A body that is neither ours, nor the legacy cipher's under its key, nor JSON in clear."""
+
+
+class EventBodyInClearError(EventBodyUnreadableError):
+    """A body stored in clear, while bodies in clear are not allowed (module doc)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "event body stored in clear, refused: anyone who writes the database can write one."
+            " A store of before encryption was the default: set SHOWROOM_READ_CLEAR_EVENTS=1"
+            " and run `showroom keys reencrypt`, then unset it"
+        )
 
 
 def header(key_id: str) -> bytes:
@@ -108,7 +125,11 @@ def aes_key(key: Key) -> bytes:
 
 
 def environment(
-    keyring: Keyring, *, keyring_file: str | None, legacy_key: str | None
+    keyring: Keyring,
+    *,
+    keyring_file: str | None,
+    legacy_key: str | None,
+    allow_clear: bool = False,
 ) -> dict[str, str]:
     """The application environment values that make eventsourcing use this cipher."""
     keys = [
@@ -120,6 +141,8 @@ def environment(
         env[ENV_KEYRING_FILE] = keyring_file
     if legacy_key:
         env[ENV_LEGACY_KEY] = legacy_key
+    if allow_clear:
+        env[ENV_ALLOW_CLEAR] = "y"
     return env
 
 
@@ -156,6 +179,7 @@ class EventCipher(Cipher):
         self._keys = _keys(keys)
         legacy = environment.get(ENV_LEGACY_KEY)
         self._legacy = AESGCM(base64.b64decode(legacy)) if legacy else None
+        self._allow_clear = environment.get(ENV_ALLOW_CLEAR) == "y"
         self._file = environment.get(ENV_KEYRING_FILE) or None
         self._stamp = self._file_stamp()
         self._next_look = time.monotonic() + RELOAD_SECONDS
@@ -214,7 +238,9 @@ class EventCipher(Cipher):
             except InvalidTag:
                 pass
         if body[:1] == b"{":
-            return body  # stored in clear before encryption was the default
+            if self._allow_clear:
+                return body  # stored in clear before encryption was the default
+            raise EventBodyInClearError
         raise EventBodyUnreadableError(
             "event body without the events-key header and not JSON: stored under the legacy"
             " SHOWROOM_CIPHER_KEY? Set it (to the key it was written with) to read it"

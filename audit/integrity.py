@@ -27,13 +27,16 @@ from typing import Any
 from eventsourcing.persistence import Mapper
 
 from audit.chain import (
+    CLEAR_AFTER_ENCRYPTION,
     GENESIS,
     BodyUnreadableError,
     Checkpoint,
+    encrypted,
     event_body,
     event_link,
     public_key_hex,
     signature_ok,
+    stored_in_clear,
     unreadable_link,
 )
 from audit.keyring import Keyring
@@ -177,6 +180,7 @@ def verify(
 
     versions: dict[str, int] = {}
     previous = 0
+    began = False  # an encrypted body seen: after it, none may be stored in clear
     head = GENESIS  # the chain as recomputed from the start
     resync = GENESIS  # the chain restarted at each stored link: finds every break, not the first
     mark = 0  # the next checkpoint to compare
@@ -271,6 +275,13 @@ def verify(
                     )
                 )
             else:
+                if encrypted(notification.state):
+                    began = True
+                elif began and stored_in_clear(notification.state, body):
+                    report.add_problem(
+                        f"notification {ident} ({notification.topic}): {CLEAR_AFTER_ENCRYPTION}"
+                    )
+                    report.broke_at(ident)
                 # Until a break the two chains are one: fold once.
                 in_step = resync == head
                 head = event_link(key, head, *fields, notification.topic, body)

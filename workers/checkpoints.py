@@ -25,14 +25,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from audit.chain import (
+    CLEAR_AFTER_ENCRYPTION,
     GENESIS,
     BodyUnreadableError,
     Checkpoint,
+    encrypted,
     event_body,
     event_link,
     public_key_hex,
     sign_checkpoint,
     signature_ok,
+    stored_in_clear,
 )
 from audit.integrity import IntegrityReport, verify
 from audit.keyring import Keyring
@@ -150,6 +153,12 @@ def _write_one(
             return Outcome(None, 0, problem)
         head, position = last.head, last.position
 
+    # Whether encryption began by the last checkpoint (its event encrypted): after that, a
+    # body in clear is a break (audit/chain.py).
+    began = False
+    if last is not None:
+        anchored = app.recorder.select_notifications(start=last.position, limit=1)
+        began = bool(anchored) and encrypted(anchored[0].state)
     links: list[tuple[int, str]] = []
     start = position + 1
     while problem is None and len(links) < most:
@@ -163,6 +172,11 @@ def _write_one(
                 body = event_body(app.mapper, notification.state)
             except BodyUnreadableError as error:
                 problem = f"position {notification.id}: the body does not decrypt: {error}"
+                break
+            if encrypted(notification.state):
+                began = True
+            elif began and stored_in_clear(notification.state, body):
+                problem = f"position {notification.id}: {CLEAR_AFTER_ENCRYPTION}"
                 break
             head = event_link(
                 key.secret,

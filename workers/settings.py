@@ -81,6 +81,9 @@ class Settings:
     encrypt_events: bool = field(default=True, repr=False)
     # Minutes between the log chain's timed checkpoints (0: none; approvals still write one).
     checkpoint_minutes: int = 60
+    # Event bodies stored in clear (before encryption was the default) are read only while
+    # this is on: a migration setting, until `showroom keys reencrypt` (docs/keys.md).
+    read_clear_events: bool = False
     # Bearer token Prometheus sends to GET /metrics; unset: /metrics answers 404.
     metrics_token: str | None = field(default=None, repr=False)
     # Roles whose users must enrol a TOTP second factor before doing anything else (empty:
@@ -142,6 +145,7 @@ class Settings:
             backup_keep=int(env.get("SHOWROOM_BACKUP_KEEP", "7")),
             file_retention_days=int(env.get("SHOWROOM_FILE_RETENTION_DAYS", "30")),
             checkpoint_minutes=int(env.get("SHOWROOM_CHECKPOINT_MINUTES", "60")),
+            read_clear_events=env.get("SHOWROOM_READ_CLEAR_EVENTS", "") in ("1", "y", "yes"),
             metrics_token=env.get("SHOWROOM_METRICS_TOKEN") or None,
             second_factor_roles=_items(env.get("SHOWROOM_SECOND_FACTOR_ROLES")),
             tls_cert=Path(env["SHOWROOM_TLS_CERT"]) if env.get("SHOWROOM_TLS_CERT") else None,
@@ -198,7 +202,10 @@ class Settings:
             # Every body under the keyring's current events key; bodies of the legacy
             # SHOWROOM_CIPHER_KEY (eventsourcing's AESCipher) stay readable while it is set.
             env |= cipher.environment(
-                self.keys, keyring_file=self._keyring_file(), legacy_key=self.cipher_key
+                self.keys,
+                keyring_file=self._keyring_file(),
+                legacy_key=self.cipher_key,
+                allow_clear=self.read_clear_events,
             )
         if self.database_url is None:
             # Made 0600 before eventsourcing opens it: SQLite would create it by the umask.

@@ -10,6 +10,7 @@ retire     remove an old events key once no stored event is under it
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -110,7 +111,8 @@ def cmd_reencrypt(settings: Settings, args: argparse.Namespace) -> int:
     path = settings.keyring_file or settings.keys_dir / FILE_NAME
     # Bodies a running process may still write under the old key until it follows the file.
     settle = path.stat().st_mtime + 2 * cipher.RELOAD_SECONDS + 1 if path.exists() else None
-    app = Showroom(env=settings.event_store_env())
+    # The migration reads the bodies stored in clear, to move them under the key.
+    app = Showroom(env=dataclasses.replace(settings, read_clear_events=True).event_store_env())
     started = time.monotonic()
 
     def progress(position: int, rewritten: int) -> None:

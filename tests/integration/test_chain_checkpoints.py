@@ -3,6 +3,7 @@ the download to keep elsewhere), `showroom audit`, the hourly timer and the appr
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,13 @@ from workers.actors.checkpoints import write_checkpoint
 from workers.checkpoints import ACTOR as ACTOR_NAME
 from workers.runtime import Runtime
 from workers.settings import Settings
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """No timed checkpoint at start-up (the recurring timer would write one): these tests
+    write the checkpoints they look at."""
+    return dataclasses.replace(settings, checkpoint_minutes=0)
 
 
 def page_client(api: Api, username: str) -> PageClient:
@@ -96,13 +104,14 @@ def test_the_integrity_page_shows_the_last_checkpoint_and_offers_the_download(ap
 def test_a_timed_checkpoint_is_a_recurring_clock_timer_that_writes_one(api: Api) -> None:
     runtime = api.runtime
     job_broker.configure(runtime.settings, runtime)  # installs the runtime the actor uses
-    [timer] = [t for t in timers.recurring_timers(runtime.settings) if t.actor == ACTOR_NAME]
+    hourly = dataclasses.replace(runtime.settings, checkpoint_minutes=60)
+    [timer] = [t for t in timers.recurring_timers(hourly) if t.actor == ACTOR_NAME]
 
     write_checkpoint.fn(**timer.args, slot="2026-05-10T02:00:00+00:00")
 
     [mark] = checkpoints.load_checkpoints(runtime.db)
     assert mark.reason == "timer" and mark.position == runtime.app.position()
-    assert timer.every == timedelta(minutes=runtime.settings.checkpoint_minutes)
+    assert timer.every == timedelta(minutes=60)
 
 
 def test_a_pay_period_approval_asks_the_dispatcher_for_a_checkpoint() -> None:

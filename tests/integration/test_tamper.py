@@ -3,7 +3,10 @@ key, is found out, and the position where the chain breaks is named.
 
 Each trial builds a log of a few hundred events with three signed checkpoints (the last at the
 log's end), changes the stored log the way an intruder with database access would (raw SQL on
-the events table, never through the application), and runs the full verification.
+the events table, never through the application), and runs the full verification. The bodies
+are encrypted (audit/cipher.py): an intruder without the events key can flip stored bytes, move
+rows, or write bodies in clear; one holding the events key but not the chain key can also write
+bodies that decrypt (`seal`), which only the chain catches.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from uuid import UUID
 import psycopg
 import pytest
 from eventsourcing.cipher import AESCipher
+from eventsourcing.persistence import MapperDeserialisationError
 
 from audit.chain import event_body
+from audit.cipher import EventBodyInClearError
 from domain.organisation.model import User
 from domain.organisation.passwords import hash_password
 from domain.shared.access import Role
@@ -83,7 +88,8 @@ class RawLog:
         shift = 1_000_000
         self.execute("UPDATE {table} SET {id} = {id} + ? WHERE {id} >= ?", (shift, position))
         self.execute("UPDATE {table} SET {id} = {id} - ? WHERE {id} >= ?", (shift - 1, shift))
-        originator_value: Any = str(originator) if self.sqlite else originator
+        # eventsourcing's SQLite recorder stores a UUID originator id as its hex.
+        originator_value: Any = originator.hex if self.sqlite else originator
         self.execute(
             "INSERT INTO {table} ({id}, originator_id, originator_version, topic, state)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -143,14 +149,25 @@ def plaintext(world: World, position: int) -> dict[str, Any]:
     return document
 
 
+def seal(world: World, body: bytes) -> bytes:
+    """A body encrypted under the current events key: what a holder of that key can write."""
+    cipher = world.runtime.app.mapper.cipher
+    assert cipher is not None
+    return bytes(cipher.encrypt(body))
+
+
+def flip_a_stored_byte(state: bytes) -> bytes:
+    """One bit of the ciphertext changed, past the header: the body fails its authentication."""
+    changed = bytearray(state)
+    changed[len(changed) // 2] ^= 0x01
+    return bytes(changed)
+
+
 # --- the trials: each changes the stored log, and names the position it broke at ---------------
 
 
 def change_one_byte(world: World) -> int:
-    state = bytearray(world.raw.row(MIDDLE)[3])
-    at = state.index(b"Pudong") + 1
-    state[at] ^= 0x01  # "Pudong" -> "Qudong": still valid JSON, still decodes
-    world.raw.set_state(MIDDLE, bytes(state))
+    world.raw.set_state(MIDDLE, flip_a_stored_byte(world.raw.row(MIDDLE)[3]))
     return MIDDLE
 
 
@@ -171,7 +188,8 @@ def change_a_record_time(world: World) -> int:
     stamp = document["timestamp"]
     # The transcoder stores a datetime as {"_type_": "datetime_iso", "_data_": "..."}.
     stamp["_data_"] = stamp["_data_"].replace(stamp["_data_"][:4], "2019", 1)
-    world.raw.set_state(MIDDLE, json.dumps(document, separators=(",", ":")).encode())
+    # Re-encrypted with the events key: it decrypts, only the chain sees the change.
+    world.raw.set_state(MIDDLE, seal(world, json.dumps(document, separators=(",", ":")).encode()))
     return MIDDLE
 
 
@@ -202,8 +220,24 @@ def forged_admin(world: World, username: str = "mallory") -> tuple[UUID, bytes, 
 
 
 def insert_a_forged_admin_user(world: World) -> int:
+    """Written in clear (no events key): refused by the cipher, a break at its position."""
     ident, body, topic = forged_admin(world)
     world.raw.insert(MIDDLE, ident, 1, topic, body)
+    return MIDDLE
+
+
+def insert_a_forged_admin_user_sealed_with_the_events_key(world: World) -> int:
+    """Written by a holder of the events key (but not the chain key): it decrypts, and the
+    chain breaks at its position."""
+    ident, body, topic = forged_admin(world)
+    world.raw.insert(MIDDLE, ident, 1, topic, seal(world, body))
+    return MIDDLE
+
+
+def write_a_body_in_clear(world: World) -> int:
+    """The event's own plaintext, stored in clear: the chain's link would agree, but a body in
+    clear after encryption began is a break."""
+    world.raw.set_state(MIDDLE, event_body(world.runtime.app.mapper, world.raw.row(MIDDLE)[3]))
     return MIDDLE
 
 
@@ -220,6 +254,10 @@ TRIALS: dict[str, Callable[[World], int]] = {
     "change a record time": change_a_record_time,
     "insert a forged event": insert_a_forged_event,
     "insert a forged admin user": insert_a_forged_admin_user,
+    "insert a forged admin user sealed with the events key": (
+        insert_a_forged_admin_user_sealed_with_the_events_key
+    ),
+    "write a body in clear": write_a_body_in_clear,
     "truncate the tail": truncate_the_tail,
 }
 
@@ -238,8 +276,9 @@ def test_an_untouched_log_agrees_with_every_link_and_checkpoint(world: World) ->
 def test_each_tampering_is_detected_at_the_position_where_the_chain_breaks(
     world: World, trial: str
 ) -> None:
-    """One byte, a deletion, a swap, a record time, a forged event or admin, a cut tail: each is
-    found, and the first break reported is where the intruder wrote."""
+    """One byte of a ciphertext, a deletion, a swap, a record time, a forged event or admin (in
+    clear or sealed with the events key), a body put in clear, a cut tail: each is found, and
+    the first break reported is where the intruder wrote."""
     broken_at = TRIALS[trial](world)
 
     report = verify(world)
@@ -275,9 +314,7 @@ def test_a_checkpoint_forged_in_the_table_fails_its_signature(world: World) -> N
 
 
 def test_the_checkpoint_writer_does_not_continue_past_a_changed_last_event(world: World) -> None:
-    state = bytearray(world.raw.row(world.end)[3])
-    state[state.index(b"Pudong") + 1] ^= 0x01
-    world.raw.set_state(world.end, bytes(state))
+    world.raw.set_state(world.end, flip_a_stored_byte(world.raw.row(world.end)[3]))
     runtime = world.runtime
     runtime.organisation.register_user(SYSTEM, "later", "later-password-1", Role.AUDITOR)
 
@@ -310,13 +347,36 @@ def test_an_events_key_rotation_that_re_encrypts_the_bodies_leaves_the_chain_as_
         assert report.checkpoints == 3
 
 
-def test_a_forged_admin_appended_after_the_last_checkpoint_is_caught_by_the_events_cipher(
+def test_a_forged_admin_appended_in_clear_after_the_last_checkpoint_is_a_break_and_cannot_log_in(
+    world: World,
+) -> None:
+    """A row appended without the events key (its body in clear) after the last checkpoint:
+    verification names its position, no checkpoint is written over it, and the forged admin's
+    login fails (the cipher refuses a body in clear)."""
+    ident, body, topic = forged_admin(world)
+    world.raw.insert(world.end + 1, ident, 1, topic, body)
+
+    report = verify(world)
+    outcome = checkpoints.write_checkpoint(
+        world.runtime.app, world.runtime.db, world.runtime.settings.keys, reason="test"
+    )
+
+    assert report.first_break == world.end + 1, report.problems
+    assert outcome.checkpoint is None and str(world.end + 1) in (outcome.problem or "")
+    assert world.runtime.organisation.authenticate("boss", "boss-password-1") is not None
+    assert world.runtime.organisation.authenticate("mallory", "let-me-in-please") is None
+    with pytest.raises(MapperDeserialisationError) as refused:
+        world.runtime.app.load(User, ident, "user")
+    assert isinstance(refused.value.__cause__, EventBodyInClearError)
+
+
+def test_while_clear_bodies_are_read_for_a_migration_one_after_encryption_began_is_a_break(
     settings: Settings,
 ) -> None:
-    """With event bodies encrypted (authenticated), a row appended without the events key does
-    not decrypt: verification names its position and no checkpoint is written over it."""
-    encrypted = dataclasses.replace(settings, cipher_key=AESCipher.create_key(16))
-    for world in build_world(encrypted):
+    """With SHOWROOM_READ_CLEAR_EVENTS on (re-encrypting an old store), the cipher reads bodies
+    in clear: verification still reports one stored after the first encrypted body as a break,
+    and the checkpoint writer stops before it."""
+    for world in build_world(dataclasses.replace(settings, read_clear_events=True)):
         ident, body, topic = forged_admin(world)
         world.raw.insert(world.end + 1, ident, 1, topic, body)
 
@@ -325,8 +385,10 @@ def test_a_forged_admin_appended_after_the_last_checkpoint_is_caught_by_the_even
             world.runtime.app, world.runtime.db, world.runtime.settings.keys, reason="test"
         )
 
-        assert report.first_break == world.end + 1
+        assert report.first_break == world.end + 1, report.problems
+        assert any("stored in clear after encryption began" in p for p in report.problems)
         assert outcome.checkpoint is None
+        assert outcome.problem is not None and "stored in clear" in outcome.problem
 
 
 def _cipher_env(key: str) -> Any:
@@ -338,11 +400,12 @@ def _cipher_env(key: str) -> Any:
 def test_an_event_appended_after_the_last_checkpoint_is_counted_as_not_yet_anchored(
     world: World,
 ) -> None:
-    """The chain's limit without the events cipher (docs/audit-chain.md): a plaintext row
-    appended after the last checkpoint is indistinguishable from a new event until a checkpoint
-    anchors it; verification shows it as not anchored yet, never as checked."""
+    """The chain's limit (docs/audit-chain.md): a row appended after the last checkpoint by a
+    holder of the events key (but not the chain key) is indistinguishable from a new event
+    until a checkpoint anchors it; verification shows it as not anchored yet, never as
+    checked."""
     ident, body, topic = forged_admin(world)
-    world.raw.insert(world.end + 1, ident, 1, topic, body)
+    world.raw.insert(world.end + 1, ident, 1, topic, seal(world, body))
 
     report = verify(world)
 

@@ -13,6 +13,7 @@ from eventsourcing.utils import Environment
 
 from audit import cipher
 from audit.cipher import (
+    EventBodyInClearError,
     EventBodyUnreadableError,
     EventCipher,
     EventKeyMissingError,
@@ -25,10 +26,17 @@ BODY = b'{"customer_name":"Zhang Wei","phone":"13800138000"}'
 
 
 def event_cipher(
-    keyring: Keyring, *, legacy_key: str | None = None, keyring_file: Path | None = None
+    keyring: Keyring,
+    *,
+    legacy_key: str | None = None,
+    keyring_file: Path | None = None,
+    allow_clear: bool = False,
 ) -> EventCipher:
     values = cipher.environment(
-        keyring, keyring_file=str(keyring_file) if keyring_file else None, legacy_key=legacy_key
+        keyring,
+        keyring_file=str(keyring_file) if keyring_file else None,
+        legacy_key=legacy_key,
+        allow_clear=allow_clear,
     )
     return EventCipher(Environment("showroom", values))
 
@@ -79,8 +87,14 @@ def test_a_header_moved_to_another_key_id_fails_authentication() -> None:
         event_cipher(keyring).decrypt(moved)
 
 
-def test_a_body_stored_in_clear_before_encryption_was_the_default_reads_as_stored() -> None:
-    assert event_cipher(Keyring.generate()).decrypt(BODY) == BODY
+def test_a_body_stored_in_clear_reads_as_stored_only_while_the_migration_setting_allows_it() -> (
+    None
+):
+    """A store of before encryption was the default reads while SHOWROOM_READ_CLEAR_EVENTS is
+    on; otherwise a body in clear (which anyone writing the database can write) is refused."""
+    assert event_cipher(Keyring.generate(), allow_clear=True).decrypt(BODY) == BODY
+    with pytest.raises(EventBodyInClearError, match="SHOWROOM_READ_CLEAR_EVENTS"):
+        event_cipher(Keyring.generate()).decrypt(BODY)
 
 
 def test_a_body_of_the_legacy_cipher_key_reads_while_that_key_is_set() -> None:
