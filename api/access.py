@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.sessions import address_of, user_agent_of
 from domain.organisation.model import User
 from domain.reporting.model import Export
-from domain.shared.access import AUDITORS, ensure_role, read_scope
+from domain.shared.access import AUDITORS, ensure_role
 from domain.shared.actor import Principal, Role
 from domain.shared.errors import InvalidValueError, NotFoundError
 from workers.access_log import Access, AccessEntry, AccessKind, AccessQuery, search
@@ -58,22 +58,6 @@ def record(
             user_agent=agent,
         )
     )
-
-
-def full_phone_read(
-    runtime: Runtime,
-    request: Request,
-    actor: Principal,
-    customer_ids: Iterable[object],
-    channel: str,
-) -> None:
-    """Record that these customers' full phone numbers were shown, when the actor's role sees
-    full numbers (others saw them masked: nothing to record)."""
-    if read_scope(actor).sees_full_phone:
-        for customer_id in customer_ids:
-            record(
-                runtime, request, AccessKind.FULL_PHONE_READ, actor, customer_id, channel=channel
-            )
 
 
 def statement_read(

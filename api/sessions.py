@@ -54,15 +54,17 @@ def revoked(runtime: Runtime, claims: TokenClaims) -> bool:
 
 
 def _record_revocations(
-    runtime: Runtime, actor: Principal, token_ids: list[str], how: str, request: Request
+    runtime: Runtime, actor: Principal, token_ids: list[str], reason: str, request: Request
 ) -> None:
+    """One TOKEN_REVOKED entry per token, with the same detail keys as every other revocation
+    (`reason`, `token_id`: a password change's, in api/pages/routes/account.py, and the API's)."""
     for token_id in token_ids:
         runtime.access_log.record(
             Access(
                 kind=AccessKind.TOKEN_REVOKED,
                 actor_id=actor.user_id,
                 subject=token_id,
-                detail={"how": how},
+                detail={"reason": reason, "token_id": token_id},
                 address=address_of(request),
                 user_agent=user_agent_of(request),
             )
@@ -74,7 +76,7 @@ def revoke_sessions(
 ) -> list[str]:
     """Revoke these sessions of the actor's own (others' ids are ignored); the ids revoked."""
     done = table.revoke(runtime.db, actor.user_id, token_ids, now())
-    _record_revocations(runtime, actor, done, "revoked from the sessions list", request)
+    _record_revocations(runtime, actor, done, "sessions_list", request)
     return done
 
 
@@ -88,7 +90,7 @@ def revoke_other_sessions(
         if s.token_id != current.token_id
     ]
     done = table.revoke(runtime.db, actor.user_id, others, now())
-    _record_revocations(runtime, actor, done, "revoked with all other sessions", request)
+    _record_revocations(runtime, actor, done, "other_sessions", request)
     return done
 
 
@@ -98,7 +100,7 @@ def end_session(
     """Log out: the token is revoked on the user (an event, as before) and its session marked."""
     written = runtime.organisation.revoke_token(actor, claims.token_id, claims.expires_at)
     table.revoke(runtime.db, actor.user_id, [claims.token_id], now())
-    _record_revocations(runtime, actor, [claims.token_id], "logged out", request)
+    _record_revocations(runtime, actor, [claims.token_id], "logout", request)
     return written
 
 

@@ -126,8 +126,8 @@ def get_plan(plan_id: UUID, plans: PayPlansDep, actor: ActorDep) -> PlanOut:
             for a in plans.visible_assignments(actor, plan)
         ],
         proposed=None
-        if plan.proposed is None or not actor.reads_everything
-        else ProposedVersionOut.model_validate(plan.proposed),
+        if (waiting := plans.visible_proposal(actor, plan)) is None
+        else ProposedVersionOut.model_validate(waiting),
     )
 
 

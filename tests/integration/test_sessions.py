@@ -88,10 +88,10 @@ def test_logging_out_ends_the_session_and_every_end_is_in_the_access_log(api: Ap
 
     revocations = [e for e in api.runtime.access_log.entries if e.kind is AccessKind.TOKEN_REVOKED]
 
-    assert [e.detail["how"] for e in revocations] == [
-        "revoked from the sessions list",
-        "revoked with all other sessions",
-        "logged out",
+    assert [e.detail["reason"] for e in revocations] == [
+        "sessions_list",
+        "other_sessions",
+        "logout",
     ]
     assert revocations[0].subject == second_id
     assert all(e.actor_id == revocations[0].actor_id for e in revocations)

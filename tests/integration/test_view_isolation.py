@@ -181,6 +181,7 @@ def test_an_implausible_time_already_in_the_log_stops_no_view_and_no_start_up(
             outcome=None,
             note=None,
             automated=False,
+            customer_id=lead.customer_id,
         )
     world.app.save(lead)
     world.lead(store, seller, at(hours=5))

@@ -131,11 +131,12 @@ def _plan_page(
         for a in runtime.pay_plans.visible_assignments(actor, plan)
     ]
     proposed = None
-    if plan.proposed is not None and actor.reads_everything:
+    waiting = runtime.pay_plans.visible_proposal(actor, plan)
+    if waiting is not None:
         proposed = {
-            **plan.proposed,
-            "lines": [_line(c) for c in plan.proposed["components"]],
-            "mine": same_person(plan.proposed["proposer"], actor.username or actor.user_id),
+            **waiting,
+            "lines": [_line(c) for c in waiting["components"]],
+            "mine": same_person(waiting["proposer"], actor.username or actor.user_id),
         }
     values: dict[str, str] = {}
     if versions:

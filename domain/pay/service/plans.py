@@ -270,6 +270,11 @@ class PayPlans:
             raise NotFoundError("pay plan", plan_id)
         return plan
 
+    def visible_proposal(self, actor: Principal, plan: PayPlan) -> dict[str, Any] | None:
+        """The version proposed and waiting for a second person, to group-wide readers (who
+        may confirm or watch it); None to everyone else and when nothing waits."""
+        return plan.proposed if actor.reads_everything else None
+
     def visible_assignments(self, actor: Principal, plan: PayPlan) -> list[Assignment]:
         """The plan's assignments the actor may see, by effective date: all for group-wide
         readers, their store's for a store manager, their own for a salesperson."""
