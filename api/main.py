@@ -28,6 +28,7 @@ from api.routes import (
     deals,
     exports,
     history,
+    intake,
     leads,
     organisation,
     pay_periods,
@@ -159,6 +160,7 @@ def create_app(
         second_factor,
         sessions,
         access_log,
+        intake,
     ):
         app.include_router(module.router)
     pages.install(app)

@@ -18,6 +18,8 @@ from audit.personal import SealingMapper
 from domain.app import Showroom
 from domain.crm.ports import PhoneIndex
 from domain.crm.service import Crm
+from domain.intake.ports import SecretVault
+from domain.intake.service import Campaigns, Partners
 from domain.inventory.service import Inventory
 from domain.leads.service import Leads
 from domain.organisation.second_factor import SecondFactors
@@ -44,12 +46,14 @@ from workers import (
     dispatcher,
     files,
     idempotency_keys,
+    partner_secrets,
 )
 from workers import retention as file_retention
 from workers import sessions as auth_sessions
 from workers.access_log import AccessLog
 from workers.customer_keys import CustomerKeys, tombstone_path
 from workers.one_time_codes import PyOtpCodes
+from workers.partner_secrets import PartnerSecrets
 from workers.settings import Settings
 
 
@@ -69,6 +73,8 @@ class Services:
     payroll: Payroll
     performance: Performance
     second_factors: SecondFactors
+    campaigns: Campaigns
+    partners: Partners
 
     @classmethod
     def over(
@@ -82,6 +88,7 @@ class Services:
         password_hasher: Callable[[str], str] | None = None,
         adjustment_confirm_above: Decimal = DEFAULT_CONFIRM_ABOVE,
         customer_keys: CustomerKeys | None = None,
+        partner_vault: SecretVault | None = None,
     ) -> Services:
         """Every service over `app`, their read-side ports over `db` waiting `wait_seconds`.
 
@@ -95,11 +102,12 @@ class Services:
             organisation=organisation,
             keys=customer_keys,
         )
+        leads = Leads(app, crm, organisation=organisation)
         return cls(
             app=app,
             organisation=organisation,
             crm=crm,
-            leads=Leads(app, crm, organisation=organisation),
+            leads=leads,
             inventory=Inventory(app),
             sales=Sales(app, organisation=organisation),
             satisfaction=Satisfaction(app),
@@ -112,6 +120,8 @@ class Services:
             ),
             performance=Performance(app, ViewKpiCounters(app, db, wait_seconds)),
             second_factors=SecondFactors(app, PyOtpCodes()),
+            campaigns=Campaigns(app),
+            partners=Partners(app, leads, partner_vault),
         )
 
 
@@ -152,6 +162,7 @@ class Runtime(Services):
             phone_key=settings.phone_key,
             adjustment_confirm_above=settings.adjustment_confirm_above,
             customer_keys=keys,
+            partner_vault=PartnerSecrets(db, settings.keys),
         )
         built = {f.name: getattr(services, f.name) for f in fields(Services)}
         # The access log's writer appends in the background; its key is read once, here.
@@ -185,6 +196,7 @@ def migrate_tables(app: Showroom, db: Database) -> None:
     auth_sessions.migrate(db)
     customer_keys.migrate(db)
     access_log.migrate(db)  # append-only, hash-chained (workers/access_log.py)
+    partner_secrets.migrate(db)  # partners' wrapped secrets, webhook-ids, deliveries
 
 
 def seal_with(app: Showroom, keys: CustomerKeys) -> None:

@@ -22,6 +22,7 @@ from api.schemas.leads import (
     SetAppointment,
 )
 from domain.leads.model import Lead, LeadStatus, due_window
+from domain.leads.origin import origin
 from domain.shared.access import Reach, read_scope
 from domain.shared.actor import Principal
 from domain.shared.clock import DEFAULT_TIMEZONE, now
@@ -77,6 +78,11 @@ def capture_lead(body: CaptureLead, leads: LeadsDep, actor: ActorDep) -> Written
             note=body.note,
             salesperson_id=body.salesperson_id,
             occurred_at=body.occurred_at,
+            origin=origin(
+                None if body.source_kind is None else body.source_kind.value,
+                body.source_name,
+                body.campaign_id,
+            ),
         )
     )
 

@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from api.schemas.common import Command, Strict, Written
 from domain.leads.model import ActivityKind, AppointmentPurpose, LossReason
+from domain.leads.origin import SourceKind
 from domain.shared.values import Channel
 
 
@@ -21,6 +22,13 @@ class CaptureLead(Strict):
     note: str | None = Field(default=None, max_length=2000)
     salesperson_id: UUID | None = None
     occurred_at: AwareDatetime | None = None
+    source_kind: SourceKind | None = Field(
+        default=None, description="Who sent the lead: marketplace, oem, social, ..."
+    )
+    source_name: str | None = Field(
+        default=None, max_length=40, description="The source's slug, e.g. autohome, dongchedi"
+    )
+    campaign_id: UUID | None = None
 
 
 class AssignLead(Command):

@@ -19,6 +19,7 @@ from domain.leads.errors import (
     LeadLossNoteRequiredError,
     LeadNotAssignedError,
 )
+from domain.leads.origin import Origin
 from domain.shared import values
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.clock import planned
@@ -96,11 +97,25 @@ class Lead(ShowroomAggregate):
         personal_fields: ClassVar[tuple[str, ...]] = ("note",)
         personal_subject: ClassVar[str] = "customer_id"
 
+        class_version = 2
+
         store_id: UUID
         customer_id: UUID
         channel: str
         model_interest: str | None
         note: str | None
+        # Version 2 (docs/lead-intake.md): the source, campaign and partner (None before).
+        source_kind: str | None
+        source_name: str | None
+        campaign_id: UUID | None
+        partner_id: UUID | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["source_kind"] = None
+            state["source_name"] = None
+            state["campaign_id"] = None
+            state["partner_id"] = None
 
     class Assigned(ShowroomAggregate.Event):
         salesperson_id: UUID
@@ -159,15 +174,28 @@ class Lead(ShowroomAggregate):
         model_interest: str | None,
         note: str | None,
         occurred_at: datetime,
+        origin: Origin | None = None,
+        lead_id: UUID | None = None,
     ) -> Lead:
-        return cls(
+        """A new lead; `lead_id` chosen by the caller makes a repeated capture a conflict
+        (a partner's own lead id, domain/leads/origin.py)."""
+        source = origin or Origin()
+        fields: dict[str, Any] = dict(
             store_id=store_id,
             customer_id=customer_id,
             channel=choice(values.Channel, channel, "channel").value,
             model_interest=_note(model_interest, "model_interest", multiline=False),
             note=_note(note),
             occurred_at=occurred_at,
+            source_kind=source.source_kind,
+            source_name=source.source_name,
+            campaign_id=source.campaign_id,
+            partner_id=source.partner_id,
         )
+        if lead_id is None:
+            return cls(**fields)
+        lead: Lead = cls._create(event_class=cls.Captured, id=lead_id, **fields)
+        return lead
 
     @event(Captured)
     def __init__(
@@ -178,6 +206,10 @@ class Lead(ShowroomAggregate):
         model_interest: str | None,
         note: str | None,
         occurred_at: datetime,
+        source_kind: str | None = None,
+        source_name: str | None = None,
+        campaign_id: UUID | None = None,
+        partner_id: UUID | None = None,
     ) -> None:
         self.store_id = store_id
         self.customer_id = customer_id
@@ -200,6 +232,10 @@ class Lead(ShowroomAggregate):
         self.lost_reason: LossReason | None = None
         self.lost_note: str | None = None
         self.closed_at: datetime | None = None
+        self.source_kind = source_kind
+        self.source_name = source_name
+        self.campaign_id = campaign_id
+        self.partner_id = partner_id
 
     @property
     def is_open(self) -> bool:

@@ -9,8 +9,10 @@ from domain.app import Showroom, Written
 from domain.crm.errors import CustomerAlreadyServedError, CustomerPhoneTakenError
 from domain.crm.model import Customer
 from domain.crm.service import Crm
+from domain.leads.campaign import Campaign
 from domain.leads.errors import LeadCustomerMissingError, LeadStoreClosedError
 from domain.leads.model import Lead
+from domain.leads.origin import Origin
 from domain.organisation.model import Store
 from domain.organisation.service import Organisation
 from domain.shared.access import (
@@ -61,6 +63,8 @@ class Leads:
         note: str | None = None,
         salesperson_id: UUID | None = None,
         occurred_at: datetime | None = None,
+        origin: Origin | None = None,
+        lead_id: UUID | None = None,
     ) -> Written:
         """Capture a lead for a known customer, or for a name and phone (de-duplicated).
 
@@ -82,7 +86,16 @@ class Leads:
                     actor, "customer", customer_id, customer.store_id, customer.owner_id
                 )
                 customer.ensure_not_erased()
-                lead = self._new_lead(store_id, customer_id, channel, model_interest, note, when)
+                lead = self._new_lead(
+                    store_id,
+                    customer_id,
+                    channel,
+                    model_interest,
+                    note,
+                    when,
+                    origin=origin,
+                    lead_id=lead_id,
+                )
                 return self.app.written(self._assigned(lead, assignee, when))
             if customer_name is None or customer_phone is None:
                 raise LeadCustomerMissingError(
@@ -98,16 +111,36 @@ class Leads:
                 occurred_at=when,
             )
             if new is not None:
-                lead = self._new_lead(store_id, known_id, channel, model_interest, note, when)
+                lead = self._new_lead(
+                    store_id,
+                    known_id,
+                    channel,
+                    model_interest,
+                    note,
+                    when,
+                    origin=origin,
+                    lead_id=lead_id,
+                )
                 try:
                     return self.crm.save_new(new, self._assigned(lead, assignee, when))
                 except CustomerPhoneTakenError as taken:
                     known_id = taken.customer_id  # a concurrent capture registered them first
             customer = self.app.load(Customer, known_id, "customer")
             if can_read(actor, customer.store_id, customer.owner_id):
-                lead = self._new_lead(store_id, known_id, channel, model_interest, note, when)
+                lead = self._new_lead(
+                    store_id,
+                    known_id,
+                    channel,
+                    model_interest,
+                    note,
+                    when,
+                    origin=origin,
+                    lead_id=lead_id,
+                )
                 return self.app.written(self._assigned(lead, assignee, when))
-            self._pass_on(actor, customer, channel, model_interest, note, when)
+            self._pass_on(
+                actor, customer, channel, model_interest, note, when, origin=origin, lead_id=lead_id
+            )
             raise CustomerAlreadyServedError(passed_on=True)
 
     def _pass_on(
@@ -118,6 +151,8 @@ class Leads:
         model_interest: str | None,
         note: str | None,
         when: datetime,
+        origin: Origin | None = None,
+        lead_id: UUID | None = None,
     ) -> None:
         """An enquiry for a customer the capturer may not see goes to whoever serves them.
 
@@ -138,19 +173,35 @@ class Leads:
                 self._organisation.active_salesperson(customer.store_id, owner)
             except DomainError:
                 owner = None
-        lead = self._new_lead(customer.store_id, customer.id, channel, model_interest, note, when)
+        lead = self._new_lead(
+            customer.store_id,
+            customer.id,
+            channel,
+            model_interest,
+            note,
+            when,
+            origin=origin,
+            lead_id=lead_id,
+        )
         self.app.written(self._assigned(lead, owner, when))
 
-    @staticmethod
     def _new_lead(
+        self,
         store_id: UUID,
         customer_id: UUID,
         channel: str,
         model_interest: str | None,
         note: str | None,
         when: datetime,
+        origin: Origin | None = None,
+        lead_id: UUID | None = None,
     ) -> Lead:
-        return Lead.capture(store_id, customer_id, channel, model_interest, note, when)
+        if origin is not None and origin.campaign_id is not None:
+            campaign = self.app.load(Campaign, origin.campaign_id, "campaign")
+            campaign.ensure_runs_in(store_id)
+        return Lead.capture(
+            store_id, customer_id, channel, model_interest, note, when, origin, lead_id
+        )
 
     @staticmethod
     def _assigned(lead: Lead, assignee: UUID | None, when: datetime) -> Lead:
