@@ -15,14 +15,13 @@ from __future__ import annotations
 import math
 import threading
 import time
+from dataclasses import dataclass
 from uuid import UUID
 
 from fastapi import HTTPException, Request
-from fastapi.exceptions import RequestValidationError
 from limits import parse
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from pydantic import ValidationError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from api.errors import AuthenticationError, status_of
@@ -70,6 +69,14 @@ def throttle_of(request: Request) -> IntakeThrottle:
     return throttle
 
 
+def partner_of(text: str) -> UUID:
+    """The partner id of the path; not an id at all is unauthenticated (as is an unknown one)."""
+    try:
+        return UUID(text)
+    except ValueError:
+        raise AuthenticationError("unknown or revoked partner") from None
+
+
 def verify(secrets: list[bytes], body: bytes, headers: dict[str, str]) -> None:
     """Pass when one accepted secret signed the body; else WebhookVerificationError."""
     error: WebhookVerificationError | None = None
@@ -82,33 +89,40 @@ def verify(secrets: list[bytes], body: bytes, headers: dict[str, str]) -> None:
     raise error or WebhookVerificationError("No matching signature found")
 
 
-def receive(
+@dataclass(frozen=True)
+class Signed:
+    """A request whose signature one of the partner's accepted secrets made."""
+
+    partner_id: UUID
+    message_id: str
+
+
+def authenticate(
     runtime: Runtime, partner_id: UUID, body: bytes, headers: dict[str, str]
-) -> PartnerLeadAccepted:
-    """Verify, parse, claim the webhook-id, post the lead; record the delivery either way."""
-    db = runtime.db
+) -> Signed:
+    """The partner's signature over the raw body, or AuthenticationError (recorded)."""
     secrets = runtime.partners.signing_secrets(partner_id)
     if not secrets:
         raise AuthenticationError("unknown or revoked partner")
-
-    def refused(status: int, reason: str) -> None:
-        deliveries.record_delivery(
-            db, partner_id, accepted=False, status=status, reason=reason[:200]
-        )
-
     try:
         verify(secrets, body, headers)
     except WebhookVerificationError as error:
-        refused(401, f"signature: {error}")
+        _refused(runtime, partner_id, 401, f"signature: {error}")
         raise AuthenticationError(f"the request's signature was refused: {error}") from None
-    try:
-        lead = PartnerLeadIn.model_validate_json(body)
-    except ValidationError as error:
-        refused(422, "body does not match its schema")
-        raise RequestValidationError(error.errors(include_url=False)) from None
-    message_id = headers["webhook-id"]
+    return Signed(partner_id, headers["webhook-id"])
+
+
+def _refused(runtime: Runtime, partner_id: UUID, status: int, reason: str) -> None:
+    deliveries.record_delivery(
+        runtime.db, partner_id, accepted=False, status=status, reason=reason[:200]
+    )
+
+
+def accept(runtime: Runtime, signed: Signed, lead: PartnerLeadIn) -> PartnerLeadAccepted:
+    """Claim the webhook-id (a replay is a 409), post the lead, record the delivery."""
+    db, partner_id, message_id = runtime.db, signed.partner_id, signed.message_id
     if not deliveries.claim_message(db, partner_id, message_id):
-        refused(409, "webhook-id received before")
+        _refused(runtime, partner_id, 409, "webhook-id received before")
         raise ConflictError(
             "this webhook-id was received before (a replay): send a new message id",
             webhook_id=message_id,
@@ -131,7 +145,7 @@ def receive(
         )
     except DomainError as error:
         deliveries.release_message(db, partner_id, message_id)
-        refused(status_of(error), f"{error.title}: {error.detail}")
+        _refused(runtime, partner_id, status_of(error), f"{error.title}: {error.detail}")
         raise
     except Exception:
         deliveries.release_message(db, partner_id, message_id)

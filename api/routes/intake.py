@@ -166,9 +166,10 @@ def list_deliveries(partner_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> l
 
 @router.post("/partners/{partner_id}/secret", status_code=201)
 def rotate_secret(
-    partner_id: UUID, body: RotateSecret, runtime: RuntimeDep, actor: ActorDep
+    partner_id: UUID, runtime: RuntimeDep, actor: ActorDep, body: RotateSecret | None = None
 ) -> PartnerIssued:
     """A new signing secret (shown once); the ones before stay accepted for `grace_hours`."""
+    body = body or RotateSecret()
     return _issued(
         runtime.partners.rotate_secret(
             actor,
@@ -181,9 +182,10 @@ def rotate_secret(
 
 @router.post("/partners/{partner_id}/revocation", status_code=201)
 def revoke_partner(
-    partner_id: UUID, body: RevokePartner, runtime: RuntimeDep, actor: ActorDep
+    partner_id: UUID, runtime: RuntimeDep, actor: ActorDep, body: RevokePartner | None = None
 ) -> Written:
     """The partner may post no more; its secrets are deleted."""
+    body = body or RevokePartner()
     return Written.of(
         runtime.partners.revoke_partner(
             actor, partner_id, body.reason, expected_version=body.expected_version
@@ -193,11 +195,24 @@ def revoke_partner(
 
 # --- the partners' intake ------------------------------------------------------------------------
 
-SIGNED = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": PartnerLeadIn.model_json_schema()}},
-    },
+
+async def signed_by_partner(
+    partner_id: str,
+    request: Request,
+    runtime: RuntimeDep,
+    throttle: Annotated[intake.IntakeThrottle, Depends(intake.throttle_of)],
+) -> intake.Signed:
+    """The signature checked over the raw body before the body is validated: an unsigned or
+    forged request is a 401 whatever it holds. Any id that names no partner is a 401 too."""
+    partner = intake.partner_of(partner_id)
+    throttle.check(partner)
+    body = await request.body()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    return await run_in_threadpool(intake.authenticate, runtime, partner, body, headers)
+
+
+SignedDep = Annotated[intake.Signed, Depends(signed_by_partner)]
+SIGNATURE_HEADERS = {
     "parameters": [
         {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
         for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
@@ -208,25 +223,18 @@ SIGNED = {
 @router.post(
     "/intake/{partner_id}/leads",
     status_code=201,
-    openapi_extra=SIGNED,
+    openapi_extra=SIGNATURE_HEADERS,
     responses={200: {"model": PartnerLeadAccepted, "description": "Posted before: its lead"}},
 )
-async def post_partner_lead(
-    partner_id: UUID,
-    request: Request,
-    response: Response,
-    runtime: RuntimeDep,
-    throttle: Annotated[intake.IntakeThrottle, Depends(intake.throttle_of)],
+def post_partner_lead(
+    lead: PartnerLeadIn, signed: SignedDep, response: Response, runtime: RuntimeDep
 ) -> PartnerLeadAccepted:
     """A partner's lead, signed per Standard Webhooks (no login: the signature authenticates).
 
     The same `partner_lead_id` posted again answers the first post's lead (200). Unsigned,
     tampered, stale (over 5 minutes), replayed (a `webhook-id` seen before) and out-of-scope
     requests get a problem+json answer and write nothing."""
-    throttle.check(partner_id)
-    body = await request.body()
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    accepted = await run_in_threadpool(intake.receive, runtime, partner_id, body, headers)
+    accepted = intake.accept(runtime, signed, lead)
     if not accepted.created:
         response.status_code = 200
     return accepted
