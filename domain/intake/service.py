@@ -65,6 +65,11 @@ class Campaigns:
     def __init__(self, app: Showroom) -> None:
         self.app = app
 
+    @staticmethod
+    def ensure_manager(actor: Principal) -> None:
+        """Campaigns are managed by store managers and admins."""
+        ensure_role(actor, *MANAGERS)
+
     def create_campaign(
         self,
         actor: Principal,

@@ -74,7 +74,7 @@ def origin(
     kind: str | None = None
     if source_kind is not None and source_kind != "":
         try:
-            kind = SourceKind(source_kind).value
+            kind = SourceKind(source_kind.strip().lower()).value
         except ValueError:
             allowed = ", ".join(k.value for k in SourceKind)
             raise InvalidValueError(f"source_kind must be one of {allowed}") from None

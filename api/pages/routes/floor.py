@@ -22,6 +22,7 @@ from api.pages.forms import FormReader, Refused, read_form, submit
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
+from api.pages.routes import intake as intake_pages
 from api.pages.session import PREFIX, PageActorDep
 from api.routes.customers import customer_out
 from api.routes.leads import lead_out
@@ -158,7 +159,14 @@ def my_day(
 
 # --- quick capture ----------------------------------------------------------------------------
 
-CAPTURE_FIELDS = ("customer_name", "customer_phone", "model_interest", "channel", "store_id")
+CAPTURE_FIELDS: tuple[str, ...] = (
+    "customer_name",
+    "customer_phone",
+    "model_interest",
+    "channel",
+    "store_id",
+)
+CAPTURE_FIELDS += ("source_kind", "source_name", "campaign_id")
 
 
 def _stores(runtime: Runtime, actor: Principal) -> list[dict[str, Any]]:
@@ -173,6 +181,7 @@ def _capture_page(
     request: Request, runtime: Runtime, actor: Principal, status: int = 200, **extra: Any
 ) -> Response:
     context = {**LABELS, "stores": _stores(runtime, actor), "channel": "walk_in", **extra}
+    context.update(intake_pages.capture_choices(runtime, actor))  # source and campaign
     return render(request, "floor/capture.html", context, actor=actor, status=status)
 
 
@@ -194,6 +203,7 @@ async def capture(request: Request, runtime: RuntimeDep, actor: PageActorDep) ->
     model = form.text("model_interest", required=False, max_length=100)
     channel = form.choice("channel", [c.value for c in Channel])
     store_id = actor.store_id or form.uuid("store_id")
+    source = intake_pages.capture_origin(form)
     if not form.ok or store_id is None:
         return _capture_page(request, runtime, actor, 422, errors=form.errors, values=form.values)
     try:
@@ -208,6 +218,7 @@ async def capture(request: Request, runtime: RuntimeDep, actor: PageActorDep) ->
                 customer_name=name,
                 customer_phone=phone,
                 model_interest=model or None,
+                origin=source,
             ),
             then=lambda written: f"{PREFIX}/leads/{written.id}",
             fields=CAPTURE_FIELDS,
