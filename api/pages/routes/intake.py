@@ -110,6 +110,8 @@ def _campaigns_page(
         "limit": LIMIT,
         "stores": _stores(runtime, actor),
         "values": form.pop("values", {}),
+        "errors": {},
+        "form_error": None,
         **form,
     }
     status = 422 if form.get("errors") or form.get("form_error") else 200
@@ -181,6 +183,8 @@ def _campaign_page(
         "lines": queries.campaign_spend(runtime.db, campaign_id),
         "leads": counts.get(campaign_id, 0),
         "values": form.pop("values", {}),
+        "errors": {},
+        "form_error": None,
         **form,
     }
     status = 422 if form.get("errors") or form.get("form_error") else 200
@@ -260,6 +264,8 @@ def _partners_page(
         "kinds": PARTNER_KINDS,
         "suggested": SUGGESTED,
         "values": form.pop("values", {}),
+        "errors": {},
+        "form_error": None,
         **form,
     }
     if form.get("errors") or form.get("form_error"):
@@ -332,6 +338,9 @@ def _partner_page(
         "intake_path": f"/intake/{partner_id}/leads",
         "grace_hours": int(DEFAULT_GRACE.total_seconds() // 3600),
         "values": extra.pop("values", {}),
+        "errors": {},
+        "form_error": None,
+        "issued": None,
         **extra,
     }
     if extra.get("errors") or extra.get("form_error"):
