@@ -224,7 +224,12 @@ SIGNATURE_HEADERS = {
     "/intake/{partner_id}/leads",
     status_code=201,
     openapi_extra=SIGNATURE_HEADERS,
-    responses={200: {"model": PartnerLeadAccepted, "description": "Posted before: its lead"}},
+    responses={
+        200: {"model": PartnerLeadAccepted, "description": "Posted before: its lead"},
+        401: {"description": "Unsigned, forged, stale; unknown or revoked partner"},
+        403: {"description": "A store or source outside the partner's scope"},
+        429: {"description": "Too many requests for this partner"},
+    },
 )
 def post_partner_lead(
     lead: PartnerLeadIn, signed: SignedDep, response: Response, runtime: RuntimeDep
