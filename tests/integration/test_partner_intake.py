@@ -9,6 +9,8 @@ from uuid import UUID
 
 from tests.integration.conftest import Api
 from tests.integration.partner_signing import signed
+from tests.integration.test_access_log import of_kind
+from workers.access_log import AccessKind
 
 
 def _partner(api: Api, **scope: Any) -> tuple[UUID, str]:
@@ -112,7 +114,8 @@ def test_a_rotated_secret_stays_valid_for_its_grace_and_the_new_one_works_at_onc
     api: Api,
 ) -> None:
     """After a rotation with a grace period both secrets sign; rotated with no grace, the old
-    secret is refused at once."""
+    secret is refused at once. The registration and rotations are admin actions in the access
+    log."""
     partner, old = _partner(api)
     new = api.ok(api.post("admin", f"/partners/{partner}/secret", {"grace_hours": 2}))["secret"]
     assert _send(api, partner, *signed(old, _lead(api, "R-1"))).status_code == 201
@@ -120,6 +123,9 @@ def test_a_rotated_secret_stays_valid_for_its_grace_and_the_new_one_works_at_onc
     newest = api.ok(api.post("admin", f"/partners/{partner}/secret", {"grace_hours": 0}))
     assert _send(api, partner, *signed(new, _lead(api, "R-3"))).status_code == 401
     assert _send(api, partner, *signed(newest["secret"], _lead(api, "R-4"))).status_code == 201
+    routes = [a["detail"]["route"] for a in of_kind(api, AccessKind.ADMIN_ACTION)]
+    rotated = "/partners/{partner_id}/secret"
+    assert sorted(routes) == ["/partners", rotated, rotated]
 
 
 def test_two_simultaneous_posts_of_the_same_partner_lead_create_one_lead(api: Api) -> None:
