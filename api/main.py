@@ -29,6 +29,7 @@ from api.routes import (
     exports,
     history,
     leads,
+    notifications,
     organisation,
     pay_periods,
     pay_plans,
@@ -159,6 +160,7 @@ def create_app(
         second_factor,
         sessions,
         access_log,
+        notifications,
     ):
         app.include_router(module.router)
     pages.install(app)

@@ -8,6 +8,7 @@ from projections.directory.projection import DirectoryProjection
 from projections.inventory.projection import InventoryProjection
 from projections.lead_funnel.projection import LeadFunnelProjection
 from projections.leaderboard.projection import LeaderboardProjection
+from projections.notifications.projection import NotificationsProjection
 from projections.pay_facts.projection import PayFactsProjection
 from projections.pay_plans.projection import PayPlansProjection
 from projections.payouts.projection import PayoutsProjection
@@ -27,6 +28,7 @@ _FACTORIES: tuple[Callable[[], Projection], ...] = (
     PerformanceProjection,
     PayPlansProjection,
     PayoutsProjection,
+    NotificationsProjection,
 )
 
 

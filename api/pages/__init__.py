@@ -36,6 +36,7 @@ from api.pages.routes import (
     floor,
     managerops_deals,
     managerops_performance,
+    notifications,
 )
 from api.pages.session import PREFIX, CsrfRefused, EnrolmentRequired, LoginRequired
 from domain.shared.errors import DomainError
@@ -56,6 +57,7 @@ AREAS: tuple[ModuleType, ...] = (
     admin_plans,
     admin_privacy,
     auditor_access,
+    notifications,
 )
 
 
