@@ -20,15 +20,14 @@ from api.schemas.notifications import (
 )
 from domain.shared.actor import Principal
 from projections.notifications.queries import Notification
-from projections.notifications.rules import by_kind
+from projections.notifications.rules import render
 from workers.notify import service, texts
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
 
 def _out(note: Notification, actor: Principal) -> NotificationOut:
-    notice = by_kind().get(note.kind)
-    text = texts.translate(notice.text, actor.language, **note.params) if notice else note.kind
+    text = render(note.kind, note.params, lambda m: texts.translate(m, actor.language))
     return NotificationOut(
         id=note.id,
         kind=note.kind,
@@ -80,7 +79,9 @@ def get_preferences(actor: ActorDep, runtime: RuntimeDep) -> PreferencesOut:
 
 
 @router.put("/preferences")
-def put_preferences(body: PreferencesIn, actor: ActorDep, runtime: RuntimeDep) -> PreferencesOut:
+def put_preferences(
+    actor: ActorDep, runtime: RuntimeDep, body: PreferencesIn = PreferencesIn()
+) -> PreferencesOut:
     """Set your channels and addresses (webhook URLs: omit to keep, "" to remove)."""
     saved = service.set_preferences(
         runtime.db,

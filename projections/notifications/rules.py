@@ -192,6 +192,34 @@ KINDS: dict[str, str] = {
 STORE_GROUP_KINDS = tuple(n.kind for n in NOTICES.values() if n.store_group)
 
 
+# Values of a notice's parameters that are words to translate (a lead's channel), by parameter.
+WORDS: dict[str, dict[str, str]] = {
+    "channel": {
+        "walk_in": "Walk-in",
+        "phone": "Phone",
+        "website": "Website",
+        "marketplace": "Marketplace",
+        "referral": "Referral",
+        "campaign": "Campaign",
+    },
+}
+
+
+def render(kind: str, params: Mapping[str, str], gettext: Callable[[str], str]) -> str:
+    """A notification's text in the language `gettext` translates into (its words too)."""
+    notice = by_kind().get(kind)
+    if notice is None:
+        return kind
+    values = {
+        name: gettext(WORDS[name][value]) if value in WORDS.get(name, {}) else value
+        for name, value in params.items()
+    }
+    try:
+        return gettext(notice.text) % values
+    except (KeyError, ValueError, TypeError):
+        return gettext(notice.text)
+
+
 def notice_for(event_class: type[Any]) -> Notice | None:
     return NOTICES.get(event_class)
 

@@ -26,7 +26,7 @@ from domain.shared.clock import now
 from projections.common import utc_iso
 from projections.db import Database
 from projections.notifications import queries
-from projections.notifications.rules import KINDS, by_kind
+from projections.notifications.rules import KINDS, by_kind, render
 from workers import dispatcher
 from workers.notify import channels, store, texts
 from workers.notify.channels import DeliveryError, Message
@@ -41,8 +41,7 @@ RETRY_ACTOR = "deliver_notification"
 def message(row: dict[str, Any], config: NotifyConfig) -> Message:
     language = row["language"]
     params = json.loads(row["params"])
-    notice = by_kind().get(row["kind"])
-    text = texts.translate(notice.text, language, **params) if notice else row["kind"]
+    text = render(row["kind"], params, lambda m: texts.translate(m, language))
     title = texts.translate(KINDS.get(row["kind"], row["kind"]), language)
     return Message(
         title=title,

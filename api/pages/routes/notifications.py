@@ -7,9 +7,9 @@ applies the access policy; texts are translated here, at render time, in the rea
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
@@ -20,10 +20,10 @@ from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
 from api.pages.session import PREFIX, PageActorDep
 from domain.shared.access import NOTIFY_ADMINS
-from domain.shared.actor import Role
 from domain.shared.errors import DomainError
 from projections.notifications.queries import Notification
-from projections.notifications.rules import KINDS, STORE_GROUP_KINDS, by_kind
+from projections.notifications.rules import KINDS, STORE_GROUP_KINDS
+from projections.notifications.rules import render as render_text
 from workers.notify import service
 from workers.notify.store import CHANNELS
 
@@ -31,10 +31,9 @@ INBOX = PREFIX + "/inbox"
 PREFERENCES = PREFIX + "/account/notifications"
 ADMIN = PREFIX + "/admin/notifications"
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
-NAV = [
-    NavItem(INBOX, N_("Inbox"), tuple(Role), order=1),
-    NavItem(ADMIN, N_("Notifications"), NOTIFY_ADMINS, order=84),
-]
+# The inbox is reached from the badge in every page's header, not the menu.
+NAV = [NavItem(ADMIN, N_("Notifications"), NOTIFY_ADMINS, order=84)]
+PER_PAGE = 30
 CHANNEL_LABELS = {"email": N_("E-mail"), "wecom": N_("WeCom"), "dingtalk": N_("DingTalk")}
 # The kinds' labels are in projections/notifications/rules.py; marked here for the catalogs.
 _KIND_LABELS = [
@@ -49,8 +48,7 @@ _KIND_LABELS = [
 
 
 def text_of(note: Notification) -> str:
-    notice = by_kind().get(note.kind)
-    return _(notice.text, **note.params) if notice else note.kind
+    return render_text(note.kind, note.params, _)
 
 
 def kind_label(kind: str) -> str:
@@ -68,16 +66,27 @@ def _safe_next(value: str) -> str:
 
 @router.get("/inbox")
 def inbox_page(
-    request: Request, runtime: RuntimeDep, actor: PageActorDep, unread: int = 0
+    request: Request,
+    runtime: RuntimeDep,
+    actor: PageActorDep,
+    unread: int = 0,
+    before: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> Response:
     """My notifications, newest first, unread ones marked; mark one or all read."""
-    notes = service.inbox(runtime.db, actor, unread_only=bool(unread), limit=100)
+    notes = service.inbox(
+        runtime.db, actor, unread_only=bool(unread), limit=PER_PAGE, before=before
+    )
+    older = None
+    if len(notes) == PER_PAGE:
+        older = f"{INBOX}?before={notes[-1].position}" + ("&unread=1" if unread else "")
     context: dict[str, Any] = {
         "notes": notes,
         "text_of": text_of,
         "kind_label": kind_label,
         "unread_only": bool(unread),
         "unread": service.unread(runtime.db, actor),
+        "older": older,
+        "paged": bool(before),
     }
     return render(request, "notifications/inbox.html", context, actor=actor)
 
