@@ -1,6 +1,6 @@
 """A salesperson's inbox in a real browser: the header's badge counts the unread notices of the
-demo group's leads and statements, the badge leads to the inbox, and marking all read empties
-the count on the next page."""
+demo group's leads, the badge leads to the inbox, and marking all read
+empties the count on the next page."""
 
 from __future__ import annotations
 
