@@ -1,4 +1,6 @@
-"""Notifications end to end, on SQLite and PostgreSQL, delivered to real local receivers.
+"""Notifications end to end, on SQLite and PostgreSQL, delivered to real local receivers; and
+the pay notices (statement ready, dispute raised and resolved, approval to confirm) reach the
+people the pay rules name and nobody else.
 
 A lead assigned to a salesperson reaches their inbox (and nobody's who may not read the lead),
 their e-mail through a local SMTP server, and the store's group robots through a local HTTP
@@ -187,3 +189,35 @@ def test_a_delivery_whose_process_died_during_the_call_is_not_sent_again_by_itse
     assert hooks.tried("/wecom") == []
     [unknown] = api.ok(api.get("admin", "/notifications/dead-letters"), 200)
     assert unknown["id"] == ident and unknown["state"] == "sending"
+
+
+def kinds(api: Api, user: str) -> list[str]:
+    return sorted(n["kind"] for n in api.ok(api.get(user, "/notifications"), 200))
+
+
+def test_pay_notices_go_to_the_people_the_pay_rules_name_and_to_nobody_else(api: Api) -> None:
+    from tests.integration.test_pay_periods_api import approved_may, fresh, step
+
+    _world, period = approved_may(api)
+    step(api, "sales_a1", period, "disputes", {"line": 4, "reason": "the split was 0.6"})
+    dispute = api.ok(api.get("manager_a", f"/pay-periods/{period}", params=fresh(api)), 200)[
+        "disputes"
+    ][0]
+    step(
+        api,
+        "manager_a",
+        period,
+        f"disputes/{dispute['dispute_id']}/resolution",
+        {"resolution": "agreed: 0.6"},
+    )
+    api.runtime.runner.run_until_caught_up()
+
+    eventually(lambda: "dispute_resolved" in kinds(api, "sales_a1"))
+    assert {"dispute_resolved", "statement_ready"} <= set(kinds(api, "sales_a1"))
+    assert "statement_ready" in kinds(api, "sales_a2")
+    assert "dispute_raised" not in kinds(api, "sales_a2")
+    assert "dispute_raised" in kinds(api, "manager_a") and "dispute_raised" in kinds(api, "finance")
+    assert "dispute_raised" not in kinds(api, "manager_b")
+    assert "approval_to_confirm" in kinds(api, "admin")  # the confirmer, not the requester
+    assert "approval_to_confirm" not in kinds(api, "finance")
+    assert kinds(api, "sales_b1") == [] and kinds(api, "auditor") == []
