@@ -30,6 +30,7 @@ from api.routes import (
     history,
     intake,
     leads,
+    notifications,
     organisation,
     pay_periods,
     pay_plans,
@@ -161,6 +162,7 @@ def create_app(
         sessions,
         access_log,
         intake,
+        notifications,
     ):
         app.include_router(module.router)
     pages.install(app)

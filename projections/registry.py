@@ -9,6 +9,7 @@ from projections.intake.projection import IntakeProjection
 from projections.inventory.projection import InventoryProjection
 from projections.lead_funnel.projection import LeadFunnelProjection
 from projections.leaderboard.projection import LeaderboardProjection
+from projections.notifications.projection import NotificationsProjection
 from projections.pay_facts.projection import PayFactsProjection
 from projections.pay_plans.projection import PayPlansProjection
 from projections.payouts.projection import PayoutsProjection
@@ -29,6 +30,7 @@ _FACTORIES: tuple[Callable[[], Projection], ...] = (
     PayPlansProjection,
     PayoutsProjection,
     IntakeProjection,
+    NotificationsProjection,
 )
 
 

@@ -40,6 +40,7 @@ from domain.reporting.model import Export, ExportKind
 from domain.shared import clock
 from domain.topics import stored_topics
 from projections.db import Database, Tx
+from projections.notifications.rules import NOTICES
 from projections.projection import Projection
 from projections.runner import ProjectionRunner
 from workers import correlation
@@ -190,9 +191,31 @@ def period_approved(event: PayPeriod.Approved, position: int) -> Iterable[Job]:
     yield Job(actor="write_checkpoint", args=args, kind="checkpoint")
 
 
+def notify(event: Any, position: int) -> Iterable[Job]:
+    # An event of the notices table (projections/notifications/rules.py): deliver what it made.
+    yield Job(actor="deliver_notifications", args={"position": position}, kind="notify")
+
+
 RULES: Mapping[type[Any], Rule] = {
     Export.Requested: export_requested,
     PayPeriod.Approved: period_approved,
+}
+
+
+def chained(*rules: Rule) -> Rule:
+    """One rule doing the work of several (an event that asks for more than one kind of job)."""
+
+    def rule(event: Any, position: int) -> Iterable[Job]:
+        for each in rules:
+            yield from each(event, position)
+
+    return rule
+
+
+# Every notifying event asks for its deliveries too (projections/notifications/rules.py).
+RULES = {
+    **RULES,
+    **{cls: chained(RULES[cls], notify) if cls in RULES else notify for cls in NOTICES},
 }
 
 

@@ -33,6 +33,7 @@ from domain.sales.service import Sales
 from domain.satisfaction.service import Satisfaction
 from projections.db import Database, open_database
 from projections.directory.phone_index import ViewPhoneIndex
+from projections.notifications import queries as inbox_reads
 from projections.payouts.sources import ViewPayrollSources
 from projections.performance.counters import ViewKpiCounters
 from projections.registry import all_projections
@@ -52,6 +53,7 @@ from workers import retention as file_retention
 from workers import sessions as auth_sessions
 from workers.access_log import AccessLog
 from workers.customer_keys import CustomerKeys, tombstone_path
+from workers.notify import store as notify_store
 from workers.one_time_codes import PyOtpCodes
 from workers.partner_secrets import PartnerSecrets
 from workers.settings import Settings
@@ -197,6 +199,8 @@ def migrate_tables(app: Showroom, db: Database) -> None:
     customer_keys.migrate(db)
     access_log.migrate(db)  # append-only, hash-chained (workers/access_log.py)
     partner_secrets.migrate(db)  # partners' wrapped secrets, webhook-ids, deliveries
+    notify_store.migrate(db)  # notification preferences, robots, deliveries
+    inbox_reads.migrate(db)  # which notifications each user has read (kept across rebuilds)
 
 
 def seal_with(app: Showroom, keys: CustomerKeys) -> None:

@@ -37,6 +37,7 @@ from api.pages.routes import (
     intake,
     managerops_deals,
     managerops_performance,
+    notifications,
 )
 from api.pages.session import PREFIX, CsrfRefused, EnrolmentRequired, LoginRequired
 from domain.shared.errors import DomainError
@@ -58,6 +59,7 @@ AREAS: tuple[ModuleType, ...] = (
     admin_privacy,
     auditor_access,
     intake,
+    notifications,
 )
 
 

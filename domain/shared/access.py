@@ -62,6 +62,9 @@ EXPORTERS = (Role.ADMIN, Role.FINANCE, Role.STORE_MANAGER)
 # adjustment above the threshold, a period's approval, a pay plan version). Group-wide pay roles
 # only: a store manager proposes adjustments for the own staff but never confirms pay.
 PAY_CONFIRMERS = (Role.FINANCE, Role.ADMIN)
+# Who sets up the stores' group robots (their webhook URLs and secrets are secrets) and sees and
+# replays the notifications that could not be delivered (docs/notifications.md).
+NOTIFY_ADMINS = (Role.ADMIN,)
 
 
 def can_read(principal: Principal, store_id: UUID | None, owner_id: UUID | None) -> bool:

@@ -87,6 +87,9 @@ def owned_by_sales_a1(api: Api) -> dict[str, str]:
         "adjustment_id": deal["id"],
         "username": "sales_a1",
         "session_id": api.ok(api.get("sales_a1", "/auth/sessions"), 200)[0]["id"],
+        "notification_id": deal["id"],  # not a notification of theirs: 404 to anyone else
+        "robot_id": deal["id"],
+        "delivery_id": deal["id"],
     }
 
 
@@ -103,6 +106,9 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/users/{username}/unlock"): None,
     ("POST", "/users/{username}/second-factor/reset"): None,
     ("DELETE", "/auth/sessions/{session_id}"): None,
+    ("POST", "/notifications/{notification_id}/read"): None,
+    ("DELETE", "/notifications/robots/{robot_id}"): None,
+    ("POST", "/notifications/deliveries/{delivery_id}/replay"): None,
     ("GET", "/customers/{customer_id}"): None,
     ("POST", "/customers/{customer_id}/preferences"): {"model": "Han"},
     ("POST", "/customers/{customer_id}/owner"): {"owner_id": "{staff_id}"},
@@ -405,6 +411,7 @@ NEVER_CALLS: dict[tuple[str, str], str] = {
     ("POST", "/pay-periods/{period_id}/what-if"): "sales_a1",
     ("POST", "/users/{username}/password"): "",
     ("DELETE", "/auth/sessions/{session_id}"): "",  # anyone, on their own sessions only
+    ("POST", "/notifications/{notification_id}/read"): "",  # anyone, their own inbox only
 }
 
 

@@ -7,8 +7,10 @@ from typing import Any
 from workers.actors.checkpoints import write_checkpoint
 from workers.actors.exports import export_kpi_month
 from workers.actors.maintenance import backup_data, expire_stored_files
+from workers.actors.notifications import deliver_notification, deliver_notifications
 from workers.actors.payouts import export_payouts
 
 ACTORS: list[Any] = [export_kpi_month, export_payouts]
 ACTORS += [backup_data, expire_stored_files]  # timer jobs (workers/timers.py)
 ACTORS.append(write_checkpoint)  # the log chain's checkpoints (workers/checkpoints.py)
+ACTORS += [deliver_notifications, deliver_notification]  # workers/notify (notifications)

@@ -1,0 +1,228 @@
+"""Which events notify whom: one declarative table, `NOTICES`, from an event class to its notice.
+
+A notice names its kind (a stable word: preferences and robots choose kinds), the text (an
+English message id with %(name)s placeholders, translated into the reader's language when it
+is shown or sent: api/pages/locale/*/notifications.po), the link to the thing, who receives it
+and whether a store's group robot may carry it. Recipients are users, chosen by a `Recipients`
+value and then filtered by the one read policy (`domain.shared.access.can_read`): a notice is
+about a record of a store owned by a salesperson, and a user who may not read that record never
+hears of it.
+
+To notify about a new event, add one entry here (and its text to the two catalogs); nothing else
+changes: the inbox projection, the dispatcher's rule and the delivery all read this table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from domain.leads.model import Lead
+from domain.pay.periods import PayPeriod
+from domain.performance.evaluations import Evaluation
+from domain.shared.access import PAY_CONFIRMERS, RESOLVERS
+from domain.shared.actor import Role
+
+
+@dataclass(frozen=True)
+class About:
+    """What a notice is about: the record's store and owner (for the read policy), the values
+    its text and link are filled with, and the staff it is for (when `Recipients.staff`)."""
+
+    store_id: str | None
+    owner_id: str | None
+    params: dict[str, str]
+    staff: tuple[str, ...] = ()
+
+
+class Facts:
+    """What the notices may look up about records, from rows the inbox projection keeps."""
+
+    def subject(self, ident: str) -> dict[str, Any]:  # store_id, owner_id, month
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Who receives a notice: the staff the event names (`staff`), and/or the users of these
+    roles who may read the record; never the user who caused the event (`except_actor`)."""
+
+    staff: bool = False
+    roles: tuple[Role, ...] = ()
+    except_actor: bool = True
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    text: str  # English message id, %(name)s filled from About.params
+    link: str  # a page path, {name} filled from About.params
+    to: Recipients
+    about: Callable[[Any, Facts], About]
+    # Whether the store's group robot may carry it (never pay: a colleague's pay is private).
+    store_group: bool = False
+
+
+def _lead_assigned(event: Any, facts: Facts) -> About:
+    lead = facts.subject(str(event.originator_id))
+    salesperson = str(event.salesperson_id)
+    return About(
+        store_id=lead.get("store_id"),
+        owner_id=salesperson,
+        params={"lead_id": str(event.originator_id), "channel": lead.get("detail") or ""},
+        staff=(salesperson,),
+    )
+
+
+def _period(event: Any, facts: Facts, owner: str | None, **params: str) -> About:
+    period = facts.subject(str(event.originator_id))
+    return About(
+        store_id=period.get("store_id"),
+        owner_id=owner,
+        params={
+            "period_id": str(event.originator_id),
+            "month": period.get("month") or "",
+            **params,
+        },
+        staff=(owner,) if owner else (),
+    )
+
+
+def _dispute_raised(event: Any, facts: Facts) -> About:
+    about = _period(event, facts, str(event.salesperson_id))
+    return About(about.store_id, about.owner_id, about.params)  # to the resolvers, not to them
+
+
+def _dispute_resolved(event: Any, facts: Facts) -> About:
+    owner = facts.subject(str(event.dispute_id)).get("owner_id")
+    return _period(event, facts, owner)
+
+
+def _approval_requested(event: Any, facts: Facts) -> About:
+    return _period(event, facts, None)
+
+
+def _adjustment_proposed(event: Any, facts: Facts) -> About:
+    about = _period(event, facts, str(event.salesperson_id))
+    return About(about.store_id, about.owner_id, about.params)
+
+
+def _statements_ready(event: Any, facts: Facts) -> About:
+    about = _period(event, facts, None)
+    return About(about.store_id, None, about.params, staff=tuple(event.statement_ids))
+
+
+def _evaluation_approved(event: Any, facts: Facts) -> About:
+    evaluation = facts.subject(str(event.originator_id))
+    owner = evaluation.get("owner_id")
+    return About(
+        store_id=evaluation.get("store_id"),
+        owner_id=owner,
+        params={"evaluation_id": str(event.originator_id), "month": evaluation.get("month") or ""},
+        staff=(owner,) if owner else (),
+    )
+
+
+TO_STAFF = Recipients(staff=True, except_actor=False)
+
+NOTICES: dict[type[Any], Notice] = {
+    Lead.Assigned: Notice(
+        kind="lead_assigned",
+        text="A new lead (%(channel)s) was assigned to you.",
+        link="/app/leads/{lead_id}",
+        to=TO_STAFF,
+        about=_lead_assigned,
+        store_group=True,
+    ),
+    PayPeriod.DisputeRaised: Notice(
+        kind="dispute_raised",
+        text="A pay dispute for %(month)s is waiting for you to resolve.",
+        link="/app/pay/disputes",
+        to=Recipients(roles=RESOLVERS),
+        about=_dispute_raised,
+    ),
+    PayPeriod.DisputeResolved: Notice(
+        kind="dispute_resolved",
+        text="Your pay dispute for %(month)s was resolved.",
+        link="/app/pay/mine/{period_id}",
+        to=TO_STAFF,
+        about=_dispute_resolved,
+    ),
+    PayPeriod.Approved: Notice(
+        kind="statement_ready",
+        text="Your pay statement for %(month)s is ready.",
+        link="/app/pay/mine/{period_id}",
+        to=TO_STAFF,
+        about=_statements_ready,
+    ),
+    PayPeriod.ApprovalRequested: Notice(
+        kind="approval_to_confirm",
+        text="The pay period %(month)s waits for your confirmation.",
+        link="/app/pay/periods/{period_id}",
+        to=Recipients(roles=PAY_CONFIRMERS),
+        about=_approval_requested,
+    ),
+    PayPeriod.AdjustmentProposed: Notice(
+        kind="adjustment_to_confirm",
+        text="A pay adjustment for %(month)s waits for your confirmation.",
+        link="/app/pay/periods/{period_id}",
+        to=Recipients(roles=PAY_CONFIRMERS),
+        about=_adjustment_proposed,
+    ),
+    Evaluation.Approved: Notice(
+        kind="evaluation_approved",
+        text="Your evaluation for %(month)s was approved: read and acknowledge it.",
+        link="/app/evaluations/{evaluation_id}",
+        to=TO_STAFF,
+        about=_evaluation_approved,
+    ),
+}
+
+# Every kind with its label (the preferences page and the robots' kinds), in table order.
+KINDS: dict[str, str] = {
+    "lead_assigned": "New lead assigned",
+    "dispute_raised": "Pay dispute to resolve",
+    "dispute_resolved": "Pay dispute resolved",
+    "statement_ready": "Pay statement ready",
+    "approval_to_confirm": "Pay period to confirm",
+    "adjustment_to_confirm": "Pay adjustment to confirm",
+    "evaluation_approved": "Evaluation to acknowledge",
+}
+STORE_GROUP_KINDS = tuple(n.kind for n in NOTICES.values() if n.store_group)
+
+
+# Values of a notice's parameters that are words to translate (a lead's channel), by parameter.
+WORDS: dict[str, dict[str, str]] = {
+    "channel": {
+        "walk_in": "Walk-in",
+        "phone": "Phone",
+        "website": "Website",
+        "marketplace": "Marketplace",
+        "referral": "Referral",
+        "campaign": "Campaign",
+    },
+}
+
+
+def render(kind: str, params: Mapping[str, str], gettext: Callable[[str], str]) -> str:
+    """A notification's text in the language `gettext` translates into (its words too)."""
+    notice = by_kind().get(kind)
+    if notice is None:
+        return kind
+    values = {
+        name: gettext(WORDS[name][value]) if value in WORDS.get(name, {}) else value
+        for name, value in params.items()
+    }
+    try:
+        return gettext(notice.text) % values
+    except (KeyError, ValueError, TypeError):
+        return gettext(notice.text)
+
+
+def notice_for(event_class: type[Any]) -> Notice | None:
+    return NOTICES.get(event_class)
+
+
+def by_kind() -> Mapping[str, Notice]:
+    return {n.kind: n for n in NOTICES.values()}
