@@ -113,9 +113,21 @@ class Store(ShowroomAggregate):
         day: date
 
     # Class-level defaults: stores opened before working time existed have no hours until set.
-    weekly_hours: dict[int, list[str]] = {}
-    day_hours: dict[date, list[str]] = {}
-    day_notes: dict[date, str] = {}
+    # (Tuples: an aggregate is a dataclass, whose defaults must be immutable.)
+    weekly_spans: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    date_spans: tuple[tuple[date, tuple[str, ...], str], ...] = ()
+
+    @property
+    def weekly_hours(self) -> dict[int, list[str]]:
+        return {d: list(v) for d, v in self.weekly_spans}
+
+    @property
+    def day_hours(self) -> dict[date, list[str]]:
+        return {d: list(v) for d, v, _ in self.date_spans}
+
+    @property
+    def day_notes(self) -> dict[date, str]:
+        return {d: note for d, _, note in self.date_spans}
 
     @property
     def hours(self) -> StoreHours:
@@ -136,7 +148,8 @@ class Store(ShowroomAggregate):
 
     @event(HoursSet)
     def _set_hours(self, weekday: int, spans: list[str], occurred_at: datetime) -> None:
-        self.weekly_hours = {**self.weekly_hours, weekday: list(spans)}
+        kept = tuple(x for x in self.weekly_spans if x[0] != weekday)
+        self.weekly_spans = tuple(sorted((*kept, (weekday, tuple(spans)))))
 
     def set_day_hours(
         self, day: date, day_spans: list[str], note: str, occurred_at: datetime
@@ -148,8 +161,8 @@ class Store(ShowroomAggregate):
 
     @event(DayHoursSet)
     def _set_day_hours(self, day: date, spans: list[str], note: str, occurred_at: datetime) -> None:
-        self.day_hours = {**self.day_hours, day: list(spans)}
-        self.day_notes = {**self.day_notes, day: note}
+        kept = tuple(x for x in self.date_spans if x[0] != day)
+        self.date_spans = tuple(sorted((*kept, (day, tuple(spans), note))))
 
     def clear_day_hours(self, day: date, occurred_at: datetime) -> None:
         if day not in self.day_hours:
@@ -158,8 +171,7 @@ class Store(ShowroomAggregate):
 
     @event(DayHoursCleared)
     def _clear_day_hours(self, day: date, occurred_at: datetime) -> None:
-        self.day_hours = {d: v for d, v in self.day_hours.items() if d != day}
-        self.day_notes = {d: v for d, v in self.day_notes.items() if d != day}
+        self.date_spans = tuple(x for x in self.date_spans if x[0] != day)
 
 
 class Staff(ShowroomAggregate):
@@ -229,7 +241,7 @@ class Staff(ShowroomAggregate):
 
     # Class-level defaults: staff hired before working time existed have no shifts, no leave,
     # and are available (a shift still has to be set before they count as on duty).
-    shifts: dict[int, list[str]] = {}
+    shift_spans: tuple[tuple[int, tuple[str, ...]], ...] = ()
     leave_days: tuple[tuple[date, date], ...] = ()
     available: bool = True
 
@@ -237,7 +249,7 @@ class Staff(ShowroomAggregate):
     def duty(self) -> Duty:
         """Shifts, leave and status for the pure working-time functions."""
         return Duty(
-            shifts={d: spans(v) for d, v in self.shifts.items()},
+            shifts={d: spans(v) for d, v in self.shift_spans},
             leave=tuple(Leave(a, b) for a, b in self.leave_days),
             available=self.available,
         )
@@ -252,7 +264,12 @@ class Staff(ShowroomAggregate):
 
     @event(ShiftsSet)
     def _set_shifts(self, weekday: int, spans: list[str], occurred_at: datetime) -> None:
-        self.shifts = {**self.shifts, weekday: list(spans)}
+        kept = tuple(x for x in self.shift_spans if x[0] != weekday)
+        self.shift_spans = tuple(sorted((*kept, (weekday, tuple(spans)))))
+
+    @property
+    def shifts(self) -> dict[int, list[str]]:
+        return {d: list(v) for d, v in self.shift_spans}
 
     def record_leave(self, first: date, last: date, occurred_at: datetime) -> None:
         if not self.active:
