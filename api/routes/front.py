@@ -28,7 +28,7 @@ from api.schemas.front import (
 )
 from domain.organisation.front import TeamWritten
 from domain.shared.access import read_scope
-from domain.shared.clock import aware
+from domain.shared.clock import planned
 from projections.duty import queries as duty
 
 router = APIRouter(tags=["organisation"])
@@ -41,7 +41,7 @@ def _team(written: TeamWritten) -> TeamWrittenOut:
 
 @router.post("/stores/{store_id}/closure", status_code=201)
 def close_store(
-    store_id: UUID, body: Command, organisation: OrganisationDep, actor: ActorDep
+    store_id: UUID, organisation: OrganisationDep, actor: ActorDep, body: Command = Command()
 ) -> Written:
     """Close a store (admin): no new leads, staff, hours or teams from then on."""
     return Written.of(
@@ -128,7 +128,7 @@ def get_hours(store_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> HoursOut:
 
 @router.put("/stores/{store_id}/hours/{weekday}", status_code=201)
 def set_hours(
-    store_id: UUID, weekday: int, body: DaySpans, runtime: RuntimeDep, actor: ActorDep
+    store_id: UUID, weekday: int, runtime: RuntimeDep, actor: ActorDep, body: DaySpans = DaySpans()
 ) -> Written:
     """Set one weekday's opening hours (0 = Monday; no spans: closed that weekday)."""
     return Written.of(runtime.front.set_hours(actor, store_id, weekday, body.spans))
@@ -136,7 +136,11 @@ def set_hours(
 
 @router.put("/stores/{store_id}/dates/{day}", status_code=201)
 def set_date_hours(
-    store_id: UUID, day: date, body: DateHours, runtime: RuntimeDep, actor: ActorDep
+    store_id: UUID,
+    day: date,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    body: DateHours = DateHours(),
 ) -> Written:
     """Give one date its own hours: a holiday (no spans) or special hours."""
     return Written.of(runtime.front.set_day_hours(actor, store_id, day, body.spans, body.note))
@@ -157,7 +161,7 @@ def on_duty_now(
     at: Annotated[datetime | None, Query(description="The instant (default: now)")] = None,
 ) -> OnDutyOut:
     """The store's salespeople on duty at an instant (from the duty view; what routing asks)."""
-    moment = aware(at, "at") if at is not None else None
+    moment = planned(at, "at") if at is not None else None
     return OnDutyOut.model_validate(
         duty.on_duty(runtime.db, read_scope(actor, store_id=store_id), store_id, moment)
     )
@@ -186,7 +190,7 @@ def get_duty(staff_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> DutyOut:
 
 @router.put("/staff/{staff_id}/shifts/{weekday}", status_code=201)
 def set_shifts(
-    staff_id: UUID, weekday: int, body: DaySpans, runtime: RuntimeDep, actor: ActorDep
+    staff_id: UUID, weekday: int, runtime: RuntimeDep, actor: ActorDep, body: DaySpans = DaySpans()
 ) -> Written:
     """Set a salesperson's shifts on one weekday (store time; none: off)."""
     return Written.of(runtime.front.set_shifts(actor, staff_id, weekday, body.spans))
