@@ -197,6 +197,13 @@ class FrontOfHouse:
             staff.set_availability(available, occurred_at=aware(None))
             return self.app.written(staff)
 
+    def own_duty(self, actor: Principal) -> Staff | None:
+        """The signed-in person's own staff record when they set an on-duty status (salespeople,
+        team leaders), else None."""
+        if actor.staff_id is None or actor.role not in (Role.SALESPERSON, Role.TEAM_LEADER):
+            return None
+        return self.app.load(Staff, actor.staff_id, "staff")
+
     def staff_duty(self, actor: Principal, staff_id: UUID) -> Staff:
         """A staff member with shifts, leave and status (their store's staff and managers)."""
         return self.app.load(

@@ -28,6 +28,7 @@ from domain.shared.access import (
     MANAGERS,
     SALES_FLOOR,
     STORE_BOUND,
+    STORE_CLOSERS,
     ensure_readable,
     ensure_role,
     ensure_store,
@@ -144,7 +145,7 @@ class Organisation:
         """Close a store (admin): it takes no new leads, staff, hours or packs from then on;
         its records, open leads and deals stay readable (docs/organisation-front.md)."""
         with acting_as(actor):
-            ensure_role(actor, Role.ADMIN)
+            ensure_role(actor, *STORE_CLOSERS)
             store = self.app.load(Store, store_id, "store", expected_version)
             store.close(occurred_at=aware(occurred_at))
             return self.app.written(store)

@@ -66,6 +66,8 @@ PAY_CONFIRMERS = (Role.FINANCE, Role.ADMIN)
 ASSIGNERS = (Role.ADMIN, Role.STORE_MANAGER, Role.TEAM_LEADER)
 # Who manages sales teams, opening hours, holidays, shifts and leave of a store.
 TEAM_MANAGERS = (Role.ADMIN, Role.STORE_MANAGER)
+# Who closes a store.
+STORE_CLOSERS = (Role.ADMIN,)
 
 
 def can_read(principal: Principal, store_id: UUID | None, owner_id: UUID | None) -> bool:
