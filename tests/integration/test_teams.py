@@ -122,6 +122,10 @@ def test_a_team_leader_reads_and_assigns_within_the_team_only(api: Api) -> None:
     hidden = api.ok(api.get(leader, "/leads", params={"store_id": str(api.world.store_b)}), 200)
     assert hidden["items"] == []
 
+    # Surveys and pay plans answer a team leader with the team's (none yet), never an error.
+    assert api.ok(api.get(leader, "/surveys"), 200)["items"] == []
+    assert api.get(leader, "/pay-plans").status_code == 200
+
     # Taking sales_a1 out of the team takes their records out of the leader's reach at once.
     api.ok(
         api.post(
