@@ -27,6 +27,7 @@ from api.routes import (
     customers,
     deals,
     exports,
+    front,
     history,
     intake,
     leads,
@@ -163,6 +164,7 @@ def create_app(
         access_log,
         intake,
         notifications,
+        front,
     ):
         app.include_router(module.router)
     pages.install(app)

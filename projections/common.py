@@ -377,6 +377,15 @@ class Where:
             self.add(f"{column} = ?", sid(value) if isinstance(value, UUID) else value)
         return self
 
+    def among(self, column: str, values: Iterable[UUID] | None) -> Where:
+        """`column IN (...)` for a set of ids (a team); None adds nothing, empty matches none."""
+        if values is not None:
+            ids = sorted(str(v) for v in values)
+            if not ids:
+                return self.add("1 = 0")
+            self.add(f"{column} IN ({', '.join('?' for _ in ids)})", *ids)
+        return self
+
     def extend(self, other: Where) -> Where:
         self.clauses += other.clauses
         self.params += other.params

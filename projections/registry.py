@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from projections.directory.projection import DirectoryProjection
 from projections.intake.projection import IntakeProjection
+from projections.duty.projection import DutyProjection
 from projections.inventory.projection import InventoryProjection
 from projections.lead_funnel.projection import LeadFunnelProjection
 from projections.leaderboard.projection import LeaderboardProjection
@@ -31,6 +32,7 @@ _FACTORIES: tuple[Callable[[], Projection], ...] = (
     PayoutsProjection,
     IntakeProjection,
     NotificationsProjection,
+    DutyProjection,
 )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from functools import cached_property
 
 from audit.personal import SealingMapper
 from domain.app import Showroom
@@ -22,6 +23,7 @@ from domain.intake.ports import SecretVault
 from domain.intake.service import Campaigns, Partners
 from domain.inventory.service import Inventory
 from domain.leads.service import Leads
+from domain.organisation.front import FrontOfHouse
 from domain.organisation.second_factor import SecondFactors
 from domain.organisation.service import Organisation
 from domain.pay.four_eyes import DEFAULT_CONFIRM_ABOVE
@@ -125,6 +127,11 @@ class Services:
             campaigns=Campaigns(app),
             partners=Partners(app, leads, partner_vault),
         )
+
+    @cached_property
+    def front(self) -> FrontOfHouse:
+        """Sales teams and working time (built on first use, over the shared Organisation)."""
+        return FrontOfHouse(self.app, self.organisation)
 
 
 @dataclass

@@ -35,6 +35,7 @@ from api.pages.routes import (
     finance,
     floor,
     intake,
+    manager_team,
     managerops_deals,
     managerops_performance,
     notifications,
@@ -60,6 +61,7 @@ AREAS: tuple[ModuleType, ...] = (
     auditor_access,
     intake,
     notifications,
+    manager_team,
 )
 
 

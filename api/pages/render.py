@@ -44,6 +44,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.SALESPERSON: i18n.N_("Salesperson"),
     Role.FINANCE: i18n.N_("Finance"),
     Role.AUDITOR: i18n.N_("Auditor"),
+    Role.TEAM_LEADER: i18n.N_("Team leader"),
 }
 
 

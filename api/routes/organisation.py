@@ -59,7 +59,9 @@ def _staff(staff: Staff) -> StaffOut:
 def open_store(body: OpenStore, organisation: OrganisationDep, actor: ActorDep) -> Written:
     """Open a store of the group (admin)."""
     return Written.of(
-        organisation.open_store(actor, body.name, body.city, body.brands, body.timezone)
+        organisation.open_store(
+            actor, body.name, body.city, body.brands, body.timezone, occurred_at=body.occurred_at
+        )
     )
 
 
@@ -120,7 +122,11 @@ def set_pack(
 @router.post("/staff", status_code=201)
 def hire_staff(body: HireStaff, organisation: OrganisationDep, actor: ActorDep) -> Written:
     """Put a person on a store's staff (admin, or that store's manager)."""
-    return Written.of(organisation.hire_staff(actor, body.store_id, body.name, body.role))
+    return Written.of(
+        organisation.hire_staff(
+            actor, body.store_id, body.name, body.role, occurred_at=body.occurred_at
+        )
+    )
 
 
 @router.get("/staff")

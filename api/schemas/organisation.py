@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import Form
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from api.schemas.common import Command, Strict
 from domain.shared.actor import Role
@@ -20,6 +20,9 @@ class OpenStore(Strict):
     city: str = Field(min_length=1, max_length=200)
     brands: list[str] = Field(default_factory=list, max_length=50)
     timezone: str = DEFAULT_TIMEZONE
+    occurred_at: AwareDatetime | None = Field(
+        default=None, description="When the store opened (back-dated for go-live; never future)"
+    )
 
 
 class UpdateStore(Command):
@@ -49,6 +52,9 @@ class HireStaff(Strict):
     store_id: UUID
     name: str = Field(min_length=1, max_length=200)
     role: Role
+    occurred_at: AwareDatetime | None = Field(
+        default=None, description="When the person was hired (back-dated for go-live; never future)"
+    )
 
 
 class TransferStaff(Command):

@@ -16,9 +16,10 @@ from domain.leads.origin import Origin
 from domain.organisation.model import Store
 from domain.organisation.service import Organisation
 from domain.shared.access import (
+    ASSIGNERS,
     FLOOR_WRITERS,
-    MANAGERS,
     can_read,
+    ensure_assignable,
     ensure_floor_write,
     ensure_readable,
     ensure_role,
@@ -219,7 +220,8 @@ class Leads:
     ) -> Written:
         """Give the lead to an active salesperson of its store, or hand it over (managers)."""
         with acting_as(actor):
-            ensure_role(actor, *MANAGERS)
+            ensure_role(actor, *ASSIGNERS)
+            ensure_assignable(actor, salesperson_id)
             lead = self._writable(actor, lead_id, expected_version)
             self._organisation.active_salesperson(lead.store_id, salesperson_id)
             lead.assign(salesperson_id, occurred_at=aware(occurred_at))
@@ -340,7 +342,15 @@ class Leads:
     def _assignee(
         self, actor: Principal, store_id: UUID, salesperson_id: UUID | None
     ) -> UUID | None:
-        """Salespeople take what they capture; managers may assign it at once."""
+        """Salespeople take what they capture; managers may assign it at once, team leaders
+        within their team."""
+        if actor.role is Role.TEAM_LEADER:
+            assignee = salesperson_id if salesperson_id is not None else actor.staff_id
+            if assignee is None:
+                raise PermissionDeniedError("this team leader login has no staff record")
+            ensure_assignable(actor, assignee)
+            self._organisation.active_salesperson(store_id, assignee)
+            return assignee
         if actor.role is Role.SALESPERSON:
             if actor.staff_id is None:
                 raise PermissionDeniedError("this salesperson login has no staff record")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid5
 
@@ -14,6 +14,7 @@ from domain.organisation.errors import (
     SecondFactorNotEnabledError,
     WrongOneTimeCodeError,
 )
+from domain.organisation.working_time import Duty, Leave, StoreHours, spans
 from domain.shared.actor import LANGUAGES, Role
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.errors import IllegalTransitionError, InvalidValueError
@@ -91,6 +92,87 @@ class Store(ShowroomAggregate):
     def _close(self, occurred_at: datetime) -> None:
         self.active = False
 
+    # --- working time (docs/organisation-front.md) ------------------------------------------------
+
+    class HoursSet(ShowroomAggregate.Event):
+        """From now on the store opens on `weekday` (0 = Monday) during `spans` (none: closed)."""
+
+        weekday: int
+        spans: list[str]
+
+    class DayHoursSet(ShowroomAggregate.Event):
+        """On `day` the store opens during `spans` instead (none: closed, a holiday)."""
+
+        day: date
+        spans: list[str]
+        note: str
+
+    class DayHoursCleared(ShowroomAggregate.Event):
+        """`day` follows the weekday's hours again."""
+
+        day: date
+
+    # Class-level defaults: stores opened before working time existed have no hours until set.
+    # (Tuples: an aggregate is a dataclass, whose defaults must be immutable.)
+    weekly_spans: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    date_spans: tuple[tuple[date, tuple[str, ...], str], ...] = ()
+
+    @property
+    def weekly_hours(self) -> dict[int, list[str]]:
+        return {d: list(v) for d, v in self.weekly_spans}
+
+    @property
+    def day_hours(self) -> dict[date, list[str]]:
+        return {d: list(v) for d, v, _ in self.date_spans}
+
+    @property
+    def day_notes(self) -> dict[date, str]:
+        return {d: note for d, _, note in self.date_spans}
+
+    @property
+    def hours(self) -> StoreHours:
+        """The store's opening hours for the pure working-time functions."""
+        return StoreHours(
+            timezone=self.timezone,
+            weekly={d: spans(v) for d, v in self.weekly_hours.items()},
+            exceptions={d: spans(v) for d, v in self.day_hours.items()},
+        )
+
+    def set_hours(self, weekday: int, day_spans: list[str], occurred_at: datetime) -> None:
+        if not self.active:
+            raise IllegalTransitionError("store", self.id, "closed", "set the hours of")
+        if weekday not in range(7):
+            raise InvalidValueError("weekday runs from 0 (Monday) to 6 (Sunday)", field="weekday")
+        texts = [str(s) for s in spans(day_spans)]
+        self._set_hours(weekday=weekday, spans=texts, occurred_at=occurred_at)
+
+    @event(HoursSet)
+    def _set_hours(self, weekday: int, spans: list[str], occurred_at: datetime) -> None:
+        kept = tuple(x for x in self.weekly_spans if x[0] != weekday)
+        self.weekly_spans = tuple(sorted((*kept, (weekday, tuple(spans)))))
+
+    def set_day_hours(
+        self, day: date, day_spans: list[str], note: str, occurred_at: datetime
+    ) -> None:
+        if not self.active:
+            raise IllegalTransitionError("store", self.id, "closed", "set the hours of")
+        texts = [str(s) for s in spans(day_spans)]
+        self._set_day_hours(day=day, spans=texts, note=note, occurred_at=occurred_at)
+
+    @event(DayHoursSet)
+    def _set_day_hours(self, day: date, spans: list[str], note: str, occurred_at: datetime) -> None:
+        kept = tuple(x for x in self.date_spans if x[0] != day)
+        self.date_spans = tuple(sorted((*kept, (day, tuple(spans), note))))
+
+    def clear_day_hours(self, day: date, occurred_at: datetime) -> None:
+        if day not in self.day_hours:
+            raise InvalidValueError(f"{day} has no hours of its own", field="day")
+        self._clear_day_hours(day=day, occurred_at=occurred_at)
+
+    @event(DayHoursCleared)
+    def _clear_day_hours(self, day: date, occurred_at: datetime) -> None:
+        self.date_spans = tuple(x for x in self.date_spans if x[0] != day)
+
 
 class Staff(ShowroomAggregate):
     """A person on the payroll of a store: salesperson, manager, finance..."""
@@ -133,6 +215,96 @@ class Staff(ShowroomAggregate):
     @event(Left)
     def _leave(self, reason: str, occurred_at: datetime) -> None:
         self.active = False
+
+    # --- working time (docs/organisation-front.md) ------------------------------------------------
+
+    class ShiftsSet(ShowroomAggregate.Event):
+        """From now on the person works on `weekday` (0 = Monday) during `spans` (store time)."""
+
+        weekday: int
+        spans: list[str]
+
+    class LeaveRecorded(ShowroomAggregate.Event):
+        """Away from `first` to `last` (store-local dates, both included)."""
+
+        first: date
+        last: date
+
+    class LeaveCancelled(ShowroomAggregate.Event):
+        first: date
+        last: date
+
+    class AvailabilitySet(ShowroomAggregate.Event):
+        """The person marked themselves available on the floor (or not)."""
+
+        available: bool
+
+    # Class-level defaults: staff hired before working time existed have no shifts, no leave,
+    # and are available (a shift still has to be set before they count as on duty).
+    shift_spans: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    leave_days: tuple[tuple[date, date], ...] = ()
+    available: bool = True
+
+    @property
+    def duty(self) -> Duty:
+        """Shifts, leave and status for the pure working-time functions."""
+        return Duty(
+            shifts={d: spans(v) for d, v in self.shift_spans},
+            leave=tuple(Leave(a, b) for a, b in self.leave_days),
+            available=self.available,
+        )
+
+    def set_shifts(self, weekday: int, day_spans: list[str], occurred_at: datetime) -> None:
+        if not self.active:
+            raise IllegalTransitionError("staff", self.id, "inactive", "set shifts of")
+        if weekday not in range(7):
+            raise InvalidValueError("weekday runs from 0 (Monday) to 6 (Sunday)", field="weekday")
+        texts = [str(s) for s in spans(day_spans)]
+        self._set_shifts(weekday=weekday, spans=texts, occurred_at=occurred_at)
+
+    @event(ShiftsSet)
+    def _set_shifts(self, weekday: int, spans: list[str], occurred_at: datetime) -> None:
+        kept = tuple(x for x in self.shift_spans if x[0] != weekday)
+        self.shift_spans = tuple(sorted((*kept, (weekday, tuple(spans)))))
+
+    @property
+    def shifts(self) -> dict[int, list[str]]:
+        return {d: list(v) for d, v in self.shift_spans}
+
+    def record_leave(self, first: date, last: date, occurred_at: datetime) -> None:
+        if not self.active:
+            raise IllegalTransitionError("staff", self.id, "inactive", "record leave of")
+        if last < first:
+            raise InvalidValueError("leave must end on or after its first day", field="last")
+        if (last - first).days > 366:
+            raise InvalidValueError("leave is recorded a year at most at a time", field="last")
+        for a, b in self.leave_days:
+            if a <= last and first <= b:
+                raise InvalidValueError(f"leave from {a} to {b} overlaps it", field="first")
+        self._record_leave(first=first, last=last, occurred_at=occurred_at)
+
+    @event(LeaveRecorded)
+    def _record_leave(self, first: date, last: date, occurred_at: datetime) -> None:
+        self.leave_days = tuple(sorted((*self.leave_days, (first, last))))
+
+    def cancel_leave(self, first: date, occurred_at: datetime) -> None:
+        found = [(a, b) for a, b in self.leave_days if a == first]
+        if not found:
+            raise InvalidValueError(f"no leave starts on {first}", field="first")
+        self._cancel_leave(first=first, last=found[0][1], occurred_at=occurred_at)
+
+    @event(LeaveCancelled)
+    def _cancel_leave(self, first: date, last: date, occurred_at: datetime) -> None:
+        self.leave_days = tuple(x for x in self.leave_days if x != (first, last))
+
+    def set_availability(self, available: bool, occurred_at: datetime) -> None:
+        if not self.active:
+            raise IllegalTransitionError("staff", self.id, "inactive", "set availability of")
+        self._set_availability(available=available, occurred_at=occurred_at)
+
+    @event(AvailabilitySet)
+    def _set_availability(self, available: bool, occurred_at: datetime) -> None:
+        self.available = available
 
 
 class User(ShowroomAggregate):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -27,6 +28,7 @@ from domain.shared.access import (
     MANAGERS,
     SALES_FLOOR,
     STORE_BOUND,
+    STORE_CLOSERS,
     ensure_readable,
     ensure_role,
     ensure_store,
@@ -133,6 +135,21 @@ class Organisation:
             store.set_pack(state.value, pack, occurred_at=aware(occurred_at))
             return self.app.written(store)
 
+    def close_store(
+        self,
+        actor: Principal,
+        store_id: UUID,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Close a store (admin): it takes no new leads, staff, hours or packs from then on;
+        its records, open leads and deals stay readable (docs/organisation-front.md)."""
+        with acting_as(actor):
+            ensure_role(actor, *STORE_CLOSERS)
+            store = self.app.load(Store, store_id, "store", expected_version)
+            store.close(occurred_at=aware(occurred_at))
+            return self.app.written(store)
+
     def get_store(self, actor: Principal, store_id: UUID) -> Store:
         store = self.app.load(Store, store_id, "store")
         if actor.role in STORE_BOUND and actor.store_id != store_id:
@@ -160,6 +177,7 @@ class Organisation:
             if actor.role is Role.STORE_MANAGER and staff_role not in (
                 Role.SALESPERSON,
                 Role.STORE_MANAGER,
+                Role.TEAM_LEADER,
             ):
                 raise InvalidValueError("a store manager hires salespeople and managers only")
             store = self.app.load(Store, store_id, "store")
@@ -263,9 +281,9 @@ class Organisation:
     def _scope_for(
         self, role: Role, store_id: UUID | None, staff_id: UUID | None
     ) -> tuple[UUID | None, UUID | None]:
-        if role is Role.SALESPERSON:
+        if role in (Role.SALESPERSON, Role.TEAM_LEADER):
             if staff_id is None:
-                raise UserScopeError("a salesperson login needs staff_id")
+                raise UserScopeError(f"a {role.value} login needs staff_id")
             staff = self.app.load(Staff, staff_id, "staff")
             if not staff.active:
                 raise StaffInactiveError(f"staff {staff_id} is no longer active")
@@ -410,7 +428,7 @@ class Organisation:
         matches = verify_password(password, stored)
         if user is None or not user.active or not matches:
             return None
-        return principal_of(user)
+        return self._with_team(principal_of(user))
 
     def principal(self, user_id: UUID) -> Principal | None:
         """The principal of an active user, re-read on every request so deactivation bites."""
@@ -418,7 +436,7 @@ class Organisation:
             user = self.app.load(User, user_id, "user")
         except NotFoundError:
             return None
-        return principal_of(user) if user.active else None
+        return self._with_team(principal_of(user)) if user.active else None
 
     def token_generation(self, user_id: UUID) -> int:
         """The generation a token issued now carries (0 for an unknown user)."""
@@ -433,7 +451,25 @@ class Organisation:
             user = self.app.load(User, user_id, "user")
         except NotFoundError:
             return None
-        return principal_of(user) if user.accepts_token(generation, token_id) else None
+        if not user.accepts_token(generation, token_id):
+            return None
+        return self._with_team(principal_of(user))
+
+    def _with_team(self, principal: Principal) -> Principal:
+        """A team leader's principal carries the team it leads (read on the write side, so a
+        member added a moment ago counts at once); everyone else's is unchanged."""
+        if principal.role is not Role.TEAM_LEADER or principal.store_id is None:
+            return principal
+        from domain.organisation.teams import SalesTeams
+
+        try:
+            roster = self.app.load(SalesTeams, SalesTeams.id_for(principal.store_id), "teams")
+        except NotFoundError:
+            return principal
+        team = roster.led_by(principal.staff_id) if principal.staff_id is not None else None
+        if team is None:
+            return principal
+        return replace(principal, team=team.everyone)
 
 
 def principal_of(user: User) -> Principal:

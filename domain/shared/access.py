@@ -29,12 +29,12 @@ from domain.shared.errors import NotFoundError, PermissionDeniedError
 
 # Roles that read the whole group (every store); the others are bound to a store.
 GROUP_READERS = (Role.ADMIN, Role.GROUP_EXEC, Role.FINANCE, Role.AUDITOR)
-STORE_BOUND = (Role.STORE_MANAGER, Role.SALESPERSON)
+STORE_BOUND = (Role.STORE_MANAGER, Role.SALESPERSON, Role.TEAM_LEADER)
 # Who may change the sales floor (leads, customers, deals); finance, auditors and executives read.
-FLOOR_WRITERS = (Role.ADMIN, Role.STORE_MANAGER, Role.SALESPERSON)
+FLOOR_WRITERS = (Role.ADMIN, Role.STORE_MANAGER, Role.SALESPERSON, Role.TEAM_LEADER)
 MANAGERS = (Role.ADMIN, Role.STORE_MANAGER)
 # Staff who sell (scorecards and evaluations are theirs).
-SALES_FLOOR = (Role.SALESPERSON, Role.STORE_MANAGER)
+SALES_FLOOR = (Role.SALESPERSON, Role.STORE_MANAGER, Role.TEAM_LEADER)
 # Who creates, versions and assigns pay plans.
 PLAN_MANAGERS = (Role.ADMIN, Role.FINANCE)
 # Group-wide roles export any store or the group; a store manager only the own store.
@@ -47,9 +47,9 @@ AUDITORS = (Role.AUDITOR, Role.ADMIN)
 FUNNEL_READERS = (Role.ADMIN, Role.GROUP_EXEC, Role.STORE_MANAGER, Role.FINANCE, Role.AUDITOR)
 # Who works with the customer sees the full number; everyone else (finance, executives,
 # auditors browsing) sees it masked: personal data goes to those who need it, not to all who read.
-FULL_PHONE_READERS = (Role.ADMIN, Role.STORE_MANAGER, Role.SALESPERSON)
+FULL_PHONE_READERS = (Role.ADMIN, Role.STORE_MANAGER, Role.SALESPERSON, Role.TEAM_LEADER)
 # Who never sees what a vehicle or a product cost the dealer.
-COST_BLIND = (Role.SALESPERSON,)
+COST_BLIND = (Role.SALESPERSON, Role.TEAM_LEADER)
 # Pay periods: who opens, closes and reopens them (a store manager the own store's), adds
 # adjustments, settles disputes, approves the snapshot, verifies it, and exports payouts.
 PERIOD_MANAGERS = (Role.ADMIN, Role.FINANCE, Role.STORE_MANAGER)
@@ -65,6 +65,12 @@ PAY_CONFIRMERS = (Role.FINANCE, Role.ADMIN)
 # Who sets up the stores' group robots (their webhook URLs and secrets are secrets) and sees and
 # replays the notifications that could not be delivered (docs/notifications.md).
 NOTIFY_ADMINS = (Role.ADMIN,)
+# Who hands leads to a salesperson: managers in their store, a team leader within the team.
+ASSIGNERS = (Role.ADMIN, Role.STORE_MANAGER, Role.TEAM_LEADER)
+# Who manages sales teams, opening hours, holidays, shifts and leave of a store.
+TEAM_MANAGERS = (Role.ADMIN, Role.STORE_MANAGER)
+# Who closes a store.
+STORE_CLOSERS = (Role.ADMIN,)
 
 
 def can_read(principal: Principal, store_id: UUID | None, owner_id: UUID | None) -> bool:
@@ -75,14 +81,33 @@ def can_read(principal: Principal, store_id: UUID | None, owner_id: UUID | None)
         return store_id is not None and store_id == principal.store_id
     if principal.role is Role.SALESPERSON:
         return owner_id is not None and owner_id == principal.staff_id
+    if principal.role is Role.TEAM_LEADER:
+        return (
+            store_id is not None
+            and store_id == principal.store_id
+            and owner_id is not None
+            and owner_id in _team_of(principal)
+        )
     return False
+
+
+def _team_of(principal: Principal) -> frozenset[UUID]:
+    """The staff whose records a team leader reads: the team, and always the leader."""
+    own = frozenset({principal.staff_id}) if principal.staff_id is not None else frozenset()
+    return principal.team | own
+
+
+def ensure_assignable(principal: Principal, salesperson_id: UUID) -> None:
+    """A team leader hands leads only to the team (managers: anyone active in the store)."""
+    if principal.role is Role.TEAM_LEADER and salesperson_id not in _team_of(principal):
+        raise PermissionDeniedError("a team leader assigns leads within the team only")
 
 
 def can_see_vehicle(principal: Principal, store_id: UUID) -> bool:
     """Stock is store-wide: managers and salespeople see their own store's vehicles."""
     if can_read(principal, store_id, None):
         return True
-    return principal.role is Role.SALESPERSON and principal.store_id == store_id
+    return principal.role in (Role.SALESPERSON, Role.TEAM_LEADER) and principal.store_id == store_id
 
 
 def ensure_readable(
@@ -149,6 +174,8 @@ class ReadScope:
     own_staff_id: UUID | None = None
     own_store_id: UUID | None = None
     hidden: tuple[str, str] | None = None
+    # A team leader's team: rows of these salespeople only (None: no such restriction).
+    salesperson_ids: frozenset[UUID] | None = None
     sees_cost: bool = True
     sees_full_phone: bool = True
     # Gross of deals not credited to the principal (a colleague's, on the leaderboard).
@@ -179,15 +206,35 @@ class ReadScope:
         """The scope's store and salesperson filters, narrowed by a caller's own (a worker
         building a file for one store); one outside the scope is not found."""
         self.ensure_visible()
+        salesperson = _narrow("salesperson", self.salesperson_id, salesperson_id)
+        if self.salesperson_ids is not None and salesperson is None:
+            # Fail closed: a query that does not apply a team filter (`narrowed_team`) shows a
+            # team leader one salesperson at a time, never the whole store.
+            raise NotFoundError("salesperson", "none")
+        return _narrow("store", self.store_id, store_id), salesperson
+
+    def narrowed_team(
+        self, store_id: UUID | None = None, salesperson_id: UUID | None = None
+    ) -> tuple[UUID | None, UUID | None, frozenset[UUID] | None]:
+        """`narrowed`, plus the team filter a query applies as `salesperson IN (...)`."""
+        self.ensure_visible()
+        salesperson = _narrow("salesperson", self.salesperson_id, salesperson_id)
+        if self.salesperson_ids is not None and salesperson not in (None, *self.salesperson_ids):
+            raise NotFoundError("salesperson", str(salesperson))
         return (
             _narrow("store", self.store_id, store_id),
-            _narrow("salesperson", self.salesperson_id, salesperson_id),
+            salesperson,
+            self.salesperson_ids,
         )
 
     def sees_gross_of(self, salesperson_id: UUID | None) -> bool:
         """Whether a salesperson's gross shows: a salesperson sees only their own."""
         return self.sees_others_gross or (
-            salesperson_id is not None and salesperson_id == self.own_staff_id
+            salesperson_id is not None
+            and (
+                salesperson_id == self.own_staff_id
+                or (self.salesperson_ids is not None and salesperson_id in self.salesperson_ids)
+            )
         )
 
     def sees_whole_store(self, store_id: UUID | None) -> bool:
@@ -217,7 +264,7 @@ def read_scope(
         own_store_id=principal.store_id,
         sees_cost=principal.role not in COST_BLIND,
         sees_full_phone=principal.role in FULL_PHONE_READERS,
-        sees_others_gross=principal.role is not Role.SALESPERSON,
+        sees_others_gross=principal.role not in (Role.SALESPERSON, Role.TEAM_LEADER),
     )
     if principal.role in GROUP_READERS:
         return _with(base, store_id, salesperson_id)
@@ -233,6 +280,14 @@ def read_scope(
         if principal.store_id is None or store_id not in (None, principal.store_id):
             return _hiding(base, "store", store_id)
         return _with(base, principal.store_id, principal.staff_id)
+    if principal.role is Role.TEAM_LEADER:
+        # The team's records in the own store; one salesperson of the team when asked for.
+        team = _team_of(principal)
+        if principal.store_id is None or store_id not in (None, principal.store_id):
+            return _hiding(base, "store", store_id)
+        if salesperson_id is not None and salesperson_id not in team:
+            return _hiding(base, "salesperson", salesperson_id)
+        return replace(_with(base, principal.store_id, salesperson_id), salesperson_ids=team)
     return _hiding(base, "store", store_id)
 
 

@@ -20,6 +20,8 @@ class Role(StrEnum):
     SALESPERSON = "salesperson"
     FINANCE = "finance"
     AUDITOR = "auditor"
+    # Leads a sales team (销售小组) of a store: sells, and reads and assigns within the team.
+    TEAM_LEADER = "team_leader"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,9 @@ class Principal:
     staff_id: UUID | None = None
     username: str = ""
     language: str | None = None  # chosen for the pages; None: the browser's or the default
+    # A team leader's team (staff ids, the leader's own included), resolved from the store's
+    # SalesTeams when the principal is built (domain/organisation/service.py); empty otherwise.
+    team: frozenset[UUID] = frozenset()
 
     @property
     def reads_everything(self) -> bool:

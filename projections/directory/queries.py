@@ -79,7 +79,12 @@ def list_customers(
     phone number only masked (a list is browsed, not worked from)."""
     if not scope.visible:
         return paged([], 0, limit, offset)
-    where = Where().equal("store_id", scope.store_id).equal("owner_id", scope.salesperson_id)
+    where = (
+        Where()
+        .equal("store_id", scope.store_id)
+        .equal("owner_id", scope.salesperson_id)
+        .among("owner_id", scope.salesperson_ids)
+    )
     rows, total = page(
         db,
         f"SELECT * FROM rm_directory_customer{where.sql}",
@@ -112,6 +117,7 @@ def list_leads(
         Where()
         .equal("store_id", scope.store_id)
         .equal("salesperson_id", scope.salesperson_id)
+        .among("salesperson_id", scope.salesperson_ids)
         .equal("status", status)
         .equal("customer_id", customer_id)
     )
@@ -146,6 +152,7 @@ def list_due_leads(
         .add("l.status = ?", "open")
         .equal("l.store_id", scope.store_id)
         .equal("l.salesperson_id", scope.salesperson_id)
+        .among("l.salesperson_id", scope.salesperson_ids)
     )
     day_end, stale = utc_iso(day_ends), utc_iso(follow_up_before)
     # The customer's name shows where the scope reaches the customer too (a lead handed to
@@ -154,6 +161,7 @@ def list_due_leads(
         Where()
         .equal("c.store_id", scope.store_id)
         .equal("c.owner_id", scope.salesperson_id)
+        .among("c.owner_id", scope.salesperson_ids)
         .add("1 = 1")
     )
     select = (
@@ -191,6 +199,7 @@ def list_deals(
         Where()
         .equal("store_id", scope.store_id)
         .equal("salesperson_id", scope.salesperson_id)
+        .among("salesperson_id", scope.salesperson_ids)
         .equal("status", status)
         .equal("customer_id", customer_id)
     )

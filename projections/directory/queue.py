@@ -41,6 +41,7 @@ def lead_queue(
         .add("l.status = 'open'")
         .equal("l.store_id", scope.store_id)
         .equal("l.salesperson_id", scope.salesperson_id)
+        .among("l.salesperson_id", scope.salesperson_ids)
         .add(
             "(l.salesperson_id IS NULL"
             " OR (k.responded_at IS NULL AND k.clock_start IS NOT NULL AND k.clock_start < ?))",
@@ -91,6 +92,7 @@ def waiting_deals(
         .add("d.updated_at < ?", utc_iso(unchanged_since))
         .equal("d.store_id", scope.store_id)
         .equal("d.salesperson_id", scope.salesperson_id)
+        .among("d.salesperson_id", scope.salesperson_ids)
     )
     select = (
         "SELECT d.deal_id, d.store_id, d.customer_id, d.salesperson_id, d.status, d.vin,"

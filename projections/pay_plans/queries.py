@@ -60,6 +60,16 @@ def list_plans(
             str(scope_staff_id),
             str(scope_store_id),
         )
+    elif scope.salesperson_ids is not None:
+        # A team leader: plans assigned to the team's members or to the store's sales roles.
+        team = sorted(str(i) for i in scope.salesperson_ids)
+        marks = ", ".join("?" for _ in team) or "NULL"
+        where.add(
+            f"p.plan_id IN (SELECT plan_id FROM {ASSIGNMENTS} WHERE staff_id IN ({marks})"
+            " OR (staff_id IS NULL AND store_id = ? AND role IN ('salesperson', 'team_leader')))",
+            *team,
+            str(scope_store_id),
+        )
     elif scope_store_id is not None:
         where.add(
             f"p.plan_id IN (SELECT plan_id FROM {ASSIGNMENTS} WHERE store_id = ?"
@@ -284,6 +294,7 @@ def plan_in_force(
             not scope.own_only
             and scope.store_id is not None
             and staff_store(db, staff_id) == scope.store_id
+            and (scope.salesperson_ids is None or staff_id in scope.salesperson_ids)
         )
         if not (scope.visible and (own or same_store)):
             raise NotFoundError("staff", staff_id)

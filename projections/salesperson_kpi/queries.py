@@ -61,7 +61,7 @@ def kpi_table(
     whole month). An unwind recorded after that close leaves `units_paid` as paid (pay charges
     it back in a later period) while `units_delivered` drops.
     """
-    store_id, salesperson_id = scope.narrowed(store_id, salesperson_id)
+    store_id, salesperson_id, team = scope.narrowed_team(store_id, salesperson_id)
     first, last = period(month, date_from, date_to)
     check_page(limit, offset)
     whole, edges = split_by_month(date.fromisoformat(first), date.fromisoformat(last))
@@ -69,11 +69,11 @@ def kpi_table(
         whole is not None
         and whole[0] == whole[1]
         and not edges
-        and not (store_id or salesperson_id)
+        and not (store_id or salesperson_id or team is not None)
     ):
         rows, total = _group_month(db, whole[0], limit, offset)
     else:
-        rows, total = _summed(db, whole, edges, store_id, salesperson_id, limit, offset)
+        rows, total = _summed(db, whole, edges, store_id, salesperson_id, limit, offset, team)
     items = [_line(r) for r in rows]
     one_month = whole[0] if whole is not None and whole[0] == whole[1] and not edges else None
     paid = (
@@ -110,10 +110,16 @@ def _summed(
     salesperson_id: UUID | None,
     limit: int,
     offset: int,
+    team: frozenset[UUID] | None = None,
 ) -> tuple[list[Row], int]:
     """Any other range or filter: whole months from the per-store roll-up, edge days from the
-    daily rows, summed per salesperson."""
-    filters = Where().equal("store_id", store_id).equal("salesperson_id", salesperson_id)
+    daily rows, summed per salesperson (of a team only, for a team leader)."""
+    filters = (
+        Where()
+        .equal("store_id", store_id)
+        .equal("salesperson_id", salesperson_id)
+        .among("salesperson_id", team)
+    )
     columns = ", ".join(("salesperson_id", *COUNTERS))
     parts: list[str] = []
     params: list[Any] = []

@@ -32,12 +32,18 @@ def list_surveys(
     """
     if not scope.visible:
         return paged([], 0, limit, offset)
-    store_id, salesperson_id = scope.narrowed(store_id, salesperson_id)
+    store_id, salesperson_id, team = scope.narrowed_team(store_id, salesperson_id)
     where = Where().equal("s.store_id", store_id)
     if salesperson_id is not None:
         where.add(
             f"s.survey_id IN (SELECT survey_id FROM {CREDITS} WHERE salesperson_id = ?)",
             str(salesperson_id),
+        )
+    if team is not None:
+        # A team leader: surveys credited to someone of the team.
+        credited = Where().among("salesperson_id", team)
+        where.add(
+            f"s.survey_id IN (SELECT survey_id FROM {CREDITS}{credited.sql})", *credited.params
         )
     if month is not None:
         where.add("s.month = ?", months.parse(month))

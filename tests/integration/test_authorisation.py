@@ -90,6 +90,10 @@ def owned_by_sales_a1(api: Api) -> dict[str, str]:
         "notification_id": deal["id"],  # not a notification of theirs: 404 to anyone else
         "robot_id": deal["id"],
         "delivery_id": deal["id"],
+        "team_id": deal["id"],  # not a team: team routes answer 403 to outsiders by role
+        "weekday": "1",
+        "day": "2026-10-01",
+        "first": "2026-04-01",
     }
 
 
@@ -197,12 +201,35 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/pay-periods/{period_id}/adjustments/{adjustment_id}/confirmation"): {},
     ("POST", "/pay-periods/{period_id}/adjustments/{adjustment_id}/refusal"): {"reason": "x"},
     ("POST", "/pay-periods/{period_id}/adjustments/{adjustment_id}/withdrawal"): {"reason": "x"},
+    # Front of house organisation (docs/organisation-front.md).
+    ("POST", "/stores/{store_id}/closure"): {},
+    ("GET", "/stores/{store_id}/teams"): None,
+    ("POST", "/stores/{store_id}/teams"): {"name": "T", "leader_id": "{staff_id}"},
+    ("PUT", "/stores/{store_id}/teams/{team_id}"): {"name": "T2"},
+    ("POST", "/stores/{store_id}/teams/{team_id}/disbanding"): None,
+    ("POST", "/stores/{store_id}/teams/{team_id}/members"): {"staff_id": "{staff_id}"},
+    ("POST", "/stores/{store_id}/teams/{team_id}/members/{staff_id}/removal"): None,
+    ("POST", "/stores/{store_id}/teams/{team_id}/leader"): {"leader_id": "{staff_id}"},
+    ("GET", "/stores/{store_id}/hours"): None,
+    ("PUT", "/stores/{store_id}/hours/{weekday}"): {"spans": ["09:00-18:00"]},
+    ("PUT", "/stores/{store_id}/dates/{day}"): {"spans": []},
+    ("POST", "/stores/{store_id}/dates/{day}/clearing"): None,
+    ("GET", "/stores/{store_id}/on-duty"): None,
+    ("GET", "/staff/{staff_id}/duty"): None,
+    ("PUT", "/staff/{staff_id}/shifts/{weekday}"): {"spans": ["09:00-18:00"]},
+    ("POST", "/staff/{staff_id}/leave"): {"first": "2026-04-01", "last": "2026-04-02"},
+    ("POST", "/staff/{staff_id}/leave/{first}/cancellation"): None,
 }
 
 STORE_LEVEL_READS = {
     ("GET", "/stores/{store_id}"),
     ("GET", "/staff/{staff_id}"),
     ("GET", "/vehicles/{vehicle_id}"),
+    # The store's teams, hours, who is on duty and a colleague's roster (shifts, leave).
+    ("GET", "/stores/{store_id}/teams"),
+    ("GET", "/stores/{store_id}/hours"),
+    ("GET", "/stores/{store_id}/on-duty"),
+    ("GET", "/staff/{staff_id}/duty"),
 }
 OUTSIDERS = ["sales_a2", "sales_b1", "manager_b"]
 

@@ -1,0 +1,1 @@
+"""The duty view: who works when, for routing and the team pages."""
