@@ -17,8 +17,10 @@ accident). Created by the one migrate step (`workers/runtime.py`), like the expo
   old lead) is sealed with a throwaway key and is erased from birth.
 - `customer_key_staff`: the ids of the keys that are a member of staff's. Staff are not erased
   on demand, so `keys_for` keeps their unwrapped keys per process for `STAFF_KEY_SECONDS`
-  (a 2,000-row leaderboard then reveals without 2,000 unwraps); customers' keys are read
-  every time, so that an erasure holds at once in every process.
+  (a 2,000-row leaderboard then reveals without 2,000 unwraps), and the revealer keeps the
+  values it opened with them for as long (`staff_value`: a name is then a dictionary lookup,
+  not an unseal; holding the key in memory already gives as much). Customers' keys and values
+  are read every time, so that an erasure holds at once in every process.
 - `erasures.jsonl` in the key folder (`settings.keys_dir`): every erasure appended as a
   tombstone, apart from the data, so that a backup of the data restored later can be made to
   forget the same customers: run `apply_erasures` (`showroom keys apply-erasures`) after every
@@ -47,6 +49,8 @@ STAFF_TABLE = "customer_key_staff"
 TOMBSTONE_FILE = "erasures.jsonl"
 # How long a process keeps a member of staff's unwrapped key for reading.
 STAFF_KEY_SECONDS = 300.0
+# At most this many revealed staff values kept per process (then the memo starts again).
+STAFF_VALUES_KEPT = 50_000
 
 DDL = (
     f"CREATE TABLE IF NOT EXISTS {KEYS_TABLE} ("
@@ -78,6 +82,8 @@ class CustomerKeys:
         self._write_keys: dict[UUID, bytes] = {}
         # Staff members' keys for reading, with when they were read (never a customer's).
         self._staff_keys: dict[UUID, tuple[float, bytes]] = {}
+        # And the values revealed with them: sealed token (after `pii:1:`) → (until, field, value).
+        self._staff_values: dict[str, tuple[float, str, str]] = {}
         self.staff_key_seconds = STAFF_KEY_SECONDS
         self._lock = threading.Lock()
 
@@ -163,6 +169,22 @@ class CustomerKeys:
                 self._staff_keys.update((cid, (stamp, key)) for cid, key in read.items())
         return found
 
+    def staff_value(self, token: str) -> tuple[str, str] | None:
+        """(field, value) of a member of staff's sealed `token` revealed a moment ago here."""
+        kept = self._staff_values.get(token)
+        if kept is None or kept[0] < time.monotonic():
+            return None
+        return kept[1], kept[2]
+
+    def keep_staff_value(self, person_id: UUID, token: str, field: str, value: str) -> None:
+        """Remember a revealed value while its person's key is a cached staff key."""
+        cached = self._staff_keys.get(person_id)
+        if cached is None:
+            return  # a customer's (or a staff key not cached): never kept
+        if len(self._staff_values) >= STAFF_VALUES_KEPT:
+            self._staff_values.clear()
+        self._staff_values[token] = (cached[0] + self.staff_key_seconds, field, value)
+
     def is_erased(self, customer_id: UUID) -> bool:
         return bool(
             self.db.one(
@@ -201,6 +223,9 @@ class CustomerKeys:
         with self._lock:
             self._write_keys.pop(customer_id, None)
             self._staff_keys.pop(customer_id, None)
+            prefix = f"{customer_id}:"
+            for token in [t for t in self._staff_values if t.startswith(prefix)]:
+                self._staff_values.pop(token, None)
 
 
 def tombstone_path(keys_dir: Path) -> Path:
