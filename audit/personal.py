@@ -32,7 +32,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
 
 from domain.shared.personal import SEALED_PREFIX as PREFIX
-from domain.shared.personal import personal_fields, personal_subject
+from domain.shared.personal import personal_fields, personal_subject, subject_is_staff
 
 DATA_KEY_BYTES = 32
 _NONCE = 12
@@ -121,7 +121,7 @@ def _aes_key(secret: bytes) -> bytes:
 class DataKeys(Protocol):
     """What the mapper needs of the key store: the key to seal a customer's new values with."""
 
-    def key_for_write(self, customer_id: UUID) -> bytes: ...
+    def key_for_write(self, customer_id: UUID, *, staff: bool = False) -> bytes: ...
 
 
 class SealingMapper(Mapper[UUID]):
@@ -147,7 +147,7 @@ class SealingMapper(Mapper[UUID]):
                 raise SealError(f"{type(domain_event).__qualname__}: no customer key store")
             if customer_id is None:
                 raise SealError(f"{type(domain_event).__qualname__}: no customer named")
-            key = self.keys.key_for_write(customer_id)
+            key = self.keys.key_for_write(customer_id, staff=subject_is_staff(type(domain_event)))
             for name in todo:
                 state[name] = seal(key, customer_id, name, state[name])
         # A copy carries the sealed values: the event the aggregate applied stays as it was.

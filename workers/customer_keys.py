@@ -1,10 +1,11 @@
 """The customer key store: each customer's data key, wrapped, in the views database.
 
-It holds one key per *person* whose data is sealed: customers, and staff members whose
-evaluation comments are sealed (`Evaluation.Commented`, subject the evaluated salesperson).
+It holds one key per *person* whose data is sealed: customers, and members of staff (their
+names, leaving reasons, evaluation comments and reopening reasons, pay dispute reasons).
 A row is keyed by the person's id (the `customer_id` column keeps its name so that no table
 moves); staff ids and customer ids are both random UUIDs and never collide. Only customers
-have an erasure route; a staff member's key is made on the first comment about them.
+have an erasure route; a staff member's key is made with their `Staff.Hired` (or the first
+value sealed about them) and marked in `customer_key_staff`.
 
 Not a view: no rebuild drops it (a rebuild of the views must never erase a customer by
 accident). Created by the one migrate step (`workers/runtime.py`), like the export files.
@@ -14,6 +15,12 @@ accident). Created by the one migrate step (`workers/runtime.py`), like the expo
   old rows stay readable while their key stays in the keyring).
 - `customer_key_erasures`: the customers erased, so a value written for one later (a note on an
   old lead) is sealed with a throwaway key and is erased from birth.
+- `customer_key_staff`: the ids of the keys that are a member of staff's. Staff are not erased
+  on demand, so `keys_for` keeps their unwrapped keys per process for `STAFF_KEY_SECONDS`
+  (a 2,000-row leaderboard then reveals without 2,000 unwraps), and the revealer keeps the
+  values it opened with them for as long (`staff_value`: a name is then a dictionary lookup,
+  not an unseal; holding the key in memory already gives as much). Customers' keys and values
+  are read every time, so that an erasure holds at once in every process.
 - `erasures.jsonl` in the key folder (`settings.keys_dir`): every erasure appended as a
   tombstone, apart from the data, so that a backup of the data restored later can be made to
   forget the same customers: run `apply_erasures` (`showroom keys apply-erasures`) after every
@@ -25,6 +32,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -37,7 +45,12 @@ from projections.db import Database
 
 KEYS_TABLE = "customer_keys"
 ERASURES_TABLE = "customer_key_erasures"
+STAFF_TABLE = "customer_key_staff"
 TOMBSTONE_FILE = "erasures.jsonl"
+# How long a process keeps a member of staff's unwrapped key for reading.
+STAFF_KEY_SECONDS = 300.0
+# At most this many revealed staff values kept per process (then the memo starts again).
+STAFF_VALUES_KEPT = 50_000
 
 DDL = (
     f"CREATE TABLE IF NOT EXISTS {KEYS_TABLE} ("
@@ -45,6 +58,7 @@ DDL = (
     " created_at TEXT NOT NULL)",
     f"CREATE TABLE IF NOT EXISTS {ERASURES_TABLE} ("
     " customer_id TEXT PRIMARY KEY, erased_at TEXT NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS {STAFF_TABLE} (customer_id TEXT PRIMARY KEY)",
 )
 
 
@@ -66,23 +80,29 @@ class CustomerKeys:
         # Keys to seal with, per process: sealing with a key destroyed meanwhile only makes the
         # new value erased too; reading never uses this cache (an erasure holds at once).
         self._write_keys: dict[UUID, bytes] = {}
+        # Staff members' keys for reading, with when they were read (never a customer's).
+        self._staff_keys: dict[UUID, tuple[float, bytes]] = {}
+        # And the values revealed with them: sealed token (after `pii:1:`) → (until, field, value).
+        self._staff_values: dict[str, tuple[float, str, str]] = {}
+        self.staff_key_seconds = STAFF_KEY_SECONDS
         self._lock = threading.Lock()
 
     # --- the mapper's side ------------------------------------------------------------------
 
-    def key_for_write(self, customer_id: UUID) -> bytes:
+    def key_for_write(self, customer_id: UUID, *, staff: bool = False) -> bytes:
         """The customer's data key, made and stored on first use; for a customer erased, a
-        throwaway key (what is sealed with it is erased from the start)."""
+        throwaway key (what is sealed with it is erased from the start). `staff`: the person
+        is a member of staff (their key is marked so, once per process)."""
         with self._lock:
             cached = self._write_keys.get(customer_id)
         if cached is not None:
             return cached
-        key = self._stored_or_new(customer_id)
+        key = self._stored_or_new(customer_id, staff)
         with self._lock:
             self._write_keys[customer_id] = key
         return key
 
-    def _stored_or_new(self, customer_id: UUID) -> bytes:
+    def _stored_or_new(self, customer_id: UUID, staff: bool = False) -> bytes:
         cid = str(customer_id)
         wrapping = self.keyring.current("customers")
         data_key = personal.new_data_key()
@@ -100,6 +120,12 @@ class CustomerKeys:
                     now().isoformat(),
                 ),
             )
+            if staff:
+                tx.execute(
+                    f"INSERT INTO {STAFF_TABLE} (customer_id) VALUES (?)"
+                    " ON CONFLICT (customer_id) DO NOTHING",
+                    (cid,),
+                )
             row = tx.one(
                 f"SELECT wrapping_key_id, wrapped FROM {KEYS_TABLE} WHERE customer_id = ?", (cid,)
             )
@@ -109,21 +135,55 @@ class CustomerKeys:
     # --- the readers' side ------------------------------------------------------------------
 
     def keys_for(self, customer_ids: Iterable[UUID]) -> dict[UUID, bytes | None]:
-        """Each customer's data key, in one query per 500; None: destroyed (or never made)."""
+        """Each person's data key, in one query per 500; None: destroyed (or never made).
+        Members of staff's keys come from this process's cache while fresh."""
         wanted = list(dict.fromkeys(customer_ids))
         found: dict[UUID, bytes | None] = dict.fromkeys(wanted)
-        for start in range(0, len(wanted), 500):
-            chunk = [str(c) for c in wanted[start : start + 500]]
+        fresh_after = time.monotonic() - self.staff_key_seconds
+        with self._lock:
+            for cid in wanted:
+                cached = self._staff_keys.get(cid)
+                if cached is not None and cached[0] > fresh_after:
+                    found[cid] = cached[1]
+        todo = [c for c in wanted if found[c] is None]
+        read: dict[UUID, bytes] = {}
+        for start in range(0, len(todo), 500):
+            chunk = [str(c) for c in todo[start : start + 500]]
             marks = ", ".join("?" * len(chunk))
             rows = self.db.query(
-                f"SELECT customer_id, wrapping_key_id, wrapped FROM {KEYS_TABLE}"
-                f" WHERE customer_id IN ({marks})",
+                f"SELECT k.customer_id AS customer_id, k.wrapping_key_id AS wrapping_key_id,"
+                f" k.wrapped AS wrapped, s.customer_id AS staff FROM {KEYS_TABLE} k"
+                f" LEFT JOIN {STAFF_TABLE} s ON s.customer_id = k.customer_id"
+                f" WHERE k.customer_id IN ({marks})",
                 chunk,
             )
             for row in rows:
                 cid = UUID(row["customer_id"])
-                found[cid] = self._unwrap(cid, row["wrapping_key_id"], row["wrapped"])
+                key = self._unwrap(cid, row["wrapping_key_id"], row["wrapped"])
+                found[cid] = key
+                if key is not None and row["staff"] is not None:
+                    read[cid] = key
+        if read:
+            stamp = time.monotonic()
+            with self._lock:
+                self._staff_keys.update((cid, (stamp, key)) for cid, key in read.items())
         return found
+
+    def staff_value(self, token: str) -> tuple[str, str] | None:
+        """(field, value) of a member of staff's sealed `token` revealed a moment ago here."""
+        kept = self._staff_values.get(token)
+        if kept is None or kept[0] < time.monotonic():
+            return None
+        return kept[1], kept[2]
+
+    def keep_staff_value(self, person_id: UUID, token: str, field: str, value: str) -> None:
+        """Remember a revealed value while its person's key is a cached staff key."""
+        cached = self._staff_keys.get(person_id)
+        if cached is None:
+            return  # a customer's (or a staff key not cached): never kept
+        if len(self._staff_values) >= STAFF_VALUES_KEPT:
+            self._staff_values.clear()
+        self._staff_values[token] = (cached[0] + self.staff_key_seconds, field, value)
 
     def is_erased(self, customer_id: UUID) -> bool:
         return bool(
@@ -162,6 +222,10 @@ class CustomerKeys:
             )
         with self._lock:
             self._write_keys.pop(customer_id, None)
+            self._staff_keys.pop(customer_id, None)
+            prefix = f"{customer_id}:"
+            for token in [t for t in self._staff_values if t.startswith(prefix)]:
+                self._staff_values.pop(token, None)
 
 
 def tombstone_path(keys_dir: Path) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
@@ -178,6 +179,12 @@ class Staff(ShowroomAggregate):
     """A person on the payroll of a store: salesperson, manager, finance..."""
 
     class Hired(ShowroomAggregate.Created):
+        # A member of staff's name is their personal data (issue 13): the event store's mapper
+        # seals it with their own key (docs/personal-data.md); old Hired events keep theirs.
+        personal_fields: ClassVar[tuple[str, ...]] = ("name",)
+        personal_subject: ClassVar[str] = "originator_id"
+        personal_subject_kind: ClassVar[str] = "staff"
+
         name: str
         role: str
         store_id: UUID
@@ -187,6 +194,11 @@ class Staff(ShowroomAggregate):
         to_store_id: UUID
 
     class Left(ShowroomAggregate.Event):
+        # Why someone left is about them: sealed with their own key like their name.
+        personal_fields: ClassVar[tuple[str, ...]] = ("reason",)
+        personal_subject: ClassVar[str] = "originator_id"
+        personal_subject_kind: ClassVar[str] = "staff"
+
         reason: str
 
     @event(Hired)

@@ -17,7 +17,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
@@ -241,6 +241,12 @@ class PayPeriod(ShowroomAggregate):
         reason: str
 
     class DisputeRaised(ShowroomAggregate.Event):
+        # The salesperson's reason for questioning a line is their personal data: sealed with
+        # their own key (docs/personal-data.md).
+        personal_fields: ClassVar[tuple[str, ...]] = ("reason",)
+        personal_subject: ClassVar[str] = "salesperson_id"
+        personal_subject_kind: ClassVar[str] = "staff"
+
         dispute_id: UUID
         salesperson_id: UUID
         line_ref: str

@@ -92,6 +92,7 @@ class Evaluation(ShowroomAggregate):
         # seals it with their own key (`audit/personal.py`, docs/personal-data.md).
         personal_fields: ClassVar[tuple[str, ...]] = ("comment",)
         personal_subject: ClassVar[str] = "salesperson_id"
+        personal_subject_kind: ClassVar[str] = "staff"
         class_version = 2
 
         comment: str
@@ -105,7 +106,19 @@ class Evaluation(ShowroomAggregate):
         pass
 
     class Reopened(ShowroomAggregate.Event):
+        # Why an approved evaluation was reopened is about the evaluated salesperson: sealed
+        # with their key (v2 names them; v1 events, stored in clear, upcast with None).
+        personal_fields: ClassVar[tuple[str, ...]] = ("reason",)
+        personal_subject: ClassVar[str] = "salesperson_id"
+        personal_subject_kind: ClassVar[str] = "staff"
+        class_version = 2
+
         reason: str
+        salesperson_id: UUID | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["salesperson_id"] = None
 
     @staticmethod
     def create_id(salesperson_id: UUID, month: str) -> UUID:
@@ -240,10 +253,14 @@ class Evaluation(ShowroomAggregate):
     def reopen(self, reason: str, occurred_at: datetime) -> None:
         if self.status is not EvaluationStatus.APPROVED:
             raise IllegalTransitionError("evaluation", self.id, self.status.value, "reopen")
-        self._reopen(reason=text(reason, "reason", max_length=500), occurred_at=occurred_at)
+        self._reopen(
+            reason=text(reason, "reason", max_length=500),
+            salesperson_id=self.salesperson_id,
+            occurred_at=occurred_at,
+        )
 
     @event(Reopened)
-    def _reopen(self, reason: str, occurred_at: datetime) -> None:
+    def _reopen(self, reason: str, salesperson_id: UUID | None, occurred_at: datetime) -> None:
         self.status = EvaluationStatus.DRAFT
         self.approved_at, self.approved_by = None, None
         self.reopen_reason = reason

@@ -1,7 +1,9 @@
 """Which fields of an event are a customer's personal data, and which customer they are about.
 
-(The subject may also be a staff member: `Evaluation.Commented` seals the manager's comment
-with the evaluated salesperson's own key. The key store keeps keys per person.)
+(The subject may also be a member of staff, declared with `personal_subject_kind = "staff"`:
+`Staff.Hired` seals the name and `Staff.Left` the leaving reason with the staff member's own
+key; `Evaluation.Commented`/`Reopened` and `PayPeriod.DisputeRaised` seal their free text with
+the salesperson's. The key store keeps keys per person.)
 
 An event class declares them with two class attributes (read by the event store's mapper,
 `audit/personal.py`, which stores those fields encrypted with that customer's own key):
@@ -43,6 +45,12 @@ def personal_fields(event_class: type[Any]) -> tuple[str, ...]:
     """The personal fields an event class declares (none for most)."""
     fields: tuple[str, ...] = getattr(event_class, "personal_fields", ())
     return fields
+
+
+def subject_is_staff(event_class: type[Any]) -> bool:
+    """Whether the subject an event class names is a member of staff (`personal_subject_kind`
+    "staff"): staff keys are never destroyed on demand, so readers may cache them briefly."""
+    return getattr(event_class, "personal_subject_kind", "customer") == "staff"
 
 
 def personal_subject(event: Any) -> UUID | None:

@@ -41,6 +41,7 @@ from ops.bench.harness import (
 SECTIONS: tuple[str, ...] = ("write", "rebuild", "queries", "lag", "gap", "pages", "encryption")
 SECTIONS += ("chain",)  # the log chain: verification and checkpoints (ops/bench/chain.py)
 SECTIONS += ("access",)  # the access log's cost on a read (ops/bench/access_log.py)
+SECTIONS += ("staffnames",)  # revealing sealed staff names (ops/bench/staff_names.py)
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
@@ -215,6 +216,16 @@ def run(args: argparse.Namespace, progress: Callable[[str], None] = print) -> di
             progress(f"[{name}] access log")
             with bench_store(name, base) as backend:
                 rows += access_log.run(backend, calls=args.calls, seconds=args.duration)
+        if "staffnames" in sections:
+            from ops.bench import staff_names
+
+            progress(f"[{name}] staff names revealed")
+            with bench_store(name, base) as backend:
+                # A 2,000-row board; a tiny run (the smoke test) reveals 200, three rounds.
+                small = args.events < 10_000
+                rows += staff_names.run(
+                    backend, staff=200 if small else staff_names.STAFF, rounds=3 if small else 15
+                )
         if "gap" in sections:
             progress(f"[{name}] gap oracle")
             with bench_store(name, base) as backend:

@@ -53,8 +53,10 @@ def list_staff(
     *,
     scope: ReadScope = SYSTEM_READ,
 ) -> dict[str, Any]:
-    """Staff by name, optionally of one store (where they work now) or one role; store-bound
-    staff see their own store's."""
+    """Staff by id, optionally of one store (where they work now) or one role; store-bound
+    staff see their own store's. Names are sealed in the view (each with the person's own
+    key), so the order is the staff id's: stable for paging; the pages' pickers read the
+    whole list and sort it by the revealed name (`api/pages/people.py`)."""
     if not scope.visible:
         return paged([], 0, limit, offset)
     where = Where().equal("store_id", scope.store_id).equal("store_id", store_id)
@@ -65,7 +67,7 @@ def list_staff(
         db,
         f"SELECT * FROM rm_directory_staff{where.sql}",
         where.params,
-        "name, staff_id",
+        "staff_id",
         limit,
         offset,
     )

@@ -37,7 +37,7 @@ _GROUP_PAGE = (
     " LEFT JOIN rm_leaderboard_staff s ON s.staff_id = g.salesperson_id"
     " LEFT JOIN rm_leaderboard_store st ON st.store_id = s.store_id"
     " WHERE g.month = ?"
-    " ORDER BY g.units DESC, g.gross DESC, name, g.salesperson_id LIMIT ? OFFSET ?"
+    " ORDER BY g.units DESC, g.gross DESC, g.salesperson_id LIMIT ? OFFSET ?"
 )
 
 
@@ -53,9 +53,10 @@ def leaderboard(
     """A month's board of one store (with `store_id`) or of the whole group, within `scope`
     (store-bound staff: their store's board; a salesperson sees only their own gross).
 
-    Items in rank order (ties by name): rank (competition ranking: 1, 1, 3), salesperson_id,
-    name, store_id, store_name, units (Decimal: a split deal credits each salesperson their
-    share, e.g. 0.50), gross and revenue (Decimal yuan, split by share too). Net of unwinds,
+    Items in rank order (ties by salesperson id: names are sealed in the view): rank
+    (competition ranking: 1, 1, 3), salesperson_id, name (sealed: revealed as the answer
+    leaves), store_id, store_name, units (Decimal: a split deal credits each salesperson
+    their share, e.g. 0.50), gross and revenue (Decimal yuan, split by share too). Net of unwinds,
     so a line may show zero or negative units.
     """
     store_id, _ = scope.narrowed(store_id)
@@ -69,7 +70,7 @@ def leaderboard(
         counted = db.one(f"SELECT COUNT(*) AS n FROM ({_STORE_BOARD}) AS counted", params)
         rows = db.query(
             f"SELECT * FROM ({ranked}) AS ranked"
-            " ORDER BY board_rank, name, salesperson_id LIMIT ? OFFSET ?",
+            " ORDER BY board_rank, salesperson_id LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
         total = int(counted["n"]) if counted else 0

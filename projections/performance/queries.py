@@ -21,7 +21,7 @@ from projections.payouts import queries as payouts
 from projections.performance.projection import EVALUATIONS, SCORECARDS, STAFF, STORES, TARGETS
 
 _CENT = Decimal("0.01")
-_BEST_FIRST = "COALESCE(score, -1) DESC, name, salesperson_id"
+_BEST_FIRST = "COALESCE(score, -1) DESC, salesperson_id"
 
 # Every approved evaluation of the months matching `{where}`, ranked; drafts ride along unranked.
 _RANKED = (
@@ -76,7 +76,7 @@ def evaluations(
         db,
         select,
         [month, *where.params],
-        "COALESCE(score, -1) DESC, name, salesperson_id",
+        _BEST_FIRST,
         limit,
         offset,
     )

@@ -58,8 +58,8 @@ _BUMP = adding_upsert(TABLE, ("salesperson_id", "store_id", "day"), COUNTERS)
 # store instead of one per day (thirty times fewer; docs/read-models.md).
 _ROLL_UP = adding_upsert(MONTHS, ("month", "salesperson_id", "store_id"), COUNTERS)
 
-# And by month across stores, with the salesperson's name (fixed at hire): the group's month
-# is then read in name order straight off an index, a page at a time.
+# And by month across stores, with the salesperson's name (fixed at hire; sealed, as in the
+# log): the group's month is then read in salesperson id order off the key, a page at a time.
 _GROUP_UP = adding_upsert(
     GROUP,
     ("month", "salesperson_id"),

@@ -79,3 +79,16 @@ def test_the_executive_sees_the_stores_trends(new_page: Callable[..., Page], siz
     expect(page.locator("[data-chart=units-chart] canvas")).to_have_count(1)
     expect(page.locator("[data-chart=gross-chart] canvas")).to_have_count(1)
     assert no_horizontal_scroll(page)
+
+
+def test_the_leaderboard_shows_the_salespeoples_names(
+    new_page: Callable[..., Page], size: str
+) -> None:
+    """Staff names are sealed in the views: the page shows them revealed (a person's name in
+    each line of the ranking and on the chart's axis), never a sealed string."""
+    page = new_page(size, user="exec")
+    page.goto("/app/leaderboard")
+
+    names = page.locator("table tbody tr td:nth-child(2)").all_inner_texts()
+    assert names and all(name.strip() and "pii:" not in name for name in names)
+    assert "pii:" not in page.content()

@@ -20,6 +20,7 @@ SECTIONS = (
     "7 encryption",
     "8 log chain",
     "9 access log",
+    "10 staff names",
 )
 QUERY_ENDPOINTS = ("kpis", "leaderboard", "funnel", "inventory", "history")
 

@@ -22,7 +22,7 @@ from projections.performance.projection import PerformanceProjection
 from projections.runner import reset
 from tests.integration.conftest import Api
 from tests.integration.views_world import at as views_at
-from tests.integration.views_world import open_world, table_rows
+from tests.integration.views_world import open_world, revealed, table_rows
 from workers.settings import Settings
 
 MONTH = "2026-03"
@@ -441,7 +441,9 @@ def test_the_performance_view_ranks_only_approved_evaluations_and_rebuilds_row_f
         performance.reopen(SYSTEM, ids[bob], "late unwind")
         world.catch_up()
 
-        board = queries.evaluations(world.db, "2024-03", scope=SYSTEM_READ)["items"]
+        board = revealed(world, queries.evaluations(world.db, "2024-03", scope=SYSTEM_READ))[
+            "items"
+        ]  # names sealed in the view, revealed as the API answers
         live = table_rows(world.db, [PerformanceProjection()])
         reset(world.db, PerformanceProjection())
         world.runner([PerformanceProjection()]).run_until_caught_up()

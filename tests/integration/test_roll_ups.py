@@ -27,7 +27,7 @@ from projections.salesperson_kpi.projection import COUNTERS
 from projections.salesperson_kpi.queries import kpi_table
 from tests.conftest import sqlite_settings
 from tests.integration.test_projection_properties import Plan, plans, play
-from tests.integration.views_world import ADMIN, World, at, open_world, phone
+from tests.integration.views_world import ADMIN, World, at, open_world, phone, revealed
 
 FIRST_DAY = date(2024, 2, 20)  # leads are captured from 4 March; unwinds run into May
 
@@ -221,8 +221,10 @@ def test_stock_positions_are_the_vehicles_on_hand_grouped_by_line(
 # --- the group leaderboard -------------------------------------------------------------------
 
 
-def expected_board(world: World, month: str) -> list[tuple[int, str, int, int]]:
-    """(rank, name, units, gross) ranked from the per-store rows, ties by name."""
+def expected_board(world: World, month: str) -> list[tuple[int, str, str, int, int]]:
+    """(rank, salesperson id, name, units, gross) ranked from the per-store rows: competition
+    ranks by units then gross, ties in salesperson id order (names are sealed in the views,
+    each with the person's own key, so they cannot order anything); names revealed."""
     rows = world.db.query(
         "SELECT l.salesperson_id AS id, s.name AS name, SUM(l.units) AS units,"
         " SUM(l.gross) AS gross FROM rm_leaderboard l"
@@ -230,11 +232,12 @@ def expected_board(world: World, month: str) -> list[tuple[int, str, int, int]]:
         " WHERE l.month = ? GROUP BY l.salesperson_id, s.name",
         (month,),
     )
-    lines = sorted(rows, key=lambda r: (-int(r["units"]), -int(r["gross"]), r["name"], r["id"]))
-    board: list[tuple[int, str, int, int]] = []
+    lines = sorted(rows, key=lambda r: (-int(r["units"]), -int(r["gross"]), r["id"]))
+    board: list[tuple[int, str, str, int, int]] = []
     for position, r in enumerate(lines, start=1):
         better = [x for x in lines if (x["units"], x["gross"]) > (r["units"], r["gross"])]
-        board.append((len(better) + 1, r["name"], int(r["units"]), int(r["gross"])))
+        name = revealed(world, r["name"])
+        board.append((len(better) + 1, r["id"], name, int(r["units"]), int(r["gross"])))
         assert len(better) + 1 <= position
     return board
 
@@ -247,14 +250,15 @@ def test_the_group_board_read_a_page_at_a_time_ranks_as_the_per_store_rows_do(
     with tempfile.TemporaryDirectory() as tmp, open_world(sqlite_settings(Path(tmp))) as world:
         play(world, history)
         for month in ("2024-03", "2024-04", "2024-05"):
-            lines: list[tuple[int, str, int, int]] = []
+            lines: list[tuple[int, str, str, int, int]] = []
             offset = 0
             while True:
                 answer = leaderboard(world.db, month, limit=page_size, offset=offset)
                 lines += [
                     (
                         item["rank"],
-                        item["name"],
+                        str(item["salesperson_id"]),
+                        revealed(world, item["name"]),
                         int(item["units"] * 1000),
                         int(item["gross"] * 100),
                     )

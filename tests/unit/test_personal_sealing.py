@@ -25,7 +25,7 @@ class FakeKeys:
     def __init__(self) -> None:
         self.keys: dict[UUID, bytes] = {}
 
-    def key_for_write(self, customer_id: UUID) -> bytes:
+    def key_for_write(self, customer_id: UUID, *, staff: bool = False) -> bytes:
         return self.keys.setdefault(customer_id, personal.new_data_key())
 
 

@@ -27,6 +27,8 @@ from projections.salesperson_kpi.projection import COUNTERS
 from projections.salesperson_kpi.queries import kpi_table
 from workers import context, files
 from workers.context import PLACEHOLDER_BROKER
+from workers.customer_keys import CustomerKeys
+from workers.reveal import reveal_field
 
 if TYPE_CHECKING:
     from workers.runtime import Runtime
@@ -133,16 +135,23 @@ def build_workbook(
     return buffer.getvalue()
 
 
-def build_export(db: Database, export: Export) -> Workbook:
-    """Query the views for the export's month and scope, and lay the figures out."""
+def build_export(db: Database, export: Export, keys: CustomerKeys | None = None) -> Workbook:
+    """Query the views for the export's month and scope, and lay the figures out. The
+    salespeople's names are sealed in the views; with the key store (`keys`) they are
+    revealed into the file, which the user asked for with names (an export file holds them in
+    clear until it is deleted after the retention period, docs/personal-data.md)."""
     stores = _StoreNames(db)
+    kpi_lines = _all(kpi_table, db, month=export.month, store_id=export.store_id)
+    board_lines = _all(leaderboard, db, month=export.month, store_id=export.store_id)
+    if keys is not None:
+        kpi_lines = reveal_field(keys, kpi_lines, language=export.language)
+        board_lines = reveal_field(keys, board_lines, language=export.language)
     kpis = [
         {**line, "salesperson": line["name"], "store": stores.name(line["store_id"])}
-        for line in _all(kpi_table, db, month=export.month, store_id=export.store_id)
+        for line in kpi_lines
     ]
     board = [
-        {**line, "salesperson": line["name"], "store": line["store_name"]}
-        for line in _all(leaderboard, db, month=export.month, store_id=export.store_id)
+        {**line, "salesperson": line["name"], "store": line["store_name"]} for line in board_lines
     ]
     content = build_workbook(kpis, board, export.language)
     file_name = f"kpi-{export.month}-{export.scope}.xlsx"
@@ -216,7 +225,7 @@ def export_kpi_month(export_id: str, position: int = 0) -> None:
     run_export(
         export_id,
         position,
-        lambda runtime, export: build_export(runtime.db, export),
+        lambda runtime, export: build_export(runtime.db, export, runtime.customer_keys),
     )
 
 

@@ -31,6 +31,8 @@ from projections.directory import queries as directory
 from projections.payouts import queries as payouts
 from workers.actors.exports import CNY_FORMAT, MAX_RETRIES, Workbook, run_export
 from workers.context import PLACEHOLDER_BROKER
+from workers.customer_keys import CustomerKeys
+from workers.reveal import reveal_field
 
 if TYPE_CHECKING:
     from workers.runtime import Runtime
@@ -227,17 +229,20 @@ def build_payout_csv(
     return buffer.getvalue().encode("utf-8")
 
 
-def staff_names(db: Database) -> dict[str, str]:
-    """Every staff member's name by id, from the directory."""
-    names: dict[str, str] = {}
-    offset = 0
+def staff_names(
+    db: Database, keys: CustomerKeys | None = None, language: str | None = None
+) -> dict[str, str]:
+    """Every staff member's name by id, from the directory: sealed as the view keeps them, or
+    revealed with the key store (`keys`) for a file the user asked for with names."""
+    rows: list[dict[str, Any]] = []
     while True:
-        result = directory.list_staff(db, limit=PAGE, offset=offset)
-        for item in result["items"]:
-            names[str(item["id"])] = item["name"]
-        offset += len(result["items"])
-        if not result["items"] or offset >= result["total"]:
-            return names
+        result = directory.list_staff(db, limit=PAGE, offset=len(rows))
+        rows += result["items"]
+        if not result["items"] or len(rows) >= result["total"]:
+            break
+    if keys is not None:
+        rows = reveal_field(keys, rows, language=language)
+    return {str(item["id"]): item["name"] for item in rows}
 
 
 def store_names(db: Database) -> dict[str, str]:
@@ -252,14 +257,15 @@ def store_names(db: Database) -> dict[str, str]:
             return names
 
 
-def build_payout_export(db: Database, export: Export) -> Workbook:
-    """The file of a payout export, from the approved snapshot in the payouts view."""
+def build_payout_export(db: Database, export: Export, keys: CustomerKeys | None = None) -> Workbook:
+    """The file of a payout export, from the approved snapshot in the payouts view; names
+    revealed with the key store (`keys`): payroll asked for a file with names."""
     ident = period_id(export.store_id, export.month)
     period = payouts.get_period(db, ident)
     if period is None or period["totals"] is None:
         raise LookupError(f"pay period {ident} has no approved snapshot in the view")
     records = payouts.snapshot_statements(db, ident)
-    names, stores = staff_names(db), store_names(db)
+    names, stores = staff_names(db, keys, export.language), store_names(db)
     scope = export.scope
     if export.kind is ExportKind.PAYOUT_CSV:
         content = build_payout_csv(records, export.month, ident, names, stores)
@@ -282,6 +288,6 @@ def export_payouts(export_id: str, position: int = 0) -> None:
     run_export(
         export_id,
         position,
-        lambda runtime, export: build_payout_export(runtime.db, export),
+        lambda runtime, export: build_payout_export(runtime.db, export, runtime.customer_keys),
         before_complete=_note_on_period,
     )

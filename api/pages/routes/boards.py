@@ -19,7 +19,7 @@ from fastapi.responses import Response
 
 from api.deps import ConsistentDep, RuntimeDep
 from api.errors import status_of
-from api.pages import i18n
+from api.pages import i18n, people
 from api.pages.forms import Refused, read_form, submit
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
@@ -445,14 +445,10 @@ def _salespeople(
     """The active salespeople of each store, to assign a lead to."""
     found: dict[UUID, list[dict[str, Any]]] = {}
     for store_id in store_ids:
-        found[store_id] = directory.list_staff(
-            runtime.db,
-            store_id=store_id,
-            role=Role.SALESPERSON.value,
-            active=True,
-            limit=ALL,
-            scope=read_scope(actor, store_id=store_id),
-        )["items"]
+        # By the revealed name (names are sealed in the view).
+        found[store_id] = people.everyone(
+            runtime, actor, store_id=store_id, role=Role.SALESPERSON.value, active=True
+        )
     return found
 
 
