@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -9,7 +10,9 @@ from domain.app import Showroom, Written
 from domain.crm.errors import CustomerAlreadyServedError, CustomerPhoneTakenError
 from domain.crm.model import Customer
 from domain.crm.service import Crm
+from domain.leads.dedup import GroupLeadRules, dedup_setting, group_rules_id
 from domain.leads.errors import LeadCustomerMissingError, LeadStoreClosedError
+from domain.leads.intake import LeadIntake, LeadWritten, survivor_of
 from domain.leads.model import Lead
 from domain.organisation.model import Store
 from domain.organisation.service import Organisation
@@ -26,10 +29,24 @@ from domain.shared.actor import Principal, Role, acting_as
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.clock import aware
 from domain.shared.errors import (
+    ConflictError,
     DomainError,
     InvalidValueError,
+    NotFoundError,
     PermissionDeniedError,
 )
+
+
+@dataclass(frozen=True)
+class LeadRules:
+    """A store's de-duplication rule (`rule_set`: chosen by the store, else the default) and
+    the group's protection period in days (None: no lapse)."""
+
+    store_id: UUID
+    rule: str
+    window_days: int
+    rule_set: bool
+    protection_days: int | None
 
 
 class Leads:
@@ -48,6 +65,7 @@ class Leads:
         self.crm = crm
         # The runtime shares its one Organisation; alone (tests, tools) the service makes one.
         self._organisation = organisation or Organisation(app)
+        self.intake = LeadIntake(app)
 
     def capture_lead(
         self,
@@ -71,19 +89,21 @@ class Leads:
         with acting_as(actor):
             ensure_role(actor, *FLOOR_WRITERS)
             ensure_store(actor, store_id)
-            self._open_store(store_id)
+            store = self._open_store(store_id)
             when = aware(occurred_at)
             assignee = self._assignee(actor, store_id, salesperson_id)
             if customer_id is not None:
                 if customer_name is not None or customer_phone is not None:
                     raise InvalidValueError("give either customer_id or name and phone, not both")
-                customer = self.app.load(Customer, customer_id, "customer")
+                # A record merged into another answers as the survivor (docs/lead-dedup.md).
+                customer = survivor_of(self.app, customer_id)
                 ensure_readable(
                     actor, "customer", customer_id, customer.store_id, customer.owner_id
                 )
                 customer.ensure_not_erased()
-                lead = self._new_lead(store_id, customer_id, channel, model_interest, note, when)
-                return self.app.written(self._assigned(lead, assignee, when))
+                return self._placed(
+                    store, customer.id, channel, model_interest, note, when, assignee
+                )
             if customer_name is None or customer_phone is None:
                 raise LeadCustomerMissingError(
                     "a lead needs customer_id, or customer name and phone"
@@ -98,17 +118,54 @@ class Leads:
                 occurred_at=when,
             )
             if new is not None:
-                lead = self._new_lead(store_id, known_id, channel, model_interest, note, when)
+                placed = self.intake.place(
+                    store, known_id, channel, model_interest, note, when, assignee
+                )
                 try:
-                    return self.crm.save_new(new, self._assigned(lead, assignee, when))
+                    done = self.crm.save_new(new, *placed.to_save)
+                    return LeadWritten(done.id, done.version, done.position, placed.enquiry)
                 except CustomerPhoneTakenError as taken:
                     known_id = taken.customer_id  # a concurrent capture registered them first
-            customer = self.app.load(Customer, known_id, "customer")
+            customer = survivor_of(self.app, known_id)
             if can_read(actor, customer.store_id, customer.owner_id):
-                lead = self._new_lead(store_id, known_id, channel, model_interest, note, when)
-                return self.app.written(self._assigned(lead, assignee, when))
+                return self._placed(
+                    store, customer.id, channel, model_interest, note, when, assignee
+                )
+            if customer.store_id != store_id and not customer.erased:
+                lapsed, last, days = self.intake.lapsed(customer, when)
+                if lapsed and days is not None:
+                    # The owner's protection lapsed: the capturing store takes the customer,
+                    # written as an event of the customer, with the lead in the same save.
+                    customer.take_over(store_id, assignee, last, days, occurred_at=when)
+                    placed = self.intake.place(
+                        store, customer.id, channel, model_interest, note, when, assignee
+                    )
+                    return placed.written(self.app, customer)
             self._pass_on(actor, customer, channel, model_interest, note, when)
             raise CustomerAlreadyServedError(passed_on=True)
+
+    def _placed(
+        self,
+        store: Store,
+        customer_id: UUID,
+        channel: str,
+        model_interest: str | None,
+        note: str | None,
+        when: datetime,
+        assignee: UUID | None,
+    ) -> LeadWritten:
+        """The enquiry on the customer's open lead at the store, or a new lead; one retry when
+        a concurrent capture of the same customer at the store saved first."""
+        for attempt in (1, 2):
+            placed = self.intake.place(
+                store, customer_id, channel, model_interest, note, when, assignee
+            )
+            try:
+                return placed.written(self.app)
+            except ConflictError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def _pass_on(
         self,
@@ -138,8 +195,9 @@ class Leads:
                 self._organisation.active_salesperson(customer.store_id, owner)
             except DomainError:
                 owner = None
-        lead = self._new_lead(customer.store_id, customer.id, channel, model_interest, note, when)
-        self.app.written(self._assigned(lead, owner, when))
+        # At the customer's store, the store's de-duplication rule holds too.
+        placed = self.intake.place(store, customer.id, channel, model_interest, note, when, owner)
+        placed.written(self.app)
 
     @staticmethod
     def _new_lead(
@@ -305,3 +363,54 @@ class Leads:
         if not store.active:
             raise LeadStoreClosedError(f"store {store_id} is closed")
         return store
+
+    # --- de-duplication and protection settings (docs/lead-dedup.md) ---------------------------
+
+    def set_lead_dedup(
+        self,
+        actor: Principal,
+        store_id: UUID,
+        rule: str,
+        window_days: int,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Set when a customer's enquiry is recorded on their open lead at the store (managers
+        of the store, admins)."""
+        with acting_as(actor):
+            ensure_role(actor, *MANAGERS)
+            ensure_store(actor, store_id)
+            chosen, window = dedup_setting(rule, window_days)
+            store = self.app.load(Store, store_id, "store")
+            store.set_lead_dedup(chosen.value, window, occurred_at=aware(occurred_at))
+            return self.app.written(store)
+
+    def set_protection_period(
+        self, actor: Principal, protection_days: int | None, occurred_at: datetime | None = None
+    ) -> Written:
+        """Set the group's protection period: how long a customer stays with the owner after
+        the owner's last activity with them (None: until a manager moves them; admins)."""
+        with acting_as(actor):
+            ensure_role(actor, Role.ADMIN)
+            when = aware(occurred_at)
+            try:
+                rules = self.app.load(GroupLeadRules, group_rules_id(), "group lead rules")
+            except NotFoundError:
+                return self.app.written(GroupLeadRules.start(protection_days, when))
+            rules.set_protection(protection_days, when)
+            return self.app.written(rules)
+
+    def lead_rules(self, actor: Principal, store_id: UUID) -> LeadRules:
+        """The store's de-duplication rule and the group's protection period (the store's
+        staff, group readers)."""
+        with acting_as(actor):
+            if not actor.reads_everything:
+                ensure_store(actor, store_id)
+            store = self.app.load(Store, store_id, "store")
+            rule, window = self.intake.rule_of(store)
+            return LeadRules(
+                store_id=store_id,
+                rule=rule.value,
+                window_days=window,
+                rule_set=store.lead_dedup is not None,
+                protection_days=self.intake.protection_days(),
+            )

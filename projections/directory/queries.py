@@ -80,6 +80,8 @@ def list_customers(
     if not scope.visible:
         return paged([], 0, limit, offset)
     where = Where().equal("store_id", scope.store_id).equal("owner_id", scope.salesperson_id)
+    # A record merged into another is listed as the survivor only (docs/lead-dedup.md).
+    where.add("customer_id NOT IN (SELECT customer_id FROM rm_directory_merge)")
     rows, total = page(
         db,
         f"SELECT * FROM rm_directory_customer{where.sql}",
