@@ -26,11 +26,13 @@ from domain.shared import values
 from domain.shared.access import (
     FLOOR_WRITERS,
     MANAGERS,
+    ReadScope,
     can_read,
     ensure_floor_write,
     ensure_readable,
     ensure_role,
     ensure_store,
+    read_scope,
 )
 from domain.shared.actor import Principal, Role, acting_as
 from domain.shared.aggregate import ShowroomAggregate
@@ -373,3 +375,9 @@ class Crm:
                 claim.release(occurred_at=when)
                 changed.append(claim)
         return changed
+
+    def merge_scope(self, actor: Principal, store_id: UUID | None = None) -> ReadScope:
+        """The customers a manager compares to find duplicates (403 for other roles): their
+        store's (a store manager), any store's (an admin, `store_id` narrowing)."""
+        ensure_role(actor, *MANAGERS)
+        return read_scope(actor, store_id=store_id)
