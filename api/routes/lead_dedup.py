@@ -37,7 +37,7 @@ def get_lead_rules(store_id: UUID, leads: LeadsDep, actor: ActorDep) -> LeadRule
     )
 
 
-@router.put("/stores/{store_id}/lead-rules")
+@router.put("/stores/{store_id}/lead-rules", status_code=201)
 def set_lead_rules(store_id: UUID, body: SetLeadRules, leads: LeadsDep, actor: ActorDep) -> Written:
     """Set when a customer's enquiry is recorded on their open lead at the store (managers)."""
     return Written.of(
@@ -47,7 +47,7 @@ def set_lead_rules(store_id: UUID, body: SetLeadRules, leads: LeadsDep, actor: A
     )
 
 
-@router.put("/group/lead-protection")
+@router.put("/group/lead-protection", status_code=201)
 def set_protection(body: SetProtection, leads: LeadsDep, actor: ActorDep) -> Written:
     """Set the group's protection period of customers (admins)."""
     return Written.of(
