@@ -72,15 +72,15 @@ def list_enquiries(lead_id: UUID, leads: LeadsDep, actor: ActorDep) -> list[Enqu
     ]
 
 
-@router.post("/customers/{survivor_id}/merges", status_code=201)
+@router.post("/customers/{customer_id}/merges", status_code=201)
 def merge_customers(
-    survivor_id: UUID, body: MergeCustomers, crm: CrmDep, actor: ActorDep
+    customer_id: UUID, body: MergeCustomers, crm: CrmDep, actor: ActorDep
 ) -> Written:
     """Merge a duplicate record into this customer (managers of the store holding both;
     admins across stores): every lead, deal and survey of the duplicate reads under this
     customer, and the duplicate answers as merged into it."""
     return Written.of(
-        crm.merge_customers(actor, survivor_id, body.duplicate_id, occurred_at=body.occurred_at)
+        crm.merge_customers(actor, customer_id, body.duplicate_id, occurred_at=body.occurred_at)
     )
 
 

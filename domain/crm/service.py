@@ -344,12 +344,13 @@ class Crm:
         under the survivor from now on, and the duplicate answers as merged into it."""
         with acting_as(actor):
             ensure_role(actor, *MANAGERS)
+            # Scope before anything else: a record out of reach is not found, whatever was asked.
+            survivor = self.app.load(Customer, survivor_id, "customer")
+            ensure_readable(actor, "customer", survivor_id, survivor.store_id, survivor.owner_id)
             if survivor_id == duplicate_id:
                 raise CustomerMergeRefusedError("a customer cannot be merged into itself")
-            survivor = self.app.load(Customer, survivor_id, "customer")
             duplicate = self.app.load(Customer, duplicate_id, "customer")
-            for one in (survivor, duplicate):
-                ensure_readable(actor, "customer", one.id, one.store_id, one.owner_id)
+            ensure_readable(actor, "customer", duplicate_id, duplicate.store_id, duplicate.owner_id)
             if actor.role is not Role.ADMIN and survivor.store_id != duplicate.store_id:
                 raise CustomerMergeRefusedError("only an admin merges customers of two stores")
             duplicate.merge_into(survivor, occurred_at=aware(occurred_at))
