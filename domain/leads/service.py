@@ -36,6 +36,10 @@ from domain.shared.errors import (
     PermissionDeniedError,
 )
 
+# Concurrent captures of one customer at one store conflict on the lead slot or the lead: each
+# loser reloads and lands on the winner's lead, so a burst of N needs up to N attempts.
+CAPTURE_ATTEMPTS = 20
+
 
 @dataclass(frozen=True)
 class LeadRules:
@@ -154,16 +158,17 @@ class Leads:
         when: datetime,
         assignee: UUID | None,
     ) -> LeadWritten:
-        """The enquiry on the customer's open lead at the store, or a new lead; one retry when
-        a concurrent capture of the same customer at the store saved first."""
-        for attempt in (1, 2):
+        """The enquiry on the customer's open lead at the store, or a new lead; tried again
+        (state reloaded) when a concurrent capture of the same customer at the store saved
+        first: the lead slot or the lead's version conflicts, never both writes land."""
+        for attempt in range(1, CAPTURE_ATTEMPTS + 1):
             placed = self.intake.place(
                 store, customer_id, channel, model_interest, note, when, assignee
             )
             try:
                 return placed.written(self.app)
             except ConflictError:
-                if attempt == 2:
+                if attempt == CAPTURE_ATTEMPTS:
                     raise
         raise AssertionError("unreachable")
 
