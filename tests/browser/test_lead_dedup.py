@@ -61,5 +61,5 @@ def test_a_second_enquiry_lands_on_the_open_lead_and_a_manager_merges_a_duplicat
     manager.fill("#f-window_days", "10")
     manager.click("form[action='/app/lead-rules'] button[type=submit]")
     expect(manager.locator("p.notice")).to_contain_text("Saved")
-    expect(manager.locator("#h-rule ~ p").first).to_contain_text("On any open lead")
+    expect(manager.locator("section[aria-labelledby='h-rule']")).to_contain_text("On any open lead")
     assert no_horizontal_scroll(manager)
