@@ -44,10 +44,10 @@ def test_a_second_enquiry_lands_on_the_open_lead_and_a_manager_merges_a_duplicat
 
     manager = new_page(size, user="manager1", locale="en-GB")
     manager.goto("/app/customer-duplicates")
-    row = manager.locator("tbody tr", has_text=name)
+    row = manager.locator("main .list a.row", has_text=name)
     expect(row).to_contain_text("Same name, similar phone")
     assert no_horizontal_scroll(manager)
-    row.locator("a.button").click()
+    row.click()
     manager.wait_for_url("**/app/customer-merge?*")
     expect(manager.locator("main .card")).to_have_count(2)
     assert no_horizontal_scroll(manager)

@@ -214,6 +214,8 @@ def duplicates_page(
 
 def _side(runtime: Runtime, actor: Principal, customer_id: UUID) -> dict[str, Any]:
     customer = customer_out(runtime.crm.get_customer(actor, customer_id), read_scope(actor))
+    # Compared, not worked from: the phone masked (no full-number read to log).
+    customer = customer.model_copy(update={"phone": shown_masked(customer.phone)})
     scope = read_scope(actor, reach=Reach.OWN)
     leads = directory.list_leads(runtime.db, scope=scope, customer_id=customer_id, limit=1)
     deals = directory.list_deals(runtime.db, scope=scope, customer_id=customer_id, limit=1)
