@@ -30,6 +30,7 @@ from api.routes import (
     front,
     history,
     intake,
+    lead_dedup,
     leads,
     notifications,
     organisation,
@@ -165,6 +166,7 @@ def create_app(
         intake,
         notifications,
         front,
+        lead_dedup,
     ):
         app.include_router(module.router)
     pages.install(app)

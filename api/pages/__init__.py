@@ -36,6 +36,7 @@ from api.pages.routes import (
     floor,
     intake,
     manager_team,
+    lead_dedup,
     managerops_deals,
     managerops_performance,
     notifications,
@@ -62,6 +63,7 @@ AREAS: tuple[ModuleType, ...] = (
     intake,
     notifications,
     manager_team,
+    lead_dedup,
 )
 
 

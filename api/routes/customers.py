@@ -52,6 +52,8 @@ def customer_out(customer: Customer, scope: ReadScope) -> CustomerOut:
             "budget": None if customer.budget is None else f"{customer.budget:.2f}",
         },
         consents={str(k): v for k, v in customer.consents.items()},
+        merged_into=customer.merged_into,
+        merged_from=list(customer.merged_ids),
     )
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from api.deps import ActorDep, ConsistentDep, LeadsDep, PageDep, RuntimeDep
 from api.schemas.common import PageOf, Written
+from api.schemas.lead_dedup import CaptureWritten
 from api.schemas.leads import (
     AppointmentOutcome,
     AppointmentWritten,
@@ -55,18 +56,21 @@ def lead_out(lead: Lead) -> LeadOut:
         appointments_missed=lead.appointments_missed,
         deal_id=lead.deal_id,
         lost_reason=None if lead.lost_reason is None else str(lead.lost_reason),
+        enquiries=lead.enquiries,
     )
 
 
 @router.post("", status_code=201)
-def capture_lead(body: CaptureLead, leads: LeadsDep, actor: ActorDep) -> Written:
+def capture_lead(body: CaptureLead, leads: LeadsDep, actor: ActorDep) -> CaptureWritten:
     """Capture a lead for a known customer or a name and phone (de-duplicated by phone).
 
     A salesperson's own capture is assigned to them; managers may assign at capture. The phone
     of a customer the caller may not see is a 409 "Customer already served" naming nobody: the
-    enquiry goes to the customer's owner, or to their store's manager.
+    enquiry goes to the customer's owner, or to their store's manager. A customer with an open
+    lead at the store (the store's rule, docs/lead-dedup.md) gets the enquiry recorded on that
+    lead: the answer is that lead, `outcome` "enquiry_recorded".
     """
-    return Written.of(
+    return CaptureWritten.of_capture(
         leads.capture_lead(
             actor,
             body.store_id,

@@ -46,6 +46,10 @@ class CustomerOut(BaseModel):
     source: str
     preferences: dict[str, str | None]
     consents: dict[str, bool]
+    merged_into: UUID | None = Field(
+        default=None, description="The customer this record was merged into (it answers as that)"
+    )
+    merged_from: list[UUID] = Field(default_factory=list, description="Records merged into this")
 
 
 class CustomerLine(BaseModel):

@@ -85,6 +85,7 @@ class LeadOut(BaseModel):
     appointments_missed: int
     deal_id: UUID | None
     lost_reason: str | None
+    enquiries: int = Field(default=0, description="Further enquiries recorded on the lead")
 
 
 class LeadLine(BaseModel):

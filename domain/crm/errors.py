@@ -68,3 +68,23 @@ class CustomerErasedError(DomainError):
     """The customer was erased (PIPL right to deletion): nothing more is recorded about them."""
 
     title = "Customer erased"
+
+
+class CustomerMergedError(ConflictError):
+    """The customer record was merged into another one, which answers for the person now."""
+
+    title = "Customer merged"
+
+    def __init__(self, customer_id: UUID, survivor_id: UUID) -> None:
+        super().__init__(
+            f"customer {customer_id} was merged into {survivor_id}", merged_into=str(survivor_id)
+        )
+        self.customer_id = customer_id
+        self.survivor_id = survivor_id
+
+
+class CustomerMergeRefusedError(DomainError):
+    """Two records that cannot be merged (the same record, or of stores the manager does not
+    run)."""
+
+    title = "Customers cannot be merged"

@@ -11,7 +11,12 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.crm.errors import CustomerErasedError, CustomerOwnerUnchangedError
+from domain.crm.errors import (
+    CustomerErasedError,
+    CustomerMergedError,
+    CustomerMergeRefusedError,
+    CustomerOwnerUnchangedError,
+)
 from domain.shared import values
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.errors import InvalidValueError
@@ -221,6 +226,103 @@ class Customer(ShowroomAggregate):
     def _record_erasure(self, reason: str, occurred_at: datetime) -> None:
         self.erased = True
         self.erased_at = occurred_at
+
+    # --- protection period and merging (docs/lead-dedup.md) ------------------------------------
+    # New events and attributes only; attributes older events never set are read with defaults.
+
+    class TakenOver(ShowroomAggregate.Event):
+        """The owner's protection period lapsed (no activity with the customer for the group's
+        period) and another store's enquiry took the customer over."""
+
+        store_id: UUID
+        owner_id: UUID | None
+        previous_store_id: UUID
+        previous_owner_id: UUID | None
+        last_activity_at: datetime
+        protection_days: int
+
+    class MergedInto(ShowroomAggregate.Event):
+        """This record was the same person as `survivor_id`: it answers as that customer now."""
+
+        survivor_id: UUID
+
+    class Absorbed(ShowroomAggregate.Event):
+        """`duplicate_id` (and the records merged into it before, `also`) merged into this one."""
+
+        duplicate_id: UUID
+        also: list[UUID]
+
+    @property
+    def merged_into(self) -> UUID | None:
+        """The customer this record was merged into, or None."""
+        return getattr(self, "_merged_into", None)
+
+    @property
+    def merged_ids(self) -> tuple[UUID, ...]:
+        """Every record merged into this one (directly or through another merge)."""
+        return tuple(getattr(self, "_merged_ids", ()))
+
+    @property
+    def taken_over_at(self) -> datetime | None:
+        return getattr(self, "_taken_over_at", None)
+
+    def take_over(
+        self,
+        store_id: UUID,
+        owner_id: UUID | None,
+        last_activity_at: datetime,
+        protection_days: int,
+        occurred_at: datetime,
+    ) -> None:
+        """Move the customer to `store_id` (the service checked that protection lapsed)."""
+        self.ensure_not_erased()
+        self._take_over(
+            store_id=store_id,
+            owner_id=owner_id,
+            previous_store_id=self.store_id,
+            previous_owner_id=self.owner_id,
+            last_activity_at=last_activity_at,
+            protection_days=protection_days,
+            occurred_at=occurred_at,
+        )
+
+    @event(TakenOver)
+    def _take_over(
+        self,
+        store_id: UUID,
+        owner_id: UUID | None,
+        previous_store_id: UUID,
+        previous_owner_id: UUID | None,
+        last_activity_at: datetime,
+        protection_days: int,
+        occurred_at: datetime,
+    ) -> None:
+        self.store_id = store_id
+        self.owner_id = owner_id
+        self._taken_over_at = occurred_at
+
+    def merge_into(self, survivor: Customer, occurred_at: datetime) -> None:
+        """Record that this customer is `survivor` (both sides; the service saves both)."""
+        if survivor.id == self.id:
+            raise CustomerMergeRefusedError("a customer cannot be merged into itself")
+        for one in (self, survivor):
+            one.ensure_not_erased()
+            if one.merged_into is not None:
+                raise CustomerMergedError(one.id, one.merged_into)
+        self._merge_into(survivor_id=survivor.id, occurred_at=occurred_at)
+        survivor._absorb(duplicate_id=self.id, also=list(self.merged_ids), occurred_at=occurred_at)
+
+    @event(MergedInto)
+    def _merge_into(self, survivor_id: UUID, occurred_at: datetime) -> None:
+        self._merged_into = survivor_id
+
+    @event(Absorbed)
+    def _absorb(self, duplicate_id: UUID, also: list[UUID], occurred_at: datetime) -> None:
+        self._merged_ids = [*self.merged_ids, duplicate_id, *also]
+
+    def ensure_not_merged(self) -> None:
+        if self.merged_into is not None:
+            raise CustomerMergedError(self.id, self.merged_into)
 
 
 class PhoneClaim(ShowroomAggregate):

@@ -14,6 +14,7 @@ from domain.crm.errors import (
     CustomerAlreadyExistsError,
     CustomerAlreadyServedError,
     CustomerErasedError,
+    CustomerMergeRefusedError,
     CustomerPhoneTakenError,
     CustomerStoreClosedError,
 )
@@ -25,11 +26,13 @@ from domain.shared import values
 from domain.shared.access import (
     FLOOR_WRITERS,
     MANAGERS,
+    ReadScope,
     can_read,
     ensure_floor_write,
     ensure_readable,
     ensure_role,
     ensure_store,
+    read_scope,
 )
 from domain.shared.actor import Principal, Role, acting_as
 from domain.shared.aggregate import ShowroomAggregate
@@ -250,6 +253,8 @@ class Crm:
             except CustomerErasedError:
                 # Recorded before (its key destruction may have failed after): finish it.
                 self._keys.destroy(customer_id)
+                for merged_id in customer.merged_ids:
+                    self._keys.destroy(merged_id)
                 raise
             others: list[ShowroomAggregate] = []
             try:
@@ -260,8 +265,15 @@ class Crm:
                 if claim.customer_id == customer_id:
                     claim.release(occurred_at=when)
                     others.append(claim)
+            # Records merged into this customer are the same person: erased with them, their
+            # own keys destroyed too (their leads' notes are sealed with those).
+            merged = self._merged_for_erasure(customer, reason, when)
+            others.extend(merged)
             written = self.app.written(customer, *others)
             self._keys.destroy(customer_id, when)
+            for duplicate in merged:
+                if isinstance(duplicate, Customer):
+                    self._keys.destroy(duplicate.id, when)
             return written
 
     def privacy_subject(self, actor: Principal, customer_id: UUID | None = None) -> Customer | None:
@@ -297,6 +309,7 @@ class Crm:
             ),
         )
         customer.ensure_not_erased()
+        customer.ensure_not_merged()
         return customer
 
     def _owner_for(self, actor: Principal, store_id: UUID, owner_id: UUID | None) -> UUID | None:
@@ -316,3 +329,56 @@ class Crm:
         if not store.active:
             raise CustomerStoreClosedError(f"store {store_id} is closed")
         return store
+
+    # --- merging (docs/lead-dedup.md) --------------------------------------------------------
+
+    def merge_customers(
+        self,
+        actor: Principal,
+        survivor_id: UUID,
+        duplicate_id: UUID,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Merge a duplicate record of a person into the survivor (a manager of the store
+        holding both; admins across stores): the duplicate's leads, deals and surveys read
+        under the survivor from now on, and the duplicate answers as merged into it."""
+        with acting_as(actor):
+            ensure_role(actor, *MANAGERS)
+            # Scope before anything else: a record out of reach is not found, whatever was asked.
+            survivor = self.app.load(Customer, survivor_id, "customer")
+            ensure_readable(actor, "customer", survivor_id, survivor.store_id, survivor.owner_id)
+            if survivor_id == duplicate_id:
+                raise CustomerMergeRefusedError("a customer cannot be merged into itself")
+            duplicate = self.app.load(Customer, duplicate_id, "customer")
+            ensure_readable(actor, "customer", duplicate_id, duplicate.store_id, duplicate.owner_id)
+            if actor.role is not Role.ADMIN and survivor.store_id != duplicate.store_id:
+                raise CustomerMergeRefusedError("only an admin merges customers of two stores")
+            duplicate.merge_into(survivor, occurred_at=aware(occurred_at))
+            return self.app.written(survivor, duplicate)
+
+    def _merged_for_erasure(
+        self, survivor: Customer, reason: str, when: datetime
+    ) -> list[ShowroomAggregate]:
+        """The records merged into `survivor`, each with its erasure recorded and its phone
+        claim released (those already erased are left as they are)."""
+        changed: list[ShowroomAggregate] = []
+        for merged_id in survivor.merged_ids:
+            duplicate = self.app.load(Customer, merged_id, "customer")
+            if duplicate.erased:
+                continue
+            duplicate.record_erasure(reason, occurred_at=when)
+            changed.append(duplicate)
+            try:
+                claim = self.app.load(PhoneClaim, phone_claim_id(duplicate.phone_hash), "claim")
+            except NotFoundError:
+                continue
+            if claim.customer_id == merged_id:
+                claim.release(occurred_at=when)
+                changed.append(claim)
+        return changed
+
+    def merge_scope(self, actor: Principal, store_id: UUID | None = None) -> ReadScope:
+        """The customers a manager compares to find duplicates (403 for other roles): their
+        store's (a store manager), any store's (an admin, `store_id` narrowing)."""
+        ensure_role(actor, *MANAGERS)
+        return read_scope(actor, store_id=store_id)

@@ -15,6 +15,7 @@ from domain.crm.errors import CustomerAlreadyServedError
 from domain.intake.partners import Partner
 from domain.intake.ports import SecretVault
 from domain.leads.campaign import Campaign
+from domain.leads.dedup import PartnerEnquiry
 from domain.leads.model import Lead
 from domain.leads.origin import SourceKind, origin, partner_lead_id
 from domain.leads.service import Leads
@@ -296,12 +297,18 @@ class Partners:
             if found is None:
                 raise
             passed_on = isinstance(sys.exc_info()[1], CustomerAlreadyServedError)
-            return Accepted(lead_id, created=passed_on, position=found.position)
+            return Accepted(found.lead_id, created=passed_on, position=found.position)
         return Accepted(written.id, created=True, position=written.position)
 
     def _existing(self, lead_id: UUID) -> Accepted | None:
+        """The lead a partner lead id already landed on: the lead captured under that id, or
+        the customer's open lead it was recorded on as an enquiry (docs/lead-dedup.md)."""
         try:
             self.app.load(Lead, lead_id, "lead")
         except NotFoundError:
-            return None
+            try:
+                ref = self.app.load(PartnerEnquiry, lead_id, "lead")
+            except NotFoundError:
+                return None
+            return Accepted(ref.lead_id, created=False, position=None)
         return Accepted(lead_id, created=False, position=None)

@@ -414,3 +414,71 @@ class Lead(ShowroomAggregate):
         self.lost_reason = LossReason(reason)
         self.lost_note = note
         self.closed_at = occurred_at
+
+    # --- enquiries (de-duplication, docs/lead-dedup.md) -----------------------------------------
+    # A customer's further enquiry at a store where they already have an open lead is recorded
+    # on that lead instead of opening a second one. New events and attributes only: attributes
+    # the older events never set are read with a default, so leads stored before still load.
+
+    class EnquiryRecorded(ShowroomAggregate.Event):
+        # The note is free text about the customer: sealed with their key, like Captured's.
+        personal_fields: ClassVar[tuple[str, ...]] = ("note",)
+        personal_subject: ClassVar[str] = "customer_id"
+
+        channel: str
+        source: str | None
+        model_interest: str | None
+        note: str | None
+        customer_id: UUID
+
+    @property
+    def enquiries(self) -> int:
+        """How many further enquiries were recorded on the lead (not counting its capture)."""
+        return int(getattr(self, "_enquiries", 0))
+
+    @property
+    def last_enquiry_at(self) -> datetime | None:
+        return getattr(self, "_last_enquiry_at", None)
+
+    @property
+    def last_touched_at(self) -> datetime:
+        """The latest of its capture, its activities and its enquiries: what the store's
+        de-duplication window counts from."""
+        moments = [self.captured_at, self.last_activity_at, self.last_enquiry_at]
+        return max(m for m in moments if m is not None)
+
+    def record_enquiry(
+        self,
+        channel: str,
+        model_interest: str | None,
+        note: str | None,
+        occurred_at: datetime,
+        source: str | None = None,
+    ) -> None:
+        """Record a further enquiry of the lead's customer on this open lead."""
+        self._ensure_open("record an enquiry on")
+        self._record_enquiry(
+            channel=choice(values.Channel, channel, "channel").value,
+            source=_note(source, "source", multiline=False),
+            model_interest=_note(model_interest, "model_interest", multiline=False),
+            note=_note(note),
+            customer_id=self.customer_id,
+            occurred_at=occurred_at,
+        )
+
+    @event(EnquiryRecorded)
+    def _record_enquiry(
+        self,
+        channel: str,
+        source: str | None,
+        model_interest: str | None,
+        note: str | None,
+        customer_id: UUID,
+        occurred_at: datetime,
+    ) -> None:
+        self._enquiries = self.enquiries + 1
+        last = self.last_enquiry_at
+        if last is None or occurred_at > last:
+            self._last_enquiry_at = occurred_at
+        if model_interest is not None:
+            self.model_interest = model_interest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -10,7 +11,9 @@ from domain.crm.errors import CustomerAlreadyServedError, CustomerPhoneTakenErro
 from domain.crm.model import Customer
 from domain.crm.service import Crm
 from domain.leads.campaign import Campaign
+from domain.leads.dedup import GroupLeadRules, dedup_setting, group_rules_id
 from domain.leads.errors import LeadCustomerMissingError, LeadStoreClosedError
+from domain.leads.intake import LeadIntake, LeadWritten, survivor_of
 from domain.leads.model import Lead
 from domain.leads.origin import Origin
 from domain.organisation.model import Store
@@ -18,6 +21,7 @@ from domain.organisation.service import Organisation
 from domain.shared.access import (
     ASSIGNERS,
     FLOOR_WRITERS,
+    MANAGERS,
     can_read,
     ensure_assignable,
     ensure_floor_write,
@@ -29,10 +33,28 @@ from domain.shared.actor import Principal, Role, acting_as
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.clock import aware
 from domain.shared.errors import (
+    ConflictError,
     DomainError,
     InvalidValueError,
+    NotFoundError,
     PermissionDeniedError,
 )
+
+# Concurrent captures of one customer at one store conflict on the lead slot or the lead: each
+# loser reloads and lands on the winner's lead, so a burst of N needs up to N attempts.
+CAPTURE_ATTEMPTS = 20
+
+
+@dataclass(frozen=True)
+class LeadRules:
+    """A store's de-duplication rule (`rule_set`: chosen by the store, else the default) and
+    the group's protection period in days (None: no lapse)."""
+
+    store_id: UUID
+    rule: str
+    window_days: int
+    rule_set: bool
+    protection_days: int | None
 
 
 class Leads:
@@ -51,6 +73,7 @@ class Leads:
         self.crm = crm
         # The runtime shares its one Organisation; alone (tests, tools) the service makes one.
         self._organisation = organisation or Organisation(app)
+        self.intake = LeadIntake(app)
 
     def capture_lead(
         self,
@@ -76,28 +99,29 @@ class Leads:
         with acting_as(actor):
             ensure_role(actor, *FLOOR_WRITERS)
             ensure_store(actor, store_id)
-            self._open_store(store_id)
+            store = self._open_store(store_id)
             when = aware(occurred_at)
             assignee = self._assignee(actor, store_id, salesperson_id)
             if customer_id is not None:
                 if customer_name is not None or customer_phone is not None:
                     raise InvalidValueError("give either customer_id or name and phone, not both")
-                customer = self.app.load(Customer, customer_id, "customer")
+                # A record merged into another answers as the survivor (docs/lead-dedup.md).
+                customer = survivor_of(self.app, customer_id)
                 ensure_readable(
                     actor, "customer", customer_id, customer.store_id, customer.owner_id
                 )
                 customer.ensure_not_erased()
-                lead = self._new_lead(
-                    store_id,
-                    customer_id,
+                return self._placed(
+                    store,
+                    customer.id,
                     channel,
                     model_interest,
                     note,
                     when,
+                    assignee,
                     origin=origin,
                     lead_id=lead_id,
                 )
-                return self.app.written(self._assigned(lead, assignee, when))
             if customer_name is None or customer_phone is None:
                 raise LeadCustomerMissingError(
                     "a lead needs customer_id, or customer name and phone"
@@ -112,37 +136,95 @@ class Leads:
                 occurred_at=when,
             )
             if new is not None:
-                lead = self._new_lead(
-                    store_id,
+                placed = self.intake.place(
+                    store,
                     known_id,
                     channel,
                     model_interest,
                     note,
                     when,
-                    origin=origin,
+                    assignee,
+                    origin=self._checked(origin, store_id),
                     lead_id=lead_id,
                 )
                 try:
-                    return self.crm.save_new(new, self._assigned(lead, assignee, when))
+                    done = self.crm.save_new(new, *placed.to_save)
+                    return LeadWritten(done.id, done.version, done.position, placed.enquiry)
                 except CustomerPhoneTakenError as taken:
                     known_id = taken.customer_id  # a concurrent capture registered them first
-            customer = self.app.load(Customer, known_id, "customer")
+            customer = survivor_of(self.app, known_id)
             if can_read(actor, customer.store_id, customer.owner_id):
-                lead = self._new_lead(
-                    store_id,
-                    known_id,
+                return self._placed(
+                    store,
+                    customer.id,
                     channel,
                     model_interest,
                     note,
                     when,
+                    assignee,
                     origin=origin,
                     lead_id=lead_id,
                 )
-                return self.app.written(self._assigned(lead, assignee, when))
+            if customer.store_id != store_id and not customer.erased:
+                lapsed, last, days = self.intake.lapsed(customer, when)
+                if lapsed and days is not None:
+                    # The owner's protection lapsed: the capturing store takes the customer,
+                    # written as an event of the customer, with the lead in the same save.
+                    customer.take_over(store_id, assignee, last, days, occurred_at=when)
+                    placed = self.intake.place(
+                        store,
+                        customer.id,
+                        channel,
+                        model_interest,
+                        note,
+                        when,
+                        assignee,
+                        origin=self._checked(origin, store_id),
+                        lead_id=lead_id,
+                    )
+                    return placed.written(self.app, customer)
             self._pass_on(
                 actor, customer, channel, model_interest, note, when, origin=origin, lead_id=lead_id
             )
             raise CustomerAlreadyServedError(passed_on=True)
+
+    def _placed(
+        self,
+        store: Store,
+        customer_id: UUID,
+        channel: str,
+        model_interest: str | None,
+        note: str | None,
+        when: datetime,
+        assignee: UUID | None,
+        *,
+        origin: Origin | None = None,
+        lead_id: UUID | None = None,
+    ) -> LeadWritten:
+        """The enquiry on the customer's open lead at the store, or a new lead; tried again
+        (state reloaded) when a concurrent capture of the same customer at the store saved
+        first: the lead slot or the lead's version conflicts, never both writes land. A
+        partner's lead id (`lead_id`) is not tried again: its conflict is the partner posting
+        the same lead twice, which the intake answers with the lead it landed on."""
+        checked = self._checked(origin, store.id)
+        for attempt in range(1, CAPTURE_ATTEMPTS + 1):
+            placed = self.intake.place(
+                store,
+                customer_id,
+                channel,
+                model_interest,
+                note,
+                when,
+                assignee,
+                origin=checked,
+                lead_id=lead_id,
+            )
+            try:
+                return placed.written(self.app)
+            except ConflictError:
+                if lead_id is not None or attempt == CAPTURE_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
 
     def _pass_on(
         self,
@@ -174,41 +256,26 @@ class Leads:
                 self._organisation.active_salesperson(customer.store_id, owner)
             except DomainError:
                 owner = None
-        lead = self._new_lead(
-            customer.store_id,
+        # At the customer's store, the store's de-duplication rule holds too.
+        placed = self.intake.place(
+            store,
             customer.id,
             channel,
             model_interest,
             note,
             when,
-            origin=origin,
+            owner,
+            origin=self._checked(origin, store.id),
             lead_id=lead_id,
         )
-        self.app.written(self._assigned(lead, owner, when))
+        placed.written(self.app)
 
-    def _new_lead(
-        self,
-        store_id: UUID,
-        customer_id: UUID,
-        channel: str,
-        model_interest: str | None,
-        note: str | None,
-        when: datetime,
-        origin: Origin | None = None,
-        lead_id: UUID | None = None,
-    ) -> Lead:
+    def _checked(self, origin: Origin | None, store_id: UUID) -> Origin | None:
+        """The lead's origin, once its campaign (if any) is known to run in the store."""
         if origin is not None and origin.campaign_id is not None:
             campaign = self.app.load(Campaign, origin.campaign_id, "campaign")
             campaign.ensure_runs_in(store_id)
-        return Lead.capture(
-            store_id, customer_id, channel, model_interest, note, when, origin, lead_id
-        )
-
-    @staticmethod
-    def _assigned(lead: Lead, assignee: UUID | None, when: datetime) -> Lead:
-        if assignee is not None:
-            lead.assign(assignee, occurred_at=when)
-        return lead
+        return origin
 
     def assign_lead(
         self,
@@ -366,3 +433,54 @@ class Leads:
         if not store.active:
             raise LeadStoreClosedError(f"store {store_id} is closed")
         return store
+
+    # --- de-duplication and protection settings (docs/lead-dedup.md) ---------------------------
+
+    def set_lead_dedup(
+        self,
+        actor: Principal,
+        store_id: UUID,
+        rule: str,
+        window_days: int,
+        occurred_at: datetime | None = None,
+    ) -> Written:
+        """Set when a customer's enquiry is recorded on their open lead at the store (managers
+        of the store, admins)."""
+        with acting_as(actor):
+            ensure_role(actor, *MANAGERS)
+            ensure_store(actor, store_id)
+            chosen, window = dedup_setting(rule, window_days)
+            store = self.app.load(Store, store_id, "store")
+            store.set_lead_dedup(chosen.value, window, occurred_at=aware(occurred_at))
+            return self.app.written(store)
+
+    def set_protection_period(
+        self, actor: Principal, protection_days: int | None, occurred_at: datetime | None = None
+    ) -> Written:
+        """Set the group's protection period: how long a customer stays with the owner after
+        the owner's last activity with them (None: until a manager moves them; admins)."""
+        with acting_as(actor):
+            ensure_role(actor, Role.ADMIN)
+            when = aware(occurred_at)
+            try:
+                rules = self.app.load(GroupLeadRules, group_rules_id(), "group lead rules")
+            except NotFoundError:
+                return self.app.written(GroupLeadRules.start(protection_days, when))
+            rules.set_protection(protection_days, when)
+            return self.app.written(rules)
+
+    def lead_rules(self, actor: Principal, store_id: UUID) -> LeadRules:
+        """The store's de-duplication rule and the group's protection period (the store's
+        staff, group readers)."""
+        with acting_as(actor):
+            if not actor.reads_everything:
+                ensure_store(actor, store_id)
+            store = self.app.load(Store, store_id, "store")
+            rule, window = self.intake.rule_of(store)
+            return LeadRules(
+                store_id=store_id,
+                rule=rule.value,
+                window_days=window,
+                rule_set=store.lead_dedup is not None,
+                protection_days=self.intake.protection_days(),
+            )

@@ -174,6 +174,31 @@ class Store(ShowroomAggregate):
     def _clear_day_hours(self, day: date, occurred_at: datetime) -> None:
         self.date_spans = tuple(x for x in self.date_spans if x[0] != day)
 
+    # --- lead de-duplication (docs/lead-dedup.md) ------------------------------------------------
+    # New event and attributes only; a store that never set the rule uses the group's default.
+
+    class LeadDedupSet(ShowroomAggregate.Event):
+        """From now on, a customer's enquiry is recorded on their open lead by `rule`, within
+        `window_days` of the lead's last activity (`rule` and its values: domain/leads/dedup.py)."""
+
+        rule: str
+        window_days: int
+
+    @property
+    def lead_dedup(self) -> tuple[str, int] | None:
+        """The store's de-duplication rule and window, or None when never set."""
+        return getattr(self, "_lead_dedup", None)
+
+    def set_lead_dedup(self, rule: str, window_days: int, occurred_at: datetime) -> None:
+        """Set the rule (the caller checks rule and window: domain/leads/dedup.py)."""
+        if not self.active:
+            raise IllegalTransitionError("store", self.id, "closed", "set the lead rule of")
+        self._set_lead_dedup(rule=rule, window_days=window_days, occurred_at=occurred_at)
+
+    @event(LeadDedupSet)
+    def _set_lead_dedup(self, rule: str, window_days: int, occurred_at: datetime) -> None:
+        self._lead_dedup = (rule, window_days)
+
 
 class Staff(ShowroomAggregate):
     """A person on the payroll of a store: salesperson, manager, finance..."""

@@ -55,6 +55,13 @@ class LeadActivity:
         self._tx, self._leads = None, {}
 
 
+# The customer a lead or deal reads under: the record it was made for, or the one that record
+# was merged into before (two parameters: the customer id twice).
+SURVIVOR = (
+    "COALESCE((SELECT survivor_id FROM rm_directory_merge WHERE customer_id = ?), CAST(? AS TEXT))"
+)
+
+
 class DirectoryProjection(Projection):
     """Current state of the things people look up by list: no history, no figures."""
 
@@ -66,6 +73,7 @@ class DirectoryProjection(Projection):
         "rm_directory_phone",
         "rm_directory_lead",
         "rm_directory_deal",
+        "rm_directory_merge",
     )
     ddl = (
         "CREATE TABLE IF NOT EXISTS rm_directory_store ("
@@ -108,6 +116,12 @@ class DirectoryProjection(Projection):
         " ON rm_directory_deal (store_id, created_at)",
         "CREATE INDEX IF NOT EXISTS rm_directory_deal_salesperson"
         " ON rm_directory_deal (salesperson_id, created_at)",
+        # Customers merged into another (docs/lead-dedup.md): their leads and deals read under
+        # the survivor; the row stays for the duplicate's own page to link to the survivor.
+        "CREATE TABLE IF NOT EXISTS rm_directory_merge ("
+        " customer_id TEXT PRIMARY KEY, survivor_id TEXT NOT NULL, merged_at TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS rm_directory_merge_survivor"
+        " ON rm_directory_merge (survivor_id)",
     )
 
     def __init__(self) -> None:
@@ -224,11 +238,12 @@ class DirectoryProjection(Projection):
         when = utc_iso(event.occurred_at)
         tx.execute(
             "INSERT INTO rm_directory_lead (lead_id, store_id, customer_id, channel, status,"
-            " model_interest, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (lead_id) DO NOTHING",
+            " model_interest, created_at, updated_at) VALUES (?, ?, " + SURVIVOR + ","
+            " ?, ?, ?, ?, ?) ON CONFLICT (lead_id) DO NOTHING",
             (
                 sid(event.originator_id),
                 sid(event.store_id),
+                sid(event.customer_id),
                 sid(event.customer_id),
                 event.channel,
                 LeadStatus.OPEN.value,
@@ -272,11 +287,12 @@ class DirectoryProjection(Projection):
         when = utc_iso(event.occurred_at)
         tx.execute(
             "INSERT INTO rm_directory_deal (deal_id, store_id, customer_id, salesperson_id,"
-            " lead_id, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (deal_id) DO NOTHING",
+            " lead_id, status, created_at, updated_at) VALUES (?, ?, " + SURVIVOR + ","
+            " ?, ?, ?, ?, ?) ON CONFLICT (deal_id) DO NOTHING",
             (
                 sid(event.originator_id),
                 sid(event.store_id),
+                sid(event.customer_id),
                 sid(event.customer_id),
                 sid(event.salesperson_id),
                 sid(event.lead_id),
@@ -333,6 +349,41 @@ class DirectoryProjection(Projection):
     @handles(Deal.Cancelled)
     def on_deal_cancelled(self, event: Deal.Cancelled, tx: Tx) -> None:
         self._set(tx, "deal", event, status=DealStatus.CANCELLED.value)
+
+    # --- de-duplication, protection period, merging (docs/lead-dedup.md) ----------------------
+
+    @handles(Lead.EnquiryRecorded)
+    def on_enquiry(self, event: Lead.EnquiryRecorded, tx: Tx) -> None:
+        if event.model_interest is None:
+            self._set(tx, "lead", event)
+        else:
+            self._set(tx, "lead", event, model_interest=event.model_interest)
+
+    @handles(Customer.TakenOver)
+    def on_taken_over(self, event: Customer.TakenOver, tx: Tx) -> None:
+        self._set(tx, "customer", event, store_id=sid(event.store_id), owner_id=sid(event.owner_id))
+
+    @handles(Customer.MergedInto)
+    def on_merged(self, event: Customer.MergedInto, tx: Tx) -> None:
+        # Written at once (not merged at the page's end): the rows moved are found by the
+        # customer column, which the page's pending changes never touch.
+        duplicate, survivor = sid(event.originator_id), sid(event.survivor_id)
+        when = utc_iso(event.occurred_at)
+        tx.execute(
+            "UPDATE rm_directory_merge SET survivor_id = ? WHERE survivor_id = ?",
+            (survivor, duplicate),
+        )
+        tx.execute(
+            "INSERT INTO rm_directory_merge (customer_id, survivor_id, merged_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (customer_id) DO UPDATE SET survivor_id = excluded.survivor_id",
+            (duplicate, survivor, when),
+        )
+        for table in ("rm_directory_lead", "rm_directory_deal"):
+            tx.execute(
+                f"UPDATE {table} SET customer_id = ? WHERE customer_id = ?",
+                (survivor, duplicate),
+            )
+        self._set(tx, "customer", event)
 
     # --- helpers ------------------------------------------------------------------------------
 

@@ -87,6 +87,8 @@ def list_customers(
         .equal("owner_id", scope.salesperson_id)
         .among("owner_id", scope.salesperson_ids)
     )
+    # A record merged into another is listed as the survivor only (docs/lead-dedup.md).
+    where.add("customer_id NOT IN (SELECT customer_id FROM rm_directory_merge)")
     rows, total = page(
         db,
         f"SELECT * FROM rm_directory_customer{where.sql}",

@@ -143,6 +143,11 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/deals/{deal_id}/products"): {"kind": "insurance", "income": "800"},
     ("POST", "/deals/{deal_id}/product-cancellation"): {"product_id": "{staff_id}", "reason": "x"},
     ("POST", "/stores/{store_id}/pack"): {"condition": "new", "amount": "500"},
+    # De-duplication and merging (docs/lead-dedup.md).
+    ("GET", "/stores/{store_id}/lead-rules"): None,
+    ("PUT", "/stores/{store_id}/lead-rules"): {"rule": "off", "window_days": 30},
+    ("GET", "/leads/{lead_id}/enquiries"): None,
+    ("POST", "/customers/{customer_id}/merges"): {"duplicate_id": "{customer_id}"},
     ("GET", "/deals/{deal_id}/survey"): None,
     ("POST", "/deals/{deal_id}/survey/exclusion"): {"reason": "x"},
     ("POST", "/deals/{deal_id}/survey/reinstatement"): {},
@@ -223,6 +228,7 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
 
 STORE_LEVEL_READS = {
     ("GET", "/stores/{store_id}"),
+    ("GET", "/stores/{store_id}/lead-rules"),
     ("GET", "/staff/{staff_id}"),
     ("GET", "/vehicles/{vehicle_id}"),
     # The store's teams, hours, who is on duty and a colleague's roster (shifts, leave).
@@ -337,6 +343,11 @@ def test_capturing_another_salespersons_customer_passes_the_enquiry_on_and_tells
     api: Api, user: str, store: str, goes_to: str | None
 ) -> None:
     ids = owned_by_sales_a1(api)
+    # With the store's de-duplication off, the enquiry passed on opens a lead of its own (with
+    # it on, it is recorded on the owner's open lead: tests/integration/test_lead_dedup_api.py).
+    rule = {"rule": "off", "window_days": 30}
+    headers = api.headers("manager_a")
+    api.client.put(f"/stores/{ids['store_id']}/lead-rules", json=rule, headers=headers)
     mine_before = leads_of(api, user)
     body = {
         "store_id": str(getattr(api.world, store)),

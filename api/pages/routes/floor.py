@@ -220,7 +220,10 @@ async def capture(request: Request, runtime: RuntimeDep, actor: PageActorDep) ->
                 model_interest=model or None,
                 origin=source,
             ),
-            then=lambda written: f"{PREFIX}/leads/{written.id}",
+            then=lambda written: (
+                f"{PREFIX}/leads/{written.id}"
+                + ("?enquiry=1" if getattr(written, "recorded_as_enquiry", False) else "")
+            ),
             fields=CAPTURE_FIELDS,
         )
     except Refused as refused:
@@ -295,6 +298,12 @@ def _entry(event: Any) -> dict[str, Any]:
         entry["label"] = N_("Lost: %(reason)s")
         entry["args"] = {"reason": REASONS.get(LossReason(event.reason), event.reason)}
         entry["note"] = event.note
+    elif isinstance(event, Lead.EnquiryRecorded):
+        # A further enquiry of the customer, recorded here instead of a second lead.
+        entry["label"] = N_("Enquiry again (%(channel)s)")
+        entry["args"] = {"channel": CHANNELS.get(Channel(event.channel), event.channel)}
+        detail = (event.source, event.model_interest, event.note)
+        entry["note"] = " · ".join(x for x in detail if x) or None
     else:
         entry["label"] = kind
     return entry
