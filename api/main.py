@@ -28,6 +28,7 @@ from api.routes import (
     deals,
     exports,
     history,
+    lead_losses,
     leads,
     organisation,
     pay_periods,
@@ -159,6 +160,7 @@ def create_app(
         second_factor,
         sessions,
         access_log,
+        lead_losses,
     ):
         app.include_router(module.router)
     pages.install(app)

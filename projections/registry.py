@@ -7,6 +7,7 @@ from collections.abc import Callable
 from projections.directory.projection import DirectoryProjection
 from projections.inventory.projection import InventoryProjection
 from projections.lead_funnel.projection import LeadFunnelProjection
+from projections.lead_losses.projection import LeadLossesProjection
 from projections.leaderboard.projection import LeaderboardProjection
 from projections.pay_facts.projection import PayFactsProjection
 from projections.pay_plans.projection import PayPlansProjection
@@ -27,6 +28,7 @@ _FACTORIES: tuple[Callable[[], Projection], ...] = (
     PerformanceProjection,
     PayPlansProjection,
     PayoutsProjection,
+    LeadLossesProjection,
 )
 
 
