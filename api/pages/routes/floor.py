@@ -22,6 +22,7 @@ from api.pages.forms import FormReader, Refused, read_form, submit
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
+from api.pages.routes import loss_words
 from api.pages.session import PREFIX, PageActorDep
 from api.routes.customers import customer_out
 from api.routes.leads import lead_out
@@ -84,6 +85,7 @@ STATUSES = {
     "open": N_("Open"),
     "converted": N_("Converted"),
     "lost": N_("Lost"),
+    "pending_loss": N_("Loss awaiting approval"),
     "quoted": N_("Quoted"),
     "contracted": N_("Contracted"),
     "delivered": N_("Delivered"),
@@ -284,6 +286,8 @@ def _entry(event: Any) -> dict[str, Any]:
         entry["label"] = N_("Lost: %(reason)s")
         entry["args"] = {"reason": REASONS.get(LossReason(event.reason), event.reason)}
         entry["note"] = event.note
+    elif (loss := loss_words.timeline_entry(event)) is not None:
+        entry.update(loss)
     else:
         entry["label"] = kind
     return entry
