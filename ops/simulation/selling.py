@@ -289,11 +289,12 @@ class Simulation(Floor):
         self.forget(lead.id, lead.customer_id)
 
     def _lose(self, lead: SimLead, reason: str, note: str | None, moment: datetime) -> None:
-        """The salesperson requests the loss and the store's manager approves it at once
-        (docs/lost-leads.md): salespeople no longer close leads as lost themselves."""
+        """The salesperson requests the loss and the store's manager approves it the same day
+        (docs/lost-leads.md); requests of the last two days still wait in the manager's queue."""
         losses = LeadLosses(self.services.app)
         losses.request_loss(lead.seller.principal, lead.id, reason, note=note, occurred_at=moment)
-        losses.approve_loss(lead.store.manager, lead.id, occurred_at=moment)
+        if (self.today - moment.astimezone(TZ).date()).days >= 2:
+            losses.approve_loss(lead.store.manager, lead.id, occurred_at=moment)
 
     # --- deals -------------------------------------------------------------------------------
 
