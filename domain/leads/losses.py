@@ -136,6 +136,7 @@ class LeadLosses:
     def get_policy(self, actor: Principal, store_id: UUID) -> bool:
         """Whether the store requires a spot-check call, if the actor may read the store."""
         ensure_readable(actor, "store", store_id, store_id, None)
+        self.app.load(Store, store_id, "store")
         return self.spot_check_required(store_id)
 
     # --- helpers ------------------------------------------------------------------------------
