@@ -5,19 +5,27 @@ lost-leads view rebuilt from the log equals the live one row for row."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from domain.leads.losses import LeadLosses
 from domain.leads.model import Lead, LeadStatus
 from domain.shared.access import SYSTEM_READ
 from domain.shared.actor import Principal, Role
+from domain.shared.errors import DomainError
 from projections.directory.projection import DirectoryProjection
 from projections.lead_losses import queries as losses
 from projections.lead_losses.projection import LeadLossesProjection
 from projections.runner import reset
+from tests.conftest import sqlite_settings
 from tests.integration.conftest import Api
 from tests.integration.views_world import ADMIN, World, at, open_world, table_rows
 from workers.settings import Settings
@@ -188,3 +196,58 @@ def test_the_lost_leads_view_rebuilt_from_the_log_equals_the_live_one(world: Wor
     assert [item["lead_id"] for item in queue["items"]] == [leads[3]]
     assert queue["items"][0]["age_hours"] == 3 * 24 - 3
     assert queue["items"][0]["spot_check_required"] is True
+
+
+# --- any sequence, through the view ------------------------------------------------------------
+
+STEPS = st.lists(
+    st.tuples(
+        st.integers(0, 2), st.sampled_from(["request", "check", "approve", "reject", "reopen"])
+    ),
+    max_size=14,
+)
+
+
+def _decide(
+    service: LeadLosses, alice: Principal, lead_id: UUID, step: str, when: datetime
+) -> None:
+    if step == "request":
+        service.request_loss(alice, lead_id, "price", occurred_at=when)
+    elif step == "check":
+        service.record_spot_check(ADMIN, lead_id, "confirmed", occurred_at=when)
+    elif step == "approve":
+        service.approve_loss(ADMIN, lead_id, occurred_at=when)
+    elif step == "reject":
+        service.reject_loss(ADMIN, lead_id, "no", occurred_at=when)
+    else:
+        service.reopen_lead(ADMIN, lead_id, "back", occurred_at=when)
+
+
+@hypothesis_settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=STEPS)
+def test_any_sequence_of_decisions_leaves_the_view_equal_to_a_replay(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[int, str]]
+) -> None:
+    """Random requests and decisions over three leads (refused ones included, on SQLite): the
+    view's status per lead is the aggregate's, and the month's loss count is the number of
+    leads a replay finds lost."""
+    with open_world(sqlite_settings(tmp_path_factory.mktemp("losses"))) as world:
+        store = world.store("Pudong BYD")
+        seller = world.salesperson(store, "Alice")
+        alice = Principal(user_id="alice", role=Role.SALESPERSON, store_id=store, staff_id=seller)
+        service = LeadLosses(world.app)
+        leads = [world.lead(store, seller, at(hours=n)) for n in range(3)]
+        for minute, (n, step) in enumerate(steps):
+            when = at(days=1, minutes=minute)
+            with contextlib.suppress(DomainError):
+                _decide(service, alice, leads[n], step, when)
+        world.catch_up()
+
+        replayed = [world.app.repository.get(lead_id).status.value for lead_id in leads]
+        rows = {r["lead_id"]: r["status"] for r in world.db.query("SELECT * FROM rm_lead_loss")}
+        report = losses.loss_reasons(
+            world.db, at(days=1).strftime("%Y-%m"), "store", scope=SYSTEM_READ
+        )
+
+        assert [rows[str(lead_id)] for lead_id in leads] == replayed
+        assert report["total"] == replayed.count("lost")
