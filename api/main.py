@@ -31,6 +31,7 @@ from api.routes import (
     history,
     intake,
     lead_dedup,
+    lead_losses,
     leads,
     notifications,
     organisation,
@@ -167,6 +168,7 @@ def create_app(
         notifications,
         front,
         lead_dedup,
+        lead_losses,
     ):
         app.include_router(module.router)
     pages.install(app)

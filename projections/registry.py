@@ -9,6 +9,7 @@ from projections.intake.projection import IntakeProjection
 from projections.duty.projection import DutyProjection
 from projections.inventory.projection import InventoryProjection
 from projections.lead_funnel.projection import LeadFunnelProjection
+from projections.lead_losses.projection import LeadLossesProjection
 from projections.leaderboard.projection import LeaderboardProjection
 from projections.notifications.projection import NotificationsProjection
 from projections.pay_facts.projection import PayFactsProjection
@@ -33,6 +34,7 @@ _FACTORIES: tuple[Callable[[], Projection], ...] = (
     IntakeProjection,
     NotificationsProjection,
     DutyProjection,
+    LeadLossesProjection,
 )
 
 

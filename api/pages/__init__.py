@@ -37,6 +37,7 @@ from api.pages.routes import (
     intake,
     manager_team,
     lead_dedup,
+    lead_losses,
     managerops_deals,
     managerops_performance,
     notifications,
@@ -64,6 +65,7 @@ AREAS: tuple[ModuleType, ...] = (
     notifications,
     manager_team,
     lead_dedup,
+    lead_losses,
 )
 
 

@@ -39,3 +39,23 @@ class LeadCustomerMissingError(DomainError):
 
 class LeadStoreClosedError(DomainError):
     title = "Store is closed"
+
+
+class LeadLossPendingError(DomainError):
+    title = "Lead already waits for a loss approval"
+
+
+class LeadLossNotPendingError(DomainError):
+    title = "Lead has no loss waiting for approval"
+
+
+class LeadSpotCheckRequiredError(DomainError):
+    title = "A spot-check call is required before approving the loss"
+
+
+class LeadLossCommentRequiredError(DomainError):
+    title = "A rejected loss needs a comment"
+
+
+class LeadNotLostError(DomainError):
+    title = "Only a lost lead can be reopened"

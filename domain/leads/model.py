@@ -16,8 +16,13 @@ from domain.leads.errors import (
     LeadAppointmentNotDueError,
     LeadAppointmentNotPendingError,
     LeadAppointmentPendingError,
+    LeadLossCommentRequiredError,
     LeadLossNoteRequiredError,
+    LeadLossNotPendingError,
+    LeadLossPendingError,
     LeadNotAssignedError,
+    LeadNotLostError,
+    LeadSpotCheckRequiredError,
 )
 from domain.leads.origin import Origin
 from domain.shared import values
@@ -30,6 +35,8 @@ class LeadStatus(StrEnum):
     OPEN = "open"
     CONVERTED = "converted"
     LOST = "lost"
+    # A salesperson asked to close it as lost; a manager approves or rejects (docs/lost-leads.md).
+    PENDING_LOSS = "pending_loss"
 
 
 class ActivityKind(StrEnum):
@@ -42,6 +49,14 @@ class ActivityKind(StrEnum):
 class AppointmentPurpose(StrEnum):
     VISIT = "visit"
     TEST_DRIVE = "test_drive"
+
+
+class SpotCheckOutcome(StrEnum):
+    """What the manager's spot-check call (抽查回访) to the customer found."""
+
+    CONFIRMED = "confirmed"  # the customer confirms they are not buying here
+    STILL_INTERESTED = "still_interested"
+    UNREACHABLE = "unreachable"
 
 
 class LossReason(StrEnum):
@@ -482,3 +497,207 @@ class Lead(ShowroomAggregate):
             self._last_enquiry_at = occurred_at
         if model_interest is not None:
             self.model_interest = model_interest
+
+    # --- loss approval (docs/lost-leads.md) ---------------------------------------------------
+    # A salesperson requests the loss; a manager approves it (the lead is lost), or rejects it
+    # with a comment (open again, with the salesperson); a store may require a spot-check call
+    # first; a manager reopens a lost lead. Free text about the customer is sealed with the
+    # customer's key; the competitor is a short name of a brand or dealer, kept in clear for the
+    # loss-reason report.
+
+    class LossRequested(ShowroomAggregate.Event):
+        personal_fields: ClassVar[tuple[str, ...]] = ("note",)
+        personal_subject: ClassVar[str] = "customer_id"
+
+        reason: str
+        competitor: str | None
+        note: str | None
+        customer_id: UUID
+        salesperson_id: UUID | None
+        requested_by: str
+
+    class LossSpotChecked(ShowroomAggregate.Event):
+        personal_fields: ClassVar[tuple[str, ...]] = ("note",)
+        personal_subject: ClassVar[str] = "customer_id"
+
+        outcome: str
+        note: str | None
+        customer_id: UUID
+
+    class LossApproved(ShowroomAggregate.Event):
+        reason: str
+        competitor: str | None
+        salesperson_id: UUID | None
+        requested_at: datetime
+
+    class LossRejected(ShowroomAggregate.Event):
+        personal_fields: ClassVar[tuple[str, ...]] = ("comment",)
+        personal_subject: ClassVar[str] = "customer_id"
+
+        comment: str
+        customer_id: UUID
+        salesperson_id: UUID | None
+
+    class Reopened(ShowroomAggregate.Event):
+        personal_fields: ClassVar[tuple[str, ...]] = ("reason",)
+        personal_subject: ClassVar[str] = "customer_id"
+
+        reason: str
+        customer_id: UUID
+        salesperson_id: UUID | None
+
+    @property
+    def loss_pending(self) -> bool:
+        return self.status is LeadStatus.PENDING_LOSS
+
+    def request_loss(
+        self,
+        reason: str,
+        competitor: str | None,
+        note: str | None,
+        requested_by: str,
+        occurred_at: datetime,
+    ) -> None:
+        """Ask a manager to close the lead as lost; 'other' must say why in a note."""
+        if self.status is LeadStatus.PENDING_LOSS:
+            raise LeadLossPendingError(f"lead {self.id} already waits for a loss approval")
+        self._ensure_open("request a loss of")
+        loss = choice(LossReason, reason, "reason")
+        cleaned = _note(note)
+        if loss is LossReason.OTHER and cleaned is None:
+            raise LeadLossNoteRequiredError("say in a note why the lead was lost")
+        rival = _note(competitor, "competitor", multiline=False)
+        if rival is not None and len(rival) > 80:
+            raise InvalidValueError("competitor must be at most 80 characters")
+        self._request_loss(
+            reason=loss.value,
+            competitor=rival,
+            note=cleaned,
+            customer_id=self.customer_id,
+            salesperson_id=self.salesperson_id,
+            requested_by=requested_by,
+            occurred_at=occurred_at,
+        )
+
+    @event(LossRequested)
+    def _request_loss(
+        self,
+        reason: str,
+        competitor: str | None,
+        note: str | None,
+        customer_id: UUID,
+        salesperson_id: UUID | None,
+        requested_by: str,
+        occurred_at: datetime,
+    ) -> None:
+        self.status = LeadStatus.PENDING_LOSS
+        self.loss_request: dict[str, Any] | None = {
+            "reason": reason,
+            "competitor": competitor,
+            "note": note,
+            "requested_by": requested_by,
+            "requested_at": occurred_at,
+        }
+        self.loss_spot_check: str | None = None
+        self.loss_competitor: str | None = competitor
+
+    def _ensure_loss_pending(self, action: str) -> dict[str, Any]:
+        request: dict[str, Any] | None = getattr(self, "loss_request", None)
+        if self.status is not LeadStatus.PENDING_LOSS or request is None:
+            raise LeadLossNotPendingError(f"lead {self.id} has no loss to {action}")
+        return request
+
+    def record_spot_check(self, outcome: str, note: str | None, occurred_at: datetime) -> None:
+        """The manager's call to the customer about a requested loss, and what it found."""
+        self._ensure_loss_pending("spot-check")
+        self._record_spot_check(
+            outcome=choice(SpotCheckOutcome, outcome, "outcome").value,
+            note=_note(note),
+            customer_id=self.customer_id,
+            occurred_at=occurred_at,
+        )
+
+    @event(LossSpotChecked)
+    def _record_spot_check(
+        self, outcome: str, note: str | None, customer_id: UUID, occurred_at: datetime
+    ) -> None:
+        self.loss_spot_check = outcome
+
+    def approve_loss(self, spot_check_required: bool, occurred_at: datetime) -> None:
+        """Close the lead as lost as requested; a store may require a spot-check call first."""
+        request = self._ensure_loss_pending("approve")
+        if spot_check_required and getattr(self, "loss_spot_check", None) is None:
+            raise LeadSpotCheckRequiredError(
+                f"this store requires a spot-check call before lead {self.id} is closed as lost"
+            )
+        self._approve_loss(
+            reason=request["reason"],
+            competitor=request["competitor"],
+            salesperson_id=self.salesperson_id,
+            requested_at=request["requested_at"],
+            occurred_at=occurred_at,
+        )
+
+    @event(LossApproved)
+    def _approve_loss(
+        self,
+        reason: str,
+        competitor: str | None,
+        salesperson_id: UUID | None,
+        requested_at: datetime,
+        occurred_at: datetime,
+    ) -> None:
+        self.status = LeadStatus.LOST
+        self.lost_reason = LossReason(reason)
+        request = getattr(self, "loss_request", None)
+        self.lost_note = None if request is None else request["note"]
+        self.loss_competitor = competitor
+        self.closed_at = occurred_at
+        self.loss_request = None
+
+    def reject_loss(self, comment: str, occurred_at: datetime) -> None:
+        """Refuse the requested loss: the lead is open again with its salesperson."""
+        self._ensure_loss_pending("reject")
+        cleaned = _note(comment, "comment")
+        if cleaned is None:
+            raise LeadLossCommentRequiredError("say in a comment why the loss is rejected")
+        self._reject_loss(
+            comment=cleaned,
+            customer_id=self.customer_id,
+            salesperson_id=self.salesperson_id,
+            occurred_at=occurred_at,
+        )
+
+    @event(LossRejected)
+    def _reject_loss(
+        self, comment: str, customer_id: UUID, salesperson_id: UUID | None, occurred_at: datetime
+    ) -> None:
+        self.status = LeadStatus.OPEN
+        self.loss_request = None
+        self.loss_spot_check = None
+        self.loss_competitor = None
+        self.loss_rejection: str | None = comment
+
+    def reopen(self, reason: str, occurred_at: datetime) -> None:
+        """Open a lost lead again (a manager), with the salesperson it had."""
+        if self.status is not LeadStatus.LOST:
+            raise LeadNotLostError(f"lead {self.id} is {self.status.value}, not lost")
+        cleaned = _note(reason, "reason")
+        if cleaned is None:
+            raise InvalidValueError("say why the lead is reopened")
+        self._reopen(
+            reason=cleaned,
+            customer_id=self.customer_id,
+            salesperson_id=self.salesperson_id,
+            occurred_at=occurred_at,
+        )
+
+    @event(Reopened)
+    def _reopen(
+        self, reason: str, customer_id: UUID, salesperson_id: UUID | None, occurred_at: datetime
+    ) -> None:
+        self.status = LeadStatus.OPEN
+        self.lost_reason = None
+        self.lost_note = None
+        self.loss_competitor = None
+        self.closed_at = None

@@ -21,7 +21,9 @@ from domain.organisation.service import Organisation
 from domain.shared.access import (
     ASSIGNERS,
     FLOOR_WRITERS,
+    LOSS_APPROVERS,
     MANAGERS,
+    allows,
     can_read,
     ensure_assignable,
     ensure_floor_write,
@@ -369,8 +371,13 @@ class Leads:
         expected_version: int | None = None,
         occurred_at: datetime | None = None,
     ) -> Written:
-        """Close the lead without a deal, with the reason it was lost."""
+        """Close the lead without a deal at once (managers); salespeople request a loss instead
+        (domain/leads/losses.py), which a manager approves."""
         with acting_as(actor):
+            if not allows(actor, LOSS_APPROVERS):
+                raise PermissionDeniedError(
+                    "salespeople request a loss (POST /leads/{id}/loss-request); a manager approves"
+                )
             lead = self._writable(actor, lead_id, expected_version)
             lead.lose(reason, note, occurred_at=aware(occurred_at))
             return self.app.written(lead)

@@ -307,3 +307,36 @@ def _hiding(base: ReadScope, kind: str, ident: UUID | None) -> ReadScope:
 
 # Reads made for no user (workers building a file for a request already scoped, CLI lookups).
 SYSTEM_READ = read_scope(SYSTEM)
+
+
+# --- lost leads (docs/lost-leads.md) ------------------------------------------------------------
+
+# Who approves or rejects a salesperson's request to close a lead as lost, records the
+# spot-check call, reopens a lost lead, closes a lead as lost directly and sets whether the
+# store requires a spot-check call. The organisation branch adds the team leader here (and in
+# `ensure_loss_approver` its scope: the own team's leads), in this one place.
+LOSS_APPROVERS = (Role.ADMIN, Role.STORE_MANAGER)
+# Who reads the queue of losses to approve and the loss-reason report (salespeople their own).
+LOSS_READERS = (
+    Role.ADMIN,
+    Role.GROUP_EXEC,
+    Role.STORE_MANAGER,
+    Role.SALESPERSON,
+    Role.FINANCE,
+    Role.AUDITOR,
+)
+
+
+def ensure_loss_approver(
+    principal: Principal, lead_id: UUID, store_id: UUID, requested_by: str | None
+) -> None:
+    """A manager of the lead's store (or an admin) decides a loss; never the one who asked.
+
+    Role first (403 for a salesperson, whatever the lead), then scope (a lead of another store
+    is not found), then the four-eyes rule (403 for the requester themselves).
+    """
+    ensure_role(principal, *LOSS_APPROVERS)
+    ensure_readable(principal, "lead", lead_id, store_id, None)
+    ensure_store(principal, store_id)
+    if requested_by is not None and requested_by == principal.user_id:
+        raise PermissionDeniedError("nobody approves or rejects their own loss request")

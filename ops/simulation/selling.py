@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.crm.model import phone_claim_id
+from domain.leads.losses import LeadLosses
 from domain.leads.model import Lead
 from domain.sales.model import Deal
 from domain.satisfaction.model import survey_id_for
@@ -283,11 +284,17 @@ class Simulation(Floor):
             return
         reason = self.pick(reasons)
         note = self.rng.choice(OTHER_LOSS_NOTES) if reason == "other" else None
-        self.services.leads.lose_lead(
-            lead.seller.principal, lead.id, reason, note=note, occurred_at=moment
-        )
+        self._lose(lead, reason, note, moment)
         self._closed(lead)
         self.forget(lead.id, lead.customer_id)
+
+    def _lose(self, lead: SimLead, reason: str, note: str | None, moment: datetime) -> None:
+        """The salesperson requests the loss and the store's manager approves it the same day
+        (docs/lost-leads.md); requests of the last two days still wait in the manager's queue."""
+        losses = LeadLosses(self.services.app)
+        losses.request_loss(lead.seller.principal, lead.id, reason, note=note, occurred_at=moment)
+        if (self.today - moment.astimezone(TZ).date()).days >= 2:
+            losses.approve_loss(lead.store.manager, lead.id, occurred_at=moment)
 
     # --- deals -------------------------------------------------------------------------------
 
@@ -297,13 +304,7 @@ class Simulation(Floor):
         store = lead.store
         vehicle = self.take_vehicle(store, lead.model)
         if vehicle is None:
-            self.services.leads.lose_lead(
-                lead.seller.principal,
-                lead.id,
-                "other",
-                note="心仪车型无现车，客户不愿等待",
-                occurred_at=moment,
-            )
+            self._lose(lead, "other", "心仪车型无现车，客户不愿等待", moment)
             self._closed(lead)
             self.forget(lead.id, lead.customer_id)
             return

@@ -280,6 +280,20 @@ class DirectoryProjection(Projection):
     def on_lead_lost(self, event: Lead.Lost, tx: Tx) -> None:
         self._set(tx, "lead", event, status=LeadStatus.LOST.value, lost_reason=event.reason)
 
+    # Lost leads by approval (docs/lost-leads.md): a requested loss takes the lead off the
+    # salesperson's day (not open) until a manager approves it (lost) or rejects it (open).
+    @handles(Lead.LossRequested)
+    def on_lead_loss_requested(self, event: Lead.LossRequested, tx: Tx) -> None:
+        self._set(tx, "lead", event, status=LeadStatus.PENDING_LOSS.value)
+
+    @handles(Lead.LossApproved)
+    def on_lead_loss_approved(self, event: Lead.LossApproved, tx: Tx) -> None:
+        self._set(tx, "lead", event, status=LeadStatus.LOST.value, lost_reason=event.reason)
+
+    @handles(Lead.LossRejected, Lead.Reopened)
+    def on_lead_open_again(self, event: Any, tx: Tx) -> None:
+        self._set(tx, "lead", event, status=LeadStatus.OPEN.value, lost_reason=None)
+
     # --- deals --------------------------------------------------------------------------------
 
     @handles(Deal.Opened)

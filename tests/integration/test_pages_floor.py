@@ -201,16 +201,17 @@ def test_an_appointment_without_a_time_is_refused_beside_the_field(api: Api) -> 
     assert 'id="f-scheduled_for-error"' in answer.text
 
 
-def test_losing_a_lead_for_another_reason_needs_a_note(api: Api) -> None:
+def test_requesting_a_loss_for_another_reason_needs_a_note(api: Api) -> None:
     page = signed_in(api, "sales_a1")
     lead_id = lead_id_of(capture(page))
 
-    refused = page.post(f"/app/leads/{lead_id}/loss", {"reason": "other", "loss_note": ""})
-    lost = page.post(f"/app/leads/{lead_id}/loss", {"reason": "price", "loss_note": ""})
+    path = f"/app/leads/{lead_id}/loss-request"
+    refused = page.post(path, {"reason": "other", "loss_note": ""})
+    asked = page.post(path, {"reason": "price", "competitor": "Tesla", "loss_note": ""})
 
     assert refused.status_code == 422 and 'id="f-loss_note-error"' in refused.text
-    assert lost.status_code == 303
-    assert api.ok(api.get("sales_a1", f"/leads/{lead_id}"), 200)["status"] == "lost"
+    assert asked.status_code == 303
+    assert api.ok(api.get("sales_a1", f"/leads/{lead_id}"), 200)["status"] == "pending_loss"
 
 
 def test_the_lead_page_offers_to_open_a_deal_with_the_lead(api: Api) -> None:

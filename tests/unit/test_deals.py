@@ -430,7 +430,7 @@ def test_a_manager_opening_from_a_lead_takes_its_salesperson(g: Group) -> None:
 def test_a_closed_lead_cannot_open_a_deal(g: Group) -> None:
     lead_id = g.lead(g.seller)
     customer_id = g.leads.get_lead(g.seller, lead_id).customer_id
-    g.leads.lose_lead(g.seller, lead_id, "price")
+    g.leads.lose_lead(g.manager, lead_id, "price")
 
     with pytest.raises(IllegalTransitionError):
         g.sales.open_deal(g.seller, g.store_id, customer_id, lead_id=lead_id)

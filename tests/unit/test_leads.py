@@ -654,10 +654,10 @@ def test_a_no_show_is_recorded_through_the_service(g: Group) -> None:
     assert g.leads.get_lead(g.seller, lead_id).appointments_missed == 1
 
 
-def test_the_salesperson_loses_a_lead(g: Group) -> None:
+def test_the_manager_closes_a_lead_as_lost_directly(g: Group) -> None:
     lead_id = g.lead(g.seller)
 
-    g.leads.lose_lead(g.seller, lead_id, "financing", occurred_at=at(days=3))
+    g.leads.lose_lead(g.manager, lead_id, "financing", occurred_at=at(days=3))
 
     lead = g.leads.get_lead(g.seller, lead_id)
     assert (lead.status, lead.lost_reason) == (LeadStatus.LOST, LossReason.FINANCING)

@@ -23,6 +23,7 @@ from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
 from api.pages.routes import intake as intake_pages
+from api.pages.routes import loss_words
 from api.pages.session import PREFIX, PageActorDep
 from api.routes.customers import customer_out
 from api.routes.leads import lead_out
@@ -85,6 +86,7 @@ STATUSES = {
     "open": N_("Open"),
     "converted": N_("Converted"),
     "lost": N_("Lost"),
+    "pending_loss": N_("Loss awaiting approval"),
     "quoted": N_("Quoted"),
     "contracted": N_("Contracted"),
     "delivered": N_("Delivered"),
@@ -304,6 +306,8 @@ def _entry(event: Any) -> dict[str, Any]:
         entry["args"] = {"channel": CHANNELS.get(Channel(event.channel), event.channel)}
         detail = (event.source, event.model_interest, event.note)
         entry["note"] = " · ".join(x for x in detail if x) or None
+    elif (loss := loss_words.timeline_entry(event)) is not None:
+        entry.update(loss)
     else:
         entry["label"] = kind
     return entry
