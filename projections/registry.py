@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from projections.directory.projection import DirectoryProjection
+from projections.follow_ups.projection import FollowUpsProjection
 from projections.inventory.projection import InventoryProjection
 from projections.lead_funnel.projection import LeadFunnelProjection
 from projections.leaderboard.projection import LeaderboardProjection
@@ -27,6 +28,7 @@ _FACTORIES: tuple[Callable[[], Projection], ...] = (
     PerformanceProjection,
     PayPlansProjection,
     PayoutsProjection,
+    FollowUpsProjection,
 )
 
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from functools import cached_property
 
 from audit.personal import SealingMapper
 from domain.app import Showroom
 from domain.crm.ports import PhoneIndex
 from domain.crm.service import Crm
+from domain.followups.service import FollowUps
 from domain.inventory.service import Inventory
 from domain.leads.service import Leads
 from domain.organisation.second_factor import SecondFactors
@@ -69,6 +71,11 @@ class Services:
     payroll: Payroll
     performance: Performance
     second_factors: SecondFactors
+
+    @cached_property
+    def follow_ups(self) -> FollowUps:
+        """Follow-up tasks and after-delivery calls (domain/followups)."""
+        return FollowUps(self.app)
 
     @classmethod
     def over(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid4
@@ -378,3 +378,38 @@ class Lead(ShowroomAggregate):
         self.lost_reason = LossReason(reason)
         self.lost_note = note
         self.closed_at = occurred_at
+
+    # --- next follow-up (domain/followups: the store's default gap, the salesperson's date) ------
+    # Appended after the lead's other events: the lead's next follow-up date, in its store's
+    # calendar. Set by default at capture and after each contact (the store's gap), or chosen by
+    # the salesperson. A lead from before this event has none: its date derives from its last
+    # contact (domain/followups/model.py, `next_follow_up_on`).
+
+    class FollowUpScheduled(ShowroomAggregate.Event):
+        follow_up_on: date
+        by_default: bool
+
+    next_follow_up_on: date | None = None
+    follow_up_by_default: bool = True
+
+    def schedule_follow_up(
+        self, follow_up_on: date, today: date, by_default: bool, occurred_at: datetime
+    ) -> None:
+        """Set the lead's next follow-up day (not before `today`, the store's day)."""
+        self._ensure_open("schedule a follow-up on")
+        if not isinstance(follow_up_on, date) or isinstance(follow_up_on, datetime):
+            raise InvalidValueError("follow_up_on must be a calendar day")
+        if follow_up_on < today:
+            raise InvalidValueError(f"a follow-up cannot be set in the past (today is {today})")
+        if follow_up_on > today + timedelta(days=366):
+            raise InvalidValueError("a follow-up is set at most a year ahead")
+        self._schedule_follow_up(
+            follow_up_on=follow_up_on, by_default=by_default, occurred_at=occurred_at
+        )
+
+    @event(FollowUpScheduled)
+    def _schedule_follow_up(
+        self, follow_up_on: date, by_default: bool, occurred_at: datetime
+    ) -> None:
+        self.next_follow_up_on = follow_up_on
+        self.follow_up_by_default = by_default
