@@ -27,6 +27,7 @@ from api.routes import (
     customers,
     deals,
     exports,
+    follow_ups,
     history,
     leads,
     organisation,
@@ -159,6 +160,7 @@ def create_app(
         second_factor,
         sessions,
         access_log,
+        follow_ups,
     ):
         app.include_router(module.router)
     pages.install(app)

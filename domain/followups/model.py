@@ -78,12 +78,15 @@ def default_follow_up_on(contact_at: datetime, timezone: str, gap: int) -> date:
 
 
 def next_follow_up_on(lead: Any, timezone: str, gap: int = DEFAULT_GAP_DAYS) -> date:
-    """A lead's next follow-up day: the one set on it, else (a lead from before follow-up
-    dates) `gap` days after its last contact, or its capture when nobody contacted it."""
+    """A lead's next follow-up day: the day a person chose, unless the lead was contacted
+    after they chose it; else `gap` days after its latest contact (or its capture). So every
+    lead has one, set by default at capture and after each contact, old leads included."""
+    contact: datetime = lead.last_activity_at or lead.captured_at
     chosen: date | None = lead.next_follow_up_on
-    if chosen is not None:
+    set_at: datetime | None = lead.follow_up_set_at
+    if chosen is not None and set_at is not None and set_at >= contact:
         return chosen
-    return default_follow_up_on(lead.last_activity_at or lead.captured_at, timezone, gap)
+    return default_follow_up_on(contact, timezone, gap)
 
 
 class Timing(StrEnum):

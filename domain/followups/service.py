@@ -14,7 +14,7 @@ from domain.followups.model import (
     CallOutcome,
     CallPlan,
     FollowUpSettings,
-    default_follow_up_on,
+    next_follow_up_on,
     plan_id_for,
     settings_id_for,
 )
@@ -44,18 +44,6 @@ def store_settings(app: Showroom, store_id: UUID) -> tuple[int, list[int]]:
         return DEFAULT_GAP_DAYS, list(DEFAULT_CALL_OFFSETS)
     settings = app.load(FollowUpSettings, ident, "settings")
     return settings.gap_days, list(settings.call_offsets)
-
-
-def schedule_default(app: Showroom, lead: Lead, when: datetime) -> None:
-    """Set an open lead's next follow-up to the store's gap after a contact at `when`
-    (capture, a logged activity); called by the leads service before it saves the lead."""
-    if not lead.is_open:
-        return
-    store = app.load(Store, lead.store_id, "store")
-    gap, _ = store_settings(app, lead.store_id)
-    today = business_day(when, store.timezone)
-    follow_up = default_follow_up_on(when, store.timezone, gap)
-    lead.schedule_follow_up(max(follow_up, today), today, by_default=True, occurred_at=when)
 
 
 class FollowUps:
@@ -104,6 +92,15 @@ class FollowUps:
 
     # --- lead follow-ups ----------------------------------------------------------------------
 
+    def next_follow_up(self, actor: Principal, lead_id: UUID) -> date:
+        """The lead's next follow-up day (its store's gap after its latest contact, or the day
+        a person chose since), for whoever may read the lead."""
+        lead = self.app.load(Lead, lead_id, "lead")
+        ensure_readable(actor, "lead", lead_id, lead.store_id, lead.salesperson_id)
+        store = self.app.load(Store, lead.store_id, "store")
+        gap, _ = store_settings(self.app, lead.store_id)
+        return next_follow_up_on(lead, store.timezone, gap)
+
     def schedule_follow_up(
         self,
         actor: Principal,
@@ -127,7 +124,7 @@ class FollowUps:
             when = aware(occurred_at)
             store = self.app.load(Store, lead.store_id, "store")
             today = business_day(now(), store.timezone)
-            lead.schedule_follow_up(follow_up_on, today, by_default=False, occurred_at=when)
+            lead.schedule_follow_up(follow_up_on, today, occurred_at=when)
             return self.app.written(lead)
 
     # --- after-delivery calls -----------------------------------------------------------------

@@ -379,23 +379,20 @@ class Lead(ShowroomAggregate):
         self.lost_note = note
         self.closed_at = occurred_at
 
-    # --- next follow-up (domain/followups: the store's default gap, the salesperson's date) ------
-    # Appended after the lead's other events: the lead's next follow-up date, in its store's
-    # calendar. Set by default at capture and after each contact (the store's gap), or chosen by
-    # the salesperson. A lead from before this event has none: its date derives from its last
-    # contact (domain/followups/model.py, `next_follow_up_on`).
+    # --- next follow-up (domain/followups) ------------------------------------------------------
+    # Appended after the lead's other events. An open lead is due a follow-up on the store's
+    # gap (a setting, two days by default) after its capture or its latest contact, unless the
+    # salesperson chose a day since: `domain.followups.model.next_follow_up_on`. Leads from
+    # before this event follow the same rule through their last contact.
 
     class FollowUpScheduled(ShowroomAggregate.Event):
         follow_up_on: date
-        by_default: bool
 
-    next_follow_up_on: date | None = None
-    follow_up_by_default: bool = True
+    next_follow_up_on: date | None = None  # the day a person chose (None: the default)
+    follow_up_set_at: datetime | None = None
 
-    def schedule_follow_up(
-        self, follow_up_on: date, today: date, by_default: bool, occurred_at: datetime
-    ) -> None:
-        """Set the lead's next follow-up day (not before `today`, the store's day)."""
+    def schedule_follow_up(self, follow_up_on: date, today: date, occurred_at: datetime) -> None:
+        """Choose the lead's next follow-up day (not before `today`, the store's day)."""
         self._ensure_open("schedule a follow-up on")
         if not isinstance(follow_up_on, date) or isinstance(follow_up_on, datetime):
             raise InvalidValueError("follow_up_on must be a calendar day")
@@ -403,13 +400,9 @@ class Lead(ShowroomAggregate):
             raise InvalidValueError(f"a follow-up cannot be set in the past (today is {today})")
         if follow_up_on > today + timedelta(days=366):
             raise InvalidValueError("a follow-up is set at most a year ahead")
-        self._schedule_follow_up(
-            follow_up_on=follow_up_on, by_default=by_default, occurred_at=occurred_at
-        )
+        self._schedule_follow_up(follow_up_on=follow_up_on, occurred_at=occurred_at)
 
     @event(FollowUpScheduled)
-    def _schedule_follow_up(
-        self, follow_up_on: date, by_default: bool, occurred_at: datetime
-    ) -> None:
+    def _schedule_follow_up(self, follow_up_on: date, occurred_at: datetime) -> None:
         self.next_follow_up_on = follow_up_on
-        self.follow_up_by_default = by_default
+        self.follow_up_set_at = occurred_at

@@ -9,7 +9,6 @@ from domain.app import Showroom, Written
 from domain.crm.errors import CustomerAlreadyServedError, CustomerPhoneTakenError
 from domain.crm.model import Customer
 from domain.crm.service import Crm
-from domain.followups.service import schedule_default
 from domain.leads.errors import LeadCustomerMissingError, LeadStoreClosedError
 from domain.leads.model import Lead
 from domain.organisation.model import Store
@@ -142,8 +141,8 @@ class Leads:
         lead = self._new_lead(customer.store_id, customer.id, channel, model_interest, note, when)
         self.app.written(self._assigned(lead, owner, when))
 
+    @staticmethod
     def _new_lead(
-        self,
         store_id: UUID,
         customer_id: UUID,
         channel: str,
@@ -151,9 +150,7 @@ class Leads:
         note: str | None,
         when: datetime,
     ) -> Lead:
-        lead = Lead.capture(store_id, customer_id, channel, model_interest, note, when)
-        schedule_default(self.app, lead, when)  # the next follow-up: the store's gap after capture
-        return lead
+        return Lead.capture(store_id, customer_id, channel, model_interest, note, when)
 
     @staticmethod
     def _assigned(lead: Lead, assignee: UUID | None, when: datetime) -> Lead:
@@ -191,11 +188,7 @@ class Leads:
         """Record a call, message, visit or test drive with the lead's customer."""
         with acting_as(actor):
             lead = self._writable(actor, lead_id, expected_version)
-            when = aware(occurred_at)
-            lead.log_activity(kind, outcome, note, automated, occurred_at=when)
-            # An auto-reply is no contact, and an older contact entered late moves nothing.
-            if not automated and lead.last_activity_at == when:
-                schedule_default(self.app, lead, when)
+            lead.log_activity(kind, outcome, note, automated, occurred_at=aware(occurred_at))
             return self.app.written(lead)
 
     def set_appointment(

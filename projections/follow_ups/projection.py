@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from domain.followups.model import DEFAULT_GAP_DAYS, CallPlan, CallStatus, default_follow_up_on
+from domain.followups.model import (
+    DEFAULT_GAP_DAYS,
+    CallPlan,
+    CallStatus,
+    FollowUpSettings,
+    default_follow_up_on,
+    settings_id_for,
+)
 from domain.leads.model import Lead
 from domain.organisation.model import Store
 from domain.shared.clock import days_after
@@ -19,7 +28,11 @@ DEFAULT_ZONE = "Asia/Shanghai"
 
 
 class FollowUpsProjection(Projection):
-    """Next follow-up day of every lead, and every call after a delivery, for the day lists."""
+    """Next follow-up day of every lead, and every call after a delivery, for the day lists.
+
+    A lead's day is its store's gap (as the store had set it when the contact was recorded)
+    after its capture or its latest contact, or the day a person chose since: the same rule as
+    `domain.followups.model.next_follow_up_on`, worked out once per event here."""
 
     name = "follow_ups"
     tables = (LEADS, CALLS, STORES)
@@ -27,7 +40,7 @@ class FollowUpsProjection(Projection):
         f"CREATE TABLE IF NOT EXISTS {LEADS} ("
         " lead_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, customer_id TEXT NOT NULL,"
         " salesperson_id TEXT, open INTEGER NOT NULL, follow_up_on TEXT NOT NULL,"
-        " explicit INTEGER NOT NULL DEFAULT 0, by_default INTEGER NOT NULL DEFAULT 1,"
+        " chosen INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL,"
         " model_interest TEXT, last_contact_at TEXT, updated_at TEXT NOT NULL)",
         f"CREATE INDEX IF NOT EXISTS {LEADS}_due ON {LEADS} (open, salesperson_id, follow_up_on)",
         f"CREATE TABLE IF NOT EXISTS {CALLS} ("
@@ -38,36 +51,61 @@ class FollowUpsProjection(Projection):
         " updated_at TEXT NOT NULL, PRIMARY KEY (deal_id, day_offset))",
         f"CREATE INDEX IF NOT EXISTS {CALLS}_due ON {CALLS} (status, salesperson_id, due_on)",
         f"CREATE INDEX IF NOT EXISTS {CALLS}_plan ON {CALLS} (plan_id)",
-        f"CREATE TABLE IF NOT EXISTS {STORES} (store_id TEXT PRIMARY KEY, timezone TEXT NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {STORES} (store_id TEXT PRIMARY KEY,"
+        " timezone TEXT NOT NULL, gap_days INTEGER NOT NULL)",
     )
 
     @handles(Store.Opened, Store.Updated)
     def on_store(self, event: Any, tx: Tx) -> None:
         tx.execute(
-            f"INSERT INTO {STORES} (store_id, timezone) VALUES (?, ?)"
+            f"INSERT INTO {STORES} (store_id, timezone, gap_days) VALUES (?, ?, ?)"
             " ON CONFLICT (store_id) DO UPDATE SET timezone = excluded.timezone",
-            (sid(event.originator_id), event.timezone),
+            (sid(event.originator_id), event.timezone, DEFAULT_GAP_DAYS),
         )
 
-    def _zone(self, tx: Tx, store_id: str | None) -> str:
-        rows = tx.query(f"SELECT timezone FROM {STORES} WHERE store_id = ?", (store_id,))
-        return str(rows[0]["timezone"]) if rows else DEFAULT_ZONE
+    @handles(FollowUpSettings.Set)
+    def on_settings(self, event: FollowUpSettings.Set, tx: Tx) -> None:
+        self._gap(tx, sid(event.store_id), event.gap_days)
+
+    @handles(FollowUpSettings.Changed)
+    def on_settings_changed(self, event: FollowUpSettings.Changed, tx: Tx) -> None:
+        self._gap(tx, None, event.gap_days, settings_id=sid(event.originator_id))
+
+    @staticmethod
+    def _gap(tx: Tx, store_id: str | None, gap: int, settings_id: str | None = None) -> None:
+        if store_id is None:
+            # A change names its settings, whose id derives from the store's.
+            for row in tx.query(f"SELECT store_id FROM {STORES}"):
+                if sid(settings_id_for(UUID(str(row["store_id"])))) == settings_id:
+                    store_id = str(row["store_id"])
+                    break
+        tx.execute(f"UPDATE {STORES} SET gap_days = ? WHERE store_id = ?", (gap, store_id))
+
+    def _default(self, tx: Tx, store_id: str | None, contact: datetime) -> str:
+        rows = tx.query(f"SELECT timezone, gap_days FROM {STORES} WHERE store_id = ?", (store_id,))
+        zone, gap = (
+            (str(rows[0]["timezone"]), int(rows[0]["gap_days"]))
+            if rows
+            else (
+                DEFAULT_ZONE,
+                DEFAULT_GAP_DAYS,
+            )
+        )
+        return default_follow_up_on(contact, zone, gap).isoformat()
 
     @handles(Lead.Captured)
     def on_captured(self, event: Lead.Captured, tx: Tx) -> None:
-        # A lead from before follow-up days: due the old rule's two days after its capture
-        # (a new one's FollowUpScheduled follows in the same commit and sets its day).
         store = sid(event.store_id)
-        due = default_follow_up_on(event.occurred_at, self._zone(tx, store), DEFAULT_GAP_DAYS)
         tx.execute(
-            f"INSERT INTO {LEADS} (lead_id, store_id, customer_id, open, follow_up_on,"
-            " model_interest, updated_at) VALUES (?, ?, ?, 1, ?, ?, ?)"
+            f"INSERT INTO {LEADS} (lead_id, store_id, customer_id, open, follow_up_on, version,"
+            " model_interest, updated_at) VALUES (?, ?, ?, 1, ?, ?, ?, ?)"
             " ON CONFLICT (lead_id) DO NOTHING",
             (
                 sid(event.originator_id),
                 store,
                 sid(event.customer_id),
-                due.isoformat(),
+                self._default(tx, store, event.occurred_at),
+                event.originator_version,
                 event.model_interest,
                 utc_iso(event.occurred_at),
             ),
@@ -79,45 +117,41 @@ class FollowUpsProjection(Projection):
 
     @handles(Lead.ActivityLogged)
     def on_activity(self, event: Lead.ActivityLogged, tx: Tx) -> None:
-        if event.automated:
-            return
         lead = sid(event.originator_id)
-        rows = tx.query(
-            f"SELECT store_id, explicit, last_contact_at FROM {LEADS} WHERE lead_id = ?", (lead,)
-        )
+        rows = tx.query(f"SELECT store_id, last_contact_at FROM {LEADS} WHERE lead_id = ?", (lead,))
         if not rows:
             return
         at = utc_iso(event.occurred_at)
         last = rows[0]["last_contact_at"]
-        if last is not None and str(last) >= at:
+        if last is not None and str(last) >= at:  # an older contact entered late moves nothing
+            self._set(tx, event)
             return
-        columns: dict[str, Any] = {"last_contact_at": at}
-        if not rows[0]["explicit"]:  # the old rule: two days after the last contact
-            zone = self._zone(tx, str(rows[0]["store_id"]))
-            due = default_follow_up_on(event.occurred_at, zone, DEFAULT_GAP_DAYS)
-            columns["follow_up_on"] = due.isoformat()
-        self._set(tx, event, **columns)
+        due = self._default(tx, str(rows[0]["store_id"]), event.occurred_at)
+        self._set(tx, event, last_contact_at=at, follow_up_on=due, chosen=0)
 
     @handles(Lead.FollowUpScheduled)
     def on_scheduled(self, event: Lead.FollowUpScheduled, tx: Tx) -> None:
-        self._set(
-            tx,
-            event,
-            follow_up_on=event.follow_up_on.isoformat(),
-            explicit=1,
-            by_default=1 if event.by_default else 0,
-        )
+        self._set(tx, event, follow_up_on=event.follow_up_on.isoformat(), chosen=1)
 
     @handles(Lead.Converted, Lead.Lost)
     def on_closed(self, event: Any, tx: Tx) -> None:
         self._set(tx, event, open=0)
 
+    @handles(Lead.AppointmentSet, Lead.AppointmentShown, Lead.AppointmentMissed)
+    def on_other(self, event: Any, tx: Tx) -> None:
+        self._set(tx, event)  # only the version moves (the version a form posts back)
+
     @staticmethod
     def _set(tx: Tx, event: Any, **columns: Any) -> None:
-        assignments = ", ".join(f"{c} = ?" for c in columns)
+        assignments = "".join(f"{c} = ?, " for c in columns)
         tx.execute(
-            f"UPDATE {LEADS} SET {assignments}, updated_at = ? WHERE lead_id = ?",
-            (*columns.values(), utc_iso(event.occurred_at), sid(event.originator_id)),
+            f"UPDATE {LEADS} SET {assignments}version = ?, updated_at = ? WHERE lead_id = ?",
+            (
+                *columns.values(),
+                event.originator_version,
+                utc_iso(event.occurred_at),
+                sid(event.originator_id),
+            ),
         )
 
     # --- calls --------------------------------------------------------------------------------
