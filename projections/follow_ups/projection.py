@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from domain.followups.model import (
     DEFAULT_GAP_DAYS,
@@ -12,7 +11,6 @@ from domain.followups.model import (
     CallStatus,
     FollowUpSettings,
     default_follow_up_on,
-    settings_id_for,
 )
 from domain.leads.model import Lead
 from domain.organisation.model import Store
@@ -40,7 +38,7 @@ class FollowUpsProjection(Projection):
         f"CREATE TABLE IF NOT EXISTS {LEADS} ("
         " lead_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, customer_id TEXT NOT NULL,"
         " salesperson_id TEXT, open INTEGER NOT NULL, follow_up_on TEXT NOT NULL,"
-        " chosen INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL,"
+        " chosen INTEGER NOT NULL DEFAULT 0,"
         " model_interest TEXT, last_contact_at TEXT, updated_at TEXT NOT NULL)",
         f"CREATE INDEX IF NOT EXISTS {LEADS}_due ON {LEADS} (open, salesperson_id, follow_up_on)",
         f"CREATE TABLE IF NOT EXISTS {CALLS} ("
@@ -52,7 +50,7 @@ class FollowUpsProjection(Projection):
         f"CREATE INDEX IF NOT EXISTS {CALLS}_due ON {CALLS} (status, salesperson_id, due_on)",
         f"CREATE INDEX IF NOT EXISTS {CALLS}_plan ON {CALLS} (plan_id)",
         f"CREATE TABLE IF NOT EXISTS {STORES} (store_id TEXT PRIMARY KEY,"
-        " timezone TEXT NOT NULL, gap_days INTEGER NOT NULL)",
+        " timezone TEXT NOT NULL, gap_days INTEGER NOT NULL, settings_id TEXT)",
     )
 
     @handles(Store.Opened, Store.Updated)
@@ -65,7 +63,7 @@ class FollowUpsProjection(Projection):
 
     @handles(FollowUpSettings.Set)
     def on_settings(self, event: FollowUpSettings.Set, tx: Tx) -> None:
-        self._gap(tx, sid(event.store_id), event.gap_days)
+        self._gap(tx, sid(event.store_id), event.gap_days, sid(event.originator_id))
 
     @handles(FollowUpSettings.Changed)
     def on_settings_changed(self, event: FollowUpSettings.Changed, tx: Tx) -> None:
@@ -73,13 +71,15 @@ class FollowUpsProjection(Projection):
 
     @staticmethod
     def _gap(tx: Tx, store_id: str | None, gap: int, settings_id: str | None = None) -> None:
-        if store_id is None:
-            # A change names its settings, whose id derives from the store's.
-            for row in tx.query(f"SELECT store_id FROM {STORES}"):
-                if sid(settings_id_for(UUID(str(row["store_id"])))) == settings_id:
-                    store_id = str(row["store_id"])
-                    break
-        tx.execute(f"UPDATE {STORES} SET gap_days = ? WHERE store_id = ?", (gap, store_id))
+        if store_id is not None:
+            tx.execute(
+                f"UPDATE {STORES} SET gap_days = ?, settings_id = ? WHERE store_id = ?",
+                (gap, settings_id, store_id),
+            )
+        else:
+            tx.execute(
+                f"UPDATE {STORES} SET gap_days = ? WHERE settings_id = ?", (gap, settings_id)
+            )
 
     def _default(self, tx: Tx, store_id: str | None, contact: datetime) -> str:
         rows = tx.query(f"SELECT timezone, gap_days FROM {STORES} WHERE store_id = ?", (store_id,))
@@ -97,15 +97,14 @@ class FollowUpsProjection(Projection):
     def on_captured(self, event: Lead.Captured, tx: Tx) -> None:
         store = sid(event.store_id)
         tx.execute(
-            f"INSERT INTO {LEADS} (lead_id, store_id, customer_id, open, follow_up_on, version,"
-            " model_interest, updated_at) VALUES (?, ?, ?, 1, ?, ?, ?, ?)"
+            f"INSERT INTO {LEADS} (lead_id, store_id, customer_id, open, follow_up_on,"
+            " model_interest, updated_at) VALUES (?, ?, ?, 1, ?, ?, ?)"
             " ON CONFLICT (lead_id) DO NOTHING",
             (
                 sid(event.originator_id),
                 store,
                 sid(event.customer_id),
                 self._default(tx, store, event.occurred_at),
-                event.originator_version,
                 event.model_interest,
                 utc_iso(event.occurred_at),
             ),
@@ -124,7 +123,6 @@ class FollowUpsProjection(Projection):
         at = utc_iso(event.occurred_at)
         last = rows[0]["last_contact_at"]
         if last is not None and str(last) >= at:  # an older contact entered late moves nothing
-            self._set(tx, event)
             return
         due = self._default(tx, str(rows[0]["store_id"]), event.occurred_at)
         self._set(tx, event, last_contact_at=at, follow_up_on=due, chosen=0)
@@ -137,21 +135,12 @@ class FollowUpsProjection(Projection):
     def on_closed(self, event: Any, tx: Tx) -> None:
         self._set(tx, event, open=0)
 
-    @handles(Lead.AppointmentSet, Lead.AppointmentShown, Lead.AppointmentMissed)
-    def on_other(self, event: Any, tx: Tx) -> None:
-        self._set(tx, event)  # only the version moves (the version a form posts back)
-
     @staticmethod
     def _set(tx: Tx, event: Any, **columns: Any) -> None:
         assignments = "".join(f"{c} = ?, " for c in columns)
         tx.execute(
-            f"UPDATE {LEADS} SET {assignments}version = ?, updated_at = ? WHERE lead_id = ?",
-            (
-                *columns.values(),
-                event.originator_version,
-                utc_iso(event.occurred_at),
-                sid(event.originator_id),
-            ),
+            f"UPDATE {LEADS} SET {assignments}updated_at = ? WHERE lead_id = ?",
+            (*columns.values(), utc_iso(event.occurred_at), sid(event.originator_id)),
         )
 
     # --- calls --------------------------------------------------------------------------------

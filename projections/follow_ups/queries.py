@@ -124,7 +124,7 @@ def _follow_up(r: Any, today: date) -> dict[str, Any]:
         "salesperson_id": uid(r["salesperson_id"]),
         "model_interest": r["model_interest"],
         "follow_up_on": due,
-        "by_default": bool(r["by_default"]),
+        "by_default": not r["chosen"],
         "timing": when.value,
         "days_overdue": (today - due).days if when is Timing.OVERDUE else 0,
     }
