@@ -25,6 +25,7 @@ from domain.satisfaction.model import Survey, survey_id_for
 from domain.shared.access import (
     FLOOR_WRITERS,
     MANAGERS,
+    can_see_vehicle,
     ensure_floor_write,
     ensure_readable,
     ensure_role,
@@ -56,8 +57,10 @@ class FollowUps:
 
     def get_settings(self, actor: Principal, store_id: UUID) -> dict[str, object]:
         """The store's follow-up gap and call days (the defaults until a manager sets them)."""
-        store = self.app.load(Store, store_id, "store")
-        ensure_readable(actor, "store", store_id, store.id, None)
+        self.app.load(Store, store_id, "store")
+        # A store's settings are store-wide, as its stock: its own staff and the group see them.
+        if not can_see_vehicle(actor, store_id):
+            raise NotFoundError("store", store_id)
         gap, offsets = store_settings(self.app, store_id)
         version = 0
         if self.app.exists(settings_id_for(store_id)):
