@@ -87,6 +87,7 @@ def owned_by_sales_a1(api: Api) -> dict[str, str]:
         "adjustment_id": deal["id"],
         "username": "sales_a1",
         "session_id": api.ok(api.get("sales_a1", "/auth/sessions"), 200)[0]["id"],
+        "offset": "1",
     }
 
 
@@ -191,12 +192,19 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/pay-periods/{period_id}/adjustments/{adjustment_id}/confirmation"): {},
     ("POST", "/pay-periods/{period_id}/adjustments/{adjustment_id}/refusal"): {"reason": "x"},
     ("POST", "/pay-periods/{period_id}/adjustments/{adjustment_id}/withdrawal"): {"reason": "x"},
+    # Follow-ups: a lead's next day, a deal's calls (回访), a store's settings.
+    ("POST", "/leads/{lead_id}/follow-up"): {"follow_up_on": "2099-01-01"},
+    ("GET", "/deals/{deal_id}/calls"): None,
+    ("POST", "/deals/{deal_id}/calls/{offset}"): {"outcome": "not_reached"},
+    ("GET", "/stores/{store_id}/follow-up-settings"): None,
+    ("PUT", "/stores/{store_id}/follow-up-settings"): {"gap_days": 2, "call_offsets": [1]},
 }
 
 STORE_LEVEL_READS = {
     ("GET", "/stores/{store_id}"),
     ("GET", "/staff/{staff_id}"),
     ("GET", "/vehicles/{vehicle_id}"),
+    ("GET", "/stores/{store_id}/follow-up-settings"),
 }
 OUTSIDERS = ["sales_a2", "sales_b1", "manager_b"]
 
