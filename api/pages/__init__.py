@@ -34,6 +34,7 @@ from api.pages.routes import (
     deals,
     finance,
     floor,
+    follow_ups,
     managerops_deals,
     managerops_performance,
 )
@@ -56,6 +57,7 @@ AREAS: tuple[ModuleType, ...] = (
     admin_plans,
     admin_privacy,
     auditor_access,
+    follow_ups,
 )
 
 

@@ -285,14 +285,14 @@ class CallPlan(ShowroomAggregate):
             raise InvalidValueError(f"outcome must be one of {allowed}") from None
         cleaned = values.text(note, "note", max_length=1000, required=False) if note else None
         if result is not CallOutcome.REACHED and score is not None:
-            raise CallScoreError("a satisfaction score is given only for a reached customer")
+            raise CallScoreError("score is given only when the customer was reached")
         if score is not None:
             score = satisfaction_score(score, "score")
         if result is CallOutcome.RESCHEDULED:
             if reschedule_to is None:
-                raise InvalidValueError("say the day the call is rescheduled to")
+                raise InvalidValueError("reschedule_to: say the day the call is rescheduled to")
             if reschedule_to < today:
-                raise InvalidValueError(f"a call cannot be rescheduled to the past ({today})")
+                raise InvalidValueError(f"reschedule_to cannot be in the past (today is {today})")
             self._reschedule(
                 offset=offset,
                 due_on=reschedule_to,
@@ -302,7 +302,7 @@ class CallPlan(ShowroomAggregate):
             )
             return
         if reschedule_to is not None:
-            raise InvalidValueError("only a rescheduled call takes a new day")
+            raise InvalidValueError("reschedule_to is given only when the call is rescheduled")
         self._complete(
             offset=offset,
             outcome=result.value,

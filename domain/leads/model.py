@@ -397,9 +397,9 @@ class Lead(ShowroomAggregate):
         if not isinstance(follow_up_on, date) or isinstance(follow_up_on, datetime):
             raise InvalidValueError("follow_up_on must be a calendar day")
         if follow_up_on < today:
-            raise InvalidValueError(f"a follow-up cannot be set in the past (today is {today})")
+            raise InvalidValueError(f"follow_up_on cannot be in the past (today is {today})")
         if follow_up_on > today + timedelta(days=366):
-            raise InvalidValueError("a follow-up is set at most a year ahead")
+            raise InvalidValueError("follow_up_on is at most a year ahead")
         self._schedule_follow_up(follow_up_on=follow_up_on, occurred_at=occurred_at)
 
     @event(FollowUpScheduled)
