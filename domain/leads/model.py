@@ -53,16 +53,14 @@ class LossReason(StrEnum):
     OTHER = "other"
 
 
-# An open lead whose last contact is older than this, with nothing booked, is due a follow-up.
-FOLLOW_UP_AFTER = timedelta(days=2)
-
-
-def due_window(at: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+def due_window(at: datetime, zone: ZoneInfo) -> tuple[datetime, date]:
     """What is due at `at`: appointments before the end of that day in the store's `zone`, and
-    follow-ups of leads last contacted before the second moment."""
+    follow-ups whose next follow-up day is that day (the second value) or earlier. (The old
+    rule, a follow-up two days after the last contact, is now the store's default gap between
+    a contact and the next follow-up day: domain/followups.)"""
     local = at.astimezone(zone)
     day_ends = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return day_ends, at - FOLLOW_UP_AFTER
+    return day_ends, local.date()
 
 
 # An auto-reply is a message or a robot call; nobody can visit or test-drive automatically.
