@@ -8,6 +8,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from domain.app import Showroom, Written
+from domain.followups.errors import CallPlanCancelledError
 from domain.followups.model import (
     DEFAULT_CALL_OFFSETS,
     DEFAULT_GAP_DAYS,
@@ -222,10 +223,12 @@ class FollowUps:
             when = aware(occurred_at)
             store = self.app.load(Store, plan.store_id, "store")
             today = business_day(now(), store.timezone)
+            deal = self.app.load(Deal, deal_id, "deal")
+            if deal.status is not DealStatus.DELIVERED:  # unwound, its cancelling job to come
+                raise CallPlanCancelledError(f"deal {deal_id} is {deal.status.value}: no calls")
             survey: Survey | None = None
             counted = outcome == CallOutcome.REACHED and score is not None
             if counted and not self.app.exists(survey_id_for(deal_id)):
-                deal = self.app.load(Deal, deal_id, "deal")
                 survey = Survey.answer(
                     deal_id=deal_id,
                     store_id=plan.store_id,

@@ -290,3 +290,13 @@ def test_every_delivered_deal_gets_one_call_per_offset_whatever_the_job_order(
         else:
             assert sorted(plan.calls) == [1, 7, 30]
             assert len(plan.pending) == 3
+
+
+def test_a_call_of_an_unwound_deal_is_refused_before_its_cancelling_job_ran(g: Group) -> None:
+    deal_id, follow_ups = delivered_deal(g), FollowUps(g.app)
+    follow_ups.plan_calls(deal_id)
+    g.sales.unwind_deal(g.manager, deal_id, "returned", occurred_at=at(days=4))
+
+    with pinned(at(days=5)), pytest.raises(CallPlanCancelledError):
+        follow_ups.complete_call(g.seller, deal_id, 1, "reached", 90)
+    assert not g.app.exists(survey_id_for(deal_id))

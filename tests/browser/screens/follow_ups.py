@@ -1,0 +1,8 @@
+from tests.browser.screens import Screen
+
+SCREENS = [
+    Screen("follow-ups-day", "sales1", "/app/follow-ups"),
+    Screen("follow-ups-day-manager", "manager1", "/app/follow-ups"),
+    Screen("follow-ups-overdue", "manager1", "/app/follow-ups/overdue"),
+    Screen("follow-ups-settings", "manager1", "/app/follow-ups/settings"),
+]

@@ -1,0 +1,53 @@
+"""A salesperson's follow-ups in the browser: the day lists the calls after delivery (回访)
+and the leads, overdue first; a call recorded with a score while not reached is refused beside
+the field, then recorded as reached; a lead's next follow-up moved to tomorrow. At a phone size
+and a desktop size, in Chinese."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import no_horizontal_scroll
+
+SALESPERSON = "sales2"
+
+
+def test_a_salesperson_records_a_call_and_moves_a_follow_up(
+    new_page: Callable[..., Page], size: str
+) -> None:
+    page = new_page(size, user=SALESPERSON)
+    page.goto("/app/follow-ups")
+    expect(page.locator("h1")).to_have_text("跟进")
+    calls = page.locator("section.calls li")
+    before = calls.count()
+    assert before > 0, "the demo's deliveries have calls planned by the dispatcher"
+    assert no_horizontal_scroll(page)
+
+    # Not reached, but a score: refused beside the score, nothing saved.
+    first = calls.first
+    first.locator("summary").click()
+    first.locator("select[name=outcome]").select_option("not_reached")
+    first.locator("input[name=score]").fill("50")
+    first.locator("button[type=submit]").click()
+    refused = page.locator("section.calls li details[open]")
+    expect(refused.locator("p.error")).to_contain_text("只有联系上客户时才填写满意度")
+    expect(refused.locator("input[name=score]")).to_have_attribute("aria-invalid", "true")
+
+    # Reached with the score: saved, and the call leaves the day.
+    refused.locator("select[name=outcome]").select_option("reached")
+    refused.locator("button[type=submit]").click()
+    page.wait_for_url("**/app/follow-ups?position=*")
+    assert page.locator("section.calls li").count() == before - 1
+
+    # The first lead's next follow-up, tomorrow in the store.
+    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date().isoformat()
+    lead = page.locator("section.leads li").first
+    lead.locator("input[name=follow_up_on]").fill(tomorrow)
+    lead.locator("button[type=submit]").click()
+    page.wait_for_url("**/app/follow-ups?position=*")
+    expect(page.locator(f"section.leads input[value='{tomorrow}']").first).to_be_visible()
+    assert no_horizontal_scroll(page)
