@@ -28,18 +28,18 @@ def test_a_salesperson_records_a_call_and_moves_a_follow_up(
     assert no_horizontal_scroll(page)
 
     # Not reached, but a score: refused beside the score, nothing saved.
-    first = calls.first
-    first.locator("summary").click()
-    first.locator("select[name=outcome]").select_option("not_reached")
-    first.locator("input[name=score]").fill("50")
-    first.locator("button[type=submit]").click()
-    refused = page.locator("section.calls li details[open]")
-    expect(refused.locator("p.error")).to_contain_text("只有联系上客户时才填写满意度")
-    expect(refused.locator("input[name=score]")).to_have_attribute("aria-invalid", "true")
+    calls.first.locator("a.row").click()
+    page.wait_for_url("**/app/follow-ups/calls/*/*")
+    page.select_option("#f-outcome", "not_reached")
+    page.fill("#f-score", "50")
+    page.click("form button[type=submit]")
+    expect(page.locator("#f-score-error")).to_contain_text("只有联系上客户时才填写满意度")
+    expect(page.locator("#f-score")).to_have_attribute("aria-invalid", "true")
+    assert no_horizontal_scroll(page)
 
     # Reached with the score: saved, and the call leaves the day.
-    refused.locator("select[name=outcome]").select_option("reached")
-    refused.locator("button[type=submit]").click()
+    page.select_option("#f-outcome", "reached")
+    page.click("form button[type=submit]")
     page.wait_for_url("**/app/follow-ups?position=*")
     assert page.locator("section.calls li").count() == before - 1
 

@@ -26,7 +26,7 @@ from api.routes.follow_ups import store_today
 from domain.followups.model import CallOutcome
 from domain.shared.access import MANAGERS, SALES_FLOOR, Reach, read_scope
 from domain.shared.actor import Principal
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, NotFoundError
 from projections.directory import queries as directory
 from projections.follow_ups import queries
 from workers.runtime import Runtime
@@ -142,6 +142,37 @@ async def schedule(
     )
 
 
+def _call_page(
+    request: Request,
+    runtime: Runtime,
+    actor: Principal,
+    deal_id: UUID,
+    offset: int,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    plan = runtime.follow_ups.get_calls(actor, deal_id)
+    call = plan.calls.get(offset)
+    if call is None:
+        raise NotFoundError("call", deal_id)
+    options = [(value, _(text)) for value, text in OUTCOMES.items()]
+    context = {"call": call, "deal_id": deal_id, "outcome_options": options, **extra}
+    return render(request, "follow_ups/call.html", context, actor=actor, status=status)
+
+
+@router.get("/calls/{deal_id}/{offset}")
+def call_page(
+    deal_id: UUID,
+    offset: int,
+    request: Request,
+    runtime: RuntimeDep,
+    actor: PageActorDep,
+    _: ConsistentDep,
+) -> Response:
+    """One call after delivery, with the form to record how it went."""
+    return _call_page(request, runtime, actor, deal_id, offset)
+
+
 @router.post("/calls/{deal_id}/{offset}")
 async def complete_call(
     deal_id: UUID, offset: int, request: Request, runtime: RuntimeDep, actor: PageActorDep
@@ -160,22 +191,43 @@ async def complete_call(
         form.errors["score"] = _("A score is given only when the customer was reached.")
     if outcome != CallOutcome.RESCHEDULED.value and reschedule_to is not None:
         form.errors["reschedule_to"] = _("A new day is given only when the call is rescheduled.")
-    return await _write(
-        request,
-        runtime,
-        actor,
-        form,
-        f"call:{deal_id}:{offset}",
-        lambda: runtime.follow_ups.complete_call(
+    form_error = None
+    if form.ok:
+        try:
+            return await submit(
+                request,
+                actor.user_id,
+                form,
+                write=lambda: runtime.follow_ups.complete_call(
+                    actor,
+                    deal_id,
+                    offset,
+                    outcome,
+                    score=score,
+                    note=note or None,
+                    reschedule_to=reschedule_to,
+                ),
+                then=lambda _written: f"{PREFIX}/follow-ups",
+                fields=("outcome", "score", "note", "reschedule_to"),
+            )
+        except Refused as refused:
+            _refusal(refused)
+            if refused.field:
+                form.errors[refused.field] = refused.message
+            else:
+                form_error = refused.message
+    return await run_in_threadpool(
+        lambda: _call_page(
+            request,
+            runtime,
             actor,
             deal_id,
             offset,
-            outcome,
-            score=score,
-            note=note or None,
-            reschedule_to=reschedule_to,
-        ),
-        ("outcome", "score", "note", "reschedule_to"),
+            422,
+            errors=form.errors,
+            form_error=form_error,
+            values=form.values,
+        )
     )
 
 
