@@ -81,45 +81,28 @@ def day_page(
     return _day_page(request, runtime, actor)
 
 
-async def _write(
+def _lead_page(
     request: Request,
     runtime: Runtime,
     actor: Principal,
-    form: FormReader,
-    failed: str,
-    write: Any,
-    fields: tuple[str, ...],
+    lead_id: UUID,
+    status: int = 200,
+    **extra: Any,
 ) -> Response:
-    """Write once, back to the day; a refusal shows in the form that sent it."""
-    form_error = None
-    if form.ok:
-        try:
-            return await submit(
-                request,
-                actor.user_id,
-                form,
-                write=write,
-                then=lambda _written: f"{PREFIX}/follow-ups",
-                fields=fields,
-            )
-        except Refused as refused:
-            _refusal(refused)
-            if refused.field:
-                form.errors[refused.field] = refused.message
-            else:
-                form_error = refused.message
-    return await run_in_threadpool(
-        lambda: _day_page(
-            request,
-            runtime,
-            actor,
-            422,
-            failed=failed,
-            errors=form.errors,
-            form_error=form_error,
-            values=form.values,
-        )
-    )
+    context = {
+        "lead_id": lead_id,
+        "follow_up_on": runtime.follow_ups.next_follow_up(actor, lead_id),
+        **extra,
+    }
+    return render(request, "follow_ups/lead.html", context, actor=actor, status=status)
+
+
+@router.get("/leads/{lead_id}")
+def lead_page(
+    lead_id: UUID, request: Request, runtime: RuntimeDep, actor: PageActorDep, _: ConsistentDep
+) -> Response:
+    """A lead's next follow-up day, with the form to choose another."""
+    return _lead_page(request, runtime, actor, lead_id)
 
 
 @router.post("/leads/{lead_id}")
@@ -131,14 +114,34 @@ async def schedule(
     day = form.day("follow_up_on")
     if day is not None and day < store_today(runtime, actor):
         form.errors["follow_up_on"] = _("Choose today or a later day.")
-    return await _write(
-        request,
-        runtime,
-        actor,
-        form,
-        f"lead:{lead_id}",
-        lambda: runtime.follow_ups.schedule_follow_up(actor, lead_id, day),  # type: ignore[arg-type]
-        ("follow_up_on",),
+    form_error = None
+    if form.ok:
+        try:
+            return await submit(
+                request,
+                actor.user_id,
+                form,
+                write=lambda: runtime.follow_ups.schedule_follow_up(actor, lead_id, day),  # type: ignore[arg-type]
+                then=lambda _written: f"{PREFIX}/follow-ups",
+                fields=("follow_up_on",),
+            )
+        except Refused as refused:
+            _refusal(refused)
+            if refused.field:
+                form.errors[refused.field] = refused.message
+            else:
+                form_error = refused.message
+    return await run_in_threadpool(
+        lambda: _lead_page(
+            request,
+            runtime,
+            actor,
+            lead_id,
+            422,
+            errors=form.errors,
+            form_error=form_error,
+            values=form.values,
+        )
     )
 
 
