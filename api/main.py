@@ -27,6 +27,7 @@ from api.routes import (
     customers,
     deals,
     exports,
+    follow_ups,
     front,
     history,
     intake,
@@ -169,6 +170,7 @@ def create_app(
         front,
         lead_dedup,
         lead_losses,
+        follow_ups,
     ):
         app.include_router(module.router)
     pages.install(app)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from projections.directory.projection import DirectoryProjection
-from projections.intake.projection import IntakeProjection
 from projections.duty.projection import DutyProjection
+from projections.follow_ups.projection import FollowUpsProjection
+from projections.intake.projection import IntakeProjection
 from projections.inventory.projection import InventoryProjection
 from projections.lead_funnel.projection import LeadFunnelProjection
 from projections.lead_losses.projection import LeadLossesProjection
@@ -35,6 +36,7 @@ _FACTORIES: tuple[Callable[[], Projection], ...] = (
     NotificationsProjection,
     DutyProjection,
     LeadLossesProjection,
+    FollowUpsProjection,
 )
 
 

@@ -37,6 +37,7 @@ from dramatiq.errors import ActorNotFound
 from domain.app import Showroom
 from domain.pay.periods import PayPeriod
 from domain.reporting.model import Export, ExportKind
+from domain.sales.model import Deal
 from domain.shared import clock
 from domain.topics import stored_topics
 from projections.db import Database, Tx
@@ -196,9 +197,21 @@ def notify(event: Any, position: int) -> Iterable[Job]:
     yield Job(actor="deliver_notifications", args={"position": position}, kind="notify")
 
 
+def deal_delivered(event: Deal.Delivered, position: int) -> Iterable[Job]:
+    # The calls (回访) after a delivery: planned once per deal (the plan's id derives from it).
+    yield Job(actor="plan_follow_up_calls", args={"deal_id": str(event.originator_id)})
+
+
+def deal_unwound(event: Deal.Unwound, position: int) -> Iterable[Job]:
+    # An unwound deal's pending calls are not made (a tombstone if its plan is not made yet).
+    yield Job(actor="cancel_follow_up_calls", args={"deal_id": str(event.originator_id)})
+
+
 RULES: Mapping[type[Any], Rule] = {
     Export.Requested: export_requested,
     PayPeriod.Approved: period_approved,
+    Deal.Delivered: deal_delivered,
+    Deal.Unwound: deal_unwound,
 }
 
 

@@ -19,6 +19,7 @@ from audit.personal import SealingMapper
 from domain.app import Showroom
 from domain.crm.ports import PhoneIndex
 from domain.crm.service import Crm
+from domain.followups.service import FollowUps
 from domain.intake.ports import SecretVault
 from domain.intake.service import Campaigns, Partners
 from domain.inventory.service import Inventory
@@ -79,6 +80,11 @@ class Services:
     second_factors: SecondFactors
     campaigns: Campaigns
     partners: Partners
+
+    @cached_property
+    def follow_ups(self) -> FollowUps:
+        """Follow-up tasks and after-delivery calls (domain/followups)."""
+        return FollowUps(self.app)
 
     @classmethod
     def over(

@@ -34,10 +34,11 @@ from api.pages.routes import (
     deals,
     finance,
     floor,
+    follow_ups,
     intake,
-    manager_team,
     lead_dedup,
     lead_losses,
+    manager_team,
     managerops_deals,
     managerops_performance,
     notifications,
@@ -66,6 +67,7 @@ AREAS: tuple[ModuleType, ...] = (
     manager_team,
     lead_dedup,
     lead_losses,
+    follow_ups,
 )
 
 

@@ -128,13 +128,13 @@ def list_due_leads(
 ) -> PageOf[DueLeadLine]:
     """Open leads in the caller's scope by what is due: new and unanswered first (oldest
     first), then appointments until the end of today in the caller's store (and past ones to
-    mark shown or no-show), then follow-ups last contacted over two days ago, then the rest."""
-    day_ends, follow_up_before = due_window(now(), _zone(runtime, actor))
+    mark shown or no-show), then follow-ups due today or overdue, then the rest."""
+    day_ends, follow_up_by = due_window(now(), _zone(runtime, actor))
     result = directory.list_due_leads(
         runtime.db,
         scope=read_scope(actor, store_id=store_id, reach=Reach.OWN),
         day_ends=day_ends,
-        follow_up_before=follow_up_before,
+        follow_up_by=follow_up_by,
         limit=page.limit,
         offset=page.offset,
     )

@@ -115,7 +115,8 @@ class DueLeadLine(LeadLine):
     appointment_for: datetime | None
     due: Literal["new", "appointment", "follow_up", "later"] = Field(
         description="new: not answered yet; appointment: booked before the end of today (or"
-        " past, to mark shown or no-show); follow_up: last contact over two days ago; later"
+        " past, to mark shown or no-show); follow_up: its next follow-up day is today or"
+        " past; later"
     )
     due_at: datetime = Field(
         description="Captured (new), the appointment, or the last contact: the order within"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid4
@@ -69,16 +69,14 @@ class LossReason(StrEnum):
     OTHER = "other"
 
 
-# An open lead whose last contact is older than this, with nothing booked, is due a follow-up.
-FOLLOW_UP_AFTER = timedelta(days=2)
-
-
-def due_window(at: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+def due_window(at: datetime, zone: ZoneInfo) -> tuple[datetime, date]:
     """What is due at `at`: appointments before the end of that day in the store's `zone`, and
-    follow-ups of leads last contacted before the second moment."""
+    follow-ups whose next follow-up day is that day (the second value) or earlier. (The old
+    rule, a follow-up two days after the last contact, is now the store's default gap between
+    a contact and the next follow-up day: domain/followups.)"""
     local = at.astimezone(zone)
     day_ends = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return day_ends, at - FOLLOW_UP_AFTER
+    return day_ends, local.date()
 
 
 # An auto-reply is a message or a robot call; nobody can visit or test-drive automatically.
@@ -701,3 +699,31 @@ class Lead(ShowroomAggregate):
         self.lost_note = None
         self.loss_competitor = None
         self.closed_at = None
+
+    # --- next follow-up (domain/followups) ------------------------------------------------------
+    # Appended after the lead's other events. An open lead is due a follow-up on the store's
+    # gap (a setting, two days by default) after its capture or its latest contact, unless the
+    # salesperson chose a day since: `domain.followups.model.next_follow_up_on`. Leads from
+    # before this event follow the same rule through their last contact.
+
+    class FollowUpScheduled(ShowroomAggregate.Event):
+        follow_up_on: date
+
+    next_follow_up_on: date | None = None  # the day a person chose (None: the default)
+    follow_up_set_at: datetime | None = None
+
+    def schedule_follow_up(self, follow_up_on: date, today: date, occurred_at: datetime) -> None:
+        """Choose the lead's next follow-up day (not before `today`, the store's day)."""
+        self._ensure_open("schedule a follow-up on")
+        if not isinstance(follow_up_on, date) or isinstance(follow_up_on, datetime):
+            raise InvalidValueError("follow_up_on must be a calendar day")
+        if follow_up_on < today:
+            raise InvalidValueError(f"follow_up_on cannot be in the past (today is {today})")
+        if follow_up_on > today + timedelta(days=366):
+            raise InvalidValueError("follow_up_on is at most a year ahead")
+        self._schedule_follow_up(follow_up_on=follow_up_on, occurred_at=occurred_at)
+
+    @event(FollowUpScheduled)
+    def _schedule_follow_up(self, follow_up_on: date, occurred_at: datetime) -> None:
+        self.next_follow_up_on = follow_up_on
+        self.follow_up_set_at = occurred_at

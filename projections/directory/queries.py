@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -141,14 +141,16 @@ def list_due_leads(
     *,
     scope: ReadScope,
     day_ends: datetime,
-    follow_up_before: datetime,
+    follow_up_by: date,
     limit: int = 50,
     offset: int = 0,
 ) -> dict[str, Any]:
     """Open leads in the scope by what is due: new and unanswered (oldest first), then
     appointments until `day_ends` (today's, and past ones still to mark shown or no-show),
-    then follow-ups whose last contact is before `follow_up_before`, then the rest by their
-    next appointment or last contact. Each row says `due` (which of these) and `due_at`."""
+    then follow-ups whose next follow-up day (the follow_ups view: the store's gap after the
+    last contact, or a day a person chose) is `follow_up_by` (the store's today) or before,
+    then the rest by their next appointment or last contact. Each row says `due` (which of
+    these) and `due_at`."""
     if not scope.visible:
         return paged([], 0, limit, offset)
     where = (
@@ -158,7 +160,7 @@ def list_due_leads(
         .equal("l.salesperson_id", scope.salesperson_id)
         .among("l.salesperson_id", scope.salesperson_ids)
     )
-    day_end, stale = utc_iso(day_ends), utc_iso(follow_up_before)
+    day_end, follow_up_day = utc_iso(day_ends), follow_up_by.isoformat()
     # The customer's name shows where the scope reaches the customer too (a lead handed to
     # another salesperson leaves the customer with their owner).
     customer_seen = (
@@ -173,14 +175,14 @@ def list_due_leads(
         " ELSE NULL END AS customer_name,"
         " CASE WHEN l.first_response_at IS NULL THEN 0"
         " WHEN l.appointment_for IS NOT NULL AND l.appointment_for < ? THEN 1"
-        " WHEN l.appointment_for IS NULL AND COALESCE(l.last_activity_at, l.created_at) < ?"
-        " THEN 2 ELSE 3 END AS due,"
+        " WHEN l.appointment_for IS NULL AND f.follow_up_on <= ? THEN 2 ELSE 3 END AS due,"
         " CASE WHEN l.first_response_at IS NULL THEN l.created_at"
         " ELSE COALESCE(l.appointment_for, l.last_activity_at, l.created_at) END AS due_at"
         " FROM rm_directory_lead l"
-        " LEFT JOIN rm_directory_customer c ON c.customer_id = l.customer_id" + where.sql
+        " LEFT JOIN rm_directory_customer c ON c.customer_id = l.customer_id"
+        " LEFT JOIN rm_follow_up_lead f ON f.lead_id = l.lead_id" + where.sql
     )
-    params = [*customer_seen.params, day_end, stale, *where.params]
+    params = [*customer_seen.params, day_end, follow_up_day, *where.params]
     rows, total = page(db, select, params, "due, due_at, lead_id", limit, offset, one_pass=True)
     return paged([_due_lead(r) for r in rows], total, limit, offset)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from domain.shared.values import with_check_digit
 from tests.integration.conftest import Api
+from tests.integration.follow_up_waits import calls_planned
 
 MONTH = "2026-03"
 T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -120,6 +121,7 @@ def sell(api: Api, seller: str, lead_minutes: int, vin_stem: str) -> dict[str, A
     delivered = api.ok(
         api.post(seller, f"/deals/{deal_id}/delivery", {"occurred_at": at(lead_minutes + 60 * 48)})
     )
+    calls_planned(api, deal_id)  # the dispatcher's follow-up job: a settled log after it
     return {"lead_id": lead_id, "deal_id": deal_id, "vehicle_id": vehicle_id, **delivered}
 
 

@@ -94,6 +94,7 @@ def owned_by_sales_a1(api: Api) -> dict[str, str]:
         "weekday": "1",
         "day": "2026-10-01",
         "first": "2026-04-01",
+        "offset": "1",
     }
 
 
@@ -231,6 +232,12 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("PUT", "/staff/{staff_id}/shifts/{weekday}"): {"spans": ["09:00-18:00"]},
     ("POST", "/staff/{staff_id}/leave"): {"first": "2026-04-01", "last": "2026-04-02"},
     ("POST", "/staff/{staff_id}/leave/{first}/cancellation"): None,
+    # Follow-ups: a lead's next day, a deal's calls (回访), a store's settings.
+    ("POST", "/leads/{lead_id}/follow-up"): {"follow_up_on": "2099-01-01"},
+    ("GET", "/deals/{deal_id}/calls"): None,
+    ("POST", "/deals/{deal_id}/calls/{offset}"): {"outcome": "not_reached"},
+    ("GET", "/stores/{store_id}/follow-up-settings"): None,
+    ("PUT", "/stores/{store_id}/follow-up-settings"): {"gap_days": 2, "call_offsets": [1]},
 }
 
 STORE_LEVEL_READS = {
@@ -243,6 +250,7 @@ STORE_LEVEL_READS = {
     ("GET", "/stores/{store_id}/hours"),
     ("GET", "/stores/{store_id}/on-duty"),
     ("GET", "/staff/{staff_id}/duty"),
+    ("GET", "/stores/{store_id}/follow-up-settings"),
 }
 OUTSIDERS = ["sales_a2", "sales_b1", "manager_b"]
 

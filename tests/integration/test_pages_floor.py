@@ -380,7 +380,7 @@ def test_an_auto_reply_leaves_a_lead_unanswered_and_a_late_entered_call_is_its_f
             reach=Reach.OWN,
         ),
         day_ends=now,
-        follow_up_before=now - timedelta(days=2),
+        follow_up_by=now.date(),
     )["items"][0]
 
     assert "Waiting 3 days" in unanswered.text

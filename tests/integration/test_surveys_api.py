@@ -11,6 +11,7 @@ import pytest
 from domain.shared.actor import SYSTEM
 from domain.shared.values import with_check_digit
 from tests.integration.conftest import Api
+from tests.integration.follow_up_waits import calls_planned
 
 T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
@@ -44,6 +45,7 @@ def delivered_deal(api: Api, n: int = 1, seller: str = "sales_a1", deliver: bool
     runtime.sales.sign_contract(SYSTEM, deal, occurred_at=T0)
     if deliver:
         runtime.sales.deliver_deal(SYSTEM, deal, occurred_at=T0)
+        calls_planned(api, deal)  # the dispatcher's follow-up job: a settled log after it
     return str(deal)
 
 

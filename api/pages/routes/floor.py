@@ -135,12 +135,12 @@ def my_day(
 ) -> Response:
     """Open leads by what is due: new and unanswered, today's appointments, follow-ups."""
     at = now()
-    day_ends, follow_up_before = due_window(at, ZoneInfo(request.state.zone))
+    day_ends, follow_up_by = due_window(at, ZoneInfo(request.state.zone))
     result = directory.list_due_leads(  # as GET /leads/due
         runtime.db,
         scope=read_scope(actor, reach=Reach.OWN),
         day_ends=day_ends,
-        follow_up_before=follow_up_before,
+        follow_up_by=follow_up_by,
         limit=PAGE_SIZE,
         offset=_offset(offset),
     )

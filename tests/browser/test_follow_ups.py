@@ -1,0 +1,53 @@
+"""A salesperson's follow-ups in the browser: the day lists the calls after delivery (回访)
+and the leads, overdue first; a call recorded with a score while not reached is refused beside
+the field, then recorded as reached; a lead's next follow-up moved to tomorrow. At a phone size
+and a desktop size, in Chinese."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import no_horizontal_scroll
+
+SALESPERSON = "sales2"
+
+
+def test_a_salesperson_records_a_call_and_moves_a_follow_up(
+    new_page: Callable[..., Page], size: str
+) -> None:
+    page = new_page(size, user=SALESPERSON)
+    page.goto("/app/follow-ups")
+    expect(page.locator("h1")).to_have_text("跟进")
+    calls = page.locator("section.calls li")
+    before = calls.count()
+    assert before > 0, "the demo's deliveries have calls planned by the dispatcher"
+    assert no_horizontal_scroll(page)
+
+    # Not reached, but a score: refused beside the score, nothing saved.
+    calls.first.locator("a.row").click()
+    page.wait_for_url("**/app/follow-ups/calls/*/*")
+    page.select_option("#f-outcome", "not_reached")
+    page.fill("#f-score", "50")
+    page.click("form[action^='/app/follow-ups/calls/'] button[type=submit]")
+    expect(page.locator("#f-score-error")).to_contain_text("只有联系上客户时才填写满意度")
+    expect(page.locator("#f-score")).to_have_attribute("aria-invalid", "true")
+    assert no_horizontal_scroll(page)
+
+    # Reached with the score: saved, and the call leaves the day.
+    page.select_option("#f-outcome", "reached")
+    page.click("form[action^='/app/follow-ups/calls/'] button[type=submit]")
+    page.wait_for_url("**/app/follow-ups?position=*")
+    assert page.locator("section.calls li").count() == before - 1
+
+    # The first lead's next follow-up, tomorrow in the store.
+    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date().isoformat()
+    page.locator("section.leads li a[href^='/app/follow-ups/leads/']").first.click()
+    page.fill("#f-follow_up_on", tomorrow)
+    page.click("form[action^='/app/follow-ups/leads/'] button[type=submit]")
+    page.wait_for_url("**/app/follow-ups?position=*")
+    expect(page.locator("section.leads").first).to_be_visible()
+    assert no_horizontal_scroll(page)
