@@ -16,6 +16,13 @@ entry (its head does not match its contents), a missing one (a gap in the sequen
 stored head row ahead of the last entry), an inserted or reordered one (its previous head is not
 the head before it). Each entry is checked against the head stored before it, so one changed
 row is reported once and does not condemn every row after it.
+
+The head row is in the same database as the entries: whoever owns the database can delete the
+last entries and set the head row back to the entry before them, and the chain still verifies.
+So the signed checkpoints of the event log (audit/chain.py) carry the access log's head too
+(an `Anchor`), and `check_anchor` compares the entry a checkpoint anchored with the one stored:
+a tail deleted or rewritten before the last checkpoint is reported. Entries appended after it
+are protected only by the HMAC chain until the next checkpoint.
 """
 
 from __future__ import annotations
@@ -88,6 +95,11 @@ class AccessChainReport:
     head: str = GENESIS
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
+    # The last signed checkpoint's access head: its sequence and time (None: no checkpoint
+    # carries one yet), and the entries after it, not yet anchored.
+    anchored_sequence: int | None = None
+    anchored_at: str | None = None
+    unanchored: int = 0
 
     @property
     def ok(self) -> bool:
@@ -111,6 +123,9 @@ class AccessChainReport:
             "first_break": self.first_break,
             "problem_count": self.problem_count,
             "problems": [{"sequence": p.sequence, "problem": p.problem} for p in self.problems],
+            "anchored_sequence": self.anchored_sequence,
+            "anchored_at": self.anchored_at,
+            "unanchored": self.unanchored,
         }
 
 
@@ -128,11 +143,13 @@ def verify(
     key_of: Callable[[str], bytes | None],
     *,
     recorded_head: tuple[int, str] | None = None,
+    after: tuple[int, str] = (0, GENESIS),
 ) -> AccessChainReport:
     """Check entries read in sequence order; `key_of(key_id)` gives a key's secret (None: not in
-    the keyring); `recorded_head`: the (sequence, head) the store keeps of its last append."""
-    report = AccessChainReport()
-    expected_sequence, expected_head = 1, GENESIS
+    the keyring); `recorded_head`: the (sequence, head) the store keeps of its last append;
+    `after`: the (sequence, head) the entries continue (the start: none, the genesis head)."""
+    report = AccessChainReport(last_sequence=after[0], head=after[1])
+    expected_sequence, expected_head = after[0] + 1, after[1]
     for stored in entries:
         entry = stored.entry
         sequence = entry.sequence
@@ -169,6 +186,42 @@ def verify(
         elif head != report.head:
             report.add(last, f"the store's head does not match entry {last}")
     return report
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The access log's head as a signed checkpoint of the event log carries it."""
+
+    sequence: int
+    head: str
+    recorded_at: str  # the checkpoint's time
+    position: int  # the checkpoint's position in the event log
+
+
+def check_anchor(report: AccessChainReport, anchor: Anchor, stored_head: str | None) -> None:
+    """Compare the entry `anchor` names with the one stored (`stored_head`: its head; None: no
+    such entry), after `verify`: a tail deleted or rewritten before the checkpoint is a problem.
+    The entries after the anchor are counted as not anchored yet."""
+    report.anchored_sequence, report.anchored_at = anchor.sequence, anchor.recorded_at
+    report.unanchored = max(0, report.last_sequence - anchor.sequence)
+    signed = f"the checkpoint of {anchor.recorded_at} (position {anchor.position})"
+    if stored_head is None:
+        if report.last_sequence < anchor.sequence:
+            missing = _span(report.last_sequence + 1, anchor.sequence)
+            report.add(
+                anchor.sequence,
+                f"{missing} missing at the end: {signed} anchors entry {anchor.sequence}"
+                " (a deleted tail)",
+            )
+        else:
+            report.add(
+                anchor.sequence, f"entry {anchor.sequence}, anchored by {signed}, is missing"
+            )
+    elif not hmac.compare_digest(stored_head, anchor.head):
+        report.add(
+            anchor.sequence,
+            f"entry {anchor.sequence} is not the one {signed} anchored (the log was rewritten)",
+        )
 
 
 def _span(first: int, last: int) -> str:

@@ -15,7 +15,9 @@ neither extend nor recompute it.
 
 A checkpoint is (position, head, time, key id, reason), signed with an Ed25519 key derived from
 that chain key: an auditor holding the public key checks a checkpoint without the chain key, and
-nobody who writes the database can make one.
+nobody who writes the database can make one. Since the access log is anchored too, a checkpoint
+also carries the access log's head (its last sequence and chain value; format v2); one written
+before that carries none and its signed message is the v1 message, unchanged.
 
 A body stored in clear (no events-key header) after the first encrypted body of the log is a
 break at its position (`stored_in_clear`): encryption by default began there, so only a writer
@@ -30,7 +32,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -44,6 +46,8 @@ GENESIS = "0" * 64
 # What the signing key's seed is derived for: never the chain key itself (that one stays secret).
 _SIGNING_CONTEXT = b"showroom checkpoint signing key v1"
 CHECKPOINT_FORMAT = "showroom-checkpoint-v1"
+# A checkpoint that carries the access log's head too (audit/access_chain.py).
+CHECKPOINT_FORMAT_ACCESS = "showroom-checkpoint-v2"
 
 Field = bytes | str | int | UUID
 
@@ -154,18 +158,27 @@ class Checkpoint:
     key_id: str
     reason: str
     signature: str = ""  # Ed25519 over `message()`, hex
+    # The access log's head when it was signed (None: a checkpoint from before it was carried).
+    access_sequence: int | None = None
+    access_head: str | None = None
 
     def message(self) -> bytes:
-        """The bytes signed: a fixed JSON of every field but the signature."""
+        """The bytes signed: a fixed JSON of every field but the signature (a checkpoint without
+        the access log's head: the v1 message, so old signatures still hold)."""
+        fields: dict[str, Any] = {
+            "format": CHECKPOINT_FORMAT,
+            "position": self.position,
+            "head": self.head,
+            "recorded_at": self.recorded_at,
+            "key_id": self.key_id,
+            "reason": self.reason,
+        }
+        if self.access_sequence is not None:
+            fields["format"] = CHECKPOINT_FORMAT_ACCESS
+            fields["access_sequence"] = self.access_sequence
+            fields["access_head"] = self.access_head
         return json.dumps(
-            {
-                "format": CHECKPOINT_FORMAT,
-                "position": self.position,
-                "head": self.head,
-                "recorded_at": self.recorded_at,
-                "key_id": self.key_id,
-                "reason": self.reason,
-            },
+            fields,
             sort_keys=True,
             separators=(",", ":"),
         ).encode()
@@ -182,16 +195,29 @@ class Checkpoint:
             key_id=str(row["key_id"]),
             reason=str(row["reason"]),
             signature=str(row["signature"]),
+            access_sequence=(
+                None if row.get("access_sequence") is None else int(row["access_sequence"])
+            ),
+            access_head=None if row.get("access_head") is None else str(row["access_head"]),
         )
 
 
 def sign_checkpoint(
-    chain_secret: bytes, *, position: int, head: str, recorded_at: str, key_id: str, reason: str
+    chain_secret: bytes,
+    *,
+    position: int,
+    head: str,
+    recorded_at: str,
+    key_id: str,
+    reason: str,
+    access: tuple[int, str] | None = None,
 ) -> Checkpoint:
-    """A checkpoint signed with the signing key derived from `chain_secret`."""
-    unsigned = Checkpoint(position, head, recorded_at, key_id, reason)
+    """A checkpoint signed with the signing key derived from `chain_secret`; `access`: the
+    access log's head (sequence, chain value) it carries."""
+    sequence, access_head = access if access is not None else (None, None)
+    unsigned = Checkpoint(position, head, recorded_at, key_id, reason, "", sequence, access_head)
     signature = signing_key(chain_secret).sign(unsigned.message()).hex()
-    return Checkpoint(position, head, recorded_at, key_id, reason, signature)
+    return replace(unsigned, signature=signature)
 
 
 def signature_ok(checkpoint: Checkpoint, public_key: str) -> bool:

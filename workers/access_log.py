@@ -14,6 +14,10 @@ The append is serialised across processes: on PostgreSQL by a row lock on the he
 (`access_log_head`, one row: the last sequence and head), on SQLite by `BEGIN IMMEDIATE`; so
 several API processes extend one chain and never fork it. Triggers refuse UPDATE and DELETE on
 the table (and TRUNCATE on PostgreSQL).
+
+A database owner can still drop the triggers, delete the last entries and set the head row back:
+every signed checkpoint of the event log carries the access log's head (workers/checkpoints.py),
+and a verification compares the entry the latest one anchored with the one stored.
 """
 
 from __future__ import annotations
@@ -22,14 +26,23 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from queue import Empty, SimpleQueue
 from typing import Any
 
-from audit.access_chain import GENESIS, AccessChainReport, ChainEntry, StoredEntry, link, verify
+from audit.access_chain import (
+    GENESIS,
+    AccessChainReport,
+    Anchor,
+    ChainEntry,
+    StoredEntry,
+    check_anchor,
+    link,
+    verify,
+)
 from audit.keyring import Keyring
 from domain.shared.clock import now
 from projections.db import Database, Row
@@ -345,18 +358,25 @@ class AccessLog:
         ]
 
     def verify(self, page_size: int = 5000) -> AccessChainReport:
-        """Recompute the chain over the whole table (after writing what is queued)."""
+        """Recompute the chain over the whole table (after writing what is queued) and compare
+        the entry the last signed checkpoint anchored."""
+        from workers.checkpoints import verify_access  # it imports this module
+
         self.flush()
-        return verify_store(self.db, self.keyring, page_size=page_size)
+        return verify_access(self.db, self.keyring, page_size=page_size)
 
 
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _stored(db: Database, page_size: int) -> Iterator[StoredEntry]:
-    after = None
+def _stored(
+    db: Database, page_size: int, after: int | None = None, upto: int | None = None
+) -> Iterator[StoredEntry]:
     while True:
-        where, params = ("WHERE sequence > ?", (after,)) if after is not None else ("", ())
+        where, params = ("WHERE sequence > ?", [after]) if after is not None else ("", [])
+        if upto is not None:
+            where = f"{where} {'AND' if where else 'WHERE'} sequence <= ?"
+            params.append(upto)
         rows = db.query(
             f"SELECT {_COLUMNS} FROM {TABLE} {where} ORDER BY sequence LIMIT ?",
             (*params, page_size),
@@ -382,17 +402,47 @@ def _stored(db: Database, page_size: int) -> Iterator[StoredEntry]:
         after = int(rows[-1]["sequence"])
 
 
-def verify_store(db: Database, keyring: Keyring, *, page_size: int = 5000) -> AccessChainReport:
-    """Check the stored chain: every entry's head under its key, every link, no gap, the head
-    row matching the last entry."""
-
+def _key_of(keyring: Keyring) -> Callable[[str], bytes | None]:
     def key_of(key_id: str) -> bytes | None:
         key = keyring.find("access", key_id)
         return None if key is None else key.secret
 
-    head_row = db.one(f"SELECT sequence, head FROM {HEAD_TABLE} WHERE id = 1")
-    recorded = None if head_row is None else (int(head_row["sequence"]), str(head_row["head"]))
-    return verify(_stored(db, page_size), key_of, recorded_head=recorded)
+    return key_of
+
+
+def verify_since(
+    db: Database, keyring: Keyring, after: tuple[int, str], *, page_size: int = 5000
+) -> AccessChainReport:
+    """Check the entries after `after` (sequence, head) up to the head row, as read first: what
+    a checkpoint may anchor (entries appended meanwhile wait for the next one)."""
+    head = read_head(db)
+    upto = None if head is None else head[0]
+    entries = _stored(db, page_size, after=after[0] or None, upto=upto)
+    return verify(entries, _key_of(keyring), recorded_head=head, after=after)
+
+
+def read_head(db: Database) -> tuple[int, str] | None:
+    """The head row: the last sequence appended and its chain value (None: no head row)."""
+    row = db.one(f"SELECT sequence, head FROM {HEAD_TABLE} WHERE id = 1")
+    return None if row is None else (int(row["sequence"]), str(row["head"]))
+
+
+def verify_store(
+    db: Database,
+    keyring: Keyring,
+    *,
+    page_size: int = 5000,
+    anchor: Anchor | None = None,
+) -> AccessChainReport:
+    """Check the stored chain: every entry's head under its key, every link, no gap, the head
+    row matching the last entry; and the entry a signed checkpoint anchored (`anchor`, see
+    workers/checkpoints.verify_access) still the one stored."""
+    report = verify(_stored(db, page_size), _key_of(keyring), recorded_head=read_head(db))
+    if anchor is not None:
+        row = db.one(f"SELECT head FROM {TABLE} WHERE sequence = ?", (anchor.sequence,))
+        stored = GENESIS if anchor.sequence == 0 else None  # anchored while the log was empty
+        check_anchor(report, anchor, str(row["head"]) if row is not None else stored)
+    return report
 
 
 @dataclass(frozen=True)

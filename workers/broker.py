@@ -77,8 +77,19 @@ class Jobs:
     def start_worker(self) -> None:
         with self._lock:
             if self._worker is None:
-                self._worker = dramatiq.Worker(self.broker, worker_threads=self.worker_threads)
+                self._worker = dramatiq.Worker(
+                    self.broker,
+                    worker_threads=self.worker_threads,
+                    worker_timeout=self._poll_ms(),
+                )
                 self._worker.start()
+
+    def _poll_ms(self) -> int:
+        """How long the worker's threads wait on their queue before looking again (a stop waits
+        for them): dramatiq's 1 s on Redis; 50 ms on the in-process broker, whose queue is a
+        local one (a poll costs nothing), so that stopping a process or a test's app takes
+        moments, not two seconds."""
+        return 1000 if isinstance(self.broker, RedisBroker) else 50
 
     def stop_worker(self) -> None:
         with self._lock:

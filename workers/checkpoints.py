@@ -13,6 +13,11 @@ before it), checks the new events on the way, and signs the new head. It is run 
 through the dispatcher (`SHOWROOM_CHECKPOINT_MINUTES`, hourly by default), at every pay-period
 approval (a dispatcher rule), and by `showroom audit checkpoint`. A break found while doing so
 is logged as an error and no checkpoint is written past it.
+
+Each checkpoint also carries the access log's head (workers/access_log.py): the writer checks
+the access log's entries since the last anchored one and signs the head it reached, so that a
+tail of the access log deleted or rewritten later is found by `verify_access` (the access log's
+own head row lives in the same database as its entries and could be set back with them).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from audit.access_chain import GENESIS as ACCESS_GENESIS
+from audit.access_chain import AccessChainReport, Anchor
 from audit.chain import (
     CLEAR_AFTER_ENCRYPTION,
     GENESIS,
@@ -42,6 +49,7 @@ from audit.keyring import Keyring
 from domain.app import Showroom
 from domain.shared import clock
 from projections.db import Database
+from workers import access_log
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +68,8 @@ _DDL = (
     " key_id TEXT NOT NULL, reason TEXT NOT NULL, signature TEXT NOT NULL)",
     f"CREATE TABLE IF NOT EXISTS {LINKS} (position BIGINT PRIMARY KEY, head TEXT NOT NULL)",
 )
+# The access log's head a checkpoint carries (added later: older rows have none).
+_ACCESS_COLUMNS = (("access_sequence", "BIGINT"), ("access_head", "TEXT"))
 
 
 def migrate(db: Database) -> None:
@@ -67,6 +77,14 @@ def migrate(db: Database) -> None:
     with db.transaction() as tx:
         for statement in _DDL:
             tx.execute(statement)
+        if db.dialect == "postgres":
+            for name, kind in _ACCESS_COLUMNS:
+                tx.execute(f"ALTER TABLE {CHECKPOINTS} ADD COLUMN IF NOT EXISTS {name} {kind}")
+        else:
+            columns = {row["name"] for row in tx.query(f"PRAGMA table_info({CHECKPOINTS})")}
+            for name, kind in _ACCESS_COLUMNS:
+                if name not in columns:
+                    tx.execute(f"ALTER TABLE {CHECKPOINTS} ADD COLUMN {name} {kind}")
 
 
 def load_checkpoints(db: Database) -> list[Checkpoint]:
@@ -77,6 +95,15 @@ def load_checkpoints(db: Database) -> list[Checkpoint]:
 
 def last_checkpoint(db: Database) -> Checkpoint | None:
     row = db.one(f"SELECT * FROM {CHECKPOINTS} ORDER BY position DESC LIMIT 1")
+    return Checkpoint.from_dict(row) if row else None
+
+
+def last_access_anchor(db: Database) -> Checkpoint | None:
+    """The latest checkpoint that carries the access log's head (None: none does yet)."""
+    row = db.one(
+        f"SELECT * FROM {CHECKPOINTS} WHERE access_sequence IS NOT NULL"
+        " ORDER BY position DESC LIMIT 1"
+    )
     return Checkpoint.from_dict(row) if row else None
 
 
@@ -204,6 +231,7 @@ def _write_one(
         recorded_at=now().astimezone(UTC).isoformat(timespec="microseconds"),
         key_id=key.id,
         reason=reason,
+        access=_access_head(db, keyring),
     )
     # On PostgreSQL the links go as one text of statements (a held transaction): a checkpoint
     # of 1,000 new events took 210 ms with psycopg's executemany, 74 ms so.
@@ -217,8 +245,8 @@ def _write_one(
             return Outcome(None, 0, problem)
         tx.executemany(f"INSERT INTO {LINKS} (position, head) VALUES (?, ?)", links)
         tx.execute(
-            f"INSERT INTO {CHECKPOINTS} (position, head, recorded_at, key_id, reason, signature)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO {CHECKPOINTS} (position, head, recorded_at, key_id, reason, signature,"
+            " access_sequence, access_head) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 checkpoint.position,
                 checkpoint.head,
@@ -226,9 +254,29 @@ def _write_one(
                 checkpoint.key_id,
                 checkpoint.reason,
                 checkpoint.signature,
+                checkpoint.access_sequence,
+                checkpoint.access_head,
             ),
         )
     return Outcome(checkpoint, len(links), problem)
+
+
+def _access_head(db: Database, keyring: Keyring) -> tuple[int, str] | None:
+    """The access log's head to sign: its head row, once the entries since the last anchored
+    one check out (their chain, keys and the head row). A break is logged as an error and the
+    last anchored head is carried again, so that a forged tail is never anchored."""
+    anchored = last_access_anchor(db)
+    after = (
+        (anchored.access_sequence, anchored.access_head or ACCESS_GENESIS)
+        if anchored is not None and anchored.access_sequence is not None
+        else (0, ACCESS_GENESIS)
+    )
+    report = access_log.verify_since(db, keyring, after)
+    if report.ok:
+        return report.last_sequence, report.head
+    first = report.problems[0]
+    log.error("access log: entry %d: %s; its head is not anchored", first.sequence, first.problem)
+    return None if anchored is None else after
 
 
 def _check_last(app: Showroom, db: Database, keyring: Keyring, last: Checkpoint) -> str | None:
@@ -301,6 +349,41 @@ def verify_log(
     report = verify(app, stop=stop, keyring=keyring, checkpoints=checkpoints, links=iter_links(db))
     for problem in problems:
         report.add_problem(problem)
+    return report
+
+
+def verify_access(
+    db: Database,
+    keyring: Keyring,
+    *,
+    extra: list[Checkpoint] | None = None,
+    page_size: int = 5000,
+) -> AccessChainReport:
+    """Check the access log's chain (workers/access_log.verify_store) and the entry the latest
+    signed checkpoint anchored (of those stored, and of an export kept elsewhere, `extra`):
+    a tail deleted or rewritten before that checkpoint is a problem, even with the head row set
+    back. A checkpoint whose signature fails anchors nothing and is a problem itself."""
+    candidates = [c for c in (last_access_anchor(db), *(extra or ())) if c is not None]
+    candidates = [c for c in candidates if c.access_sequence is not None]
+    latest = max(candidates, key=lambda c: c.position, default=None)
+    anchor, problem = None, None
+    if latest is not None and latest.access_sequence is not None:
+        key = keyring.find("chain", latest.key_id)
+        if key is not None and signature_ok(latest, public_key_hex(key.secret)):
+            anchor = Anchor(
+                sequence=latest.access_sequence,
+                head=latest.access_head or "",
+                recorded_at=latest.recorded_at,
+                position=latest.position,
+            )
+        else:
+            problem = (
+                f"the checkpoint at position {latest.position} that anchors the access log"
+                " has a signature that fails (or its chain key is not in the keyring)"
+            )
+    report = access_log.verify_store(db, keyring, page_size=page_size, anchor=anchor)
+    if problem is not None and latest is not None and latest.access_sequence is not None:
+        report.add(latest.access_sequence, problem)
     return report
 
 

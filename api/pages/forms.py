@@ -13,6 +13,11 @@ the JSON route makes, through `submit`:
   id in the address), answers the API's 403 or 404 as a page instead;
 - success answers 303 to the next page with `?position=` of the write, so that page waits for
   the views to include it (read-your-writes, as the JSON API's `position` parameter).
+
+`run_command` is the one shape of a page's write around `submit`: the form's own errors, or a
+service's refusal, re-render the page (`again(errors, form_error)`, 422) with the message beside
+its field or above the form; a refusal for who the actor is or what they may see (403, 404)
+answers as the JSON API does, with the error page (`raise_access`).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from api.errors import status_of
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from domain.shared.errors import DomainError, NotFoundError, PermissionDeniedError
@@ -288,3 +294,69 @@ async def submit(
     if key:
         await run_in_threadpool(finish, runtime.db, user_id, key, 303, location, "text/uri-list")
     return RedirectResponse(location, status_code=303)
+
+
+# Renders the page again after a refusal: (errors by field, the message above the form).
+Again = Callable[[dict[str, str], str | None], Response]
+
+
+def raise_access(refused: Refused) -> None:
+    """A refusal for who the actor is (403) or what they may see (404) is raised as the error
+    itself, answered as the JSON API answers it (the error page), not as a message beside a
+    form the actor should not have; any other refusal returns."""
+    cause = refused.__cause__
+    if isinstance(cause, DomainError) and status_of(cause) in (403, 404):
+        raise cause from None
+
+
+async def submit_checked(
+    request: Request,
+    user_id: str,
+    form: FormReader,
+    write: Callable[[], Any],
+    then: Callable[[Any], str],
+    fields: tuple[str, ...] | list[str] = (),
+) -> Response:
+    """`submit`, with a refusal for access answered as the API's error page (`raise_access`);
+    any other refusal is raised for the page to show beside its form (pages whose forms are
+    drawn by their own code rather than by `run_command`'s `again`)."""
+    try:
+        return await submit(request, user_id, form, write, then, fields)
+    except Refused as refused:
+        raise_access(refused)
+        raise
+
+
+async def run_command(
+    request: Request,
+    user_id: str,
+    form: FormReader,
+    write: Callable[[], Any],
+    then: Callable[[Any], str],
+    again: Again,
+    fields: tuple[str, ...] | list[str] = (),
+    *,
+    field: str | Callable[[DomainError | None], str | None] | None = None,
+    words: Callable[[DomainError], str | None] | None = None,
+) -> Response:
+    """Run one page command and answer as a page.
+
+    The form's own errors: `again(form.errors, None)`, nothing written. Otherwise `submit`
+    (once per form key, 303 to `then(result)`); a refusal for access raises (`raise_access`);
+    any other is shown beside the field it names (one of `fields`), else beside `field` (a
+    name, or a function of the refusal's cause giving one), else above the form; `words(cause)`
+    may say it in the page's words (None: the service's message, translated). `again` runs in
+    the thread pool (pages read the views synchronously)."""
+    if not form.ok:
+        return await run_in_threadpool(again, form.errors, None)
+    try:
+        return await submit(request, user_id, form, write, then, fields)
+    except Refused as refused:
+        raise_access(refused)
+        cause = refused.__cause__ if isinstance(refused.__cause__, DomainError) else None
+        message = (words(cause) if words is not None and cause is not None else None) or (
+            refused.message
+        )
+        where = refused.field or (field(cause) if callable(field) else field)
+        errors = {where: message} if where else {}
+        return await run_in_threadpool(again, errors, None if where else message)

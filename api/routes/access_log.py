@@ -91,4 +91,7 @@ def verify_access(runtime: RuntimeDep, actor: ActorDep) -> AccessVerificationOut
         problems=[
             AccessProblemOut(sequence=p.sequence, problem=p.problem) for p in report.problems
         ],
+        anchored_sequence=report.anchored_sequence,
+        anchored_at=report.anchored_at,
+        unanchored=report.unanchored,
     )

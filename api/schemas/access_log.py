@@ -42,3 +42,9 @@ class AccessVerificationOut(BaseModel):
     first_break: int | None = Field(description="Sequence of the first problem found")
     problem_count: int
     problems: list[AccessProblemOut] = Field(description="The first problems (at most 100)")
+    anchored_sequence: int | None = Field(
+        default=None,
+        description="The entry the last signed checkpoint anchored (none: no checkpoint yet)",
+    )
+    anchored_at: str | None = Field(default=None, description="When that checkpoint was signed")
+    unanchored: int = Field(default=0, description="Entries after it, not anchored yet")

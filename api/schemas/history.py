@@ -59,6 +59,13 @@ class CheckpointOut(BaseModel):
     key_id: str = Field(description="The chain key it was made with")
     reason: str = Field(description="timer, period-approved or manual")
     signature: str = Field(description="Ed25519 signature of the checkpoint's message, hex")
+    access_sequence: int | None = Field(
+        default=None,
+        description="The access log's last entry when signed (none: an older checkpoint)",
+    )
+    access_head: str | None = Field(
+        default=None, description="The access log's chain head at that entry"
+    )
 
 
 class CheckpointsOut(BaseModel):

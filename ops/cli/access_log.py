@@ -12,26 +12,40 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from audit.access_chain import AccessChainReport
 from ops.cli.common import UsageError, open_runtime, table
-from workers.access_log import AccessKind, AccessQuery, search, verify_store
+from workers.access_log import AccessKind, AccessQuery, search
+from workers.checkpoints import verify_access
 from workers.settings import Settings
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     runtime = open_runtime(settings)
     try:
-        report = verify_store(runtime.db, runtime.settings.keys)
+        report = verify_access(runtime.db, runtime.settings.keys)
     finally:
         runtime.close()
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
-        state = "ok" if report.ok else f"BROKEN at entry {report.first_break}"
-        print(f"access log: {report.count} entries, last {report.last_sequence}: {state}")
-        print(f"head: {report.head}")
-        for problem in report.problems:
-            print(f"  entry {problem.sequence}: {problem.problem}")
+        print_report(report)
     return 0 if report.ok else 1
+
+
+def print_report(report: AccessChainReport) -> None:
+    """The access log's verification in lines (also printed by `showroom audit verify`)."""
+    state = "ok" if report.ok else f"BROKEN at entry {report.first_break}"
+    print(f"access log: {report.count} entries, last {report.last_sequence}: {state}")
+    print(f"head: {report.head}")
+    if report.anchored_sequence is None:
+        print("anchored: no checkpoint carries the access log's head yet")
+    else:
+        print(
+            f"anchored: entry {report.anchored_sequence} by the checkpoint of"
+            f" {report.anchored_at}; {report.unanchored} entries after it not yet anchored"
+        )
+    for problem in report.problems:
+        print(f"  entry {problem.sequence}: {problem.problem}")
 
 
 def _time(value: str | None, name: str) -> datetime | None:

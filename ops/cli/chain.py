@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ops.cli.access_log import print_report
 from ops.cli.common import UsageError, open_runtime, table
 from workers import checkpoints
 from workers.settings import Settings
@@ -33,12 +34,14 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
         report = checkpoints.verify_log(
             runtime.app, runtime.db, settings.keys, stop=args.upto, extra=extra
         )
+        access = checkpoints.verify_access(runtime.db, settings.keys, extra=extra)
         took = time.perf_counter() - started
     finally:
         runtime.close()
     if args.json:
-        print(json.dumps({**report.as_dict(), "seconds": round(took, 3)}, indent=2))
-        return 0 if report.ok else 1
+        found = {**report.as_dict(), "access_log": access.as_dict(), "seconds": round(took, 3)}
+        print(json.dumps(found, indent=2))
+        return 0 if report.ok and access.ok else 1
     last = report.last_checkpoint
     print(f"events read: {report.count} (positions {report.first_id}–{report.last_id})")
     print(f"chain head:  {report.head_hash}")
@@ -51,11 +54,12 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     print(f"took: {took:.2f}s")
     if report.ok:
         print("ok: the log agrees with its chain and every checkpoint")
-        return 0
-    print(f"BROKEN at position {report.first_break}: {report.problem_count} problem(s)")
-    for problem in report.problems:
-        print(f"  - {problem}")
-    return 1
+    else:
+        print(f"BROKEN at position {report.first_break}: {report.problem_count} problem(s)")
+        for problem in report.problems:
+            print(f"  - {problem}")
+    print_report(access)
+    return 0 if report.ok and access.ok else 1
 
 
 def cmd_checkpoint(settings: Settings, args: argparse.Namespace) -> int:

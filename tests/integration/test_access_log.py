@@ -15,13 +15,16 @@ import pytest
 
 from api.pages.session import CSRF_FIELD
 from domain.organisation.model import User
+from domain.shared.actor import SYSTEM
 from domain.shared.clock import pinned
 from ops.cli import main
 from projections.db import Database, open_database
 from tests.integration.conftest import PASSWORD, Api
 from tests.integration.test_cli import backend  # noqa: F401 (the CLI's environment)
 from tests.integration.test_pay_periods_api import approved_may, fresh
+from workers import checkpoints
 from workers.access_log import Access, AccessKind, AccessLog, append, verify_store
+from workers.checkpoints import verify_access
 from workers.runtime import Runtime
 from workers.settings import Settings
 
@@ -319,6 +322,99 @@ def test_an_inserted_entry_without_the_key_is_found_at_its_sequence(api: Api) ->
 
     report = verify_store(db, api.runtime.settings.keys)
     assert {p.sequence for p in report.problems} == {forged}
+
+
+def cut_tail(db: Database, n: int) -> int:
+    """Delete the last `n` entries and set the head row back to the entry before them, as the
+    database's owner could (triggers off): the chain alone then verifies. The new last."""
+    rows = db.query("SELECT sequence, head FROM access_log ORDER BY sequence DESC")
+    keep = rows[n]
+    tampered(db, "DELETE FROM access_log WHERE sequence > ?", (keep["sequence"],))
+    with db.transaction() as tx:
+        tx.execute(
+            "UPDATE access_log_head SET sequence = ?, head = ? WHERE id = 1",
+            (keep["sequence"], keep["head"]),
+        )
+    return int(keep["sequence"])
+
+
+def test_a_tail_deleted_with_its_head_row_is_found_against_the_last_checkpoint(api: Api) -> None:
+    """The last checkpoint signs the access log's head: deleting the last three entries and
+    setting the head row back passes the chain alone, but not the check against the
+    checkpoint (verify_store without the anchor, then the route and the log's own verify)."""
+    runtime = api.runtime
+    db = runtime.db
+    filled(db, runtime.settings)
+    runtime.access_log.flush()
+    outcome = checkpoints.write_checkpoint(runtime.app, db, runtime.settings.keys, reason="manual")
+    assert outcome.checkpoint is not None
+    last = int(db.query("SELECT MAX(sequence) AS s FROM access_log")[0]["s"])
+    assert outcome.checkpoint.access_sequence == last
+
+    kept = cut_tail(db, 3)
+
+    assert verify_store(db, runtime.settings.keys).ok  # the database alone no longer knows
+    found = verify_access(db, runtime.settings.keys)
+    assert (found.ok, found.first_break, found.anchored_sequence) == (False, last, last)
+    assert f"entries {kept + 1}-{last} are missing at the end" in found.problems[0].problem
+    report = api.get("auditor", "/audit/access/verification").json()
+    assert (report["ok"], report["anchored_sequence"]) == (False, last)
+
+
+def test_a_checkpoint_anchors_no_forged_tail_and_a_rewritten_anchored_entry_is_found(
+    api: Api,
+) -> None:
+    """A checkpoint written after a forged entry keeps the head it anchored last (the forged
+    entry is not anchored); an anchored entry rewritten with its head is found by its head."""
+    runtime = api.runtime
+    db, keys = runtime.db, runtime.settings.keys
+    filled(db, runtime.settings, 3)
+    first = checkpoints.write_checkpoint(runtime.app, db, keys, reason="manual").checkpoint
+    assert first is not None and first.access_sequence is not None
+    tampered(
+        db,
+        "UPDATE access_log SET address = ?, head = ? WHERE sequence = ?",
+        ("10.6.6.6", "cd" * 32, first.access_sequence),
+    )
+    with db.transaction() as tx:
+        tx.execute("UPDATE access_log_head SET head = ? WHERE id = 1", ("cd" * 32,))
+    runtime.organisation.open_store(SYSTEM, "Anchor", "Shanghai", ["BYD"])  # a new event
+
+    second = checkpoints.write_checkpoint(runtime.app, db, keys, reason="manual").checkpoint
+
+    assert second is not None and second.position > first.position
+    assert (second.access_sequence, second.access_head) == (
+        first.access_sequence,
+        first.access_head,
+    )
+    report = verify_access(db, keys)
+    assert f"entry {first.access_sequence} is not the one" in report.problems[-1].problem
+
+
+@pytest.mark.usefixtures("backend")
+def test_showroom_audit_and_access_log_verify_report_a_tail_cut_before_the_checkpoint(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runtime = Runtime.build(settings)
+    try:
+        runtime.organisation.open_store(SYSTEM, "A", "Shanghai", ["BYD"])
+        filled(runtime.db, settings, 5)
+        assert main(["audit", "checkpoint"]) == 0
+        assert main(["audit", "verify"]) == 0
+        assert "anchored: entry 5 by the checkpoint" in capsys.readouterr().out
+        cut_tail(runtime.db, 2)
+    finally:
+        runtime.close()
+
+    assert main(["access-log", "verify"]) == 1
+    assert "entries 4-5 are missing at the end" in capsys.readouterr().out
+    assert main(["audit", "verify", "--json"]) == 1
+    found = json.loads(capsys.readouterr().out)
+    assert (found["ok"], found["access_log"]["ok"], found["access_log"]["first_break"]) == (
+        True,
+        False,
+        5,
+    )
 
 
 def test_the_store_refuses_updates_and_deletes_of_entries(api: Api) -> None:

@@ -7,7 +7,6 @@ signed-in principal: the service decides who may do what (a role that may not ge
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -17,7 +16,7 @@ from fastapi.responses import Response
 from api import access
 from api.deps import ConsistentDep, PageDep, RuntimeDep
 from api.pages import people
-from api.pages.forms import FormReader, Refused, read_form, submit
+from api.pages.forms import read_form, run_command
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
@@ -30,7 +29,7 @@ from domain.organisation.errors import (
 from domain.organisation.model import User
 from domain.shared.access import MANAGERS, read_scope
 from domain.shared.actor import Principal, Role
-from domain.shared.errors import NotFoundError, PermissionDeniedError
+from domain.shared.errors import DomainError
 from projections.directory import queries as directory
 from workers.access_log import AccessKind
 from workers.runtime import Runtime
@@ -73,30 +72,6 @@ def _zones(current: str | None) -> list[tuple[str, str]]:
 
 def _brands(text: str) -> list[str]:
     return [b.strip() for b in text.replace("，", ",").split(",") if b.strip()]
-
-
-async def send(
-    request: Request,
-    actor: Principal,
-    form: FormReader,
-    write: Callable[[], Any],
-    then: Callable[[Any], str],
-    fields: tuple[str, ...] = (),
-) -> Response:
-    """`submit`, except that a role that may not (403) or a record out of scope (404) gets the
-    API's answer as a page, not a message beside a form it should not have."""
-    try:
-        return await submit(request, actor.user_id, form, write, then, fields)
-    except Refused as refused:
-        if isinstance(refused.__cause__, (PermissionDeniedError, NotFoundError)):
-            raise refused.__cause__ from None
-        raise
-
-
-def _refused(refused: Refused, fields: tuple[str, ...]) -> tuple[dict[str, str], str | None]:
-    if refused.field in fields:
-        return {str(refused.field): refused.message}, None
-    return {}, refused.message
 
 
 # --- stores -------------------------------------------------------------------------------------
@@ -145,20 +120,17 @@ async def open_store(request: Request, runtime: RuntimeDep, actor: PageActorDep)
     timezone = form.text("timezone", max_length=64)
     if not form.ok:
         return _stores_page(request, runtime, actor, 0, errors=form.errors, values=form.values)
-    try:
-        return await send(
-            request,
-            actor,
-            form,
-            write=lambda: runtime.organisation.open_store(actor, name, city, brands, timezone),
-            then=lambda written: f"{BASE}/stores/{written.id}",
-            fields=STORE_FIELDS,
-        )
-    except Refused as refused:
-        errors, banner = _refused(refused, STORE_FIELDS)
-        return _stores_page(
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=lambda: runtime.organisation.open_store(actor, name, city, brands, timezone),
+        then=lambda written: f"{BASE}/stores/{written.id}",
+        again=lambda errors, banner: _stores_page(
             request, runtime, actor, 0, errors=errors, form_error=banner, values=form.values
-        )
+        ),
+        fields=STORE_FIELDS,
+    )
 
 
 def _store_page(
@@ -203,22 +175,19 @@ async def update_store(
         return _store_page(
             request, runtime, actor, store_id, errors=form.errors, values=form.values
         )
-    try:
-        return await send(
-            request,
-            actor,
-            form,
-            write=lambda: runtime.organisation.update_store(
-                actor, store_id, name, city, brands, timezone
-            ),
-            then=lambda _written: f"{BASE}/stores/{store_id}",
-            fields=STORE_FIELDS,
-        )
-    except Refused as refused:
-        errors, banner = _refused(refused, STORE_FIELDS)
-        return _store_page(
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=lambda: runtime.organisation.update_store(
+            actor, store_id, name, city, brands, timezone
+        ),
+        then=lambda _written: f"{BASE}/stores/{store_id}",
+        again=lambda errors, banner: _store_page(
             request, runtime, actor, store_id, errors=errors, form_error=banner, values=form.values
-        )
+        ),
+        fields=STORE_FIELDS,
+    )
 
 
 @router.post("/stores/{store_id}/pack")
@@ -233,18 +202,17 @@ async def set_pack(
     if not form.ok or amount is None:
         errors = {field: next(iter(form.errors.values()))}
         return _store_page(request, runtime, actor, store_id, errors=errors, values=form.values)
-    try:
-        return await send(
-            request,
-            actor,
-            form,
-            write=lambda: runtime.organisation.set_pack(actor, store_id, condition, amount),
-            then=lambda _written: f"{BASE}/stores/{store_id}",
-        )
-    except Refused as refused:
-        return _store_page(
-            request, runtime, actor, store_id, errors={field: refused.message}, values=form.values
-        )
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=lambda: runtime.organisation.set_pack(actor, store_id, condition, amount),
+        then=lambda _written: f"{BASE}/stores/{store_id}",
+        again=lambda errors, _banner: _store_page(
+            request, runtime, actor, store_id, errors=errors, values=form.values
+        ),
+        field=field,
+    )
 
 
 # --- staff --------------------------------------------------------------------------------------
@@ -303,18 +271,13 @@ async def hire(request: Request, runtime: RuntimeDep, actor: PageActorDep) -> Re
         return _staff_list(
             request, runtime, actor, store_id, 0, errors=form.errors, values=form.values
         )
-    try:
-        return await send(
-            request,
-            actor,
-            form,
-            write=lambda: runtime.organisation.hire_staff(actor, store_id, name, role),
-            then=lambda _written: f"{BASE}/staff?store_id={store_id}",
-            fields=HIRE_FIELDS,
-        )
-    except Refused as refused:
-        errors, banner = _refused(refused, HIRE_FIELDS)
-        return _staff_list(
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=lambda: runtime.organisation.hire_staff(actor, store_id, name, role),
+        then=lambda _written: f"{BASE}/staff?store_id={store_id}",
+        again=lambda errors, banner: _staff_list(
             request,
             runtime,
             actor,
@@ -323,7 +286,9 @@ async def hire(request: Request, runtime: RuntimeDep, actor: PageActorDep) -> Re
             errors=errors,
             form_error=banner,
             values=form.values,
-        )
+        ),
+        fields=HIRE_FIELDS,
+    )
 
 
 def _staff_page(
@@ -362,18 +327,15 @@ async def transfer(
     to_store = form.uuid("to_store_id")
     if not form.ok or to_store is None:
         return _staff_page(request, runtime, actor, staff_id, errors=form.errors)
-    try:
-        return await send(
-            request,
-            actor,
-            form,
-            write=lambda: runtime.organisation.transfer_staff(actor, staff_id, to_store),
-            then=lambda _written: f"{BASE}/staff/{staff_id}",
-        )
-    except Refused as refused:
-        return _staff_page(
-            request, runtime, actor, staff_id, errors={"to_store_id": refused.message}
-        )
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=lambda: runtime.organisation.transfer_staff(actor, staff_id, to_store),
+        then=lambda _written: f"{BASE}/staff/{staff_id}",
+        again=lambda errors, _banner: _staff_page(request, runtime, actor, staff_id, errors=errors),
+        field="to_store_id",
+    )
 
 
 @router.post("/staff/{staff_id}/departure")
@@ -386,24 +348,18 @@ async def departure(
         return _staff_page(
             request, runtime, actor, staff_id, errors=form.errors, values=form.values
         )
-    try:
-        return await send(
-            request,
-            actor,
-            form,
-            write=lambda: runtime.organisation.staff_leaves(actor, staff_id, reason),
-            then=lambda _written: f"{BASE}/staff/{staff_id}",
-            fields=("reason",),
-        )
-    except Refused as refused:
-        return _staff_page(
-            request,
-            runtime,
-            actor,
-            staff_id,
-            errors={"reason": refused.message},
-            values=form.values,
-        )
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=lambda: runtime.organisation.staff_leaves(actor, staff_id, reason),
+        then=lambda _written: f"{BASE}/staff/{staff_id}",
+        again=lambda errors, _banner: _staff_page(
+            request, runtime, actor, staff_id, errors=errors, values=form.values
+        ),
+        fields=("reason",),
+        field="reason",
+    )
 
 
 # --- users --------------------------------------------------------------------------------------
@@ -460,28 +416,31 @@ async def register_user(request: Request, runtime: RuntimeDep, actor: PageActorD
     values = {k: v for k, v in form.values.items() if k != "password"}
     if not form.ok:
         return _users_page(request, runtime, actor, 0, errors=form.errors, values=values)
-    try:
-        return await send(
-            request,
-            actor,
-            form,
-            write=lambda: runtime.organisation.register_user(
-                actor, username, password, role, store_id, staff_id
-            ),
-            then=lambda _written: f"{BASE}/users/{username.lower()}",
-            fields=USER_FIELDS,
-        )
-    except Refused as refused:
-        errors, banner = _refused(refused, USER_FIELDS)
-        cause = refused.__cause__
+
+    def field(cause: DomainError | None) -> str | None:
         if isinstance(cause, UserAlreadyExistsError):
-            errors, banner = {"username": _("This username is taken.")}, None
-        elif isinstance(cause, UserScopeError | StaffInactiveError):
-            field = "staff_id" if role == Role.SALESPERSON.value else "store_id"
-            errors, banner = {field: refused.message}, None
-        return _users_page(
+            return "username"
+        if isinstance(cause, UserScopeError | StaffInactiveError):
+            return "staff_id" if role == Role.SALESPERSON.value else "store_id"
+        return None
+
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=lambda: runtime.organisation.register_user(
+            actor, username, password, role, store_id, staff_id
+        ),
+        then=lambda _written: f"{BASE}/users/{username.lower()}",
+        again=lambda errors, banner: _users_page(
             request, runtime, actor, 0, errors=errors, form_error=banner, values=values
-        )
+        ),
+        fields=USER_FIELDS,
+        field=field,
+        words=lambda cause: (
+            _("This username is taken.") if isinstance(cause, UserAlreadyExistsError) else None
+        ),
+    )
 
 
 def _required() -> str:
@@ -526,24 +485,23 @@ async def reset_password(
     password = form.values.get("password", "")
     if not password:
         return _user_page(request, runtime, actor, username, errors={"password": _required()})
-    try:
-        return await send(
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=lambda: _all_revoked(
+            runtime,
             request,
             actor,
-            form,
-            write=lambda: _all_revoked(
-                runtime,
-                request,
-                actor,
-                username,
-                "password_changed",
-                runtime.organisation.change_password(actor, username, password),
-            ),
-            then=lambda _written: f"{BASE}/users/{username}?done=password",
-            fields=("password",),
-        )
-    except Refused as refused:
-        return _user_page(request, runtime, actor, username, errors={"password": refused.message})
+            username,
+            "password_changed",
+            runtime.organisation.change_password(actor, username, password),
+        ),
+        then=lambda _written: f"{BASE}/users/{username}?done=password",
+        again=lambda errors, _banner: _user_page(request, runtime, actor, username, errors=errors),
+        fields=("password",),
+        field="password",
+    )
 
 
 def _all_revoked(
@@ -569,22 +527,22 @@ def _user_action(name: str) -> Any:
     ) -> Response:
         form = await read_form(request)
         call = getattr(runtime.organisation, f"{name}_user")
-        try:
-            return await send(
-                request,
-                actor,
-                form,
-                write=lambda: (
-                    _all_revoked(
-                        runtime, request, actor, username, "deactivated", call(actor, username)
-                    )
-                    if name == "deactivate"
-                    else call(actor, username)
-                ),
-                then=lambda _written: f"{BASE}/users/{username}?done={name}",
-            )
-        except Refused as refused:
-            return _user_page(request, runtime, actor, username, form_error=refused.message)
+        return await run_command(
+            request,
+            actor.user_id,
+            form,
+            write=lambda: (
+                _all_revoked(
+                    runtime, request, actor, username, "deactivated", call(actor, username)
+                )
+                if name == "deactivate"
+                else call(actor, username)
+            ),
+            then=lambda _written: f"{BASE}/users/{username}?done={name}",
+            again=lambda _errors, banner: _user_page(
+                request, runtime, actor, username, form_error=banner
+            ),
+        )
 
     action.__name__ = f"{name}_user"
     return action

@@ -9,6 +9,7 @@ each deciding itself who may.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -17,12 +18,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import ConsistentDep, PageDep, RuntimeDep
-from api.pages.forms import Refused, message_of, read_form
+from api.pages.forms import message_of, read_form, run_command
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
 from api.pages.routes import plan_words
-from api.pages.routes.admin import BASE, LIMIT, ROLES, _stores, send
+from api.pages.routes.admin import BASE, LIMIT, ROLES, _stores
 from api.pages.session import PageActorDep
 from domain.pay.errors import (
     PlanVersionOrderError,
@@ -84,23 +85,17 @@ async def create_plan(request: Request, runtime: RuntimeDep, actor: PageActorDep
     form = await read_form(request)
     name = form.text("name", max_length=120)
     description = form.text("description", required=False, max_length=2000)
-    if not form.ok:
-        return _plans_page(request, runtime, actor, 0, errors=form.errors, values=form.values)
-    try:
-        return await send(
-            request,
-            actor,
-            form,
-            write=lambda: runtime.pay_plans.create_plan(actor, name, description),
-            then=lambda written: f"{BASE}/plans/{written.id}",
-            fields=("name", "description"),
-        )
-    except Refused as refused:
-        errors = {refused.field: refused.message} if refused.field else {}
-        banner = None if refused.field else refused.message
-        return _plans_page(
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=lambda: runtime.pay_plans.create_plan(actor, name, description),
+        then=lambda written: f"{BASE}/plans/{written.id}",
+        again=lambda errors, banner: _plans_page(
             request, runtime, actor, 0, errors=errors, form_error=banner, values=form.values
-        )
+        ),
+        fields=("name", "description"),
+    )
 
 
 def _plan_page(
@@ -238,30 +233,22 @@ async def publish_version(
     if not form.ok or effective_from is None:
         return _plan_page(request, runtime, actor, plan_id, errors=form.errors, values=form.values)
     day: date = effective_from
-    try:
-        return await send(
-            request,
-            actor,
-            form,
-            write=lambda: runtime.pay_plans.propose_version(actor, plan_id, day, components, note),
-            then=lambda written: f"{BASE}/plans/{plan_id}?proposed={written.plan_version}",
-            fields=VERSION_FIELDS,
-        )
-    except Refused as refused:
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=lambda: runtime.pay_plans.propose_version(actor, plan_id, day, components, note),
+        then=lambda written: f"{BASE}/plans/{plan_id}?proposed={written.plan_version}",
+        again=lambda errors, _banner: _plan_page(
+            request, runtime, actor, plan_id, errors=errors, values=form.values
+        ),
+        fields=VERSION_FIELDS,
         # The service names the component and field at fault in its message; the order of
         # versions is about the day, anything else about the components.
-        cause = refused.__cause__
-        field = refused.field or (
+        field=lambda cause: (
             "effective_from" if isinstance(cause, PlanVersionOrderError) else "components"
-        )
-        return _plan_page(
-            request,
-            runtime,
-            actor,
-            plan_id,
-            errors={field: refused.message},
-            values=form.values,
-        )
+        ),
+    )
 
 
 ASSIGN_FIELDS = ("store_id", "role", "month")
@@ -278,22 +265,20 @@ async def assign(
     if not form.ok or store_id is None:
         return _plan_page(request, runtime, actor, plan_id, errors=form.errors, values=form.values)
     first_day = date.fromisoformat(month + "-01")
-    try:
-        return await send(
-            request,
-            actor,
-            form,
-            write=lambda: runtime.pay_plans.assign(
-                actor, plan_id, first_day, store_id=store_id, role=role
-            ),
-            then=lambda _written: f"{BASE}/plans/{plan_id}",
-            fields=ASSIGN_FIELDS,
-        )
-    except Refused as refused:
-        field = refused.field or "month"
-        return _plan_page(
-            request, runtime, actor, plan_id, errors={field: refused.message}, values=form.values
-        )
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=lambda: runtime.pay_plans.assign(
+            actor, plan_id, first_day, store_id=store_id, role=role
+        ),
+        then=lambda _written: f"{BASE}/plans/{plan_id}",
+        again=lambda errors, _banner: _plan_page(
+            request, runtime, actor, plan_id, errors=errors, values=form.values
+        ),
+        fields=ASSIGN_FIELDS,
+        field="month",
+    )
 
 
 # --- four eyes: a proposed version is confirmed (published) or refused by another person --------
@@ -319,8 +304,6 @@ async def _decide(
     form: Any,
     fields: tuple[str, ...] = (),
 ) -> Response:
-    if not form.ok:
-        return _plan_page(request, runtime, actor, plan_id, errors=form.errors, values=form.values)
 
     def run() -> Any:
         try:
@@ -329,16 +312,18 @@ async def _decide(
             # About who this person is, not their role: said beside the form (422).
             raise DomainError(_decision_refusal(error) or error.detail) from error
 
-    try:
-        return await send(request, actor, form, write=run, then=then, fields=fields)
-    except Refused as refused:
-        cause = refused.__cause__
-        words = _decision_refusal(cause) if isinstance(cause, DomainError) else None
-        errors = {refused.field: refused.message} if refused.field else {}
-        banner = None if refused.field else (words or refused.message)
-        return _plan_page(
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=run,
+        then=then,
+        again=lambda errors, banner: _plan_page(
             request, runtime, actor, plan_id, errors=errors, form_error=banner, values=form.values
-        )
+        ),
+        fields=fields,
+        words=_decision_refusal,
+    )
 
 
 @router.post("/{plan_id}/versions/{number}/confirmation")
@@ -361,39 +346,39 @@ async def confirm_version(
     )
 
 
-@router.post("/{plan_id}/versions/{number}/refusal")
-async def refuse_version(
-    plan_id: UUID, number: int, request: Request, runtime: RuntimeDep, actor: PageActorDep
-) -> Response:
-    """Refuse another person's proposed version, with a reason."""
-    form = await read_form(request)
-    reason = form.text("refusal_reason", max_length=500)
-    return await _decide(
-        request,
-        runtime,
-        actor,
-        plan_id,
-        lambda: runtime.pay_plans.refuse_version(actor, plan_id, reason, number),
-        lambda _written: f"{BASE}/plans/{plan_id}",
-        form,
-        ("refusal_reason",),
-    )
+def _reasoned_decision(method: str, field: str, doc: str) -> Callable[..., Any]:
+    """Refuse or withdraw a proposed version, with a reason: one form, another call."""
+
+    async def decide(
+        plan_id: UUID, number: int, request: Request, runtime: RuntimeDep, actor: PageActorDep
+    ) -> Response:
+        form = await read_form(request)
+        reason = form.text(field, max_length=500)
+        call = getattr(runtime.pay_plans, f"{method}_version")
+        return await _decide(
+            request,
+            runtime,
+            actor,
+            plan_id,
+            lambda: call(actor, plan_id, reason, number),
+            lambda _written: f"{BASE}/plans/{plan_id}",
+            form,
+            (field,),
+        )
+
+    decide.__name__, decide.__doc__ = f"{method}_version", doc
+    return decide
 
 
-@router.post("/{plan_id}/versions/{number}/withdrawal")
-async def withdraw_version(
-    plan_id: UUID, number: int, request: Request, runtime: RuntimeDep, actor: PageActorDep
-) -> Response:
-    """Take back one's own proposed version."""
-    form = await read_form(request)
-    reason = form.text("withdrawal_reason", max_length=500)
-    return await _decide(
-        request,
-        runtime,
-        actor,
-        plan_id,
-        lambda: runtime.pay_plans.withdraw_version(actor, plan_id, reason, number),
-        lambda _written: f"{BASE}/plans/{plan_id}",
-        form,
-        ("withdrawal_reason",),
-    )
+router.add_api_route(
+    "/{plan_id}/versions/{number}/refusal",
+    _reasoned_decision(
+        "refuse", "refusal_reason", "Refuse another person's proposed version, with a reason."
+    ),
+    methods=["POST"],
+)
+router.add_api_route(
+    "/{plan_id}/versions/{number}/withdrawal",
+    _reasoned_decision("withdraw", "withdrawal_reason", "Take back one's own proposed version."),
+    methods=["POST"],
+)

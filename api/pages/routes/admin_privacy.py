@@ -16,11 +16,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import ConsistentDep, PageDep, RuntimeDep
-from api.pages.forms import Refused, read_form
+from api.pages.forms import read_form, run_command
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
-from api.pages.routes.admin import send
 from api.pages.session import PREFIX, PageActorDep
 from api.routes.customers import personal_data
 from domain.shared.access import read_scope
@@ -120,19 +119,13 @@ async def erase(
         runtime.access_log.record(_access(request, AccessKind.CUSTOMER_ERASED, actor, customer_id))
         return written
 
-    try:
-        return await send(
-            request,
-            actor,
-            form,
-            write=write,
-            then=lambda written: f"{BASE}/{customer_id}",
-            fields=ERASURE_FIELDS,
-        )
-    except Refused as refused:
-        errors = {str(refused.field): refused.message} if refused.field in ERASURE_FIELDS else {}
-        banner = None if errors else refused.message
-        return _customer_page(
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=write,
+        then=lambda written: f"{BASE}/{customer_id}",
+        again=lambda errors, banner: _customer_page(
             request,
             runtime,
             actor,
@@ -140,7 +133,9 @@ async def erase(
             errors=errors,
             form_error=banner,
             values=form.values,
-        )
+        ),
+        fields=ERASURE_FIELDS,
+    )
 
 
 @router.get("/{customer_id}/export")

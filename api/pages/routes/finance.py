@@ -22,7 +22,7 @@ from fastapi.responses import Response
 from api import access
 from api.deps import ConsistentDep, RuntimeDep
 from api.pages import people
-from api.pages.forms import FormReader, Refused, message_of, read_form, submit
+from api.pages.forms import FormReader, message_of, read_form, run_command
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
@@ -286,20 +286,15 @@ async def open_period(request: Request, runtime: RuntimeDep, actor: PageActorDep
     if not form.ok:
         return await run_in_threadpool(again, form.errors)
     protection = days if form.values.get("protection_days", "").strip() else 90
-    try:
-        return await submit(
-            request,
-            actor.user_id,
-            form,
-            write=_in_words(
-                lambda: runtime.payroll.open_period(actor, store_id, month, protection)
-            ),
-            then=lambda written: f"{PREFIX}/pay/periods/{written.id}",
-            fields=("month", "protection_days"),
-        )
-    except Refused as refused:
-        errors = {refused.field: refused.message} if refused.field else {}
-        return await run_in_threadpool(again, errors, None if refused.field else refused.message)
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=_in_words(lambda: runtime.payroll.open_period(actor, store_id, month, protection)),
+        then=lambda written: f"{PREFIX}/pay/periods/{written.id}",
+        again=again,
+        fields=("month", "protection_days"),
+    )
 
 
 def _period_page(
@@ -405,20 +400,15 @@ async def _step(
             code=422,
         )
 
-    if not form.ok:
-        return await run_in_threadpool(again, form.errors, None)
-    try:
-        return await submit(
-            request,
-            actor.user_id,
-            form,
-            write=_in_words(write),
-            then=then or (lambda written: here),
-            fields=fields,
-        )
-    except Refused as refused:
-        errors = {refused.field: refused.message} if refused.field else {}
-        return await run_in_threadpool(again, errors, None if refused.field else refused.message)
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=_in_words(write),
+        then=then or (lambda written: here),
+        again=again,
+        fields=fields,
+    )
 
 
 @router.post("/periods/{period_id}/close")
@@ -866,24 +856,17 @@ async def dispute_line(
             code=422,
         )
 
-    if not form.ok:
-        return await run_in_threadpool(again, form.errors, None)
-    try:
-        return await submit(
-            request,
-            actor.user_id,
-            form,
-            write=_in_words(
-                lambda: runtime.payroll.raise_dispute(
-                    actor, period_id, n, reason, dispute_id=uuid4()
-                )
-            ),
-            then=lambda written: f"{PREFIX}/pay/mine/{period_id}/lines/{n}",
-            fields=("reason",),
-        )
-    except Refused as refused:
-        errors = {refused.field: refused.message} if refused.field else {}
-        return await run_in_threadpool(again, errors, None if refused.field else refused.message)
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=_in_words(
+            lambda: runtime.payroll.raise_dispute(actor, period_id, n, reason, dispute_id=uuid4())
+        ),
+        then=lambda written: f"{PREFIX}/pay/mine/{period_id}/lines/{n}",
+        again=again,
+        fields=("reason",),
+    )
 
 
 # --- what-if ------------------------------------------------------------------------------------
@@ -1078,42 +1061,42 @@ async def confirm_approval(
     )
 
 
-@router.post("/periods/{period_id}/approval/refusal")
-async def refuse_approval(
-    request: Request, period_id: UUID, runtime: RuntimeDep, actor: PageActorDep
-) -> Response:
-    """Refuse another person's approval request, with a reason."""
-    form = await read_form(request)
-    reason = form.text("refusal_reason", max_length=500)
-    return await _step(
-        request,
-        runtime,
-        actor,
-        period_id,
-        "refuse-approval",
-        form,
-        lambda: runtime.payroll.refuse_approval(actor, period_id, reason),
-        ("refusal_reason",),
-    )
+def _reasoned_approval(method: str, field: str, doc: str) -> Callable[..., Any]:
+    """Refuse or withdraw an approval request, with a reason: one form, another call."""
+
+    async def decide(
+        request: Request, period_id: UUID, runtime: RuntimeDep, actor: PageActorDep
+    ) -> Response:
+        form = await read_form(request)
+        reason = form.text(field, max_length=500)
+        call = getattr(runtime.payroll, f"{method}_approval")
+        return await _step(
+            request,
+            runtime,
+            actor,
+            period_id,
+            f"{method}-approval",
+            form,
+            lambda: call(actor, period_id, reason),
+            (field,),
+        )
+
+    decide.__name__, decide.__doc__ = f"{method}_approval", doc
+    return decide
 
 
-@router.post("/periods/{period_id}/approval/withdrawal")
-async def withdraw_approval(
-    request: Request, period_id: UUID, runtime: RuntimeDep, actor: PageActorDep
-) -> Response:
-    """Take back one's own approval request."""
-    form = await read_form(request)
-    reason = form.text("withdrawal_reason", max_length=500)
-    return await _step(
-        request,
-        runtime,
-        actor,
-        period_id,
-        "withdraw-approval",
-        form,
-        lambda: runtime.payroll.withdraw_approval(actor, period_id, reason),
-        ("withdrawal_reason",),
-    )
+router.add_api_route(
+    "/periods/{period_id}/approval/refusal",
+    _reasoned_approval(
+        "refuse", "refusal_reason", "Refuse another person's approval request, with a reason."
+    ),
+    methods=["POST"],
+)
+router.add_api_route(
+    "/periods/{period_id}/approval/withdrawal",
+    _reasoned_approval("withdraw", "withdrawal_reason", "Take back one's own approval request."),
+    methods=["POST"],
+)
 
 
 @router.post("/periods/{period_id}/adjustments/{adjustment_id}/confirmation")
@@ -1137,49 +1120,42 @@ async def confirm_adjustment(
     )
 
 
-@router.post("/periods/{period_id}/adjustments/{adjustment_id}/refusal")
-async def refuse_adjustment(
-    request: Request,
-    period_id: UUID,
-    adjustment_id: UUID,
-    runtime: RuntimeDep,
-    actor: PageActorDep,
-) -> Response:
-    """Refuse another person's proposed adjustment, with a reason."""
-    form = await read_form(request)
-    name = f"reason-{adjustment_id}"
-    reason = form.text(name, max_length=500)
-    return await _step(
-        request,
-        runtime,
-        actor,
-        period_id,
-        f"decide-{adjustment_id}",
-        form,
-        lambda: runtime.payroll.refuse_adjustment(actor, period_id, adjustment_id, reason),
-        (name,),
-    )
+def _reasoned_adjustment(method: str, doc: str) -> Callable[..., Any]:
+    """Refuse or withdraw a proposed adjustment, with a reason: one form, another call."""
+
+    async def decide(
+        request: Request,
+        period_id: UUID,
+        adjustment_id: UUID,
+        runtime: RuntimeDep,
+        actor: PageActorDep,
+    ) -> Response:
+        form = await read_form(request)
+        name = f"reason-{adjustment_id}"
+        reason = form.text(name, max_length=500)
+        call = getattr(runtime.payroll, f"{method}_adjustment")
+        return await _step(
+            request,
+            runtime,
+            actor,
+            period_id,
+            f"decide-{adjustment_id}",
+            form,
+            lambda: call(actor, period_id, adjustment_id, reason),
+            (name,),
+        )
+
+    decide.__name__, decide.__doc__ = f"{method}_adjustment", doc
+    return decide
 
 
-@router.post("/periods/{period_id}/adjustments/{adjustment_id}/withdrawal")
-async def withdraw_adjustment(
-    request: Request,
-    period_id: UUID,
-    adjustment_id: UUID,
-    runtime: RuntimeDep,
-    actor: PageActorDep,
-) -> Response:
-    """Take back one's own proposed adjustment."""
-    form = await read_form(request)
-    name = f"reason-{adjustment_id}"
-    reason = form.text(name, max_length=500)
-    return await _step(
-        request,
-        runtime,
-        actor,
-        period_id,
-        f"decide-{adjustment_id}",
-        form,
-        lambda: runtime.payroll.withdraw_adjustment(actor, period_id, adjustment_id, reason),
-        (name,),
-    )
+router.add_api_route(
+    "/periods/{period_id}/adjustments/{adjustment_id}/refusal",
+    _reasoned_adjustment("refuse", "Refuse another person's proposed adjustment, with a reason."),
+    methods=["POST"],
+)
+router.add_api_route(
+    "/periods/{period_id}/adjustments/{adjustment_id}/withdrawal",
+    _reasoned_adjustment("withdraw", "Take back one's own proposed adjustment."),
+    methods=["POST"],
+)

@@ -12,13 +12,11 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.deps import ConsistentDep, RuntimeDep
-from api.errors import status_of
 from api.pages import people
-from api.pages.forms import FormReader, Refused, read_form, submit
+from api.pages.forms import FormReader, read_form, run_command
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
@@ -208,31 +206,24 @@ async def capture(request: Request, runtime: RuntimeDep, actor: PageActorDep) ->
     source = intake_pages.capture_origin(form)
     if not form.ok or store_id is None:
         return _capture_page(request, runtime, actor, 422, errors=form.errors, values=form.values)
-    try:
-        return await submit(
-            request,
-            actor.user_id,
-            form,
-            write=lambda: runtime.leads.capture_lead(
-                actor,
-                store_id,
-                channel,
-                customer_name=name,
-                customer_phone=phone,
-                model_interest=model or None,
-                origin=source,
-            ),
-            then=lambda written: (
-                f"{PREFIX}/leads/{written.id}"
-                + ("?enquiry=1" if getattr(written, "recorded_as_enquiry", False) else "")
-            ),
-            fields=CAPTURE_FIELDS,
-        )
-    except Refused as refused:
-        _forbidden_or_missing(refused)
-        errors = {refused.field: refused.message} if refused.field else {}
-        form_error = None if refused.field else refused.message
-        return _capture_page(
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=lambda: runtime.leads.capture_lead(
+            actor,
+            store_id,
+            channel,
+            customer_name=name,
+            customer_phone=phone,
+            model_interest=model or None,
+            origin=source,
+        ),
+        then=lambda written: (
+            f"{PREFIX}/leads/{written.id}"
+            + ("?enquiry=1" if getattr(written, "recorded_as_enquiry", False) else "")
+        ),
+        again=lambda errors, form_error: _capture_page(
             request,
             runtime,
             actor,
@@ -240,7 +231,10 @@ async def capture(request: Request, runtime: RuntimeDep, actor: PageActorDep) ->
             errors=errors,
             form_error=form_error,
             values=form.values,
-        )
+        ),
+        fields=CAPTURE_FIELDS,
+        words=_in_floor_words,
+    )
 
 
 # Refusals a salesperson meets on the floor, said in their words (the service's detail names
@@ -256,16 +250,10 @@ PLAIN_REFUSALS: dict[type[DomainError], str] = {
 }
 
 
-def _forbidden_or_missing(refused: Refused) -> None:
-    """A write the role may never make, or to a record out of scope, answers as the API: the
-    403 or 404 page, not the form again. Known refusals get the floor's wording."""
-    cause = refused.__cause__
-    if isinstance(cause, DomainError):
-        if status_of(cause) in (403, 404):
-            raise cause
-        plain = PLAIN_REFUSALS.get(type(cause))
-        if plain is not None:
-            refused.message = _(plain)
+def _in_floor_words(cause: DomainError) -> str | None:
+    """A refusal the floor knows, in its words (None: the service's message)."""
+    plain = PLAIN_REFUSALS.get(type(cause))
+    return None if plain is None else _(plain)
 
 
 # --- a lead -----------------------------------------------------------------------------------
@@ -359,35 +347,25 @@ async def _lead_write(
     fields: tuple[str, ...],
 ) -> Response:
     """Write once, back to the lead; a refusal shows in the form that sent it."""
-    form_error = None
-    if form.ok:
-        try:
-            return await submit(
-                request,
-                actor.user_id,
-                form,
-                write=write,
-                then=lambda _written: f"{PREFIX}/leads/{lead_id}",
-                fields=fields,
-            )
-        except Refused as refused:
-            _forbidden_or_missing(refused)
-            if refused.field:
-                form.errors[refused.field] = refused.message
-            else:
-                form_error = refused.message
-    return await run_in_threadpool(
-        lambda: _lead_page(
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=write,
+        then=lambda _written: f"{PREFIX}/leads/{lead_id}",
+        again=lambda errors, form_error: _lead_page(
             request,
             runtime,
             actor,
             lead_id,
             422,
             failed=failed,
-            errors=form.errors,
+            errors=errors,
             form_error=form_error,
             values=form.values,
-        )
+        ),
+        fields=fields,
+        words=_in_floor_words,
     )
 
 
@@ -551,35 +529,25 @@ async def _customer_write(
     fields: tuple[str, ...],
 ) -> Response:
     """Write once, back to the customer; a refusal shows in the form that sent it."""
-    form_error = None
-    if form.ok:
-        try:
-            return await submit(
-                request,
-                actor.user_id,
-                form,
-                write=write,
-                then=lambda _written: f"{PREFIX}/customers/{customer_id}",
-                fields=fields,
-            )
-        except Refused as refused:
-            _forbidden_or_missing(refused)
-            if refused.field:
-                form.errors[refused.field] = refused.message
-            else:
-                form_error = refused.message
-    return await run_in_threadpool(
-        lambda: _customer_page(
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=write,
+        then=lambda _written: f"{PREFIX}/customers/{customer_id}",
+        again=lambda errors, form_error: _customer_page(
             request,
             runtime,
             actor,
             customer_id,
             422,
             failed=failed,
-            errors=form.errors,
+            errors=errors,
             form_error=form_error,
             values=form.values,
-        )
+        ),
+        fields=fields,
+        words=_in_floor_words,
     )
 
 

@@ -16,11 +16,10 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ConsistentDep, PageDep, RuntimeDep
-from api.pages.forms import FormReader, Refused, field_of, message_of, read_form
+from api.pages.forms import FormReader, Refused, field_of, message_of, read_form, submit_checked
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
-from api.pages.routes.admin import send
 from api.pages.session import PREFIX, PageActorDep
 from domain.intake.partners import PartnerKind
 from domain.intake.service import DEFAULT_GRACE, Issued
@@ -136,9 +135,9 @@ async def create_campaign(request: Request, runtime: RuntimeDep, actor: PageActo
     if not form.ok or starts_on is None or ends_on is None:
         return _campaigns_page(request, runtime, actor, 0, errors=form.errors, values=form.values)
     try:
-        return await send(
+        return await submit_checked(
             request,
-            actor,
+            actor.user_id,
             form,
             write=lambda: runtime.campaigns.create_campaign(
                 actor, name, starts_on, ends_on, [s for s in stores if s is not None]
@@ -216,9 +215,9 @@ async def record_spend(
             request, runtime, actor, campaign_id, errors=form.errors, values=form.values
         )
     try:
-        return await send(
+        return await submit_checked(
             request,
-            actor,
+            actor.user_id,
             form,
             write=lambda: runtime.campaigns.record_spend(
                 actor, campaign_id, amount, spent_on, note or None
@@ -381,9 +380,9 @@ async def revoke(
     form = await read_form(request)
     reason = form.text("reason", required=False)
     try:
-        return await send(
+        return await submit_checked(
             request,
-            actor,
+            actor.user_id,
             form,
             write=lambda: runtime.partners.revoke_partner(actor, partner_id, reason or None),
             then=lambda written: f"{PARTNERS}/{partner_id}",

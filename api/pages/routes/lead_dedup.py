@@ -16,8 +16,7 @@ from fastapi.responses import Response
 
 from api import merge_candidates
 from api.deps import ConsistentDep, RuntimeDep
-from api.errors import status_of
-from api.pages.forms import Refused, read_form, see_other, submit
+from api.pages.forms import Refused, raise_access, read_form, see_other, submit
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
@@ -26,7 +25,6 @@ from api.routes.customers import customer_out
 from domain.leads.dedup import MAX_DAYS, DedupRule
 from domain.shared.access import MANAGERS, Reach, read_scope
 from domain.shared.actor import Principal
-from domain.shared.errors import DomainError
 from domain.shared.personal import shown_masked
 from projections.directory import merges
 from projections.directory import queries as directory
@@ -50,13 +48,6 @@ REASONS = {
 }
 # Customers offered in the "pick two" lists (the newest first).
 PICKABLE = 300
-
-
-def _reraise_access(refused: Refused) -> None:
-    """Who the actor is (403) or what they may see (404) answers as the API does."""
-    cause = refused.__cause__
-    if isinstance(cause, DomainError) and status_of(cause) in (403, 404):
-        raise cause
 
 
 def _store_of(runtime: Runtime, actor: Principal, store_id: UUID | None) -> UUID | None:
@@ -139,7 +130,7 @@ async def set_rules(request: Request, runtime: RuntimeDep, actor: PageActorDep) 
             fields=("rule", "window_days"),
         )
     except Refused as refused:
-        _reraise_access(refused)
+        raise_access(refused)
         return await run_in_threadpool(
             _rules_page, request, runtime, actor, store_id, 422,
             values=form.values, form_error=refused.message, failed="rule",
@@ -169,7 +160,7 @@ async def set_protection(request: Request, runtime: RuntimeDep, actor: PageActor
             fields=("protection_days",),
         )
     except Refused as refused:
-        _reraise_access(refused)
+        raise_access(refused)
         return await run_in_threadpool(
             _rules_page, request, runtime, actor, store_id, 422,
             values=form.values, form_error=refused.message, failed="protection",
@@ -273,7 +264,7 @@ async def merge(request: Request, runtime: RuntimeDep, actor: PageActorDep) -> R
             then=lambda _w: f"{PREFIX}/customers/{survivor}",
         )
     except Refused as refused:
-        _reraise_access(refused)
+        raise_access(refused)
         return await run_in_threadpool(
             _merge_page, request, runtime, actor, first, second, 422, refused.message
         )

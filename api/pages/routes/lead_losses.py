@@ -18,13 +18,12 @@ from fastapi.responses import Response
 
 from api.deps import ConsistentDep, PageDep, RuntimeDep
 from api.pages import people
-from api.pages.forms import FormReader, Refused, read_form, submit
+from api.pages.forms import FormReader, Refused, raise_access, read_form, submit
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
 from api.pages.routes import floor
 from api.pages.routes.loss_words import OUTCOMES, reason_label
-from api.pages.routes.managerops_deals import reraise_access
 from api.pages.session import PREFIX, PageActorDep
 from domain.leads.losses import LeadLosses
 from domain.leads.model import LossReason, SpotCheckOutcome
@@ -188,7 +187,7 @@ async def decide(
                 fields=fields,
             )
         except Refused as refused:
-            reraise_access(refused)
+            raise_access(refused)
             if refused.field:
                 form.errors[refused.field] = refused.message
             else:
@@ -224,7 +223,7 @@ async def set_policy(request: Request, runtime: RuntimeDep, actor: PageActorDep)
             then=lambda _written: f"{PREFIX}/losses",
         )
     except Refused as refused:
-        reraise_access(refused)
+        raise_access(refused)
         message = refused.message
     return await run_in_threadpool(
         lambda: _queue_page(

@@ -19,11 +19,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import ConsistentDep, RuntimeDep
-from api.pages.forms import FormReader, Refused, read_form
+from api.pages.forms import FormReader, Refused, read_form, submit_checked
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
-from api.pages.routes.admin import send
 from api.pages.session import PREFIX, PageActorDep
 from domain.shared.access import SALES_FLOOR, TEAM_MANAGERS, read_scope
 from domain.shared.actor import Principal, Role
@@ -140,7 +139,9 @@ async def _team_write(
         return page(request, runtime, actor, store_id, errors=form.errors, values=form.values)
     back = f"{BASE}{_suffix(page)}?store={store_id}"
     try:
-        return await send(request, actor, form, write=action, then=lambda _w: back, fields=fields)
+        return await submit_checked(
+            request, actor.user_id, form, write=action, then=lambda _w: back, fields=fields
+        )
     except Refused as refused:
         errors = {str(refused.field): refused.message} if refused.field in fields else {}
         return page(
@@ -393,9 +394,9 @@ async def set_duty(request: Request, runtime: RuntimeDep, actor: PageActorDep) -
     """Mark oneself available on the floor, or not; back to the floor page."""
     form = await read_form(request)
     available = form.flag("available")
-    return await send(
+    return await submit_checked(
         request,
-        actor,
+        actor.user_id,
         form,
         write=lambda: runtime.front.set_availability(actor, available),
         then=lambda _w: PREFIX + "/my-day",

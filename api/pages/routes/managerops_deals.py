@@ -16,9 +16,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.deps import ConsistentDep, PageDep, RuntimeDep
-from api.errors import status_of
 from api.pages import people
-from api.pages.forms import FormReader, Refused, read_form, submit
+from api.pages.forms import FormReader, Refused, raise_access, read_form, submit
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
@@ -27,7 +26,6 @@ from domain.sales.errors import DealCreditSharesError
 from domain.sales.model import BEFORE_DELIVERY, MAX_CREDITS, Deal, DealStatus
 from domain.shared.access import MANAGERS, Reach, read_scope
 from domain.shared.actor import Principal
-from domain.shared.errors import DomainError
 from projections.directory import queries as directory
 from workers.runtime import Runtime
 
@@ -66,14 +64,6 @@ def status_label(status: str) -> str:
 def _people(runtime: Runtime, actor: Principal, store_id: UUID | None) -> dict[UUID, str]:
     """Salespeople the actor may see (of one store when given): id → name."""
     return people.names(runtime, actor, store_id=store_id, role="salesperson")
-
-
-def reraise_access(refused: Refused) -> None:
-    """A refusal for who the actor is (403) or what they may see (404) answers as the JSON API
-    does, with the error page; only a refusal of what was entered goes back to the form."""
-    cause = refused.__cause__
-    if isinstance(cause, DomainError) and status_of(cause) in (403, 404):
-        raise cause
 
 
 def _share_refusal(error: Refused) -> str:
@@ -226,7 +216,7 @@ async def split_credit(
             then=lambda written: f"{PREFIX}/deals/{deal_id}/credits",
         )
     except Refused as refused:
-        reraise_access(refused)
+        raise_access(refused)
         deal = await run_in_threadpool(runtime.sales.get_deal, actor, deal_id)
         return await run_in_threadpool(
             _credits_page,
@@ -342,7 +332,7 @@ async def unwind_deal(
             fields=("reason",),
         )
     except Refused as refused:
-        reraise_access(refused)
+        raise_access(refused)
         deal = await run_in_threadpool(runtime.sales.get_deal, actor, deal_id)
         errors = {refused.field: refused.message} if refused.field else {}
         return await run_in_threadpool(

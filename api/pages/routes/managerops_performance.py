@@ -19,11 +19,10 @@ from fastapi.responses import Response
 
 from api.deps import ConsistentDep, PageDep, RuntimeDep
 from api.pages import people
-from api.pages.forms import FormReader, Refused, read_form, submit
+from api.pages.forms import FormReader, Refused, raise_access, read_form, submit
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, percent, render
-from api.pages.routes.managerops_deals import reraise_access
 from api.pages.session import PREFIX, PageActorDep
 from domain.performance import kpis
 from domain.performance.errors import (
@@ -155,7 +154,7 @@ def _who(runtime: Runtime, actor_id: str | None) -> str:
 
 
 def _refusal_to_form(refused: Refused) -> tuple[dict[str, str], str | None]:
-    reraise_access(refused)
+    raise_access(refused)
     cause = refused.__cause__
     if isinstance(cause, EvaluationApprovedError):
         return {}, _("The evaluation is approved and locked.")
