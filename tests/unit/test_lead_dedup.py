@@ -155,7 +155,7 @@ def test_the_window_counts_from_the_last_contact_not_the_capture(g: Group) -> No
 
 def test_an_enquiry_after_the_lead_was_lost_opens_a_new_lead(g: Group) -> None:
     first = capture(g, 1, MONDAY)
-    g.leads.lose_lead(g.seller, first.id, "price", occurred_at=MONDAY + DAY)
+    g.leads.lose_lead(g.manager, first.id, "price", occurred_at=MONDAY + DAY)
 
     again = capture(g, 1, MONDAY + 2 * DAY)
 
@@ -384,7 +384,7 @@ def test_random_enquiries_never_give_a_customer_two_open_leads_within_the_window
         if action == "enquire" or lead is None or not lead.is_open:
             latest[who] = capture(g, who, when).id
         elif action == "lose":
-            g.leads.lose_lead(g.seller, lead.id, "price", occurred_at=when)
+            g.leads.lose_lead(g.manager, lead.id, "price", occurred_at=when)
         else:
             g.leads.log_activity(g.seller, lead.id, "call", occurred_at=when)
     for who in latest:
