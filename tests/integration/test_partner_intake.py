@@ -229,3 +229,33 @@ def test_campaigns_record_spend_and_captures_carry_source_and_campaign(api: Api)
         (captured["id"],),
     )
     assert row == {"source_kind": "marketplace", "source_name": "dongchedi", "campaign_id": cid}
+
+
+def test_a_partner_lead_of_a_customer_with_an_open_lead_is_an_enquiry_on_it_and_a_repost_too(
+    api: Api,
+) -> None:
+    """A customer who already has an open lead at the store enquires through a marketplace: the
+    partner's lead is recorded as an enquiry on that lead (the answer names it), and posting the
+    same partner lead id again answers that lead without recording a second enquiry."""
+    open_lead = api.ok(
+        api.post(
+            "sales_a1",
+            "/leads",
+            {
+                "store_id": str(api.world.store_a),
+                "channel": "walk_in",
+                "customer_name": "王小明",
+                "customer_phone": "13800138111",
+            },
+        )
+    )
+    partner, secret = _partner(api)
+
+    first = _send(api, partner, *signed(secret, _lead(api, "AH-9")))
+    again = _send(api, partner, *signed(secret, _lead(api, "AH-9")))
+
+    assert first.status_code == 201, first.text
+    assert first.json()["lead_id"] == open_lead["id"]
+    assert again.status_code == 200 and again.json()["lead_id"] == open_lead["id"]
+    lead = api.ok(api.get("admin", f"/leads/{open_lead['id']}"), 200)
+    assert lead["enquiries"] == 1
