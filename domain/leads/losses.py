@@ -153,7 +153,7 @@ class LeadLosses:
         def scope(lead: Lead) -> None:
             request = getattr(lead, "loss_request", None) if own_rule else None
             by = None if request is None else request["requested_by"]
-            ensure_loss_approver(actor, lead_id, lead.store_id, by)
+            ensure_loss_approver(actor, lead_id, lead.store_id, by, lead.salesperson_id)
 
         return self.app.load(Lead, lead_id, "lead", expected_version, scope=scope)
 

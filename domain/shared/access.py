@@ -315,12 +315,13 @@ SYSTEM_READ = read_scope(SYSTEM)
 # spot-check call, reopens a lost lead, closes a lead as lost directly and sets whether the
 # store requires a spot-check call. The organisation branch adds the team leader here (and in
 # `ensure_loss_approver` its scope: the own team's leads), in this one place.
-LOSS_APPROVERS = (Role.ADMIN, Role.STORE_MANAGER)
+LOSS_APPROVERS = (Role.ADMIN, Role.STORE_MANAGER, Role.TEAM_LEADER)
 # Who reads the queue of losses to approve and the loss-reason report (salespeople their own).
 LOSS_READERS = (
     Role.ADMIN,
     Role.GROUP_EXEC,
     Role.STORE_MANAGER,
+    Role.TEAM_LEADER,
     Role.SALESPERSON,
     Role.FINANCE,
     Role.AUDITOR,
@@ -328,15 +329,20 @@ LOSS_READERS = (
 
 
 def ensure_loss_approver(
-    principal: Principal, lead_id: UUID, store_id: UUID, requested_by: str | None
+    principal: Principal,
+    lead_id: UUID,
+    store_id: UUID,
+    requested_by: str | None,
+    salesperson_id: UUID | None = None,
 ) -> None:
-    """A manager of the lead's store (or an admin) decides a loss; never the one who asked.
+    """A manager of the lead's store (or an admin), or the team leader of the lead's
+    salesperson, decides a loss; never the one who asked.
 
-    Role first (403 for a salesperson, whatever the lead), then scope (a lead of another store
-    is not found), then the four-eyes rule (403 for the requester themselves).
+    Role first (403 for a salesperson, whatever the lead), then scope (a lead of another store,
+    or of another team, is not found), then the four-eyes rule (403 for the requester).
     """
     ensure_role(principal, *LOSS_APPROVERS)
-    ensure_readable(principal, "lead", lead_id, store_id, None)
+    ensure_readable(principal, "lead", lead_id, store_id, salesperson_id)
     ensure_store(principal, store_id)
     if requested_by is not None and requested_by == principal.user_id:
         raise PermissionDeniedError("nobody approves or rejects their own loss request")

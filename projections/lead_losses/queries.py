@@ -29,6 +29,7 @@ def pending(
         .add("l.status = ?", "pending_loss")
         .equal("l.store_id", scope.store_id)
         .equal("l.salesperson_id", scope.salesperson_id)
+        .among("l.salesperson_id", scope.salesperson_ids)
     )
     rows, total = page(
         db,
@@ -74,6 +75,7 @@ def lost_leads(
         .add("lost_month = ?", month)
         .equal("store_id", scope.store_id)
         .equal("salesperson_id", scope.salesperson_id)
+        .among("salesperson_id", scope.salesperson_ids)
     )
     rows, total = page(
         db,
@@ -106,7 +108,7 @@ def loss_reasons(db: Database, month: str, by: str, *, scope: ReadScope) -> dict
     groups: [{key, total, reasons: [{reason, count, share}]}]}; shares are Decimal fractions
     to 4 places of the group's total.
     """
-    store_id, salesperson_id = scope.narrowed()
+    store_id, salesperson_id, team = scope.narrowed_team()
     months.parse(month)
     column = GROUPINGS.get(by)
     if column is None:
@@ -117,6 +119,7 @@ def loss_reasons(db: Database, month: str, by: str, *, scope: ReadScope) -> dict
         .add("lost_month = ?", month)
         .equal("store_id", store_id)
         .equal("salesperson_id", salesperson_id)
+        .among("salesperson_id", team)
     )
     rows = db.query(
         f"SELECT {column} AS grouping, reason, COUNT(*) AS n FROM {TABLE}{where.sql}"

@@ -14,6 +14,7 @@ from uuid import UUID, uuid5
 
 from domain.leads.model import Lead
 from domain.organisation.model import User
+from domain.organisation.teams import SalesTeams
 from domain.pay.periods import PayPeriod
 from domain.performance.evaluations import Evaluation
 from domain.shared.access import can_read
@@ -51,7 +52,13 @@ class NotificationsProjection(Projection):
     """Each user's notifications, with who the users are and what the records are about."""
 
     name = "notifications"
-    tables = ("rm_notify_user", "rm_notify_subject", "rm_notification", "rm_notify_event")
+    tables = (
+        "rm_notify_user",
+        "rm_notify_subject",
+        "rm_notification",
+        "rm_notify_event",
+        "rm_notify_team",
+    )
     ddl = (
         "CREATE TABLE IF NOT EXISTS rm_notify_user ("
         " user_id TEXT PRIMARY KEY, username TEXT NOT NULL, role TEXT NOT NULL, store_id TEXT,"
@@ -70,6 +77,11 @@ class NotificationsProjection(Projection):
         " event_key TEXT PRIMARY KEY, kind TEXT NOT NULL, params TEXT NOT NULL,"
         " link TEXT NOT NULL, store_id TEXT, position BIGINT NOT NULL, created_at TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS rm_notify_event_position ON rm_notify_event (position)",
+        # The sales teams: a team leader hears of the records of the team (the read policy's
+        # `Principal.team`, as the write side fills it from the store's teams record).
+        "CREATE TABLE IF NOT EXISTS rm_notify_team ("
+        " team_id TEXT NOT NULL, staff_id TEXT NOT NULL, leads INTEGER NOT NULL,"
+        " PRIMARY KEY (team_id, staff_id))",
     )
     _notices: ClassVar[dict[str, Notice]] = {
         topic: notice for cls, notice in NOTICES.items() for topic in stored_topics(cls)
@@ -115,6 +127,41 @@ class NotificationsProjection(Projection):
         tx.execute(
             "UPDATE rm_notify_user SET language = ? WHERE user_id = ?",
             (event.language, sid(event.originator_id)),
+        )
+
+    # --- the sales teams (domain/organisation/teams.py) -----------------------------------------
+
+    @handles(SalesTeams.TeamFormed)
+    def on_team_formed(self, event: Any, tx: Tx) -> None:
+        self._member(tx, event.team_id, event.leader_id, leads=1)
+
+    @handles(SalesTeams.MemberAdded)
+    def on_member_added(self, event: Any, tx: Tx) -> None:
+        self._member(tx, event.team_id, event.staff_id, leads=0)
+
+    @handles(SalesTeams.MemberRemoved)
+    def on_member_removed(self, event: Any, tx: Tx) -> None:
+        tx.execute(
+            "DELETE FROM rm_notify_team WHERE team_id = ? AND staff_id = ?",
+            (sid(event.team_id), sid(event.staff_id)),
+        )
+
+    @handles(SalesTeams.LeaderChanged)
+    def on_leader_changed(self, event: Any, tx: Tx) -> None:
+        # The old leader stays a member; the new one joins if not in the team yet.
+        tx.execute("UPDATE rm_notify_team SET leads = 0 WHERE team_id = ?", (sid(event.team_id),))
+        self._member(tx, event.team_id, event.leader_id, leads=1)
+
+    @handles(SalesTeams.TeamDisbanded)
+    def on_team_disbanded(self, event: Any, tx: Tx) -> None:
+        tx.execute("DELETE FROM rm_notify_team WHERE team_id = ?", (sid(event.team_id),))
+
+    @staticmethod
+    def _member(tx: Tx, team_id: Any, staff_id: Any, leads: int) -> None:
+        tx.execute(
+            "INSERT INTO rm_notify_team (team_id, staff_id, leads) VALUES (?, ?, ?)"
+            " ON CONFLICT (team_id, staff_id) DO UPDATE SET leads = excluded.leads",
+            (sid(team_id), sid(staff_id), leads),
         )
 
     # --- what the records are about -------------------------------------------------------------
@@ -197,6 +244,16 @@ def _uuid(value: str | None) -> UUID | None:
     return UUID(value) if value else None
 
 
+def _team_led_by(tx: Tx, staff_id: str | None) -> frozenset[UUID]:
+    """The members of the team `staff_id` leads (none: not leading one)."""
+    rows = tx.query(
+        "SELECT m.staff_id FROM rm_notify_team m JOIN rm_notify_team l ON l.team_id = m.team_id"
+        " WHERE l.staff_id = ? AND l.leads = 1",
+        (staff_id,),
+    )
+    return frozenset(UUID(r["staff_id"]) for r in rows)
+
+
 def recipients(tx: Tx, notice: Notice, about: About, actor: str | None) -> list[str]:
     """The users a notice goes to, in id order: the staff it names and the users of its roles,
     each only if the read policy lets them read the record it is about."""
@@ -225,6 +282,9 @@ def recipients(tx: Tx, notice: Notice, about: About, actor: str | None) -> list[
             role=Role(row["role"]),
             store_id=_uuid(row["store_id"]),
             staff_id=_uuid(row["staff_id"]),
+            team=_team_led_by(tx, row["staff_id"])
+            if row["role"] == Role.TEAM_LEADER
+            else frozenset(),
         )
         # A staff recipient reads a record about themselves (their statement, their lead).
         named = row["staff_id"] is not None and row["staff_id"] in staff

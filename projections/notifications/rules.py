@@ -21,7 +21,7 @@ from typing import Any
 from domain.leads.model import Lead
 from domain.pay.periods import PayPeriod
 from domain.performance.evaluations import Evaluation
-from domain.shared.access import PAY_CONFIRMERS, RESOLVERS
+from domain.shared.access import LOSS_APPROVERS, PAY_CONFIRMERS, RESOLVERS
 from domain.shared.actor import Role
 
 
@@ -124,6 +124,27 @@ def _evaluation_approved(event: Any, facts: Facts) -> About:
     )
 
 
+def _loss(event: Any, facts: Facts, *, to_salesperson: bool) -> About:
+    # About the lead of its salesperson: the store's managers and that salesperson's team
+    # leader may read it (the read policy picks them), or it is for the salesperson.
+    lead = facts.subject(str(event.originator_id))
+    salesperson = str(event.salesperson_id) if event.salesperson_id is not None else None
+    return About(
+        store_id=lead.get("store_id"),
+        owner_id=salesperson,
+        params={"lead_id": str(event.originator_id)},
+        staff=(salesperson,) if to_salesperson and salesperson else (),
+    )
+
+
+def _loss_requested(event: Any, facts: Facts) -> About:
+    return _loss(event, facts, to_salesperson=False)
+
+
+def _loss_rejected(event: Any, facts: Facts) -> About:
+    return _loss(event, facts, to_salesperson=True)
+
+
 TO_STAFF = Recipients(staff=True, except_actor=False)
 
 NOTICES: dict[type[Any], Notice] = {
@@ -177,6 +198,20 @@ NOTICES: dict[type[Any], Notice] = {
         to=TO_STAFF,
         about=_evaluation_approved,
     ),
+    Lead.LossRequested: Notice(
+        kind="loss_to_approve",
+        text="A request to close a lead as lost waits for your decision.",
+        link="/app/losses#loss-{lead_id}",
+        to=Recipients(roles=LOSS_APPROVERS),
+        about=_loss_requested,
+    ),
+    Lead.LossRejected: Notice(
+        kind="loss_rejected",
+        text="Your request to close a lead as lost was rejected: read the comment.",
+        link="/app/leads/{lead_id}",
+        to=TO_STAFF,
+        about=_loss_rejected,
+    ),
 }
 
 # Every kind with its label (the preferences page and the robots' kinds), in table order.
@@ -188,6 +223,8 @@ KINDS: dict[str, str] = {
     "approval_to_confirm": "Pay period to confirm",
     "adjustment_to_confirm": "Pay adjustment to confirm",
     "evaluation_approved": "Evaluation to acknowledge",
+    "loss_to_approve": "Lost lead to approve",
+    "loss_rejected": "Lost-lead request rejected",
 }
 STORE_GROUP_KINDS = tuple(n.kind for n in NOTICES.values() if n.store_group)
 
