@@ -35,6 +35,7 @@ from domain.reporting.service import Reporting
 from domain.sales.service import Sales
 from domain.satisfaction.service import Satisfaction
 from projections.db import Database, open_database
+from projections.directory.open_leads import ViewOpenLeads
 from projections.directory.phone_index import ViewPhoneIndex
 from projections.notifications import queries as inbox_reads
 from projections.payouts.sources import ViewPayrollSources
@@ -112,7 +113,7 @@ class Services:
             organisation=organisation,
             keys=customer_keys,
         )
-        leads = Leads(app, crm, organisation=organisation)
+        leads = Leads(app, crm, organisation=organisation, open_leads=ViewOpenLeads(db))
         return cls(
             app=app,
             organisation=organisation,

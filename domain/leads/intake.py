@@ -26,6 +26,7 @@ from domain.leads.dedup import (
 )
 from domain.leads.model import Lead
 from domain.leads.origin import Origin
+from domain.leads.ports import OpenLeads
 from domain.organisation.model import Store
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.errors import NotFoundError
@@ -55,8 +56,9 @@ class Placed:
 class LeadIntake:
     """The store's de-duplication rule and the group's protection period, applied."""
 
-    def __init__(self, app: Showroom) -> None:
+    def __init__(self, app: Showroom, open_leads: OpenLeads | None = None) -> None:
         self.app = app
+        self.open_leads = open_leads
 
     # --- de-duplication -----------------------------------------------------------------------
 
@@ -73,10 +75,26 @@ class LeadIntake:
             return None
         slot = self._slot(store.id, customer_id)
         if slot is None:
-            return None
-        lead = self.app.load(Lead, slot.lead_id, "lead")
-        if lead.is_open and within_window(rule, window, lead.last_touched_at, at):
+            lead = self._unslotted(store.id, customer_id)
+        else:
+            lead = self.app.load(Lead, slot.lead_id, "lead")
+        if (
+            lead is not None
+            and lead.is_open
+            and within_window(rule, window, lead.last_touched_at, at)
+        ):
             return lead
+        return None
+
+    def _unslotted(self, store_id: UUID, customer_id: UUID) -> Lead | None:
+        """The customer's newest open lead at the store captured before lead slots existed
+        (found in the views), if any."""
+        if self.open_leads is None:
+            return None
+        for lead_id in self.open_leads.open_lead_ids(store_id, customer_id):
+            lead = self.app.load(Lead, lead_id, "lead")
+            if lead.is_open:
+                return lead
         return None
 
     def place(
@@ -103,10 +121,13 @@ class LeadIntake:
             existing.record_enquiry(channel, model_interest, note, when, source=named)
             if existing.salesperson_id is None and assignee is not None:
                 existing.assign(assignee, occurred_at=when)
-            if lead_id is None:
-                return Placed(existing, [existing], enquiry=True)
-            ref = PartnerEnquiry.record(lead_id, existing.id, when)
-            return Placed(existing, [existing, ref], enquiry=True)
+            saved: list[ShowroomAggregate] = [existing]
+            if self._slot(store.id, customer_id) is None:
+                # A lead from before slots: from now on its slot names it.
+                saved.append(LeadSlot.open(store.id, customer_id, existing.id, when))
+            if lead_id is not None:
+                saved.append(PartnerEnquiry.record(lead_id, existing.id, when))
+            return Placed(existing, saved, enquiry=True)
         lead = Lead.capture(
             store.id, customer_id, channel, model_interest, note, when, origin, lead_id
         )

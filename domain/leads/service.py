@@ -16,6 +16,7 @@ from domain.leads.errors import LeadCustomerMissingError, LeadStoreClosedError
 from domain.leads.intake import LeadIntake, LeadWritten, survivor_of
 from domain.leads.model import Lead
 from domain.leads.origin import Origin
+from domain.leads.ports import OpenLeads
 from domain.organisation.model import Store
 from domain.organisation.service import Organisation
 from domain.shared.access import (
@@ -69,13 +70,18 @@ class Leads:
     """
 
     def __init__(
-        self, app: Showroom, crm: Crm, *, organisation: Organisation | None = None
+        self,
+        app: Showroom,
+        crm: Crm,
+        *,
+        organisation: Organisation | None = None,
+        open_leads: OpenLeads | None = None,
     ) -> None:
         self.app = app
         self.crm = crm
         # The runtime shares its one Organisation; alone (tests, tools) the service makes one.
         self._organisation = organisation or Organisation(app)
-        self.intake = LeadIntake(app)
+        self.intake = LeadIntake(app, open_leads)
 
     def capture_lead(
         self,

@@ -9,7 +9,9 @@ from typing import Any
 from uuid import UUID
 
 from domain.crm.model import Customer
+from domain.leads.model import Lead
 from domain.shared.access import SYSTEM_READ
+from domain.shared.actor import SYSTEM, acting_as
 from projections.directory import queries as directory
 from projections.registry import all_projections
 from projections.runner import reset
@@ -171,3 +173,34 @@ def test_merges_a_manager_may_not_make_are_refused_and_write_nothing(api: Api) -
     assert itself.headers["content-type"].startswith("application/problem+json")
     assert api.runtime.app.position() == head
     assert api.runtime.app.load(Customer, UUID(b), "customer").merged_into is None
+
+
+def test_a_lead_saved_before_lead_slots_existed_takes_the_customers_next_enquiry(api: Api) -> None:
+    """A lead captured before de-duplication kept a slot per customer and store (saved here as
+    it was then: the lead alone) still takes its customer's next enquiry, found in the views;
+    the enquiry writes the slot, so the one after finds it without them."""
+    store_a = api.world.store_a
+    customer = api.ok(
+        api.post(
+            "sales_a1",
+            "/customers",
+            {"store_id": str(store_a), "name": "Old Lead", "phone": "13822223333"},
+        )
+    )
+    when = T0 + timedelta(days=1)
+    with acting_as(SYSTEM):
+        old = Lead.capture(store_a, UUID(customer["id"]), "walk_in", None, None, when)
+        api.runtime.app.save(old)
+    caught_up(api)
+
+    body = {"customer_id": customer["id"], "occurred_at": at(2)}
+    first = api.ok(
+        api.post("sales_a1", "/leads", {"store_id": str(store_a), "channel": "phone"} | body)
+    )
+    second = api.ok(
+        api.post("sales_a1", "/leads", {"store_id": str(store_a), "channel": "phone"} | body)
+    )
+
+    assert (first["id"], first["outcome"]) == (str(old.id), "enquiry_recorded")
+    assert (second["id"], second["outcome"]) == (str(old.id), "enquiry_recorded")
+    assert api.ok(api.get("sales_a1", f"/leads/{old.id}"), 200)["enquiries"] == 2
