@@ -387,6 +387,12 @@ def verify_access(
     return report
 
 
+def verify_running(log: access_log.AccessLog, page_size: int = 5000) -> AccessChainReport:
+    """`verify_access` of a running access log, after writing what it has queued."""
+    log.flush()
+    return verify_access(log.db, log.keyring, page_size=page_size)
+
+
 def export(db: Database, keyring: Keyring) -> dict[str, Any]:
     """Every checkpoint with the public keys that check their signatures (JSON for an auditor
     to keep elsewhere; docs/audit-chain.md says how to check it)."""

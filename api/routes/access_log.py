@@ -18,6 +18,7 @@ from api.schemas.access_log import (
     AccessVerificationOut,
 )
 from domain.shared.access import AUDITORS, ensure_role
+from workers import checkpoints
 from workers.access_log import AccessKind
 
 router = APIRouter(prefix="/audit/access", tags=["audit"])
@@ -80,7 +81,7 @@ def list_access(
 def verify_access(runtime: RuntimeDep, actor: ActorDep) -> AccessVerificationOut:
     """Recompute the access log's HMAC chain: every entry, link and gap (auditor, admin)."""
     ensure_role(actor, *AUDITORS)
-    report = runtime.access_log.verify()
+    report = checkpoints.verify_running(runtime.access_log)
     return AccessVerificationOut(
         ok=report.ok,
         count=report.count,

@@ -28,6 +28,7 @@ from api.pages.session import PREFIX, PageActorDep
 from domain.shared.access import AUDITORS, ensure_role
 from domain.shared.actor import Principal
 from domain.shared.errors import NotFoundError
+from workers import checkpoints
 from workers.access_log import AccessEntry, AccessKind
 from workers.runtime import Runtime
 
@@ -123,7 +124,7 @@ def access_page(request: Request, runtime: RuntimeDep, actor: PageActorDep) -> R
         "paged": False,
     }
     if form.flag("verify"):
-        context["report"] = runtime.access_log.verify()
+        context["report"] = checkpoints.verify_running(runtime.access_log)
     if not form.ok:
         context["errors"] = form.errors
         return render(request, "auditor_access/access.html", context, actor=actor, status=422)
