@@ -15,9 +15,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.deps import ConsistentDep, RuntimeDep
-from api.errors import status_of
 from api.pages import people
-from api.pages.forms import FormReader, Refused, read_form, submit
+from api.pages.forms import FormReader, Refused, raise_access, read_form, run_command, submit
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
@@ -26,7 +25,7 @@ from api.routes.follow_ups import store_today
 from domain.followups.model import CallOutcome
 from domain.shared.access import MANAGERS, SALES_FLOOR, Reach, read_scope
 from domain.shared.actor import Principal
-from domain.shared.errors import DomainError, NotFoundError
+from domain.shared.errors import NotFoundError
 from projections.directory import queries as directory
 from projections.follow_ups import queries
 from workers.runtime import Runtime
@@ -49,13 +48,6 @@ OUTCOMES = {
     CallOutcome.RESCHEDULED.value: N_("Rescheduled"),
 }
 LABELS = {"timings": TIMINGS, "outcomes": OUTCOMES}
-
-
-def _refusal(refused: Refused) -> None:
-    """A write to a record out of scope answers as the API: the 403 or 404 page."""
-    cause = refused.__cause__
-    if isinstance(cause, DomainError) and status_of(cause) in (403, 404):
-        raise cause
 
 
 # --- the day ----------------------------------------------------------------------------------
@@ -114,34 +106,23 @@ async def schedule(
     day = form.day("follow_up_on")
     if day is not None and day < store_today(runtime, actor):
         form.errors["follow_up_on"] = _("Choose today or a later day.")
-    form_error = None
-    if form.ok:
-        try:
-            return await submit(
-                request,
-                actor.user_id,
-                form,
-                write=lambda: runtime.follow_ups.schedule_follow_up(actor, lead_id, day),  # type: ignore[arg-type]
-                then=lambda _written: f"{PREFIX}/follow-ups",
-                fields=("follow_up_on",),
-            )
-        except Refused as refused:
-            _refusal(refused)
-            if refused.field:
-                form.errors[refused.field] = refused.message
-            else:
-                form_error = refused.message
-    return await run_in_threadpool(
-        lambda: _lead_page(
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=lambda: runtime.follow_ups.schedule_follow_up(actor, lead_id, day),  # type: ignore[arg-type]
+        then=lambda _written: f"{PREFIX}/follow-ups",
+        fields=("follow_up_on",),
+        again=lambda errors, form_error: _lead_page(
             request,
             runtime,
             actor,
             lead_id,
             422,
-            errors=form.errors,
+            errors=errors,
             form_error=form_error,
             values=form.values,
-        )
+        ),
     )
 
 
@@ -194,43 +175,32 @@ async def complete_call(
         form.errors["score"] = _("A score is given only when the customer was reached.")
     if outcome != CallOutcome.RESCHEDULED.value and reschedule_to is not None:
         form.errors["reschedule_to"] = _("A new day is given only when the call is rescheduled.")
-    form_error = None
-    if form.ok:
-        try:
-            return await submit(
-                request,
-                actor.user_id,
-                form,
-                write=lambda: runtime.follow_ups.complete_call(
-                    actor,
-                    deal_id,
-                    offset,
-                    outcome,
-                    score=score,
-                    note=note or None,
-                    reschedule_to=reschedule_to,
-                ),
-                then=lambda _written: f"{PREFIX}/follow-ups",
-                fields=("outcome", "score", "note", "reschedule_to"),
-            )
-        except Refused as refused:
-            _refusal(refused)
-            if refused.field:
-                form.errors[refused.field] = refused.message
-            else:
-                form_error = refused.message
-    return await run_in_threadpool(
-        lambda: _call_page(
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=lambda: runtime.follow_ups.complete_call(
+            actor,
+            deal_id,
+            offset,
+            outcome,
+            score=score,
+            note=note or None,
+            reschedule_to=reschedule_to,
+        ),
+        then=lambda _written: f"{PREFIX}/follow-ups",
+        fields=("outcome", "score", "note", "reschedule_to"),
+        again=lambda errors, form_error: _call_page(
             request,
             runtime,
             actor,
             deal_id,
             offset,
             422,
-            errors=form.errors,
+            errors=errors,
             form_error=form_error,
             values=form.values,
-        )
+        ),
     )
 
 
@@ -322,7 +292,7 @@ async def save_settings(request: Request, runtime: RuntimeDep, actor: PageActorD
                 fields=("gap_days", "call_offsets"),
             )
         except Refused as refused:
-            _refusal(refused)
+            raise_access(refused)
             if refused.field:
                 form.errors[refused.field] = refused.message
             else:
