@@ -131,9 +131,16 @@ class FollowUpsProjection(Projection):
     def on_scheduled(self, event: Lead.FollowUpScheduled, tx: Tx) -> None:
         self._set(tx, event, follow_up_on=event.follow_up_on.isoformat(), chosen=1)
 
-    @handles(Lead.Converted, Lead.Lost)
+    # A lead waiting for its loss to be approved is not worked (docs/lost-leads.md): it leaves
+    # the day like a closed one, and comes back, with the day it had, when the loss is rejected
+    # or the lost lead reopened.
+    @handles(Lead.Converted, Lead.Lost, Lead.LossRequested, Lead.LossApproved)
     def on_closed(self, event: Any, tx: Tx) -> None:
         self._set(tx, event, open=0)
+
+    @handles(Lead.LossRejected, Lead.Reopened)
+    def on_open_again(self, event: Any, tx: Tx) -> None:
+        self._set(tx, event, open=1)
 
     @staticmethod
     def _set(tx: Tx, event: Any, **columns: Any) -> None:
