@@ -727,3 +727,30 @@ class Lead(ShowroomAggregate):
     def _schedule_follow_up(self, follow_up_on: date, occurred_at: datetime) -> None:
         self.next_follow_up_on = follow_up_on
         self.follow_up_set_at = occurred_at
+
+    # --- routing again (domain/routing) -------------------------------------------------------
+    # Appended after the lead's other events. A lead whose owner did not respond in time (the
+    # SLA's second limit), or whose owner left, asks the store's routing rules for a new owner:
+    # the routing process reacts to this event as it does to a captured lead without an owner,
+    # and never offers the lead back to `previous_id`. The reason is shown in the lead's history.
+
+    class RoutingRequested(ShowroomAggregate.Event):
+        reason: str
+        previous_id: UUID | None
+
+    routing_requested_at: datetime | None = None
+
+    def request_routing(self, reason: str, occurred_at: datetime) -> None:
+        """Ask the routing rules for a new owner, with the reason (e.g. "sla_breach")."""
+        self._ensure_open("route again")
+        if not isinstance(reason, str) or not reason.strip() or len(reason) > 200:
+            raise InvalidValueError("reason must be 1 to 200 characters")
+        self._request_routing(
+            reason=reason.strip(), previous_id=self.salesperson_id, occurred_at=occurred_at
+        )
+
+    @event(RoutingRequested)
+    def _request_routing(
+        self, reason: str, previous_id: UUID | None, occurred_at: datetime
+    ) -> None:
+        self.routing_requested_at = occurred_at
