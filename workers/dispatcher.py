@@ -35,8 +35,10 @@ import dramatiq
 from dramatiq.errors import ActorNotFound
 
 from domain.app import Showroom
+from domain.leads.model import Lead
 from domain.pay.periods import PayPeriod
 from domain.reporting.model import Export, ExportKind
+from domain.routing.service import CAPTURED, trigger_of_request
 from domain.sales.model import Deal
 from domain.shared import clock
 from domain.topics import stored_topics
@@ -229,6 +231,38 @@ def chained(*rules: Rule) -> Rule:
 RULES = {
     **RULES,
     **{cls: chained(RULES[cls], notify) if cls in RULES else notify for cls in NOTICES},
+}
+
+
+# --- lead routing (docs/routing.md) ---------------------------------------------------------------
+
+
+def lead_captured(event: Lead.Captured, position: int) -> Iterable[Job]:
+    # Every captured lead asks routing; the job does nothing for a lead given to someone at
+    # capture, or in a store whose manager has not set routing rules.
+    args = {"lead_id": str(event.originator_id), "trigger": CAPTURED}
+    yield Job(actor="route_lead", args=args, kind="route")
+
+
+def lead_routing_requested(event: Lead.RoutingRequested, position: int) -> Iterable[Job]:
+    # A lead whose owner let it wait past the SLA's second limit (or left): a new owner, never
+    # the one it leaves. The request's version makes each request its own trigger.
+    args = {
+        "lead_id": str(event.originator_id),
+        "trigger": trigger_of_request(event.originator_version),
+        "previous_id": str(event.previous_id) if event.previous_id else None,
+    }
+    yield Job(actor="route_lead", args=args, kind="route")
+
+
+def _and(cls: type[Any], rule: Rule) -> Rule:
+    return chained(RULES[cls], rule) if cls in RULES else rule
+
+
+RULES = {
+    **RULES,
+    Lead.Captured: _and(Lead.Captured, lead_captured),
+    Lead.RoutingRequested: _and(Lead.RoutingRequested, lead_routing_requested),
 }
 
 

@@ -32,6 +32,7 @@ from domain.pay.service.payroll import Payroll
 from domain.pay.service.plans import PayPlans
 from domain.performance.service import Performance
 from domain.reporting.service import Reporting
+from domain.routing.service import Routing
 from domain.sales.service import Sales
 from domain.satisfaction.service import Satisfaction
 from projections.db import Database, open_database
@@ -60,6 +61,7 @@ from workers.customer_keys import CustomerKeys, tombstone_path
 from workers.notify import store as notify_store
 from workers.one_time_codes import PyOtpCodes
 from workers.partner_secrets import PartnerSecrets
+from workers.routing_floor import ViewFloor
 from workers.settings import Settings
 
 
@@ -191,6 +193,12 @@ class Runtime(Services):
             customer_keys=keys,
             **built,
         )
+
+    @cached_property
+    def routing(self) -> Routing:
+        """Lead routing (domain/routing), its floor read from the duty and directory views."""
+        floor = ViewFloor(self.app, self.db, self.settings.read_wait_seconds)
+        return Routing(self.app, floor, self.organisation)
 
     def close(self) -> None:
         self.access_log.close()  # writes what is queued before the database closes

@@ -1,0 +1,1 @@
+"""Lead routing: the rules a store's manager chooses, the pure decision, the per-store rotation."""
