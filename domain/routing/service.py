@@ -303,11 +303,11 @@ class Routing:
 
     # --- fairness -------------------------------------------------------------------------------
 
-    def fairness(self, actor: Principal, store_id: UUID, month: str) -> Fairness:
+    def fairness(self, actor: Principal, store_id: UUID, month: str | None = None) -> Fairness:
         """Per salesperson for a month: leads offered, due and received, against their weight
         and time on duty (a team leader: the team's people)."""
         store = self._readable_store(actor, store_id)
-        month = months.parse(month)
+        month = months.parse(month) if month else months.of_moment(now(), store.timezone)
         try:
             rotation: Rotation | None = self.app.load(
                 Rotation, Rotation.create_id(store_id, month), "rotation"

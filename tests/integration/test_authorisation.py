@@ -245,6 +245,15 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/deals/{deal_id}/calls/{offset}"): {"outcome": "not_reached"},
     ("GET", "/stores/{store_id}/follow-up-settings"): None,
     ("PUT", "/stores/{store_id}/follow-up-settings"): {"gap_days": 2, "call_offsets": [1]},
+    # Lead routing (docs/routing.md).
+    ("GET", "/stores/{store_id}/routing"): None,
+    ("PUT", "/stores/{store_id}/routing"): {"mode": "round_robin"},
+    ("PUT", "/stores/{store_id}/routing/teams/{team_id}"): {"mode": "round_robin"},
+    ("DELETE", "/stores/{store_id}/routing/teams/{team_id}"): None,
+    ("PUT", "/stores/{store_id}/routing/matches"): {"matches": []},
+    ("GET", "/stores/{store_id}/routing/queue"): None,
+    ("POST", "/stores/{store_id}/routing/queue/{lead_id}"): {"salesperson_id": "{staff_id}"},
+    ("GET", "/stores/{store_id}/routing/fairness"): None,
 }
 
 STORE_LEVEL_READS = {

@@ -18,7 +18,9 @@ A, B, C, D = (UUID(int=i) for i in (1, 2, 3, 4))
 TEAM = UUID(int=100)
 
 
-def floor(*people: UUID, off: tuple[UUID, ...] = (), leads: dict[UUID, int] | None = None):
+def floor(
+    *people: UUID, off: tuple[UUID, ...] = (), leads: dict[UUID, int] | None = None
+) -> list[Seller]:
     return [Seller(p, p not in off, (leads or {}).get(p, 0)) for p in people]
 
 
