@@ -73,6 +73,18 @@ class Fairness:
     lines: list[FairnessLine]
 
 
+@dataclass(frozen=True)
+class RulesView:
+    """A store's routing rules as one person may change them: the store's policy (if theirs to
+    set), the teams whose policy they set, and whether they set the match rules."""
+
+    rules: RoutingRules
+    enabled: bool  # routing rules set: the store's new leads are routed
+    store_editable: bool
+    teams: list[Any]  # domain.organisation.teams.Team, those the person may set
+    all_teams: list[Any]
+
+
 class Routing:
     """Routing rules of the stores, the routing of leads, the queue and the fairness report."""
 
@@ -106,6 +118,18 @@ class Routing:
             raise PermissionDeniedError("salespeople do not read routing rules")
         self._store(store_id)
         return self._rules(store_id)
+
+    def rules_view(self, actor: Principal, store_id: UUID) -> RulesView:
+        """The rules and what of them `actor` may change (the pages show only that)."""
+        rules = self.get_rules(actor, store_id)
+        roster = self._teams(store_id)
+        teams = sorted(roster.teams.values(), key=lambda t: t.name.casefold()) if roster else []
+        manages = actor.role in TEAM_MANAGERS
+        mine = [t for t in teams if manages or t.leader_id == actor.staff_id]
+        if not manages and actor.role is not Role.TEAM_LEADER:
+            mine = []
+        enabled = self.app.exists(rules.id)
+        return RulesView(rules, enabled, manages, mine, teams)
 
     def _checked_policy(self, store_id: UUID, data: dict[str, Any]) -> Policy:
         chosen = policy(**data)
