@@ -105,6 +105,7 @@ def _rules_page(
         "channel_options": [(value, _(label)) for value, label in CHANNELS.items()],
         "max_weight": MAX_WEIGHT,
         "max_cap": MAX_CAP,
+        "failed": None,
         **extra,
     }
     return render(request, "routing/rules.html", context, actor=actor, status=status)
@@ -248,6 +249,7 @@ def _queue_page(
         "store_id": chosen,
         "items": items,
         "sellers": [(s["id"], s["name"]) for s in sellers],
+        "failed": None,
         **extra,
     }
     return render(request, "routing/queue.html", context, actor=actor, status=status)
