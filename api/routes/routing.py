@@ -64,7 +64,7 @@ def get_rules(store_id: UUID, routing: RoutingDep, actor: ActorDep) -> RulesOut:
     return rules_out(rules, routing.app.exists(rules.id))
 
 
-@router.put("/stores/{store_id}/routing")
+@router.put("/stores/{store_id}/routing", status_code=201)
 def set_store_policy(
     store_id: UUID, body: PolicyIn, routing: RoutingDep, actor: ActorDep
 ) -> Written:
@@ -72,7 +72,7 @@ def set_store_policy(
     return Written.of(routing.set_store_policy(actor, store_id, **body.model_dump()))
 
 
-@router.put("/stores/{store_id}/routing/teams/{team_id}")
+@router.put("/stores/{store_id}/routing/teams/{team_id}", status_code=201)
 def set_team_policy(
     store_id: UUID, team_id: UUID, body: PolicyIn, routing: RoutingDep, actor: ActorDep
 ) -> Written:
@@ -80,7 +80,7 @@ def set_team_policy(
     return Written.of(routing.set_team_policy(actor, store_id, team_id, **body.model_dump()))
 
 
-@router.delete("/stores/{store_id}/routing/teams/{team_id}")
+@router.post("/stores/{store_id}/routing/teams/{team_id}/clearing", status_code=201)
 def clear_team_policy(
     store_id: UUID, team_id: UUID, routing: RoutingDep, actor: ActorDep
 ) -> Written:
@@ -88,7 +88,7 @@ def clear_team_policy(
     return Written.of(routing.clear_team_policy(actor, store_id, team_id))
 
 
-@router.put("/stores/{store_id}/routing/matches")
+@router.put("/stores/{store_id}/routing/matches", status_code=201)
 def set_matches(store_id: UUID, body: MatchesIn, routing: RoutingDep, actor: ActorDep) -> Written:
     """Which leads go to which team, by channel and/or brand or model (first match wins)."""
     items = [m.model_dump() for m in body.matches]
@@ -101,7 +101,7 @@ def queue(store_id: UUID, routing: RoutingDep, actor: ActorDep) -> list[QueuedLe
     return [QueuedLeadOut(**asdict(q)) for q in routing.queue(actor, store_id)]
 
 
-@router.post("/stores/{store_id}/routing/queue/{lead_id}")
+@router.post("/stores/{store_id}/routing/queue/{lead_id}", status_code=201)
 def assign_from_queue(
     store_id: UUID,
     lead_id: UUID,

@@ -42,6 +42,7 @@ SECTIONS: tuple[str, ...] = ("write", "rebuild", "queries", "lag", "gap", "pages
 SECTIONS += ("chain",)  # the log chain: verification and checkpoints (ops/bench/chain.py)
 SECTIONS += ("access",)  # the access log's cost on a read (ops/bench/access_log.py)
 SECTIONS += ("staffnames",)  # revealing sealed staff names (ops/bench/staff_names.py)
+SECTIONS += ("routing",)  # routing decisions next to the dispatcher (ops/bench/routing.py)
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
@@ -226,6 +227,12 @@ def run(args: argparse.Namespace, progress: Callable[[str], None] = print) -> di
                 rows += staff_names.run(
                     backend, staff=200 if small else staff_names.STAFF, rounds=3 if small else 15
                 )
+        if "routing" in sections:
+            from ops.bench import routing
+
+            progress(f"[{name}] routing")
+            with bench_store(name, base) as backend:
+                rows += routing.run(backend, leads=100 if args.events < 10_000 else 400)
         if "gap" in sections:
             progress(f"[{name}] gap oracle")
             with bench_store(name, base) as backend:

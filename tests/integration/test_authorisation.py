@@ -249,7 +249,7 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", "/stores/{store_id}/routing"): None,
     ("PUT", "/stores/{store_id}/routing"): {"mode": "round_robin"},
     ("PUT", "/stores/{store_id}/routing/teams/{team_id}"): {"mode": "round_robin"},
-    ("DELETE", "/stores/{store_id}/routing/teams/{team_id}"): None,
+    ("POST", "/stores/{store_id}/routing/teams/{team_id}/clearing"): None,
     ("PUT", "/stores/{store_id}/routing/matches"): {"matches": []},
     ("GET", "/stores/{store_id}/routing/queue"): None,
     ("POST", "/stores/{store_id}/routing/queue/{lead_id}"): {"salesperson_id": "{staff_id}"},

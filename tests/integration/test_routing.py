@@ -278,7 +278,7 @@ def test_the_routing_routes_answer_and_refuse_through_http(api: Api) -> None:
     read = api.get("manager_a", path)
     report = api.get("manager_a", f"{path}/fairness?month=2026-13")
 
-    assert set_.status_code == 200, set_.text
+    assert set_.status_code == 201, set_.text
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem")
     assert seller.status_code == 403
     assert read.json()["store"]["weights"] == {str(api.world.staff["sales_a1"]): 3}

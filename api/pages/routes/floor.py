@@ -296,6 +296,10 @@ def _entry(event: Any) -> dict[str, Any]:
         entry["note"] = " · ".join(x for x in detail if x) or None
     elif (loss := loss_words.timeline_entry(event)) is not None:
         entry.update(loss)
+    elif isinstance(event, Lead.RoutingRequested):
+        # The SLA's second limit (or a manager) asked the routing rules for a new owner.
+        entry["label"] = N_("Sent back to routing")
+        entry["note"] = event.reason
     else:
         entry["label"] = kind
     return entry
