@@ -228,7 +228,11 @@ class Routing:
             return None  # given to someone at capture, or by hand before routing ran
         if trigger != CAPTURED and lead.salesperson_id != previous_id:
             return None  # handed to someone else since the request
-        if not self.app.exists(RoutingRules.create_id(lead.store_id)):
+        try:
+            settings = self.app.load(
+                RoutingRules, RoutingRules.create_id(lead.store_id), "routing rules"
+            )
+        except NotFoundError:
             return None  # the store's manager hands leads out by hand (no routing rules set)
         store = self._store(lead.store_id)
         at = now()
@@ -240,7 +244,7 @@ class Routing:
             t.id: TeamPool(t.leader_id, t.everyone)
             for t in (roster.teams.values() if roster else ())
         }
-        rules = self._rules(store.id).rules
+        rules = settings.rules
         pool = pool_for(rules, teams, lead.channel.value, lead.model_interest)[0]
         decision = decide(
             rules,
