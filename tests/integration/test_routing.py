@@ -23,8 +23,9 @@ from domain.leads.model import Lead
 from domain.routing.model import Rotation
 from domain.routing.service import CAPTURED
 from domain.shared import months
-from domain.shared.actor import SYSTEM
+from domain.shared.actor import SYSTEM, Principal, Role
 from domain.shared.clock import now
+from domain.shared.errors import InvalidValueError, PermissionDeniedError
 from tests.integration.conftest import Api, World, build_world
 from workers import broker as job_broker
 from workers import files
@@ -111,13 +112,14 @@ def world(runtime: Runtime) -> World:
     return built
 
 
-def capture(runtime: Runtime, world: World, n: int) -> UUID:
+def capture(runtime: Runtime, world: World, n: int, model: str | None = None) -> UUID:
     written = runtime.leads.capture_lead(
         SYSTEM,
         world.store_a,
         "phone",
         customer_name=f"Customer {n}",
         customer_phone=f"1380000{n:04d}",
+        model_interest=model,
     )
     return written.id
 
@@ -283,3 +285,36 @@ def test_the_routing_routes_answer_and_refuse_through_http(api: Api) -> None:
     assert seller.status_code == 403
     assert read.json()["store"]["weights"] == {str(api.world.staff["sales_a1"]): 3}
     assert report.status_code == 422
+
+
+def test_a_team_leader_sets_the_own_teams_routing_and_its_matched_leads_stay_in_the_team(
+    runtime: Runtime, world: World
+) -> None:
+    store, a1, a2 = world.store_a, world.staff["sales_a1"], world.staff["sales_a2"]
+    team = runtime.front.form_team(SYSTEM, store, "Dragon", a1).team_id
+    runtime.front.add_member(SYSTEM, store, team, a2)
+    leader = Principal(
+        user_id="leader",
+        role=Role.TEAM_LEADER,
+        store_id=store,
+        staff_id=a1,
+        team=frozenset({a1, a2}),
+    )
+
+    runtime.routing.set_team_policy(
+        leader, store, team, mode="weighted", weights={a2: 2}, on_duty_only=False
+    )
+    runtime.routing.set_matches(SYSTEM, store, [{"team_id": team, "interest": "han"}])
+    leads = [capture(runtime, world, n, model="Han EV") for n in range(6)]
+    for lead in leads:
+        runtime.routing.route(lead, CAPTURED)
+
+    with pytest.raises(PermissionDeniedError):
+        runtime.routing.set_store_policy(leader, store, mode="round_robin")
+    with pytest.raises(PermissionDeniedError):
+        runtime.routing.set_matches(leader, store, [])
+    with pytest.raises(InvalidValueError):
+        runtime.routing.set_team_policy(
+            SYSTEM, store, team, mode="weighted", weights={world.staff["manager_a"]: 2}
+        )
+    assert Counter(owner(runtime, lead) for lead in leads) == {a1: 2, a2: 4}

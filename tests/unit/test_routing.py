@@ -4,15 +4,19 @@ weight made them due to within about a lead, and every lead is assigned once or 
 
 from __future__ import annotations
 
-from uuid import UUID
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.routing.decide import STORE_POOL, Rules, Seller, TeamPool, Why, decide
+from domain.routing.model import Rotation, RoutingRules
 from domain.routing.policy import match, policy
+from domain.shared.actor import SYSTEM, acting_as
 from domain.shared.errors import InvalidValueError
+from tests.unit.builders import new_app, state
 
 A, B, C, D = (UUID(int=i) for i in (1, 2, 3, 4))
 TEAM = UUID(int=100)
@@ -221,3 +225,43 @@ def test_every_lead_is_assigned_to_one_person_or_queued_with_a_reason(
         if not d.fallback:
             assert d.assignee_id in on and (cap is None or held[d.assignee_id] <= cap)
     assert sum(held.values()) <= len(shifts)
+
+
+# --- replay -------------------------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(shifts=shift, chosen=weights, cap=st.integers(1, 3) | st.none())
+def test_a_replayed_rotation_and_rules_equal_the_live_ones(
+    shifts: list[set[UUID]], chosen: dict[UUID, int], cap: int | None
+) -> None:
+    """Whatever was decided and set, the store's rotation and rules load as they were live."""
+    app = new_app()
+    store = uuid4()
+    at = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
+    with acting_as(SYSTEM):
+        rules = RoutingRules(store_id=store, occurred_at=at)
+        rules.set_store_policy(policy("weighted", chosen, cap=cap, fallback_id=A), at)
+        rules.set_team_policy(TEAM, policy("round_robin"), at)
+        rules.set_matches((match(TEAM, channel="phone", interest="Han"),), at)
+        rules.clear_team_policy(TEAM, at)
+        rotation = Rotation(store_id=store, month="2026-11", credits={}, occurred_at=at)
+        held = dict.fromkeys(PEOPLE, 0)
+        for n, on in enumerate(shifts):
+            sellers = [Seller(p, p in on, held[p]) for p in PEOPLE]
+            d = decide(
+                rules.rules,
+                {},
+                sellers,
+                rotation.pool_credits(STORE_POOL),
+                channel="phone",
+                model_interest=None,
+            )
+            rotation.record(uuid4(), f"lead-{n}:captured", d, d.why.value, at)
+            if d.assignee_id is not None:
+                held[d.assignee_id] += 1
+        app.save(rules, rotation)
+
+    assert state(app.repository.get(rules.id)) == state(rules)
+    assert state(app.repository.get(rotation.id)) == state(rotation)
+    assert len(rotation.handled) == len(shifts)
