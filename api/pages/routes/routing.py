@@ -329,7 +329,8 @@ def fairness_page(
         "store_id": chosen,
         "report": report,
         "errors": form.errors,
-        "values": form.values,
+        # The month shown: the one asked for, else the report's (this month).
+        "values": form.values if month else {"month": report.month if report else ""},
     }
     status = 200 if form.ok else 422
     return render(request, "routing/fairness.html", context, actor=actor, status=status)
