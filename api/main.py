@@ -27,6 +27,7 @@ from api.routes import (
     customers,
     deals,
     exports,
+    floor_rotation,
     follow_ups,
     front,
     history,
@@ -171,6 +172,7 @@ def create_app(
         lead_dedup,
         lead_losses,
         follow_ups,
+        floor_rotation,
     ):
         app.include_router(module.router)
     pages.install(app)

@@ -34,6 +34,7 @@ from api.pages.routes import (
     deals,
     finance,
     floor,
+    floor_rotation,
     follow_ups,
     intake,
     lead_dedup,
@@ -68,6 +69,7 @@ AREAS: tuple[ModuleType, ...] = (
     lead_dedup,
     lead_losses,
     follow_ups,
+    floor_rotation,
 )
 
 

@@ -245,6 +245,17 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/deals/{deal_id}/calls/{offset}"): {"outcome": "not_reached"},
     ("GET", "/stores/{store_id}/follow-up-settings"): None,
     ("PUT", "/stores/{store_id}/follow-up-settings"): {"gap_days": 2, "call_offsets": [1]},
+    # The floor rotation (docs/floor-rotation.md): a colleague acts only for themselves.
+    ("GET", "/stores/{store_id}/rotation"): None,
+    ("POST", "/stores/{store_id}/rotation/members"): {"staff_id": "{staff_id}"},
+    ("POST", "/stores/{store_id}/rotation/check-outs"): {"staff_id": "{staff_id}"},
+    ("PUT", "/stores/{store_id}/rotation/with-customer"): {"staff_id": "{staff_id}", "busy": True},
+    ("POST", "/stores/{store_id}/rotation/skips"): {"staff_id": "{staff_id}", "reason": "x"},
+    ("POST", "/stores/{store_id}/rotation/moves"): {"staff_id": "{staff_id}", "place": 1},
+    ("POST", "/stores/{store_id}/rotation/walk-ins"): {
+        "customer_name": "Walk In",
+        "customer_phone": "13700137000",
+    },
 }
 
 STORE_LEVEL_READS = {
@@ -258,6 +269,7 @@ STORE_LEVEL_READS = {
     ("GET", "/stores/{store_id}/on-duty"),
     ("GET", "/staff/{staff_id}/duty"),
     ("GET", "/stores/{store_id}/follow-up-settings"),
+    ("GET", "/stores/{store_id}/rotation"),
 }
 OUTSIDERS = ["sales_a2", "sales_b1", "manager_b"]
 
