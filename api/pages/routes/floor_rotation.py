@@ -31,7 +31,7 @@ from workers.runtime import Runtime
 
 BASE = PREFIX + "/rotation"
 router = APIRouter(prefix=BASE, include_in_schema=False)
-NAV = [NavItem(BASE, N_("Floor rotation"), SALES_FLOOR, order=5)]
+NAV = [NavItem(BASE, N_("Floor rotation"), SALES_FLOOR, order=5, group="floor")]
 # How often the line refreshes itself on the page (seconds): a walk-in is taken within a
 # minute of arriving, so a few seconds of staleness is what a glance at the phone tolerates.
 REFRESH_SECONDS = 5
