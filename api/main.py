@@ -27,6 +27,7 @@ from api.routes import (
     customers,
     deals,
     exports,
+    floor_rotation,
     follow_ups,
     front,
     history,
@@ -173,6 +174,7 @@ def create_app(
         lead_losses,
         follow_ups,
         routing,
+        floor_rotation,
     ):
         app.include_router(module.router)
     pages.install(app)

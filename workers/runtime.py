@@ -19,6 +19,7 @@ from audit.personal import SealingMapper
 from domain.app import Showroom
 from domain.crm.ports import PhoneIndex
 from domain.crm.service import Crm
+from domain.floor.service import FloorRotations
 from domain.followups.service import FollowUps
 from domain.intake.ports import SecretVault
 from domain.intake.service import Campaigns, Partners
@@ -141,6 +142,11 @@ class Services:
     def front(self) -> FrontOfHouse:
         """Sales teams and working time (built on first use, over the shared Organisation)."""
         return FrontOfHouse(self.app, self.organisation)
+
+    @cached_property
+    def floor_rotations(self) -> FloorRotations:
+        """The walk-in rotation of each store (built on first use, over the shared services)."""
+        return FloorRotations(self.app, self.leads, self.organisation)
 
 
 @dataclass

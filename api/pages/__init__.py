@@ -34,6 +34,7 @@ from api.pages.routes import (
     deals,
     finance,
     floor,
+    floor_rotation,
     follow_ups,
     intake,
     lead_dedup,
@@ -70,6 +71,7 @@ AREAS: tuple[ModuleType, ...] = (
     lead_losses,
     follow_ups,
     routing,
+    floor_rotation,
 )
 
 

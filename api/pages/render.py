@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from api.pages import i18n
 from api.pages.assets import Assets
+from api.pages.menu import grouped
 from domain.shared import access
 from domain.shared.actor import Principal, Role
 from domain.shared.clock import DEFAULT_TIMEZONE
@@ -32,6 +33,8 @@ class NavItem:
     label: str  # a message id, translated when shown
     roles: tuple[Role, ...]
     order: int = 50
+    # The menu group (api/pages/menu.py GROUPS); empty: the group its path has there, else "more".
+    group: str = ""
 
     def shown_to(self, actor: Principal) -> bool:
         return actor.role in self.roles  # the menu, not what a page shows
@@ -161,6 +164,7 @@ def render(
         "csrf": getattr(request.state, "csrf", ""),
         "asset": pages.assets.url,
         "menu": pages.menu(actor),
+        "menu_groups": grouped(pages.menu(actor)),
         "path": request.url.path,
         "zone": getattr(request.state, "zone", None) or DEFAULT_TIMEZONE,
         # A fresh key per rendered form: a double tap sends the same key twice, and writes once.

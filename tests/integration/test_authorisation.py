@@ -254,6 +254,17 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", "/stores/{store_id}/routing/queue"): None,
     ("POST", "/stores/{store_id}/routing/queue/{lead_id}"): {"salesperson_id": "{staff_id}"},
     ("GET", "/stores/{store_id}/routing/fairness"): None,
+    # The floor rotation (docs/floor-rotation.md): a colleague acts only for themselves.
+    ("GET", "/stores/{store_id}/rotation"): None,
+    ("POST", "/stores/{store_id}/rotation/members"): {"staff_id": "{staff_id}"},
+    ("POST", "/stores/{store_id}/rotation/check-outs"): {"staff_id": "{staff_id}"},
+    ("PUT", "/stores/{store_id}/rotation/with-customer"): {"staff_id": "{staff_id}", "busy": True},
+    ("POST", "/stores/{store_id}/rotation/skips"): {"staff_id": "{staff_id}", "reason": "x"},
+    ("POST", "/stores/{store_id}/rotation/moves"): {"staff_id": "{staff_id}", "place": 1},
+    ("POST", "/stores/{store_id}/rotation/walk-ins"): {
+        "customer_name": "Walk In",
+        "customer_phone": "13700137000",
+    },
 }
 
 STORE_LEVEL_READS = {
@@ -267,6 +278,7 @@ STORE_LEVEL_READS = {
     ("GET", "/stores/{store_id}/on-duty"),
     ("GET", "/staff/{staff_id}/duty"),
     ("GET", "/stores/{store_id}/follow-up-settings"),
+    ("GET", "/stores/{store_id}/rotation"),
 }
 OUTSIDERS = ["sales_a2", "sales_b1", "manager_b"]
 

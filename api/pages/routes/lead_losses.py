@@ -13,12 +13,11 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.deps import ConsistentDep, PageDep, RuntimeDep
 from api.pages import people
-from api.pages.forms import FormReader, Refused, raise_access, read_form, submit
+from api.pages.forms import FormReader, read_form, run_command
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
@@ -100,6 +99,7 @@ def _queue_page(
     failed: str | None = None,
     action: str | None = None,
     form: FormReader | None = None,
+    errors: dict[str, str] | None = None,
     form_error: str | None = None,
 ) -> Response:
     scope = read_scope(actor, reach=Reach.OWN)
@@ -125,7 +125,7 @@ def _queue_page(
             "store_id": scope.store_id,
             "failed": failed,
             "action": action,
-            "errors": {} if form is None else form.errors,
+            "errors": errors if errors is not None else ({} if form is None else form.errors),
             "values": {} if form is None else form.values,
             "form_error": form_error,
             "offset": offset,
@@ -175,25 +175,14 @@ async def decide(
         fields = ("reason",)
     else:
         raise NotFoundError("page", action)
-    form_error = None
-    if form.ok:
-        try:
-            return await submit(
-                request,
-                actor.user_id,
-                form,
-                write=write,
-                then=lambda _written: f"{PREFIX}/losses",
-                fields=fields,
-            )
-        except Refused as refused:
-            raise_access(refused)
-            if refused.field:
-                form.errors[refused.field] = refused.message
-            else:
-                form_error = refused.message
-    return await run_in_threadpool(
-        lambda: _queue_page(
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=write,
+        then=lambda _written: f"{PREFIX}/losses",
+        fields=fields,
+        again=lambda errors, form_error: _queue_page(
             request,
             runtime,
             actor,
@@ -201,8 +190,9 @@ async def decide(
             failed=str(lead_id),
             action=action,
             form=form,
+            errors=errors,
             form_error=form_error,
-        )
+        ),
     )
 
 
@@ -214,21 +204,15 @@ async def set_policy(request: Request, runtime: RuntimeDep, actor: PageActorDep)
     store_id = actor.store_id
     if store_id is None:
         raise DomainError("choose a store first")
-    try:
-        return await submit(
-            request,
-            actor.user_id,
-            form,
-            write=lambda: service(runtime).set_spot_check(actor, store_id, required),
-            then=lambda _written: f"{PREFIX}/losses",
-        )
-    except Refused as refused:
-        raise_access(refused)
-        message = refused.message
-    return await run_in_threadpool(
-        lambda: _queue_page(
-            request, runtime, actor, status=422, failed="policy", form_error=message
-        )
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=lambda: service(runtime).set_spot_check(actor, store_id, required),
+        then=lambda _written: f"{PREFIX}/losses",
+        again=lambda _errors, form_error: _queue_page(
+            request, runtime, actor, status=422, failed="policy", form_error=form_error
+        ),
     )
 
 

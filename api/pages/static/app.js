@@ -22,6 +22,23 @@ document.addEventListener("alpine:init", () => {
     get expanded() { return this.open ? "true" : "false"; },
     get shown() { return this.open ? "open" : ""; },
   }));
+  // One group of the menu (a disclosure button and its links): Escape closes it and gives the
+  // focus back to its button; focus or a click leaving it closes it, so one stays open at most.
+  window.Alpine.data("menuGroup", () => ({
+    open: false,
+    toggle() { this.open = !this.open; },
+    get expanded() { return this.open ? "true" : "false"; },
+    get shown() { return this.open ? "open" : ""; },
+    close() {
+      if (!this.open) return;
+      this.open = false;
+      this.$refs.toggle.focus();
+    },
+    leave(event) {
+      if (!this.$root.contains(event.relatedTarget)) this.open = false;
+    },
+    dismiss() { this.open = false; },
+  }));
   // A details panel that opens in place (log an activity, set an appointment, lose a lead).
   window.Alpine.data("panel", () => ({
     open: false,
