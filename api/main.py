@@ -43,6 +43,7 @@ from api.routes import (
     second_factor,
     sessions,
     surveys,
+    used_cars,
     vehicles,
 )
 from api.schemas.common import HealthOut, StoppedView
@@ -171,6 +172,7 @@ def create_app(
         lead_dedup,
         lead_losses,
         follow_ups,
+        used_cars,
     ):
         app.include_router(module.router)
     pages.install(app)
