@@ -155,7 +155,10 @@ def get_policy(store_id: UUID, runtime: RuntimeDep, actor: ActorDep) -> UsedCarP
 
 @router.put("/policies/{store_id}", status_code=201)
 def set_policy(
-    store_id: UUID, body: SetUsedCarPolicy, runtime: RuntimeDep, actor: ActorDep
+    store_id: UUID,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    body: SetUsedCarPolicy = SetUsedCarPolicy(),
 ) -> Written:
     """Set a store's price steps at set ages and the age at which a car goes to wholesale."""
     return Written.of(
@@ -221,9 +224,9 @@ def add_recon_item(
 def start_recon_order(
     vehicle_id: UUID,
     order_id: UUID,
-    body: StartReconOrder,
     runtime: RuntimeDep,
     actor: ActorDep,
+    body: StartReconOrder = StartReconOrder(),
 ) -> Written:
     """Work began on the order."""
     return Written.of(
@@ -237,9 +240,9 @@ def start_recon_order(
 def finish_recon_order(
     vehicle_id: UUID,
     order_id: UUID,
-    body: FinishReconOrder,
     runtime: RuntimeDep,
     actor: ActorDep,
+    body: FinishReconOrder = FinishReconOrder(),
 ) -> Written:
     """The order's work is done."""
     return Written.of(
@@ -251,7 +254,7 @@ def finish_recon_order(
 
 @router.post("/{vehicle_id}/front-line", status_code=201)
 def front_line_ready(
-    vehicle_id: UUID, body: FrontLineReady, runtime: RuntimeDep, actor: ActorDep
+    vehicle_id: UUID, runtime: RuntimeDep, actor: ActorDep, body: FrontLineReady = FrontLineReady()
 ) -> Written:
     """Put the used car on the front line (every order finished): from now it can be sold."""
     return Written.of(
