@@ -3,6 +3,7 @@ the aged-used-car policy; a lifecycle state machine and a replay property."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -225,10 +226,30 @@ def test_price_steps_must_rise_in_age_and_discount(steps: list[dict[str, Any]]) 
         price_steps(steps)
 
 
-def test_a_replayed_policy_equals_the_live_one() -> None:
+policy_settings = st.lists(
+    st.tuples(
+        st.lists(
+            st.fixed_dictionaries(
+                {"days": st.integers(-1, 400), "percent_off": st.sampled_from(["0", "5", "12.5"])}
+            ),
+            max_size=3,
+        ),
+        st.one_of(st.none(), st.integers(0, 400)),
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(changes=policy_settings)
+def test_a_replayed_policy_equals_the_live_one(
+    changes: list[tuple[list[dict[str, Any]], int | None]],
+) -> None:
     app = new_app()
     policy = UsedCarPolicy(store_id=STORE, occurred_at=MONDAY)
-    policy.set([{"days": 30, "percent_off": "5"}], 75, at(1))
+    for steps, wholesale_at in changes:
+        with contextlib.suppress(DomainError):  # a refused setting records nothing
+            policy.set(steps, wholesale_at, at(1))
     app.save(policy)
 
     assert state(app.repository.get(policy.id)) == state(policy)
