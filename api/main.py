@@ -45,6 +45,7 @@ from api.routes import (
     second_factor,
     sessions,
     surveys,
+    used_cars,
     vehicles,
 )
 from api.schemas.common import HealthOut, StoppedView
@@ -175,6 +176,7 @@ def create_app(
         follow_ups,
         routing,
         floor_rotation,
+        used_cars,
     ):
         app.include_router(module.router)
     pages.install(app)

@@ -24,6 +24,7 @@ from domain.followups.service import FollowUps
 from domain.intake.ports import SecretVault
 from domain.intake.service import Campaigns, Partners
 from domain.inventory.service import Inventory
+from domain.inventory.used_service import UsedCars
 from domain.leads.service import Leads
 from domain.organisation.front import FrontOfHouse
 from domain.organisation.second_factor import SecondFactors
@@ -89,6 +90,11 @@ class Services:
     def follow_ups(self) -> FollowUps:
         """Follow-up tasks and after-delivery calls (domain/followups)."""
         return FollowUps(self.app)
+
+    @cached_property
+    def used_cars(self) -> UsedCars:
+        """Used cars: acquisition, reconditioning, front line, wholesale, aged policy."""
+        return UsedCars(self.app)
 
     @classmethod
     def over(

@@ -44,6 +44,7 @@ from api.pages.routes import (
     managerops_performance,
     notifications,
     routing,
+    used_cars,
 )
 from api.pages.session import PREFIX, CsrfRefused, EnrolmentRequired, LoginRequired
 from domain.shared.errors import DomainError
@@ -72,6 +73,7 @@ AREAS: tuple[ModuleType, ...] = (
     follow_ups,
     routing,
     floor_rotation,
+    used_cars,
 )
 
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from domain.shared.errors import ConflictError, DomainError, IllegalTransitionError
+from domain.shared.errors import (
+    ConflictError,
+    DomainError,
+    IllegalTransitionError,
+    NotFoundError,
+)
 
 
 class VehicleAlreadyReceivedError(ConflictError):
@@ -40,3 +45,27 @@ class VehicleAlreadyAtStoreError(DomainError):
 
 class VehicleStoreClosedError(DomainError):
     title = "Store is closed"
+
+
+class VehicleNotFrontLineReadyError(ConflictError):
+    """A used car cannot be reserved or sold before it is front-line ready (recon finished)."""
+
+    title = "Used car not front-line ready"
+
+    def __init__(self, ident: UUID) -> None:
+        super().__init__(
+            f"used car {ident} is not front-line ready: finish its reconditioning first",
+            id=str(ident),
+        )
+
+
+class ReconOrderNotFoundError(NotFoundError):
+    def __init__(self, vehicle_id: UUID, order_id: UUID) -> None:
+        super().__init__("recon order", order_id)
+        self.vehicle_id = vehicle_id
+
+
+class ReconOrdersOpenError(ConflictError):
+    """Front-line ready needs every reconditioning work order finished."""
+
+    title = "Reconditioning not finished"

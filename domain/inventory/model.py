@@ -10,15 +10,24 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.inventory.errors import (
+    ReconOrderNotFoundError,
+    ReconOrdersOpenError,
     VehicleAlreadyAtStoreError,
     VehicleNotAvailableError,
+    VehicleNotFrontLineReadyError,
     VehicleNotHeldByDealError,
     VehiclePriceUnchangedError,
+)
+from domain.inventory.used import (
+    ACQUISITION_SOURCES,
+    WHOLESALE_BUYERS,
+    ReconItem,
+    ReconOrder,
 )
 from domain.shared import values
 from domain.shared.aggregate import ShowroomAggregate
 from domain.shared.clock import happened_on
-from domain.shared.errors import IllegalTransitionError, InvalidValueError
+from domain.shared.errors import ConflictError, IllegalTransitionError, InvalidValueError
 
 # Vehicle ids derive from the VIN (not personal data), so receiving a VIN twice is a conflict.
 VEHICLE_NAMESPACE = UUID("2b0f8f0e-7d4c-4f3a-9a51-6c2e3f1d8b47")
@@ -30,6 +39,8 @@ class VehicleStatus(StrEnum):
     RESERVED = "reserved"
     SOLD = "sold"
     DELIVERED = "delivered"
+    # A used car sold wholesale (to a dealer or an auction): it left stock without a deal.
+    WHOLESALED = "wholesaled"
 
 
 def vehicle_id_for(vin: str) -> UUID:
@@ -181,6 +192,8 @@ class Vehicle(ShowroomAggregate):
         """Hold the vehicle for a deal; only a vehicle in stock can be held."""
         if self.status is not VehicleStatus.IN_STOCK:
             raise VehicleNotAvailableError(self.id, self.status.value)
+        if not self.is_front_line_ready:
+            raise VehicleNotFrontLineReadyError(self.id)
         self._reserve(deal_id=deal_id, occurred_at=occurred_at)
 
     @event(Reserved)
@@ -203,6 +216,8 @@ class Vehicle(ShowroomAggregate):
         """The holding deal's contract was signed at `price`."""
         self._ensure("sell", VehicleStatus.RESERVED)
         self._ensure_held_by(deal_id)
+        if not self.is_front_line_ready:
+            raise VehicleNotFrontLineReadyError(self.id)
         self._sell(
             deal_id=deal_id, price=values.money(price, field="price"), occurred_at=occurred_at
         )
@@ -264,3 +279,276 @@ class Vehicle(ShowroomAggregate):
     @event(Transferred)
     def _transfer(self, from_store_id: UUID, to_store_id: UUID, occurred_at: datetime) -> None:
         self.store_id = to_store_id
+
+    # --- used cars: acquisition, reconditioning (整备), front line, wholesale -----------------
+    # Appended after the original lifecycle. A used car, however it arrived (bought, traded in
+    # through `receive`), is sellable only once front-line ready; new cars always are.
+
+    class Acquired(ShowroomAggregate.Event):
+        source: str
+        seller: str
+
+    class ReconOrderOpened(ShowroomAggregate.Event):
+        order_id: UUID
+        workshop: str
+        opened_on: date
+
+    class ReconItemAdded(ShowroomAggregate.Event):
+        order_id: UUID
+        description: str
+        vendor: str
+        cost: Decimal
+
+    class ReconStarted(ShowroomAggregate.Event):
+        order_id: UUID
+        started_on: date
+
+    class ReconFinished(ShowroomAggregate.Event):
+        order_id: UUID
+        finished_on: date
+
+    class FrontLineReady(ShowroomAggregate.Event):
+        ready_on: date
+        t2l_days: int
+
+    class Wholesaled(ShowroomAggregate.Event):
+        buyer: str
+        buyer_kind: str
+        price: Decimal
+        cost: Decimal
+        sold_on: date
+
+    @classmethod
+    def acquire(
+        cls,
+        store_id: UUID,
+        source: str,
+        seller: str,
+        vin: str,
+        make: str,
+        model: str,
+        trim: str,
+        colour: str,
+        model_year: int,
+        cost: Decimal | int | str,
+        list_price: Decimal | int | str,
+        received_on: date,
+        occurred_at: datetime,
+    ) -> Vehicle:
+        """A used car bought other than as a trade-in: from a private seller, at auction, or
+        transferred from another company; it enters stock at its purchase cost."""
+        if source not in ACQUISITION_SOURCES:
+            raise InvalidValueError(f"source must be one of {', '.join(ACQUISITION_SOURCES)}")
+        vehicle = cls.receive(
+            store_id=store_id,
+            vin=vin,
+            make=make,
+            model=model,
+            trim=trim,
+            colour=colour,
+            model_year=model_year,
+            condition=values.Condition.USED.value,
+            cost=cost,
+            list_price=list_price,
+            received_on=received_on,
+            occurred_at=occurred_at,
+        )
+        vehicle._acquire(
+            source=source,
+            seller=values.text(seller, "seller", max_length=120),
+            occurred_at=occurred_at,
+        )
+        return vehicle
+
+    @event(Acquired)
+    def _acquire(self, source: str, seller: str, occurred_at: datetime) -> None:
+        self.source = source
+        self.seller = seller
+
+    @property
+    def recon_orders(self) -> dict[UUID, ReconOrder]:
+        """The reconditioning work orders, oldest first (none for a car never reconditioned)."""
+        # Read without writing: a command that only looks must leave the state as replay makes it.
+        orders: dict[UUID, ReconOrder] = self.__dict__.get("_recon_orders", {})
+        return orders
+
+    @property
+    def ready_on(self) -> date | None:
+        """The day the used car was declared front-line ready (None: not yet, or a new car)."""
+        ready: date | None = self.__dict__.get("_ready_on")
+        return ready
+
+    @property
+    def is_front_line_ready(self) -> bool:
+        return self.condition is values.Condition.NEW or self.ready_on is not None
+
+    @property
+    def recon_cost(self) -> Decimal:
+        return sum((o.cost for o in self.recon_orders.values()), Decimal(0))
+
+    def _ensure_in_recon(self, action: str) -> None:
+        """Reconditioning belongs to a used car in stock that is not on the front line yet."""
+        if self.condition is not values.Condition.USED or self.ready_on is not None:
+            state = "new" if self.condition is values.Condition.NEW else "front-line ready"
+            raise IllegalTransitionError("vehicle", self.id, state, action)
+        self._ensure(action, VehicleStatus.IN_STOCK)
+
+    def _order(self, order_id: UUID) -> ReconOrder:
+        order = self.recon_orders.get(order_id)
+        if order is None:
+            raise ReconOrderNotFoundError(self.id, order_id)
+        return order
+
+    def _on_or_after(self, day: date, earliest: date, field: str, after: str) -> date:
+        day = happened_on(day, field)
+        if day < earliest:
+            raise InvalidValueError(f"{field} must not be before {after} ({earliest})")
+        return day
+
+    def open_recon_order(
+        self, order_id: UUID, workshop: str, opened_on: date, occurred_at: datetime
+    ) -> None:
+        """Open a work order with a vendor or the store's own workshop."""
+        self._ensure_in_recon("open a recon order on")
+        if order_id in self.recon_orders:
+            raise ConflictError(f"recon order {order_id} exists already", id=str(order_id))
+        self._open_recon_order(
+            order_id=order_id,
+            workshop=values.text(workshop, "workshop", max_length=120),
+            opened_on=self._on_or_after(opened_on, self.received_on, "opened_on", "received_on"),
+            occurred_at=occurred_at,
+        )
+
+    @event(ReconOrderOpened)
+    def _open_recon_order(
+        self, order_id: UUID, workshop: str, opened_on: date, occurred_at: datetime
+    ) -> None:
+        orders = self.__dict__.setdefault("_recon_orders", {})
+        orders[order_id] = ReconOrder(order_id, workshop, opened_on)
+
+    def add_recon_item(
+        self,
+        order_id: UUID,
+        description: str,
+        vendor: str,
+        cost: Decimal | int | str,
+        occurred_at: datetime,
+    ) -> None:
+        """A line of work on an unfinished order; its cost is added to the vehicle's cost."""
+        self._ensure_in_recon("add recon work to")
+        order = self._order(order_id)
+        if order.finished_on is not None:
+            raise IllegalTransitionError("recon order", order_id, "finished", "add work to")
+        self._add_recon_item(
+            order_id=order_id,
+            description=values.text(description, "description", max_length=200),
+            vendor=values.text(vendor, "vendor", max_length=120, required=False),
+            cost=values.money(cost, field="cost"),
+            occurred_at=occurred_at,
+        )
+
+    @event(ReconItemAdded)
+    def _add_recon_item(
+        self, order_id: UUID, description: str, vendor: str, cost: Decimal, occurred_at: datetime
+    ) -> None:
+        self.recon_orders[order_id].items.append(ReconItem(description, vendor, cost))
+        self.cost += cost
+
+    def start_recon_order(self, order_id: UUID, started_on: date, occurred_at: datetime) -> None:
+        """Work began on the order."""
+        self._ensure_in_recon("start recon on")
+        order = self._order(order_id)
+        if order.started_on is not None:
+            raise IllegalTransitionError("recon order", order_id, "started", "start")
+        self._start_recon_order(
+            order_id=order_id,
+            started_on=self._on_or_after(started_on, order.opened_on, "started_on", "opened_on"),
+            occurred_at=occurred_at,
+        )
+
+    @event(ReconStarted)
+    def _start_recon_order(self, order_id: UUID, started_on: date, occurred_at: datetime) -> None:
+        self.recon_orders[order_id].started_on = started_on
+
+    def finish_recon_order(self, order_id: UUID, finished_on: date, occurred_at: datetime) -> None:
+        """The order's work is done; a finished order takes no more work."""
+        self._ensure_in_recon("finish recon on")
+        order = self._order(order_id)
+        if order.started_on is None:
+            raise IllegalTransitionError("recon order", order_id, "not started", "finish")
+        if order.finished_on is not None:
+            raise IllegalTransitionError("recon order", order_id, "finished", "finish")
+        self._finish_recon_order(
+            order_id=order_id,
+            finished_on=self._on_or_after(
+                finished_on, order.started_on, "finished_on", "started_on"
+            ),
+            occurred_at=occurred_at,
+        )
+
+    @event(ReconFinished)
+    def _finish_recon_order(self, order_id: UUID, finished_on: date, occurred_at: datetime) -> None:
+        self.recon_orders[order_id].finished_on = finished_on
+
+    def mark_front_line_ready(self, ready_on: date, occurred_at: datetime) -> None:
+        """The used car is ready for the lot: every work order finished (a car needing no work
+        may have none). T2L = ready_on − received_on, in days."""
+        self._ensure_in_recon("put on the front line")
+        unfinished = [o for o in self.recon_orders.values() if o.finished_on is None]
+        if unfinished:
+            raise ReconOrdersOpenError(
+                f"vehicle {self.id} has {len(unfinished)} unfinished recon order(s)",
+                id=str(self.id),
+            )
+        earliest = max(
+            [
+                self.received_on,
+                *(o.finished_on for o in self.recon_orders.values() if o.finished_on),
+            ]
+        )
+        ready_on = self._on_or_after(ready_on, earliest, "ready_on", "the last recon finish")
+        self._mark_front_line_ready(
+            ready_on=ready_on, t2l_days=(ready_on - self.received_on).days, occurred_at=occurred_at
+        )
+
+    @event(FrontLineReady)
+    def _mark_front_line_ready(self, ready_on: date, t2l_days: int, occurred_at: datetime) -> None:
+        self._ready_on = ready_on
+        self.t2l_days = t2l_days
+
+    def wholesale(
+        self,
+        buyer: str,
+        buyer_kind: str,
+        price: Decimal | int | str,
+        sold_on: date,
+        occurred_at: datetime,
+    ) -> None:
+        """Sell a used car in stock to a dealer or at auction; it leaves stock with no deal.
+        Wholesale gross = price − cost (recon included), reported apart from retail gross."""
+        if self.condition is not values.Condition.USED:
+            raise IllegalTransitionError("vehicle", self.id, "new", "wholesale")
+        self._ensure("wholesale", VehicleStatus.IN_STOCK)
+        if buyer_kind not in WHOLESALE_BUYERS:
+            raise InvalidValueError(f"buyer_kind must be one of {', '.join(WHOLESALE_BUYERS)}")
+        self._wholesale(
+            buyer=values.text(buyer, "buyer", max_length=120),
+            buyer_kind=buyer_kind,
+            price=_price(price, "price"),
+            cost=self.cost,
+            sold_on=self._on_or_after(sold_on, self.received_on, "sold_on", "received_on"),
+            occurred_at=occurred_at,
+        )
+
+    @event(Wholesaled)
+    def _wholesale(
+        self,
+        buyer: str,
+        buyer_kind: str,
+        price: Decimal,
+        cost: Decimal,
+        sold_on: date,
+        occurred_at: datetime,
+    ) -> None:
+        self.status = VehicleStatus.WHOLESALED
+        self.sold_price = price

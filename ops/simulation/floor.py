@@ -334,6 +334,10 @@ class Floor(ABC):
             received_on=day,
             occurred_at=when,
         ).id
+        if condition == "used":  # retailed from the lot as it came: front-line ready that day
+            self.services.used_cars.mark_front_line_ready(
+                store.manager, vehicle_id, ready_on=day, occurred_at=when
+            )
         vehicle = SimVehicle(vehicle_id, model, list_price, day)
         store.stock[vehicle.id] = vehicle
         store.available.append(vehicle.id)

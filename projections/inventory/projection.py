@@ -139,3 +139,15 @@ class InventoryProjection(Projection):
         counts = [0, 0, sign * int(vehicle["cost"])]
         counts[slot] = sign
         self.positions.add(tx, tuple(vehicle[c] for c in LINE), counts)
+
+    # --- used cars (appended): recon cost joins the vehicle's cost; a wholesale leaves stock ---
+
+    @handles(Vehicle.ReconItemAdded)
+    def on_recon_item(self, event: Vehicle.ReconItemAdded, tx: Tx) -> None:
+        found = self.vehicles.get(tx, str(event.originator_id))
+        if found is not None:
+            self._set(tx, event, cost=int(found["cost"]) + fen(event.cost))
+
+    @handles(Vehicle.Wholesaled)
+    def on_wholesaled(self, event: Vehicle.Wholesaled, tx: Tx) -> None:
+        self._set(tx, event, status=VehicleStatus.WHOLESALED.value, sold_price=fen(event.price))

@@ -97,6 +97,7 @@ def owned_by_sales_a1(api: Api) -> dict[str, str]:
         "offset": "1",
         "campaign_id": deal["id"],  # not a campaign: 404 (403 to a role that may never)
         "partner_id": deal["id"],
+        "order_id": deal["id"],  # not a recon order (the vehicle is new): 403/404 to outsiders
     }
 
 
@@ -265,6 +266,23 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
         "customer_name": "Walk In",
         "customer_phone": "13700137000",
     },
+    # Used cars (docs/used-cars.md): recon, front line, wholesale, the aged policy.
+    ("GET", "/used-cars/{vehicle_id}"): None,
+    ("POST", "/used-cars/{vehicle_id}/recon-orders"): {"workshop": "Own workshop"},
+    ("POST", "/used-cars/{vehicle_id}/recon-orders/{order_id}/items"): {
+        "description": "tyres",
+        "cost": "100",
+    },
+    ("POST", "/used-cars/{vehicle_id}/recon-orders/{order_id}/start"): {},
+    ("POST", "/used-cars/{vehicle_id}/recon-orders/{order_id}/finish"): {},
+    ("POST", "/used-cars/{vehicle_id}/front-line"): {},
+    ("POST", "/used-cars/{vehicle_id}/wholesale"): {
+        "buyer": "X",
+        "buyer_kind": "dealer",
+        "price": "1000",
+    },
+    ("GET", "/used-cars/policies/{store_id}"): None,
+    ("PUT", "/used-cars/policies/{store_id}"): {"steps": [], "wholesale_at_days": 60},
 }
 
 STORE_LEVEL_READS = {
@@ -279,6 +297,7 @@ STORE_LEVEL_READS = {
     ("GET", "/staff/{staff_id}/duty"),
     ("GET", "/stores/{store_id}/follow-up-settings"),
     ("GET", "/stores/{store_id}/rotation"),
+    ("GET", "/used-cars/policies/{store_id}"),  # the store's aged-car policy (no cost in it)
 }
 OUTSIDERS = ["sales_a2", "sales_b1", "manager_b"]
 

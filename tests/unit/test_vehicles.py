@@ -537,7 +537,7 @@ def test_a_replayed_vehicle_equals_the_live_one(
     app = new_app()
     deals, stores = [DEAL, OTHER_DEAL], [STORE, OTHER_STORE]
     vehicle = Vehicle.receive(
-        STORE, vin(9), "BYD", "Tang", "", "", 2024, "used", 1, 2, moment.date(), moment
+        STORE, vin(9), "BYD", "Tang", "", "", 2024, "new", 1, 2, moment.date(), moment
     )
     for command in commands:
         try:
