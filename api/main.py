@@ -26,6 +26,7 @@ from api.routes import (
     auth,
     customers,
     deals,
+    desking,
     exports,
     follow_ups,
     front,
@@ -171,6 +172,7 @@ def create_app(
         lead_dedup,
         lead_losses,
         follow_ups,
+        desking,
     ):
         app.include_router(module.router)
     pages.install(app)

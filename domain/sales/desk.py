@@ -11,15 +11,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from domain.app import Showroom, Written
 from domain.inventory.model import Vehicle, VehicleStatus
 from domain.organisation.model import Store
 from domain.sales.approval_policy import ApprovalPolicy
-from domain.sales.desking import NOTHING, ApprovalRules, Requirement, evaluate, level_of, rules
+from domain.sales.desking import (
+    NOTHING,
+    RANK,
+    ApprovalLevel,
+    ApprovalRules,
+    Requirement,
+    evaluate,
+    level_of,
+    rules,
+)
 from domain.sales.errors import DealVehicleMissingError
-from domain.sales.model import Deal
+from domain.sales.model import Deal, DealStatus
 from domain.shared.access import (
     APPROVAL_POLICY_SETTERS,
     DEAL_APPROVERS,
@@ -32,7 +42,7 @@ from domain.shared.access import (
 )
 from domain.shared.actor import Principal, acting_as
 from domain.shared.clock import aware
-from domain.shared.errors import NotFoundError
+from domain.shared.errors import DomainError, NotFoundError
 
 
 class Desk:
@@ -220,3 +230,40 @@ class Desk:
             return self.app.load(ApprovalPolicy, ApprovalPolicy.id_for(store_id), "approval policy")
         except NotFoundError:
             return None
+
+
+# --- what the pages and the API show ----------------------------------------------------------
+
+
+def approval_state(deal: Deal, requirement: Requirement) -> dict[str, Any]:
+    """Where the deal's quote stands: what it needs, its request, and whether it may be signed
+    (or ordered) now; the same gate the Deal applies, asked without raising."""
+    approval = deal.approval
+    try:
+        deal._ensure_approved(requirement)
+        may_sign = deal.status is DealStatus.QUOTED
+    except DomainError:
+        may_sign = False
+    return {
+        "deal_id": deal.id,
+        "needed_level": requirement.level,
+        "reasons": requirement.reasons,
+        "status": approval.status.value if approval is not None else None,
+        "requested_level": approval.level if approval is not None else None,
+        "decided_level": approval.decided_level if approval is not None else None,
+        "decision_note": approval.decision_note if approval is not None else None,
+        "note": approval.note if approval is not None else None,
+        "may_sign": may_sign,
+        "down_payment": deal.down_payment,
+        "amount_financed": deal.amount_financed,
+        "order_deposit": deal.order_deposit if deal.ordered else None,
+    }
+
+
+def queue_levels(principal: Principal) -> list[str]:
+    """The request levels a principal's queue shows: their own level and those below it (a
+    salesperson, finance or an auditor: every level, to follow; they decide nothing)."""
+    own = level_of(principal)
+    if own is None:
+        return [level.value for level in ApprovalLevel]
+    return [level.value for level in ApprovalLevel if RANK[level] <= RANK[own]]

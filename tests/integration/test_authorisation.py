@@ -245,6 +245,16 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/deals/{deal_id}/calls/{offset}"): {"outcome": "not_reached"},
     ("GET", "/stores/{store_id}/follow-up-settings"): None,
     ("PUT", "/stores/{store_id}/follow-up-settings"): {"gap_days": 2, "call_offsets": [1]},
+    # Desking: approval rules, a quote's approval, structure and order (docs/desking.md).
+    ("GET", "/stores/{store_id}/approval-rules"): None,
+    ("PUT", "/stores/{store_id}/approval-rules"): {"discount_manager": "0.05"},
+    ("GET", "/deals/{deal_id}/approval"): None,
+    ("POST", "/deals/{deal_id}/approval-request"): {},
+    ("POST", "/deals/{deal_id}/approval"): {},
+    ("POST", "/deals/{deal_id}/approval-refusal"): {"reason": "x"},
+    ("PUT", "/deals/{deal_id}/structure"): {"down_payment": "1000"},
+    ("POST", "/deals/{deal_id}/order"): {"deposit": "1000"},
+    ("POST", "/deals/{deal_id}/order-cancellation"): {"reason": "x"},
 }
 
 STORE_LEVEL_READS = {
@@ -258,6 +268,7 @@ STORE_LEVEL_READS = {
     ("GET", "/stores/{store_id}/on-duty"),
     ("GET", "/staff/{staff_id}/duty"),
     ("GET", "/stores/{store_id}/follow-up-settings"),
+    ("GET", "/stores/{store_id}/approval-rules"),
 }
 OUTSIDERS = ["sales_a2", "sales_b1", "manager_b"]
 
