@@ -32,6 +32,7 @@ from api.pages.routes import (
     auditor_access,
     boards,
     deals,
+    desking,
     finance,
     floor,
     follow_ups,
@@ -68,6 +69,7 @@ AREAS: tuple[ModuleType, ...] = (
     lead_dedup,
     lead_losses,
     follow_ups,
+    desking,
 )
 
 
