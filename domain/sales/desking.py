@@ -102,7 +102,11 @@ class ApprovalRules:
     def floor_for(self, model: str | None) -> Decimal | None:
         if model is None:
             return None
-        return self.floor_prices.get(model_key(model))
+        key = model_key(model)
+        for name, price in self.floor_prices.items():
+            if model_key(name) == key:
+                return price
+        return None
 
 
 # Until a store's managers set its rules nothing needs approval: the behaviour before approvals
@@ -152,16 +156,18 @@ def rules(
     for (low_name, low), (high_name, high) in pairwise(set_steps):
         if high <= low:
             raise InvalidValueError(f"{high_name} must be above {low_name} ({high} ≤ {low})")
+    # Kept under the name as typed (shown back to the manager), compared without case.
     floors: dict[str, Decimal] = {}
+    seen: set[str] = set()
     for model, price in (floor_prices or {}).items():
-        name = values.text(model, "floor model", max_length=60)
-        key = model_key(name)
-        if key in floors:
+        name = " ".join(values.text(model, "floor model", max_length=60).split())
+        if model_key(name) in seen:
             raise InvalidValueError(f"model {name} has two floor prices")
+        seen.add(model_key(name))
         amount = values.money(price, field=f"floor price of {name}")
         if amount == 0:
             raise InvalidValueError(f"floor price of {name} must be positive")
-        floors[key] = amount
+        floors[name] = amount
     if len(floors) > MAX_FLOOR_MODELS:
         raise InvalidValueError(f"at most {MAX_FLOOR_MODELS} floor prices")
     return ApprovalRules(

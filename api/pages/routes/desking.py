@@ -259,7 +259,8 @@ def _percent(share: Decimal | None) -> str:
 
 
 def _floor_lines(rules: ApprovalRules) -> str:
-    return "\n".join(f"{model}: {price:f}" for model, price in sorted(rules.floor_prices.items()))
+    lines = sorted(rules.floor_prices.items())
+    return "\n".join(f"{model}: {price.normalize():f}" for model, price in lines)
 
 
 def _rules_values(rules: ApprovalRules) -> dict[str, str]:
