@@ -6,8 +6,10 @@ discount, asks again; the manager approves; the contract is signed."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
@@ -15,6 +17,14 @@ from tests.browser.conftest import no_horizontal_scroll
 from tests.browser.test_deals import attach_a_car_to_a_new_deal
 
 SALESPERSON, MANAGER = "sales1", "manager1"
+# Set to a folder to keep a screenshot of each step (to look at the pages while changing them).
+SHOTS = os.environ.get("SHOWROOM_DESK_SHOTS")
+
+
+def shot(page: Page, name: str, size: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}-{size}.png"), full_page=True)
 
 
 def quote(page: Page, percent_off: int) -> None:
@@ -33,6 +43,7 @@ def test_a_discount_is_refused_changed_approved_and_signed(
     manager.fill("#f-discount_general_manager", "")
     manager.click("form[action='/app/approvals/rules'] button[type=submit]")
     expect(manager.locator("p.notice")).to_be_visible()
+    shot(manager, "rules", size)
     assert no_horizontal_scroll(manager)
 
     seller = new_page(size, user=SALESPERSON, locale="en-GB")
@@ -42,6 +53,7 @@ def test_a_discount_is_refused_changed_approved_and_signed(
     expect(seller.locator("#h-approval + p")).to_contain_text("Manager")
     seller.click("form[action$='/contract'] button[type=submit]")
     expect(seller.locator("p.error.banner")).to_contain_text("needs approval first")
+    shot(seller, "deal-refused-contract", size)
     seller.fill("#f-approval_note", "Loyal customer, second car")
     seller.click("form[action$='/approval-request'] button[type=submit]")
     expect(seller.locator(".approval-state")).to_contain_text("Waiting for approval")
@@ -50,6 +62,7 @@ def test_a_discount_is_refused_changed_approved_and_signed(
     manager.goto("/app/approvals")
     item = manager.locator(f"#deal-{deal_id}")
     expect(item).to_contain_text("Loyal customer")
+    shot(manager, "queue", size)
     assert no_horizontal_scroll(manager)
     item.locator("summary", has_text="Refuse").click()
     item.locator("textarea[name=reason]").fill("5 % is the most on this model")
@@ -58,6 +71,7 @@ def test_a_discount_is_refused_changed_approved_and_signed(
 
     seller.goto(f"/app/deals/{deal_id}")
     expect(seller.locator(".decision-note")).to_contain_text("5 % is the most")
+    shot(seller, "deal-refused", size)
     quote(seller, 4)
     seller.click("form[action$='/approval-request'] button[type=submit]")
     expect(seller.locator(".approval-state")).to_contain_text("Waiting for approval")
@@ -70,3 +84,4 @@ def test_a_discount_is_refused_changed_approved_and_signed(
     expect(seller.locator(".approval-state")).to_contain_text("Approved")
     seller.click("form[action$='/contract'] button[type=submit]")
     expect(seller.locator("h1 .badge")).to_have_text(re.compile("Contract signed"))
+    shot(seller, "deal-signed", size)
