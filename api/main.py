@@ -26,6 +26,7 @@ from api.routes import (
     auth,
     customers,
     deals,
+    desking,
     exports,
     floor_rotation,
     follow_ups,
@@ -177,6 +178,7 @@ def create_app(
         routing,
         floor_rotation,
         used_cars,
+        desking,
     ):
         app.include_router(module.router)
     pages.install(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from projections.deal_approvals.projection import DealApprovalsProjection
 from projections.directory.projection import DirectoryProjection
 from projections.duty.projection import DutyProjection
 from projections.follow_ups.projection import FollowUpsProjection
@@ -39,6 +40,7 @@ _FACTORIES: tuple[Callable[[], Projection], ...] = (
     LeadLossesProjection,
     FollowUpsProjection,
     UsedStockProjection,
+    DealApprovalsProjection,
 )
 
 

@@ -32,6 +32,7 @@ from api.pages.routes import (
     auditor_access,
     boards,
     deals,
+    desking,
     finance,
     floor,
     floor_rotation,
@@ -74,6 +75,7 @@ AREAS: tuple[ModuleType, ...] = (
     routing,
     floor_rotation,
     used_cars,
+    desking,
 )
 
 

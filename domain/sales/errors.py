@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from domain.shared.errors import ConflictError, DomainError, NotFoundError
+from domain.shared.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 
 
 class DealVehicleMissingError(DomainError):
@@ -61,3 +61,52 @@ class DealProductExistsError(ConflictError):
 
 class DealTooManyProductsError(DomainError):
     title = "Too many products on the deal"
+
+
+# --- desking: approvals and the order stage (docs/desking.md) -----------------------------------
+
+
+class DealApprovalPendingError(ConflictError):
+    """The quote's approval request waits for a decision (HTTP 409)."""
+
+    title = "Approval pending"
+
+
+class DealApprovalRefusedError(ConflictError):
+    """The quote's approval was refused: change the quote, or ask again (HTTP 409)."""
+
+    title = "Approval refused"
+
+
+class DealApprovalRequiredError(ConflictError):
+    """The quote needs an approval nobody at its level has given (HTTP 409)."""
+
+    title = "Approval required"
+
+
+class DealApprovalNotNeededError(DomainError):
+    title = "Quote needs no approval"
+
+
+class DealApprovalNotPendingError(DomainError):
+    title = "No approval request pending"
+
+
+class DealApproverLevelError(PermissionDeniedError):
+    """The request needs a higher level than the caller's (HTTP 403)."""
+
+    title = "Approval needs a higher level"
+
+
+class DealOrderPlacedError(DomainError):
+    """The deal has an order (a deposit): cancel the order to change or drop it."""
+
+    title = "Deal has an order"
+
+
+class DealNoOrderError(DomainError):
+    title = "Deal has no order"
+
+
+class DealDownPaymentError(DomainError):
+    title = "Down payment larger than the selling price"

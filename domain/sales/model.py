@@ -12,9 +12,26 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.inventory.model import Vehicle
+from domain.sales.desking import (
+    NOTHING,
+    ApprovalLevel,
+    Quote,
+    Requirement,
+    amount_financed,
+    covers,
+)
 from domain.sales.errors import (
+    DealApprovalNotNeededError,
+    DealApprovalNotPendingError,
+    DealApprovalPendingError,
+    DealApprovalRefusedError,
+    DealApprovalRequiredError,
+    DealApproverLevelError,
     DealCreditSharesError,
     DealDiscountTooLargeError,
+    DealDownPaymentError,
+    DealNoOrderError,
+    DealOrderPlacedError,
     DealProductAlreadyCancelledError,
     DealProductExistsError,
     DealProductNotFoundError,
@@ -203,6 +220,33 @@ def product_terms(
     )
 
 
+class ApprovalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class DealApproval:
+    """The approval of the deal's current quote: asked for, then approved or refused.
+
+    A new quote or another vehicle clears it: an approval covers the figures it was given for.
+    """
+
+    status: ApprovalStatus
+    level: ApprovalLevel  # what the quote needed when it was asked for
+    reasons: tuple[str, ...]
+    price: Decimal
+    discount: Decimal
+    requested_at: datetime
+    requested_by: str | None
+    note: str | None
+    decided_level: ApprovalLevel | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decision_note: str | None = None
+
+
 class Deal(ShowroomAggregate):
     """One sale of one vehicle to one customer by one salesperson of a store."""
 
@@ -334,6 +378,7 @@ class Deal(ShowroomAggregate):
         The caller reserves `vehicle` (and releases the previous one) in the same save.
         """
         self._ensure("attach a vehicle to", *NEGOTIATING)
+        self._ensure_no_order("attach a vehicle to")
         if vehicle.id == self.vehicle_id:
             raise DealVehicleAlreadyAttachedError(
                 f"vehicle {vehicle.id} is already on deal {self.id}"
@@ -379,12 +424,14 @@ class Deal(ShowroomAggregate):
         self.status = DealStatus.OPEN
         self.price = None
         self.discount = None
+        self.approval = None  # and so was its approval
 
     def quote(
         self, price: Decimal | int | str, discount: Decimal | int | str, occurred_at: datetime
     ) -> None:
         """Offer the attached vehicle at `price` less `discount` (a new quote replaces the old)."""
         self._ensure("quote", *NEGOTIATING)
+        self._ensure_no_order("quote")
         if self.vehicle_id is None:
             raise DealVehicleMissingError(f"deal {self.id} needs a vehicle before a quote")
         amount = values.money(price, field="price")
@@ -400,6 +447,8 @@ class Deal(ShowroomAggregate):
         self.status = DealStatus.QUOTED
         self.price = price
         self.discount = discount
+        # Any new quote needs its own approval (docs/desking.md).
+        self.approval = None
 
     # --- credit -------------------------------------------------------------------------------
 
@@ -504,9 +553,14 @@ class Deal(ShowroomAggregate):
 
     # --- contract and after -------------------------------------------------------------------
 
-    def sign_contract(self, occurred_at: datetime) -> None:
-        """Sign at the quoted price; the caller marks the vehicle sold in the same save."""
+    def sign_contract(self, occurred_at: datetime, requirement: Requirement | None = None) -> None:
+        """Sign at the quoted price; the caller marks the vehicle sold in the same save.
+
+        `requirement` is what the store's rules ask of this quote (desking.evaluate); refused
+        (409) while an approval is pending or was refused, or the quote needs one not given.
+        """
         self._ensure("sign the contract of", DealStatus.QUOTED)
+        self._ensure_approved(requirement or NOTHING)
         if self.price is None or self.discount is None or self.vehicle_cost is None:
             raise DealVehicleMissingError(f"deal {self.id} has no quoted vehicle")
         selling_price = self.price - self.discount
@@ -551,6 +605,7 @@ class Deal(ShowroomAggregate):
     def cancel(self, reason: str, occurred_at: datetime) -> None:
         """Give up before the contract; the caller releases the vehicle in the same save."""
         self._ensure("cancel", *NEGOTIATING)
+        self._ensure_no_order("cancel")
         self._cancel(reason=_reason(reason), occurred_at=occurred_at)
 
     @event(Cancelled)
@@ -558,3 +613,339 @@ class Deal(ShowroomAggregate):
         self.status = DealStatus.CANCELLED
         self.closed_at = occurred_at
         self.close_reason = reason
+
+    # --- desking: approvals, structure, order (docs/desking.md) -------------------------------
+    # Added after the first events: a deal replayed from an older log has none of these, so
+    # the class defaults stand for "none yet".
+
+    approval: DealApproval | None = None
+    down_payment: Decimal | None = None
+    order_deposit: Decimal | None = None
+    ordered_at: datetime | None = None
+    order_cancel_reason: str | None = None
+
+    class ApprovalRequested(ShowroomAggregate.Event):
+        """The salesperson asks for approval of the current quote at `level` (the highest level
+        the store's rules named, `reasons` the rules it broke)."""
+
+        store_id: UUID
+        salesperson_id: UUID
+        level: str
+        reasons: list[str]
+        price: Decimal
+        discount: Decimal
+        note: str | None
+        requested_by: str | None
+
+    class ApprovalGranted(ShowroomAggregate.Event):
+        store_id: UUID
+        salesperson_id: UUID
+        level: str  # the approver's level
+        note: str | None
+        decided_by: str | None
+
+    class ApprovalRefused(ShowroomAggregate.Event):
+        store_id: UUID
+        salesperson_id: UUID
+        level: str  # the refuser's level
+        reason: str
+        decided_by: str | None
+
+    class StructureSet(ShowroomAggregate.Event):
+        """The money structure: down payment, and the amount financed it left at the time."""
+
+        down_payment: Decimal
+        amount_financed: Decimal
+
+    class OrderPlaced(ShowroomAggregate.Event):
+        """The customer's order (订单) with a deposit: the price and vehicle are held."""
+
+        deposit: Decimal
+        vehicle_id: UUID
+
+    class OrderCancelled(ShowroomAggregate.Event):
+        reason: str
+        vehicle_id: UUID | None
+
+    @property
+    def quote_figures(self) -> Quote | None:
+        """The current quote as the approval rules read it (None before a quote)."""
+        if (
+            self.price is None
+            or self.discount is None
+            or self.list_price is None
+            or self.vehicle_cost is None
+        ):
+            return None
+        return Quote(
+            list_price=self.list_price,
+            price=self.price,
+            discount=self.discount,
+            cost=self.vehicle_cost,
+            model=self.model,
+        )
+
+    @property
+    def ordered(self) -> bool:
+        return self.order_deposit is not None and self.status is DealStatus.QUOTED
+
+    @property
+    def trade_equity(self) -> Decimal:
+        """Trade allowance less payoff; zero until trade-ins are put on deals."""
+        return _ZERO
+
+    @property
+    def amount_financed(self) -> Decimal | None:
+        """Selling price − down payment − trade equity, as the deal stands now."""
+        if self.down_payment is None or self.price is None or self.discount is None:
+            return None
+        selling = self.selling_price or (self.price - self.discount)
+        return amount_financed(selling, self.down_payment, self.trade_equity)
+
+    def _ensure_no_order(self, action: str) -> None:
+        if self.ordered:
+            raise DealOrderPlacedError(
+                f"cannot {action} deal {self.id}: it has an order; cancel the order first"
+            )
+
+    def _ensure_approved(self, requirement: Requirement) -> None:
+        """The gate before an order or a contract (409 with what is missing)."""
+        approval = self.approval
+        if approval is not None and approval.status is ApprovalStatus.PENDING:
+            raise DealApprovalPendingError(
+                f"the quote of deal {self.id} waits for approval by a {approval.level.value}",
+                level=approval.level.value,
+            )
+        if approval is not None and approval.status is ApprovalStatus.REFUSED:
+            raise DealApprovalRefusedError(
+                f"the quote of deal {self.id} was refused: {approval.decision_note}",
+                level=approval.level.value,
+            )
+        granted = approval.decided_level if approval is not None else None
+        needed = requirement.level
+        if needed is not None and not covers(granted, needed):
+            raise DealApprovalRequiredError(
+                f"the quote of deal {self.id} needs approval by a {needed.value}"
+                f" ({', '.join(requirement.reasons)}); request it first",
+                level=needed.value,
+                reasons=requirement.reasons,
+            )
+
+    def request_approval(
+        self,
+        requirement: Requirement,
+        note: str | None,
+        requested_by: str | None,
+        occurred_at: datetime,
+    ) -> None:
+        """Ask for approval of the current quote at the level the store's rules name."""
+        self._ensure("request approval of", DealStatus.QUOTED)
+        if self.price is None or self.discount is None:
+            raise DealVehicleMissingError(f"deal {self.id} has no quote")
+        approval = self.approval
+        if approval is not None and approval.status is ApprovalStatus.PENDING:
+            raise DealApprovalPendingError(
+                f"deal {self.id} already waits for approval", level=approval.level.value
+            )
+        if requirement.level is None:
+            raise DealApprovalNotNeededError(f"the quote of deal {self.id} needs no approval")
+        if (
+            approval is not None
+            and approval.status is ApprovalStatus.APPROVED
+            and covers(approval.decided_level, requirement.level)
+        ):
+            raise DealApprovalNotNeededError(f"the quote of deal {self.id} is approved already")
+        self._request_approval(
+            store_id=self.store_id,
+            salesperson_id=self.salesperson_id,
+            level=requirement.level.value,
+            reasons=requirement.reasons,
+            price=self.price,
+            discount=self.discount,
+            note=_note(note),
+            requested_by=requested_by,
+            occurred_at=occurred_at,
+        )
+
+    @event(ApprovalRequested)
+    def _request_approval(
+        self,
+        store_id: UUID,
+        salesperson_id: UUID,
+        level: str,
+        reasons: list[str],
+        price: Decimal,
+        discount: Decimal,
+        note: str | None,
+        requested_by: str | None,
+        occurred_at: datetime,
+    ) -> None:
+        self.approval = DealApproval(
+            status=ApprovalStatus.PENDING,
+            level=ApprovalLevel(level),
+            reasons=tuple(reasons),
+            price=price,
+            discount=discount,
+            requested_at=occurred_at,
+            requested_by=requested_by,
+            note=note,
+        )
+
+    def _pending(self, approver: ApprovalLevel | None) -> DealApproval:
+        approval = self.approval
+        if approval is None or approval.status is not ApprovalStatus.PENDING:
+            raise DealApprovalNotPendingError(f"deal {self.id} has no approval request pending")
+        if not covers(approver, approval.level):
+            raise DealApproverLevelError(
+                f"this request needs a {approval.level.value} or above",
+                level=approval.level.value,
+            )
+        return approval
+
+    def approve(
+        self,
+        approver: ApprovalLevel | None,
+        note: str | None,
+        decided_by: str | None,
+        occurred_at: datetime,
+    ) -> None:
+        """Approve the pending request (the caller checked who may; `approver` is their level)."""
+        self._pending(approver)
+        self._approve(
+            store_id=self.store_id,
+            salesperson_id=self.salesperson_id,
+            level=_level_value(approver),
+            note=_note(note),
+            decided_by=decided_by,
+            occurred_at=occurred_at,
+        )
+
+    @event(ApprovalGranted)
+    def _approve(
+        self,
+        store_id: UUID,
+        salesperson_id: UUID,
+        level: str,
+        note: str | None,
+        decided_by: str | None,
+        occurred_at: datetime,
+    ) -> None:
+        if self.approval is not None:
+            self.approval = replace(
+                self.approval,
+                status=ApprovalStatus.APPROVED,
+                decided_level=ApprovalLevel(level),
+                decided_by=decided_by,
+                decided_at=occurred_at,
+                decision_note=note,
+            )
+
+    def refuse(
+        self,
+        approver: ApprovalLevel | None,
+        reason: str,
+        decided_by: str | None,
+        occurred_at: datetime,
+    ) -> None:
+        """Refuse the pending request with a reason the salesperson reads."""
+        self._pending(approver)
+        self._refuse(
+            store_id=self.store_id,
+            salesperson_id=self.salesperson_id,
+            level=_level_value(approver),
+            reason=_reason(reason),
+            decided_by=decided_by,
+            occurred_at=occurred_at,
+        )
+
+    @event(ApprovalRefused)
+    def _refuse(
+        self,
+        store_id: UUID,
+        salesperson_id: UUID,
+        level: str,
+        reason: str,
+        decided_by: str | None,
+        occurred_at: datetime,
+    ) -> None:
+        if self.approval is not None:
+            self.approval = replace(
+                self.approval,
+                status=ApprovalStatus.REFUSED,
+                decided_level=ApprovalLevel(level),
+                decided_by=decided_by,
+                decided_at=occurred_at,
+                decision_note=reason,
+            )
+
+    def set_structure(self, down_payment: Decimal | int | str, occurred_at: datetime) -> None:
+        """The down payment of a quoted or contracted deal; the rest is financed."""
+        self._ensure("structure", DealStatus.QUOTED, DealStatus.CONTRACTED)
+        if self.price is None or self.discount is None:
+            raise DealVehicleMissingError(f"deal {self.id} has no quote")
+        down = values.money(down_payment, field="down_payment")
+        selling = self.selling_price or (self.price - self.discount)
+        if down > selling:
+            raise DealDownPaymentError(f"down payment {down} is above the selling price {selling}")
+        self._set_structure(
+            down_payment=down,
+            amount_financed=amount_financed(selling, down, self.trade_equity),
+            occurred_at=occurred_at,
+        )
+
+    @event(StructureSet)
+    def _set_structure(
+        self, down_payment: Decimal, amount_financed: Decimal, occurred_at: datetime
+    ) -> None:
+        self.down_payment = down_payment
+
+    def place_order(
+        self,
+        deposit: Decimal | int | str,
+        occurred_at: datetime,
+        requirement: Requirement | None = None,
+    ) -> None:
+        """The customer orders at the quote with a deposit; the quote must be approved as a
+        contract would be. The vehicle stays held for the deal (the caller checks it is)."""
+        self._ensure("place an order on", DealStatus.QUOTED)
+        self._ensure_no_order("place another order on")
+        if self.vehicle_id is None or self.price is None or self.discount is None:
+            raise DealVehicleMissingError(f"deal {self.id} has no quoted vehicle")
+        self._ensure_approved(requirement or NOTHING)
+        amount = values.money(deposit, field="deposit")
+        if amount == 0:
+            raise InvalidValueError("deposit must be positive")
+        if amount > self.price - self.discount:
+            raise InvalidValueError("deposit is above the selling price")
+        self._place_order(deposit=amount, vehicle_id=self.vehicle_id, occurred_at=occurred_at)
+
+    @event(OrderPlaced)
+    def _place_order(self, deposit: Decimal, vehicle_id: UUID, occurred_at: datetime) -> None:
+        self.order_deposit = deposit
+        self.ordered_at = occurred_at
+
+    def cancel_order(self, reason: str, occurred_at: datetime) -> None:
+        """The customer cancels the order: the deal closes (Cancelled) with the same reason;
+        the caller releases the vehicle in the same save."""
+        if not self.ordered:
+            raise DealNoOrderError(f"deal {self.id} has no order to cancel")
+        why = _reason(reason)
+        self._cancel_order(reason=why, vehicle_id=self.vehicle_id, occurred_at=occurred_at)
+        self._cancel(reason=why, occurred_at=occurred_at)
+
+    @event(OrderCancelled)
+    def _cancel_order(self, reason: str, vehicle_id: UUID | None, occurred_at: datetime) -> None:
+        self.order_cancel_reason = reason
+
+
+def _note(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return values.text(value, "note", max_length=500, required=False, multiline=True) or None
+
+
+def _level_value(level: ApprovalLevel | None) -> str:
+    # Reached only after _pending accepted the level, which refuses None.
+    if level is None:
+        raise DealApproverLevelError("only a team leader, manager or general manager decides")
+    return level.value

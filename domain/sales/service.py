@@ -13,6 +13,7 @@ from domain.inventory.model import Vehicle
 from domain.leads.model import Lead
 from domain.organisation.model import Store
 from domain.organisation.service import Organisation
+from domain.sales.desk import Desk
 from domain.sales.errors import (
     DealLeadMismatchError,
     DealSalespersonMissingError,
@@ -131,7 +132,8 @@ class Sales:
         with acting_as(actor):
             deal = self._writable(actor, deal_id, expected_version)
             when = aware(occurred_at)
-            deal.sign_contract(occurred_at=when)
+            # The store's approval rules gate the contract (docs/desking.md).
+            deal.sign_contract(occurred_at=when, requirement=Desk(self.app).requirement(deal))
             vehicle = self._vehicle_of(deal)
             if deal.selling_price is None:  # set by the contract just signed
                 raise DealVehicleMissingError(f"deal {deal_id} has no selling price")

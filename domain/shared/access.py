@@ -346,3 +346,33 @@ def ensure_loss_approver(
     ensure_store(principal, store_id)
     if requested_by is not None and requested_by == principal.user_id:
         raise PermissionDeniedError("nobody approves or rejects their own loss request")
+
+
+# --- desking: discount approvals (docs/desking.md) ----------------------------------------------
+
+# Who decides a quote's approval, each at the level of domain/sales/desking.ROLE_LEVEL: a team
+# leader for the own team's deals, a store manager for the own store's, the group's executive
+# (the "general manager") and an admin for any store. Scope as for reading the deal.
+DEAL_APPROVERS = (Role.ADMIN, Role.GROUP_EXEC, Role.STORE_MANAGER, Role.TEAM_LEADER)
+# Who sets a store's approval levels and thresholds (a store manager the own store's).
+APPROVAL_POLICY_SETTERS = (Role.ADMIN, Role.GROUP_EXEC, Role.STORE_MANAGER)
+# Who reads the approval queue (a salesperson sees their own requests there).
+APPROVAL_READERS = (*DEAL_APPROVERS, Role.SALESPERSON, Role.FINANCE, Role.AUDITOR)
+
+
+def ensure_deal_approver(
+    principal: Principal,
+    deal_id: UUID,
+    store_id: UUID,
+    salesperson_id: UUID,
+    requested_by: str | None,
+) -> None:
+    """Role first (403), then scope (another store's or team's deal is 404), then four eyes:
+    nobody decides a request they made or a deal they sell (403)."""
+    ensure_role(principal, *DEAL_APPROVERS)
+    ensure_readable(principal, "deal", deal_id, store_id, salesperson_id)
+    ensure_store(principal, store_id)
+    if requested_by is not None and requested_by == principal.user_id:
+        raise PermissionDeniedError("nobody decides their own approval request")
+    if principal.staff_id is not None and principal.staff_id == salesperson_id:
+        raise PermissionDeniedError("nobody approves the discount of a deal they sell")

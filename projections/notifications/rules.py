@@ -21,7 +21,8 @@ from typing import Any
 from domain.leads.model import Lead
 from domain.pay.periods import PayPeriod
 from domain.performance.evaluations import Evaluation
-from domain.shared.access import LOSS_APPROVERS, PAY_CONFIRMERS, RESOLVERS
+from domain.sales.model import Deal
+from domain.shared.access import DEAL_APPROVERS, LOSS_APPROVERS, PAY_CONFIRMERS, RESOLVERS
 from domain.shared.actor import Role
 
 
@@ -145,6 +146,26 @@ def _loss_rejected(event: Any, facts: Facts) -> About:
     return _loss(event, facts, to_salesperson=True)
 
 
+def _deal_approval(event: Any, facts: Facts, *, to_salesperson: bool) -> About:
+    # The events carry the deal's store and salesperson: approvers who may read the deal (the
+    # store's managers, the salesperson's team leader, group roles) or the salesperson hear.
+    salesperson = str(event.salesperson_id)
+    return About(
+        store_id=str(event.store_id),
+        owner_id=salesperson,
+        params={"deal_id": str(event.originator_id), "level": event.level},
+        staff=(salesperson,) if to_salesperson else (),
+    )
+
+
+def _deal_approval_requested(event: Any, facts: Facts) -> About:
+    return _deal_approval(event, facts, to_salesperson=False)
+
+
+def _deal_approval_decided(event: Any, facts: Facts) -> About:
+    return _deal_approval(event, facts, to_salesperson=True)
+
+
 TO_STAFF = Recipients(staff=True, except_actor=False)
 
 NOTICES: dict[type[Any], Notice] = {
@@ -212,6 +233,27 @@ NOTICES: dict[type[Any], Notice] = {
         to=TO_STAFF,
         about=_loss_rejected,
     ),
+    Deal.ApprovalRequested: Notice(
+        kind="deal_approval_to_decide",
+        text="A discount waits for approval (%(level)s).",
+        link="/app/approvals#deal-{deal_id}",
+        to=Recipients(roles=DEAL_APPROVERS),
+        about=_deal_approval_requested,
+    ),
+    Deal.ApprovalGranted: Notice(
+        kind="deal_approval_granted",
+        text="Your discount was approved: the contract can be signed.",
+        link="/app/deals/{deal_id}",
+        to=TO_STAFF,
+        about=_deal_approval_decided,
+    ),
+    Deal.ApprovalRefused: Notice(
+        kind="deal_approval_refused",
+        text="Your discount was refused: read the reason on the deal.",
+        link="/app/deals/{deal_id}",
+        to=TO_STAFF,
+        about=_deal_approval_decided,
+    ),
 }
 
 # Every kind with its label (the preferences page and the robots' kinds), in table order.
@@ -225,6 +267,9 @@ KINDS: dict[str, str] = {
     "evaluation_approved": "Evaluation to acknowledge",
     "loss_to_approve": "Lost lead to approve",
     "loss_rejected": "Lost-lead request rejected",
+    "deal_approval_to_decide": "Discount to approve",
+    "deal_approval_granted": "Discount approved",
+    "deal_approval_refused": "Discount refused",
 }
 STORE_GROUP_KINDS = tuple(n.kind for n in NOTICES.values() if n.store_group)
 
@@ -238,6 +283,11 @@ WORDS: dict[str, dict[str, str]] = {
         "marketplace": "Marketplace",
         "referral": "Referral",
         "campaign": "Campaign",
+    },
+    "level": {
+        "team_leader": "Team leader",
+        "manager": "Manager",
+        "general_manager": "General manager",
     },
 }
 

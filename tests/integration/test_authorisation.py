@@ -283,6 +283,16 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     },
     ("GET", "/used-cars/policies/{store_id}"): None,
     ("PUT", "/used-cars/policies/{store_id}"): {"steps": [], "wholesale_at_days": 60},
+    # Desking: approval rules, a quote's approval, structure and order (docs/desking.md).
+    ("GET", "/stores/{store_id}/approval-rules"): None,
+    ("PUT", "/stores/{store_id}/approval-rules"): {"discount_manager": "0.05"},
+    ("GET", "/deals/{deal_id}/approval"): None,
+    ("POST", "/deals/{deal_id}/approval-request"): {},
+    ("POST", "/deals/{deal_id}/approval"): {},
+    ("POST", "/deals/{deal_id}/approval-refusal"): {"reason": "x"},
+    ("PUT", "/deals/{deal_id}/structure"): {"down_payment": "1000"},
+    ("POST", "/deals/{deal_id}/order"): {"deposit": "1000"},
+    ("POST", "/deals/{deal_id}/order-cancellation"): {"reason": "x"},
 }
 
 STORE_LEVEL_READS = {
@@ -298,6 +308,7 @@ STORE_LEVEL_READS = {
     ("GET", "/stores/{store_id}/follow-up-settings"),
     ("GET", "/stores/{store_id}/rotation"),
     ("GET", "/used-cars/policies/{store_id}"),  # the store's aged-car policy (no cost in it)
+    ("GET", "/stores/{store_id}/approval-rules"),
 }
 OUTSIDERS = ["sales_a2", "sales_b1", "manager_b"]
 

@@ -80,6 +80,8 @@ class Event:
     def __init__(self) -> None:
         self.originator_id, self.salesperson_id, self.dispute_id = uuid4(), uuid4(), uuid4()
         self.statement_ids = [str(uuid4())]
+        # A deal's approval events carry the store and the level (docs/desking.md).
+        self.store_id, self.level = uuid4(), "manager"
 
 
 def test_every_notice_has_a_label_and_its_text_and_link_are_filled_by_its_facts() -> None:

@@ -24,6 +24,7 @@ from api.pages.forms import FormReader, Refused, read_form, submit
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
+from api.pages.routes.desk_words import desk_view, level_label
 from api.pages.session import PREFIX, PageActorDep
 from api.schemas.pay_periods import StatementOut
 from audit.history import history
@@ -31,8 +32,16 @@ from domain.inventory.errors import VehicleNotAvailableError
 from domain.inventory.model import VehicleStatus
 from domain.performance import kpis
 from domain.sales.errors import (
+    DealApprovalNotNeededError,
+    DealApprovalPendingError,
+    DealApprovalRefusedError,
+    DealApprovalRequiredError,
+    DealApproverLevelError,
     DealDiscountTooLargeError,
+    DealDownPaymentError,
     DealLeadMismatchError,
+    DealNoOrderError,
+    DealOrderPlacedError,
     DealVehicleMissingError,
     DealVehicleOtherStoreError,
 )
@@ -95,6 +104,12 @@ EVENT_LABELS: dict[str, str] = {
     "Deal.Delivered": N_("Delivered"),
     "Deal.Unwound": N_("Unwound"),
     "Deal.Cancelled": N_("Cancelled"),
+    "Deal.ApprovalRequested": N_("Approval requested"),
+    "Deal.ApprovalGranted": N_("Discount approved"),
+    "Deal.ApprovalRefused": N_("Discount refused"),
+    "Deal.StructureSet": N_("Down payment set"),
+    "Deal.OrderPlaced": N_("Order placed"),
+    "Deal.OrderCancelled": N_("Order cancelled"),
 }
 # The KPIs of "my month", in the order shown, and the version read when no target names one.
 MONTH_KPIS: tuple[tuple[str, int, str], ...] = (
@@ -106,6 +121,15 @@ MONTH_KPIS: tuple[tuple[str, int, str], ...] = (
 
 # Refusals this page explains in a sentence of its own (the service's detail is for the API).
 _REFUSALS: tuple[tuple[type[DomainError], str], ...] = (
+    # The deal desk (docs/desking.md), before the general kinds they belong to.
+    (DealApprovalPendingError, N_("This quote waits for approval: sign once it is approved.")),
+    (DealApprovalRefusedError, N_("This quote was refused: change it, or ask again.")),
+    (DealApprovalRequiredError, N_("This quote needs approval first: request it above.")),
+    (DealApprovalNotNeededError, N_("This quote needs no approval.")),
+    (DealApproverLevelError, N_("This request needs a higher level than yours.")),
+    (DealOrderPlacedError, N_("This deal has an order: cancel the order to change it.")),
+    (DealNoOrderError, N_("This deal has no order.")),
+    (DealDownPaymentError, N_("The down payment is larger than the selling price.")),
     (StaleVersionError, N_("This deal changed since you opened it: reload and try again.")),
     (DealDiscountTooLargeError, N_("The discount is larger than the price.")),
     (DealVehicleMissingError, N_("Attach a vehicle and quote it first.")),
@@ -179,6 +203,16 @@ class Step:
     detail: str = ""
 
 
+# Events whose timeline line shows their reason.
+_WITH_REASON = (
+    "Deal.Cancelled",
+    "Deal.Unwound",
+    "Deal.ProductCancelled",
+    "Deal.ApprovalRefused",
+    "Deal.OrderCancelled",
+)
+
+
 def _timeline(runtime: Runtime, deal: Deal) -> list[Step]:
     """The deal's events, oldest first, as a salesperson reads them (never the car's cost)."""
     steps: list[Step] = []
@@ -190,8 +224,12 @@ def _timeline(runtime: Runtime, deal: Deal) -> list[Step]:
             detail = " ".join(str(data.get(k, "")) for k in ("model", "trim", "colour"))
         elif event["type"] == "Deal.ProductAdded":
             detail = _(PRODUCT_LABELS.get(str(data.get("kind")), str(data.get("kind"))))
-        elif event["type"] in ("Deal.Cancelled", "Deal.Unwound", "Deal.ProductCancelled"):
+        elif event["type"] in _WITH_REASON:
             detail = str(data.get("reason", ""))
+        elif event["type"] in ("Deal.ApprovalRequested", "Deal.ApprovalGranted"):
+            detail = level_label(data.get("level")) + (
+                f" · {data['note']}" if data.get("note") else ""
+            )
         at = event["occurred_at"]
         steps.append(Step(label, datetime.fromisoformat(at) if at else None, detail))
     return steps
@@ -238,6 +276,7 @@ def _deal_page(
         "errors": errors or {},
         "refusals": refusals or {},
         "values": values or {},
+        "desk": desk_view(runtime, deal),
     }
     return render(request, "deals/deal.html", context, actor=actor, status=status)
 
