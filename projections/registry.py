@@ -12,6 +12,7 @@ from projections.inventory.projection import InventoryProjection
 from projections.lead_funnel.projection import LeadFunnelProjection
 from projections.lead_losses.projection import LeadLossesProjection
 from projections.leaderboard.projection import LeaderboardProjection
+from projections.loan_applications.projection import LoanApplicationsProjection
 from projections.notifications.projection import NotificationsProjection
 from projections.pay_facts.projection import PayFactsProjection
 from projections.pay_plans.projection import PayPlansProjection
@@ -37,6 +38,7 @@ _FACTORIES: tuple[Callable[[], Projection], ...] = (
     DutyProjection,
     LeadLossesProjection,
     FollowUpsProjection,
+    LoanApplicationsProjection,
 )
 
 

@@ -19,6 +19,7 @@ from audit.personal import SealingMapper
 from domain.app import Showroom
 from domain.crm.ports import PhoneIndex
 from domain.crm.service import Crm
+from domain.finance.service import Finance
 from domain.followups.service import FollowUps
 from domain.intake.ports import SecretVault
 from domain.intake.service import Campaigns, Partners
@@ -86,6 +87,11 @@ class Services:
     def follow_ups(self) -> FollowUps:
         """Follow-up tasks and after-delivery calls (domain/followups)."""
         return FollowUps(self.app)
+
+    @cached_property
+    def finance(self) -> Finance:
+        """Loan applications on deals and the lenders' answers (domain/finance)."""
+        return Finance(self.app)
 
     @classmethod
     def over(
