@@ -34,6 +34,7 @@ from api.routes import (
     lead_dedup,
     lead_losses,
     leads,
+    loans,
     notifications,
     organisation,
     pay_periods,
@@ -171,6 +172,7 @@ def create_app(
         lead_dedup,
         lead_losses,
         follow_ups,
+        loans,
     ):
         app.include_router(module.router)
     pages.install(app)
