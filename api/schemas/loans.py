@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 from api.schemas.common import Command
 from domain.finance.model import IncomeBasis, LoanStatus
 
-_MONEY = {"max_digits": 12, "decimal_places": 2}
 _REFERENCE = Field(
     default=None,
     max_length=100,
@@ -22,9 +21,9 @@ _REFERENCE = Field(
 
 class SubmitLoan(Command):
     lender: str = Field(min_length=1, max_length=100, description="The bank or captive lender")
-    amount: Decimal = Field(gt=0, description="Yuan financed", **_MONEY)
+    amount: Decimal = Field(gt=0, description="Yuan financed", max_digits=12, decimal_places=2)
     term_months: int = Field(ge=1, le=120)
-    down_payment: Decimal = Field(ge=0, description="Yuan", **_MONEY)
+    down_payment: Decimal = Field(ge=0, description="Yuan", max_digits=12, decimal_places=2)
     rate: Decimal = Field(
         ge=0, le=36, max_digits=6, decimal_places=3, description="The customer's rate, % a year"
     )
@@ -44,7 +43,10 @@ class DeclineLoan(Command):
 
 class FundLoan(Command):
     income: Decimal = Field(
-        ge=0, description="The dealer's reserve or participation (yuan): F&I income", **_MONEY
+        ge=0,
+        description="The dealer's reserve or participation (yuan): F&I income",
+        max_digits=12,
+        decimal_places=2,
     )
     income_basis: IncomeBasis = IncomeBasis.RESERVE
     lender_reference: str | None = _REFERENCE
