@@ -38,6 +38,7 @@ from api.pages.routes import (
     intake,
     lead_dedup,
     lead_losses,
+    loans,
     manager_team,
     managerops_deals,
     managerops_performance,
@@ -68,6 +69,7 @@ AREAS: tuple[ModuleType, ...] = (
     lead_dedup,
     lead_losses,
     follow_ups,
+    loans,
 )
 
 
