@@ -36,6 +36,7 @@ from api.routes import (
     lead_dedup,
     lead_losses,
     leads,
+    loans,
     notifications,
     organisation,
     pay_periods,
@@ -179,6 +180,7 @@ def create_app(
         floor_rotation,
         used_cars,
         desking,
+        loans,
     ):
         app.include_router(module.router)
     pages.install(app)

@@ -13,6 +13,7 @@ from projections.inventory.projection import InventoryProjection
 from projections.lead_funnel.projection import LeadFunnelProjection
 from projections.lead_losses.projection import LeadLossesProjection
 from projections.leaderboard.projection import LeaderboardProjection
+from projections.loan_applications.projection import LoanApplicationsProjection
 from projections.notifications.projection import NotificationsProjection
 from projections.pay_facts.projection import PayFactsProjection
 from projections.pay_plans.projection import PayPlansProjection
@@ -41,6 +42,7 @@ _FACTORIES: tuple[Callable[[], Projection], ...] = (
     FollowUpsProjection,
     UsedStockProjection,
     DealApprovalsProjection,
+    LoanApplicationsProjection,
 )
 
 

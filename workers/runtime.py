@@ -19,6 +19,7 @@ from audit.personal import SealingMapper
 from domain.app import Showroom
 from domain.crm.ports import PhoneIndex
 from domain.crm.service import Crm
+from domain.finance.service import Finance
 from domain.floor.service import FloorRotations
 from domain.followups.service import FollowUps
 from domain.intake.ports import SecretVault
@@ -95,6 +96,10 @@ class Services:
     def used_cars(self) -> UsedCars:
         """Used cars: acquisition, reconditioning, front line, wholesale, aged policy."""
         return UsedCars(self.app)
+
+    def finance(self) -> Finance:
+        """Loan applications on deals and the lenders' answers (domain/finance)."""
+        return Finance(self.app)
 
     @classmethod
     def over(

@@ -40,6 +40,7 @@ from api.pages.routes import (
     intake,
     lead_dedup,
     lead_losses,
+    loans,
     manager_team,
     managerops_deals,
     managerops_performance,
@@ -76,6 +77,7 @@ AREAS: tuple[ModuleType, ...] = (
     floor_rotation,
     used_cars,
     desking,
+    loans,
 )
 
 

@@ -135,6 +135,14 @@ def _gross_per_unit(counters: Counters) -> Decimal | None:
     return None if units <= 0 else _n(counters, "front_gross") / units
 
 
+def _per_unit(*names: str) -> Callable[[Counters], Decimal | None]:
+    def compute(counters: Counters) -> Decimal | None:
+        units = _n(counters, "units_delivered")
+        return None if units <= 0 else sum((_n(counters, n) for n in names), Decimal(0)) / units
+
+    return compute
+
+
 UNWINDS = (
     "a delivery counts in the month of its business day while it stands: an unwind takes it"
     " out of that month, whenever recorded. Reports and scorecards count the month as it"
@@ -274,6 +282,111 @@ _DEFINITIONS: tuple[KpiDefinition, ...] = (
     ),
 )
 
+# F&I (docs/finance-applications.md). Every delivery of a deal is a retail unit (fleet and
+# wholesale are not deals), so "per vehicle retailed" divides by units delivered. A product
+# counts while it stands: one cancelled, or a deal unwound, leaves the month it was counted in.
+_FI_DEFINITIONS: tuple[KpiDefinition, ...] = (
+    KpiDefinition(
+        "back_gross",
+        1,
+        "F&I income (back-end gross)",
+        "后端毛利",
+        Unit.CNY,
+        Direction.HIGHER,
+        "income of the F&I products standing on the month's deliveries (finance reserve or"
+        " participation, commissions, accessory margin), net of unwinds and cancellations",
+        ("back_gross",),
+        _counter("back_gross"),
+        UNWINDS,
+    ),
+    KpiDefinition(
+        "pvr",
+        1,
+        "F&I per vehicle retailed (PVR)",
+        "单车后端毛利",
+        Unit.CNY,
+        Direction.HIGHER,
+        "F&I income ÷ units delivered (undefined without a unit)",
+        ("back_gross", "units_delivered"),
+        _per_unit("back_gross"),
+        UNWINDS,
+    ),
+    KpiDefinition(
+        "total_pvr",
+        1,
+        "Total gross per vehicle retailed",
+        "单车总毛利",
+        Unit.CNY,
+        Direction.HIGHER,
+        "(front gross + F&I income) ÷ units delivered (undefined without a unit)",
+        ("front_gross", "back_gross", "units_delivered"),
+        _per_unit("front_gross", "back_gross"),
+        UNWINDS,
+    ),
+    KpiDefinition(
+        "finance_penetration",
+        1,
+        "Finance penetration",
+        "金融渗透率",
+        Unit.RATIO,
+        Direction.HIGHER,
+        "units delivered with a finance contract standing (a funded loan) ÷ units delivered",
+        ("units_with_finance", "units_delivered"),
+        _ratio("units_with_finance", "units_delivered"),
+        UNWINDS,
+    ),
+    KpiDefinition(
+        "insurance_penetration",
+        1,
+        "Insurance penetration",
+        "保险渗透率",
+        Unit.RATIO,
+        Direction.HIGHER,
+        "units delivered with an insurance policy standing ÷ units delivered",
+        ("units_with_insurance", "units_delivered"),
+        _ratio("units_with_insurance", "units_delivered"),
+        UNWINDS,
+    ),
+    KpiDefinition(
+        "warranty_penetration",
+        1,
+        "Extended warranty penetration",
+        "延保渗透率",
+        Unit.RATIO,
+        Direction.HIGHER,
+        "units delivered with an extended warranty standing ÷ units delivered",
+        ("units_with_warranty", "units_delivered"),
+        _ratio("units_with_warranty", "units_delivered"),
+        UNWINDS,
+    ),
+    KpiDefinition(
+        "gap_penetration",
+        1,
+        "GAP penetration",
+        "GAP渗透率",
+        Unit.RATIO,
+        Direction.HIGHER,
+        "units delivered with GAP cover standing ÷ units delivered with a finance contract"
+        " (GAP covers a loan)",
+        ("units_with_gap", "units_with_finance"),
+        _ratio("units_with_gap", "units_with_finance"),
+        UNWINDS,
+    ),
+    KpiDefinition(
+        "accessories_penetration",
+        1,
+        "Accessories penetration",
+        "精品渗透率",
+        Unit.RATIO,
+        Direction.HIGHER,
+        "units delivered with accessories (精品) standing ÷ units delivered",
+        ("units_with_accessories", "units_delivered"),
+        _ratio("units_with_accessories", "units_delivered"),
+        UNWINDS,
+    ),
+)
+
+_DEFINITIONS += _FI_DEFINITIONS
 _BY_KEY: dict[tuple[str, int], KpiDefinition] = {d.key: d for d in _DEFINITIONS}
 
 

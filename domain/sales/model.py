@@ -949,3 +949,41 @@ def _level_value(level: ApprovalLevel | None) -> str:
     if level is None:
         raise DealApproverLevelError("only a team leader, manager or general manager decides")
     return level.value
+    # --- funded loans (domain/finance) ---------------------------------------------------------
+
+    def add_funded_loan(
+        self,
+        product_id: UUID,
+        lender: str,
+        amount: Decimal,
+        income: Decimal,
+        occurred_at: datetime,
+    ) -> None:
+        """A loan application of this deal was funded: the dealer's reserve or participation
+        becomes the deal's finance product, recorded as any product is (Deal.ProductAdded), so
+        back gross, reports and pay read it as they read F&I income today.
+
+        A contracted or delivered deal only: a lender funds a signed contract, often after the
+        car is handed over (unlike `add_product`, which stops at delivery).
+        """
+        self._ensure("fund a loan on", DealStatus.CONTRACTED, DealStatus.DELIVERED)
+        if product_id in self.products:
+            raise DealProductExistsError(f"product {product_id} is already on deal {self.id}")
+        if len(self.products) >= MAX_PRODUCTS:
+            raise DealTooManyProductsError(f"a deal holds at most {MAX_PRODUCTS} products")
+        terms = product_terms(ProductKind.FINANCE.value, lender, amount, income, None, None)
+        self._add_product(
+            product_id=product_id,
+            kind=terms.kind,
+            provider=terms.provider,
+            amount=terms.amount,
+            income=terms.income,
+            revenue=terms.revenue,
+            cost=terms.cost,
+            occurred_at=occurred_at,
+        )
+
+    @property
+    def financed(self) -> bool:
+        """A finance contract stands on the deal (funded through an application or entered)."""
+        return any(p.active and p.kind is ProductKind.FINANCE for p in self.products.values())

@@ -12,6 +12,7 @@ import json
 from typing import Any, ClassVar
 from uuid import UUID, uuid5
 
+from domain.finance.model import LoanApplication
 from domain.leads.model import Lead
 from domain.organisation.model import User
 from domain.organisation.teams import SalesTeams
@@ -200,6 +201,16 @@ class NotificationsProjection(Projection):
     def on_evaluation(self, event: Any, tx: Tx) -> None:
         self._subject(tx, event.originator_id, owner_id=event.salesperson_id, month=event.month)
 
+    @handles(LoanApplication.Submitted)
+    def on_loan_application(self, event: Any, tx: Tx) -> None:
+        self._subject(
+            tx,
+            event.originator_id,
+            store_id=event.store_id,
+            owner_id=event.salesperson_id,
+            detail=event.deal_id,
+        )
+
     @handles(Evaluation.Computed)
     def on_computed(self, event: Any, tx: Tx) -> None:
         self._subject(tx, event.originator_id, store_id=event.store_id)
@@ -207,6 +218,8 @@ class NotificationsProjection(Projection):
     # --- the notifications ----------------------------------------------------------------------
 
     def notify(self, notice: Notice, event: Any, tx: Tx) -> None:
+        if notice.applies is not None and not notice.applies(event):
+            return
         about = notice.about(event, _TxFacts(tx))
         link = notice.link.format(**about.params)
         params = json.dumps(about.params, sort_keys=True, ensure_ascii=False)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from domain.finance.model import LoanApplication
 from domain.leads.model import Lead
 from domain.pay.periods import PayPeriod
 from domain.performance.evaluations import Evaluation
@@ -63,6 +64,8 @@ class Notice:
     about: Callable[[Any, Facts], About]
     # Whether the store's group robot may carry it (never pay: a colleague's pay is private).
     store_group: bool = False
+    # Whether this event makes a notice at all (None: every event of the class does).
+    applies: Callable[[Any], bool] | None = None
 
 
 def _lead_assigned(event: Any, facts: Facts) -> About:
@@ -166,6 +169,22 @@ def _deal_approval_decided(event: Any, facts: Facts) -> About:
     return _deal_approval(event, facts, to_salesperson=True)
 
 
+def _loan_declined(event: Any, facts: Facts) -> About:
+    # About the deal of its salesperson: the store's managers read it; the salesperson hears
+    # of it too unless they recorded the answer themselves.
+    application = facts.subject(str(event.originator_id))
+    owner = application.get("owner_id")
+    return About(
+        store_id=application.get("store_id"),
+        owner_id=owner,
+        params={
+            "application_id": str(event.originator_id),
+            "deal_id": application.get("detail") or "",
+        },
+        staff=(owner,) if owner else (),
+    )
+
+
 TO_STAFF = Recipients(staff=True, except_actor=False)
 
 NOTICES: dict[type[Any], Notice] = {
@@ -254,6 +273,14 @@ NOTICES: dict[type[Any], Notice] = {
         to=TO_STAFF,
         about=_deal_approval_decided,
     ),
+    LoanApplication.Declined: Notice(
+        kind="loan_declined",
+        text="A lender declined the loan of a contracted deal: find another lender or cash.",
+        link="/app/deals/{deal_id}/loans",
+        to=Recipients(staff=True, roles=(Role.ADMIN, Role.STORE_MANAGER)),
+        about=_loan_declined,
+        applies=lambda event: event.deal_status == "contracted",
+    ),
 }
 
 # Every kind with its label (the preferences page and the robots' kinds), in table order.
@@ -270,6 +297,7 @@ KINDS: dict[str, str] = {
     "deal_approval_to_decide": "Discount to approve",
     "deal_approval_granted": "Discount approved",
     "deal_approval_refused": "Discount refused",
+    "loan_declined": "Loan declined on a contracted deal",
 }
 STORE_GROUP_KINDS = tuple(n.kind for n in NOTICES.values() if n.store_group)
 

@@ -47,7 +47,18 @@ COUNTERS = (
     "front_gross",
     "surveys",
     "survey_score",
+    # F&I (docs/finance-applications.md): the income of the products standing on the month's
+    # deliveries (fen, in credit shares), and those deliveries with a product of each kind
+    # (thousandths of units, as units_delivered).
+    "back_gross",
+    "units_with_finance",
+    "units_with_insurance",
+    "units_with_warranty",
+    "units_with_gap",
+    "units_with_accessories",
 )
+PRODUCT_KINDS = ("finance", "insurance", "warranty", "gap", "accessories")
+PRODUCTS = "rm_salesperson_kpi_product"
 CREDITS = "rm_salesperson_kpi_credit"
 SURVEYS = "rm_salesperson_kpi_survey"
 
@@ -107,6 +118,7 @@ class SalespersonKpiProjection(Projection):
         "rm_salesperson_kpi_deal",
         CREDITS,
         SURVEYS,
+        PRODUCTS,
     )
     ddl = (
         _KPI_DDL,
@@ -136,7 +148,13 @@ class SalespersonKpiProjection(Projection):
         f"CREATE TABLE IF NOT EXISTS {CREDITS} ("
         " deal_id TEXT NOT NULL, salesperson_id TEXT NOT NULL, ordinal INTEGER NOT NULL,"
         " share BIGINT NOT NULL, units BIGINT, revenue BIGINT, front_gross BIGINT,"
+        " back_gross BIGINT,"
         " PRIMARY KEY (deal_id, salesperson_id))",
+        # Each deal's products: what stands decides its back gross and penetration.
+        f"CREATE TABLE IF NOT EXISTS {PRODUCTS} ("
+        " deal_id TEXT NOT NULL, product_id TEXT NOT NULL, kind TEXT NOT NULL,"
+        " income BIGINT NOT NULL, active INTEGER NOT NULL,"
+        " PRIMARY KEY (deal_id, product_id))",
         f"CREATE TABLE IF NOT EXISTS {SURVEYS} ("
         " survey_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, day TEXT NOT NULL,"
         " overall BIGINT NOT NULL, salesperson_ids TEXT NOT NULL,"
@@ -152,14 +170,17 @@ class SalespersonKpiProjection(Projection):
         self.leads = PageRows("rm_salesperson_kpi_lead", "lead_id")
         self.deals = PageRows("rm_salesperson_kpi_deal", "deal_id")
         self.credits = PageGroups(CREDITS, "deal_id", "ordinal")
+        self.products = PageGroups(PRODUCTS, "deal_id", "product_id")
 
     def prepare(self, tx: Tx, events: Sequence[Any]) -> None:
         leads = [e for e in events if isinstance(e, Lead.Event)]
         deals = [e for e in events if isinstance(e, Deal.Event)]
         self.leads.fetch(tx, [str(e.originator_id) for e in leads])
         self.deals.fetch(tx, [str(e.originator_id) for e in deals])
-        counted = (Deal.Delivered, Deal.Unwound)
-        self.credits.fetch(tx, [str(e.originator_id) for e in deals if isinstance(e, counted)])
+        counted = (Deal.Delivered, Deal.Unwound, Deal.ProductAdded, Deal.ProductCancelled)
+        touched = [str(e.originator_id) for e in deals if isinstance(e, counted)]
+        self.credits.fetch(tx, touched)
+        self.products.fetch(tx, touched)
 
     def create(self, tx: Tx) -> None:
         for statement in self.ddl:
@@ -362,6 +383,67 @@ class SalespersonKpiProjection(Projection):
     def on_unwound(self, event: Deal.Unwound, tx: Tx) -> None:
         self._count_unit(tx, event, -1)
 
+    # --- F&I products ---------------------------------------------------------------------------
+
+    @handles(Deal.ProductAdded)
+    def on_product_added(self, event: Deal.ProductAdded, tx: Tx) -> None:
+        deal_id = str(event.originator_id)
+        before = self._standing(tx, deal_id)
+        tx.execute(
+            f"INSERT INTO {PRODUCTS} (deal_id, product_id, kind, income, active)"
+            " VALUES (?, ?, ?, ?, 1) ON CONFLICT (deal_id, product_id) DO NOTHING",
+            (deal_id, sid(event.product_id), event.kind, fen(event.income)),
+        )
+        self.products.forget(tx, deal_id)
+        self._product_changed(tx, event, before)
+
+    @handles(Deal.ProductCancelled)
+    def on_product_cancelled(self, event: Deal.ProductCancelled, tx: Tx) -> None:
+        deal_id = str(event.originator_id)
+        before = self._standing(tx, deal_id)
+        tx.execute(
+            f"UPDATE {PRODUCTS} SET active = 0 WHERE deal_id = ? AND product_id = ?",
+            (deal_id, sid(event.product_id)),
+        )
+        self.products.forget(tx, deal_id)
+        self._product_changed(tx, event, before)
+
+    def _standing(self, tx: Tx, deal_id: str) -> tuple[int, frozenset[str]]:
+        """The income (fen) of a deal's products standing, and their kinds."""
+        rows = [r for r in self.products.rows(tx, deal_id) if int(r["active"])]
+        return sum(int(r["income"]) for r in rows), frozenset(r["kind"] for r in rows)
+
+    def _product_changed(self, tx: Tx, event: Any, before: tuple[int, frozenset[str]]) -> None:
+        """A product added or cancelled on a delivered deal changes its delivery day's F&I:
+        the income difference split over the credits as at delivery, and the units of each
+        kind that appeared or went. Before delivery the delivery itself counts what stands."""
+        deal = self._deal(tx, event)
+        if deal is None or not int(deal["delivered"]):
+            return
+        after = self._standing(tx, str(deal["deal_id"]))
+        credits = self.credits.rows(tx, str(deal["deal_id"]))
+        parts = allocate(after[0] - before[0], [int(c["share"]) for c in credits])
+        tx.executemany(
+            f"UPDATE {CREDITS} SET back_gross = ? WHERE deal_id = ? AND salesperson_id = ?",
+            [
+                (int(c["back_gross"] or 0) + part, c["deal_id"], c["salesperson_id"])
+                for c, part in zip(credits, parts, strict=True)
+            ],
+        )
+        self.credits.forget(tx, str(deal["deal_id"]))
+        for credit, part in zip(credits, parts, strict=True):
+            units = int(credit["units"] or 0)
+            kinds = {f"units_with_{k}": units for k in after[1] - before[1]}
+            kinds |= {f"units_with_{k}": -units for k in before[1] - after[1]}
+            self._bump(
+                tx,
+                credit["salesperson_id"],
+                deal["store_id"],
+                deal["delivered_day"],
+                back_gross=part,
+                **kinds,
+            )
+
     # --- CSI ----------------------------------------------------------------------------------
 
     @handles(Survey.Answered)
@@ -433,18 +515,39 @@ class SalespersonKpiProjection(Projection):
             shares = [int(c["share"]) for c in credits]
             revenue = allocate(int(deal["selling_price"] or 0), shares)
             gross = allocate(int(deal["front_gross"] or 0), shares)
+            back = allocate(self._standing(tx, str(deal["deal_id"]))[0], shares)
             credits = [
-                c | {"units": c["share"], "revenue": r, "front_gross": g}
-                for c, r, g in zip(credits, revenue, gross, strict=True)
+                c | {"units": c["share"], "revenue": r, "front_gross": g, "back_gross": b}
+                for c, r, g, b in zip(credits, revenue, gross, back, strict=True)
             ]
             self.credits.forget(tx, str(deal["deal_id"]))
             tx.executemany(
-                f"UPDATE {CREDITS} SET units = ?, revenue = ?, front_gross = ?"
+                f"UPDATE {CREDITS} SET units = ?, revenue = ?, front_gross = ?, back_gross = ?"
                 " WHERE deal_id = ? AND salesperson_id = ?",
                 [
-                    (c["units"], c["revenue"], c["front_gross"], c["deal_id"], c["salesperson_id"])
+                    (
+                        c["units"],
+                        c["revenue"],
+                        c["front_gross"],
+                        c["back_gross"],
+                        c["deal_id"],
+                        c["salesperson_id"],
+                    )
                     for c in credits
                 ],
+            )
+        # Products change only while the deal stands, so the kinds standing now are the ones
+        # counted at delivery (or since, by _product_changed).
+        kinds = self._standing(tx, str(deal["deal_id"]))[1]
+        for credit in credits:
+            units = sign * int(credit["units"] or 0)
+            self._bump(
+                tx,
+                credit["salesperson_id"],
+                deal["store_id"],
+                day,
+                back_gross=sign * int(credit["back_gross"] or 0),
+                **{f"units_with_{k}": units for k in kinds},
             )
         for credit in credits:
             self._bump(

@@ -13,9 +13,16 @@ from domain.shared.shares import credited_units
 from projections.common import Where, check_page, page, paged, split_by_month, uid
 from projections.db import Database, Row, yuan
 from projections.payouts import queries as payouts
-from projections.salesperson_kpi.projection import COUNTERS, GROUP, MONTHS, STAFF, TABLE
+from projections.salesperson_kpi.projection import (
+    COUNTERS,
+    GROUP,
+    MONTHS,
+    PRODUCT_KINDS,
+    STAFF,
+    TABLE,
+)
 
-_MONEY = ("revenue", "front_gross")
+_MONEY = ("revenue", "front_gross", "back_gross")
 
 
 def period(month: str | None, date_from: date | None, date_to: date | None) -> tuple[str, str]:
@@ -154,6 +161,8 @@ def _line(r: Row) -> dict[str, Any]:
         value = int(r[column] or 0)
         line[column] = yuan(value) if column in _MONEY else value
     line["units_delivered"] = credited_units(int(r["units_delivered"] or 0))
+    for kind in PRODUCT_KINDS:
+        line[f"units_with_{kind}"] = credited_units(int(r[f"units_with_{kind}"] or 0))
     responses = line["first_responses"]
     line["avg_response_seconds"] = (
         (Decimal(line["response_seconds"]) / responses).quantize(

@@ -65,6 +65,19 @@ def owned_by_sales_a1(api: Api) -> dict[str, str]:
     )
     appointment_id = api.ok(api.get("sales_a1", f"/leads/{lead['id']}"), 200)["appointment_id"]
     del appointment
+    loan = api.ok(
+        api.post(
+            "sales_a1",
+            f"/deals/{deal['id']}/loan-applications",
+            {
+                "lender": "BYD Auto Finance",
+                "amount": "100000",
+                "term_months": 36,
+                "down_payment": "80000",
+                "rate": "4.5",
+            },
+        )
+    )
     return {
         "lead_id": lead["id"],
         "customer_id": lead_out["customer_id"],
@@ -98,6 +111,7 @@ def owned_by_sales_a1(api: Api) -> dict[str, str]:
         "campaign_id": deal["id"],  # not a campaign: 404 (403 to a role that may never)
         "partner_id": deal["id"],
         "order_id": deal["id"],  # not a recon order (the vehicle is new): 403/404 to outsiders
+        "application_id": loan["id"],
     }
 
 
@@ -293,6 +307,19 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("PUT", "/deals/{deal_id}/structure"): {"down_payment": "1000"},
     ("POST", "/deals/{deal_id}/order"): {"deposit": "1000"},
     ("POST", "/deals/{deal_id}/order-cancellation"): {"reason": "x"},
+    # Auto finance: a deal's loan applications and the lender's answers.
+    ("GET", "/deals/{deal_id}/loan-applications"): None,
+    ("POST", "/deals/{deal_id}/loan-applications"): {
+        "lender": "Ping An Bank",
+        "amount": "100000",
+        "term_months": 36,
+        "down_payment": "80000",
+        "rate": "4.5",
+    },
+    ("POST", "/loan-applications/{application_id}/approval"): {"conditions": "proof of income"},
+    ("POST", "/loan-applications/{application_id}/decline"): {"reason": "income too low"},
+    ("POST", "/loan-applications/{application_id}/funding"): {"income": "3000"},
+    ("POST", "/loan-applications/{application_id}/withdrawal"): {"reason": "cash"},
 }
 
 STORE_LEVEL_READS = {

@@ -38,6 +38,13 @@ BASE_COUNTERS = {
     "surveys",
     "survey_score",
     "csi_average",
+    # F&I (docs/finance-applications.md)
+    "back_gross",
+    "units_with_finance",
+    "units_with_insurance",
+    "units_with_warranty",
+    "units_with_gap",
+    "units_with_accessories",
 }
 
 MONTH_COUNTERS: dict[str, Decimal | int | None] = {
@@ -283,7 +290,8 @@ def test_a_replayed_target_sheet_equals_the_live_one(
 
 
 def test_every_kpi_that_reads_deliveries_states_how_an_unwind_counts() -> None:
-    delivery_counters = {"units_delivered", "revenue", "front_gross"}
+    delivery_counters = {"units_delivered", "revenue", "front_gross", "back_gross"}
+    delivery_counters |= {c for c in BASE_COUNTERS if c.startswith("units_with_")}
 
     stated = {d.key: d.unwinds for d in definitions() if delivery_counters & set(d.inputs)}
 

@@ -1,0 +1,1 @@
+"""Loan applications on deals and their answers (docs/finance-applications.md)."""

@@ -1,0 +1,5 @@
+from tests.browser.screens import Screen
+
+SCREENS = [
+    Screen("loans-declined", "manager1", "/app/loans/declined"),
+]
