@@ -97,6 +97,7 @@ class Services:
         """Used cars: acquisition, reconditioning, front line, wholesale, aged policy."""
         return UsedCars(self.app)
 
+    @cached_property
     def finance(self) -> Finance:
         """Loan applications on deals and the lenders' answers (domain/finance)."""
         return Finance(self.app)
