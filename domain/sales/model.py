@@ -937,18 +937,6 @@ class Deal(ShowroomAggregate):
     def _cancel_order(self, reason: str, vehicle_id: UUID | None, occurred_at: datetime) -> None:
         self.order_cancel_reason = reason
 
-
-def _note(value: str | None) -> str | None:
-    if value is None:
-        return None
-    return values.text(value, "note", max_length=500, required=False, multiline=True) or None
-
-
-def _level_value(level: ApprovalLevel | None) -> str:
-    # Reached only after _pending accepted the level, which refuses None.
-    if level is None:
-        raise DealApproverLevelError("only a team leader, manager or general manager decides")
-    return level.value
     # --- funded loans (domain/finance) ---------------------------------------------------------
 
     def add_funded_loan(
@@ -987,3 +975,16 @@ def _level_value(level: ApprovalLevel | None) -> str:
     def financed(self) -> bool:
         """A finance contract stands on the deal (funded through an application or entered)."""
         return any(p.active and p.kind is ProductKind.FINANCE for p in self.products.values())
+
+
+def _note(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return values.text(value, "note", max_length=500, required=False, multiline=True) or None
+
+
+def _level_value(level: ApprovalLevel | None) -> str:
+    # Reached only after _pending accepted the level, which refuses None.
+    if level is None:
+        raise DealApproverLevelError("only a team leader, manager or general manager decides")
+    return level.value
