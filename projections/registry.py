@@ -20,6 +20,7 @@ from projections.performance.projection import PerformanceProjection
 from projections.projection import Projection
 from projections.salesperson_kpi.projection import SalespersonKpiProjection
 from projections.satisfaction.projection import SatisfactionProjection
+from projections.stock_reports.projection import StockReportsProjection
 
 _FACTORIES: tuple[Callable[[], Projection], ...] = (
     DirectoryProjection,
@@ -37,6 +38,7 @@ _FACTORIES: tuple[Callable[[], Projection], ...] = (
     DutyProjection,
     LeadLossesProjection,
     FollowUpsProjection,
+    StockReportsProjection,
 )
 
 
