@@ -42,6 +42,7 @@ from api.routes import (
     reports,
     second_factor,
     sessions,
+    stock,
     surveys,
     vehicles,
 )
@@ -171,6 +172,7 @@ def create_app(
         lead_dedup,
         lead_losses,
         follow_ups,
+        stock,
     ):
         app.include_router(module.router)
     pages.install(app)

@@ -1,0 +1,119 @@
+"""Stock pipeline and reports: OEM orders, transfers with an approval, stock settings."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from api.schemas.common import Command, Strict
+from domain.shared.values import with_check_digit
+
+Window = Literal[30, 90]
+Level = Literal["model", "trim", "colour"]
+ConditionFilter = Literal["new", "used"]
+_VIN = Field(
+    min_length=17,
+    max_length=17,
+    description="17 characters; its check digit (ISO 3779) is verified",
+    examples=[with_check_digit("LSVAU2180N2183294")],
+)
+_MONEY = Field(ge=0, max_digits=12, decimal_places=2)
+
+
+class PlaceOrder(Strict):
+    store_id: UUID
+    make: str = Field(min_length=1, max_length=60)
+    model: str = Field(min_length=1, max_length=60)
+    trim: str = Field(default="", max_length=60)
+    colour: str = Field(default="", max_length=60)
+    model_year: int = Field(ge=1990, le=2100)
+    ordered_on: date | None = None
+    occurred_at: AwareDatetime | None = None
+
+
+class AllocateOrder(Command):
+    vin: str = _VIN
+    cost: Decimal = _MONEY
+    list_price: Decimal = _MONEY
+    allocated_on: date | None = None
+
+
+class ShipOrder(Command):
+    expected_on: date = Field(description="The day the vehicle is expected at the store")
+    shipped_on: date | None = None
+
+
+class ReceiveOrder(Command):
+    vin: str = _VIN
+    received_on: date | None = None
+
+
+class CancelOrder(Command):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class OrderOut(BaseModel):
+    id: UUID
+    version: int
+    store_id: UUID
+    make: str
+    model: str
+    trim: str
+    colour: str
+    model_year: int
+    status: str
+    ordered_on: date
+    vin: str | None
+    cost: Decimal | None
+    list_price: Decimal | None
+    expected_on: date | None
+    vehicle_id: UUID | None
+
+
+class RequestTransfer(Command):
+    to_store_id: UUID
+    cost: Decimal = Field(ge=0, max_digits=12, decimal_places=2, description="Freight, driver")
+    reason: str = Field(default="", max_length=500)
+
+
+class ApproveTransfer(Command):
+    pass
+
+
+class RefuseTransfer(Command):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ShipTransfer(Command):
+    expected_on: date
+    shipped_on: date | None = None
+
+
+class ReceiveTransfer(Command):
+    arrived_on: date | None = None
+
+
+class StockSettingsIn(Strict):
+    aged_days: int = Field(ge=1, le=730, description="Days since acquisition a car is aged at")
+    target_days: int = Field(ge=1, le=365, description="Days' supply guidance orders up to")
+    expected_version: int | None = Field(default=None, ge=0)
+
+
+class StockSettingsOut(BaseModel):
+    store_id: UUID
+    aged_days: int
+    target_days: int
+    version: int
+
+
+class StockReport(BaseModel):
+    """A stock report: its parameters (as_of, window_days, month...) and its items, each
+    carrying the inputs its figures were computed from."""
+
+    model_config = {"extra": "allow"}
+
+    items: list[dict[str, Any]]
