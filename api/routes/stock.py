@@ -255,7 +255,7 @@ def days_supply(
     runtime: RuntimeDep,
     actor: ActorDep,
     _: ConsistentDep,
-    window: Window = 30,
+    window: Window = Window.DAYS_30,
     level: Level = "model",
     condition: ConditionFilter | None = None,
     store_id: UUID | None = None,
@@ -268,7 +268,7 @@ def days_supply(
             runtime.db,
             scope=read_scope(actor, store_id=store_id),
             as_of=as_of or _today(),
-            window=window,
+            window=int(window),
             level=level,
             condition=condition,
         )
@@ -302,7 +302,7 @@ def guidance(
     runtime: RuntimeDep,
     actor: ActorDep,
     _: ConsistentDep,
-    window: Window = 30,
+    window: Window = Window.DAYS_30,
     condition: ConditionFilter = "new",
     store_id: UUID | None = None,
     as_of: ReportDateQuery = None,
@@ -313,7 +313,7 @@ def guidance(
             runtime.db,
             scope=read_scope(actor, store_id=store_id),
             as_of=as_of or _today(),
-            window=window,
+            window=int(window),
             condition=condition,
         )
     )

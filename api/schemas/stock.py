@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from enum import IntEnum
 from typing import Any, Literal
 from uuid import UUID
 
@@ -12,7 +13,14 @@ from pydantic import AwareDatetime, BaseModel, Field
 from api.schemas.common import Command, Strict
 from domain.shared.values import with_check_digit
 
-Window = Literal[30, 90]
+
+class Window(IntEnum):
+    """The sales window of days' supply and guidance: 30 or 90 days, stated in the answer."""
+
+    DAYS_30 = 30
+    DAYS_90 = 90
+
+
 Level = Literal["model", "trim", "colour"]
 ConditionFilter = Literal["new", "used"]
 _VIN = Field(

@@ -96,7 +96,8 @@ class Stock:
         with acting_as(actor):
             order = self._order(actor, order_id, expected_version)
             when = aware(occurred_at)
-            order.allocate(vin, cost, list_price, allocated_on or when.date(), occurred_at=when)
+            day = allocated_on or self._day(order.store_id, when)
+            order.allocate(vin, cost, list_price, day, occurred_at=when)
             return self.app.written(order)
 
     def ship_order(
@@ -112,7 +113,7 @@ class Stock:
         with acting_as(actor):
             order = self._order(actor, order_id, expected_version)
             when = aware(occurred_at)
-            order.ship(shipped_on or when.date(), expected_on, occurred_at=when)
+            order.ship(shipped_on or self._day(order.store_id, when), expected_on, occurred_at=when)
             return self.app.written(order)
 
     def receive_order(
@@ -248,7 +249,8 @@ class Stock:
             vehicle = self._vehicle(actor, vehicle_id, expected_version)
             ensure_store(actor, vehicle.store_id)
             when = aware(occurred_at)
-            vehicle.ship_transfer(shipped_on or when.date(), expected_on, occurred_at=when)
+            day = shipped_on or self._day(vehicle.store_id, when)
+            vehicle.ship_transfer(day, expected_on, occurred_at=when)
             return self.app.written(vehicle)
 
     def receive_transfer(
@@ -267,7 +269,8 @@ class Stock:
             if to is not None:
                 ensure_store(actor, to)
             when = aware(occurred_at)
-            vehicle.receive_transfer(arrived_on or when.date(), occurred_at=when)
+            day = arrived_on or self._day(to or vehicle.store_id, when)
+            vehicle.receive_transfer(day, occurred_at=when)
             return self.app.written(vehicle)
 
     # --- settings -----------------------------------------------------------------------------
@@ -334,6 +337,10 @@ class Stock:
                 raise NotFoundError("vehicle", ident)
 
         return self.app.load(Vehicle, ident, "vehicle", expected_version, scope=visible)
+
+    def _day(self, store_id: UUID, when: datetime) -> date:
+        """The business day of `when` on the store's floor (its own timezone)."""
+        return business_day(when, self.app.load(Store, store_id, "store").timezone)
 
     def _open_store(self, store_id: UUID) -> Store:
         store = self.app.load(Store, store_id, "store")
