@@ -21,6 +21,7 @@ SECTIONS = (
     "8 log chain",
     "9 access log",
     "10 staff names",
+    "11 stock",
 )
 QUERY_ENDPOINTS = ("kpis", "leaderboard", "funnel", "inventory", "history")
 
