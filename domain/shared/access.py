@@ -346,3 +346,9 @@ def ensure_loss_approver(
     ensure_store(principal, store_id)
     if requested_by is not None and requested_by == principal.user_id:
         raise PermissionDeniedError("nobody approves or rejects their own loss request")
+
+
+# Stock (docs/stock.md): who reads the stock reports and pipeline pages, and who approves a
+# transfer between stores (the group, not either store: it moves the group's money).
+STOCK_READERS = (Role.ADMIN, Role.GROUP_EXEC, Role.STORE_MANAGER, Role.FINANCE, Role.AUDITOR)
+TRANSFER_APPROVERS = (Role.ADMIN, Role.GROUP_EXEC)

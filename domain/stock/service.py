@@ -11,7 +11,13 @@ from domain.app import Showroom, Written
 from domain.inventory.errors import VehicleAlreadyReceivedError, VehicleStoreClosedError
 from domain.inventory.model import Vehicle, vehicle_id_for
 from domain.organisation.model import Store
-from domain.shared.access import MANAGERS, can_see_vehicle, ensure_role, ensure_store
+from domain.shared.access import (
+    MANAGERS,
+    TRANSFER_APPROVERS,
+    can_see_vehicle,
+    ensure_role,
+    ensure_store,
+)
 from domain.shared.actor import Principal, Role, acting_as
 from domain.shared.clock import aware, business_day
 from domain.shared.errors import (
@@ -28,9 +34,6 @@ from domain.stock.model import (
     StockSettings,
     settings_id_for,
 )
-
-# Who approves a transfer between stores: the group, not either store (it moves the group's money).
-TRANSFER_APPROVERS = (Role.ADMIN, Role.GROUP_EXEC)
 
 
 def store_stock_settings(app: Showroom, store_id: UUID) -> tuple[int, int, int]:
