@@ -11,12 +11,16 @@ from fastapi import APIRouter, Depends
 from api.deps import ActorDep, ConsistentDep, RuntimeDep
 from api.schemas.common import MonthQuery, ReportDateQuery, Written
 from api.schemas.stock import (
+    AgingOut,
     AllocateOrder,
     ApproveTransfer,
     CancelOrder,
     ConditionFilter,
+    DaysSupplyOut,
+    GuidanceOut,
     Level,
     OrderOut,
+    PipelineOut,
     PlaceOrder,
     ReceiveOrder,
     ReceiveTransfer,
@@ -24,15 +28,13 @@ from api.schemas.stock import (
     RequestTransfer,
     ShipOrder,
     ShipTransfer,
-    StockReport,
     StockSettingsIn,
     StockSettingsOut,
+    TurnoverOut,
     Window,
 )
-from domain.shared.access import COST_BLIND, read_scope
-from domain.shared.actor import Principal
+from domain.shared.access import read_scope
 from domain.shared.clock import business_day, now
-from domain.shared.errors import PermissionDeniedError
 from domain.stock.model import OemOrder
 from domain.stock.service import Stock
 from projections.stock_reports import queries
@@ -71,12 +73,6 @@ def order_out(order: OemOrder, sees_cost: bool) -> OrderOut:
     )
 
 
-def ensure_sees_cost(actor: Principal) -> None:
-    """Turnover is a cost figure through and through: roles blind to cost get 403."""
-    if actor.role in COST_BLIND:
-        raise PermissionDeniedError("stock cost is not shown to your role")
-
-
 # --- OEM orders ---------------------------------------------------------------------------------
 
 
@@ -101,7 +97,7 @@ def place_order(body: PlaceOrder, stock: StockDep, actor: ActorDep) -> Written:
 @router.get("/orders/{order_id}")
 def get_order(order_id: UUID, stock: StockDep, actor: ActorDep) -> OrderOut:
     """One OEM order (its cost hidden from salespeople)."""
-    return order_out(stock.get_order(actor, order_id), actor.role not in COST_BLIND)
+    return order_out(stock.get_order(actor, order_id), read_scope(actor).sees_cost)
 
 
 @router.post("/orders/{order_id}/allocation", status_code=201)
@@ -179,7 +175,10 @@ def request_transfer(
 
 @router.post("/transfers/{vehicle_id}/approval", status_code=201)
 def approve_transfer(
-    vehicle_id: UUID, body: ApproveTransfer, stock: StockDep, actor: ActorDep
+    vehicle_id: UUID,
+    stock: StockDep,
+    actor: ActorDep,
+    body: ApproveTransfer = ApproveTransfer(),
 ) -> Written:
     """Approve a requested transfer (admin, group executive)."""
     return Written.of(
@@ -218,7 +217,10 @@ def ship_transfer(
 
 @router.post("/transfers/{vehicle_id}/receipt", status_code=201)
 def receive_transfer(
-    vehicle_id: UUID, body: ReceiveTransfer, stock: StockDep, actor: ActorDep
+    vehicle_id: UUID,
+    stock: StockDep,
+    actor: ActorDep,
+    body: ReceiveTransfer = ReceiveTransfer(),
 ) -> Written:
     """The vehicle in transit arrived at the receiving store (cost + the transfer's)."""
     return Written.of(
@@ -260,10 +262,10 @@ def days_supply(
     condition: ConditionFilter | None = None,
     store_id: UUID | None = None,
     as_of: ReportDateQuery = None,
-) -> StockReport:
+) -> DaysSupplyOut:
     """Units in stock ÷ average daily retail sales over the window (30 or 90 days, stated),
     per store × model (× trim, × colour)."""
-    return StockReport.model_validate(
+    return DaysSupplyOut.model_validate(
         queries.days_supply(
             runtime.db,
             scope=read_scope(actor, store_id=store_id),
@@ -283,11 +285,10 @@ def turnover(
     month: MonthQuery,
     condition: ConditionFilter | None = None,
     store_id: UUID | None = None,
-) -> StockReport:
+) -> TurnoverOut:
     """Inventory turnover (库存周转率) per store for a month: cost of sales ÷ average inventory
     cost, and annualised; units retailed ÷ average units (the used-car measure)."""
-    ensure_sees_cost(actor)
-    return StockReport.model_validate(
+    return TurnoverOut.model_validate(
         queries.turnover(
             runtime.db,
             scope=read_scope(actor, store_id=store_id),
@@ -306,9 +307,9 @@ def guidance(
     condition: ConditionFilter = "new",
     store_id: UUID | None = None,
     as_of: ReportDateQuery = None,
-) -> StockReport:
+) -> GuidanceOut:
     """Purchase guidance per store × model × trim × colour, with every input beside it."""
-    return StockReport.model_validate(
+    return GuidanceOut.model_validate(
         queries.guidance(
             runtime.db,
             scope=read_scope(actor, store_id=store_id),
@@ -327,10 +328,10 @@ def aging(
     condition: ConditionFilter | None = None,
     store_id: UUID | None = None,
     as_of: ReportDateQuery = None,
-) -> StockReport:
+) -> AgingOut:
     """What each store held at the end of `as_of`, by days since acquisition, with the
     store's aged threshold (a past day: the stock of that day, not today's re-aged)."""
-    return StockReport.model_validate(
+    return AgingOut.model_validate(
         queries.aging(
             runtime.db,
             scope=read_scope(actor, store_id=store_id),
@@ -347,9 +348,9 @@ def pipeline(
     _: ConsistentDep,
     store_id: UUID | None = None,
     include_closed: bool = False,
-) -> StockReport:
+) -> PipelineOut:
     """OEM orders and transfers on their way to (or from) the scope's stores."""
-    return StockReport.model_validate(
+    return PipelineOut.model_validate(
         queries.pipeline(
             runtime.db, scope=read_scope(actor, store_id=store_id), open_only=not include_closed
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
@@ -118,10 +118,118 @@ class StockSettingsOut(BaseModel):
     version: int
 
 
-class StockReport(BaseModel):
-    """A stock report: its parameters (as_of, window_days, month...) and its items, each
-    carrying the inputs its figures were computed from."""
+class SupplyLine(BaseModel):
+    store_id: UUID
+    make: str
+    model: str
+    trim: str | None = None
+    colour: str | None = None
+    units: int
+    sold: int
+    daily_sales: Decimal | None
+    days_supply: Decimal | None = Field(description="None when nothing sold in the window")
 
-    model_config = {"extra": "allow"}
 
-    items: list[dict[str, Any]]
+class DaysSupplyOut(BaseModel):
+    as_of: date
+    window_days: int
+    window_from: date
+    level: str
+    condition: str | None
+    items: list[SupplyLine]
+
+
+class TurnoverLine(BaseModel):
+    store_id: UUID
+    opening_units: int
+    closing_units: int
+    average_units: Decimal
+    units_retailed: int
+    unit_turnover: Decimal | None
+    unit_turnover_annualised: Decimal | None
+    opening_cost: Decimal | None
+    closing_cost: Decimal | None
+    average_cost: Decimal | None
+    cost_of_sales: Decimal | None
+    turnover: Decimal | None
+    turnover_annualised: Decimal | None
+
+
+class TurnoverOut(BaseModel):
+    month: str
+    condition: str | None
+    items: list[TurnoverLine]
+
+
+class GuidanceLine(BaseModel):
+    store_id: UUID
+    make: str
+    model: str
+    trim: str
+    colour: str
+    sold: int
+    daily_sales: Decimal
+    target_days: int
+    target_units: Decimal
+    on_hand: int
+    on_order: int
+    in_transit: int
+    aged: int
+    aged_days: int
+    oldest_age_days: int | None
+    suggested: int
+    held_for_aging: bool
+
+
+class GuidanceOut(BaseModel):
+    as_of: date
+    window_days: int
+    window_from: date
+    condition: str
+    items: list[GuidanceLine]
+
+
+class AgingCount(BaseModel):
+    vehicles: int
+    cost: Decimal | None
+
+
+class AgingBucket(AgingCount):
+    bucket: str
+
+
+class AgingLine(BaseModel):
+    store_id: UUID
+    aged_days: int
+    buckets: list[AgingBucket]
+    aged: AgingCount
+    total: AgingCount
+
+
+class AgingOut(BaseModel):
+    as_of: date
+    condition: str | None
+    items: list[AgingLine]
+
+
+class InboundLine(BaseModel):
+    kind: str
+    id: UUID
+    store_id: UUID
+    from_store_id: UUID | None
+    make: str
+    model: str
+    trim: str
+    colour: str
+    status: str
+    vin: str | None
+    cost: Decimal | None
+    model_year: int | None
+    ordered_on: date | None
+    expected_on: date | None
+    reason: str | None
+    version: int
+
+
+class PipelineOut(BaseModel):
+    items: list[InboundLine]

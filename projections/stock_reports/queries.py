@@ -17,6 +17,7 @@ from uuid import UUID
 from domain.shared import months
 from domain.shared.access import ReadScope
 from domain.shared.clock import days_after
+from domain.shared.errors import PermissionDeniedError
 from domain.stock.model import DEFAULT_AGED_DAYS, DEFAULT_TARGET_DAYS, OrderStatus
 from projections.common import Where, uid
 from projections.db import Database, yuan
@@ -121,6 +122,8 @@ def turnover(
 
     Cost figures are None for those who may not see cost (the unit figures stay).
     """
+    if not scope.sees_cost:  # turnover is a cost figure through and through
+        raise PermissionDeniedError("the cost of stock is not shown to your role")
     store = _store(scope)
     first, last = months.first_day(month), months.last_day(month)
     stores: dict[str, dict[str, int]] = defaultdict(

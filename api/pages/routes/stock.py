@@ -24,7 +24,7 @@ from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
 from api.pages.session import PREFIX, PageActorDep
 from domain.shared import months
-from domain.shared.access import COST_BLIND, STOCK_READERS, ensure_role, read_scope
+from domain.shared.access import STOCK_READERS, ensure_role, read_scope
 from domain.shared.actor import Principal
 from domain.shared.clock import DEFAULT_TIMEZONE, business_day, now
 from domain.shared.errors import InvalidValueError, NotFoundError
@@ -125,7 +125,7 @@ def reports(
             ),
             "aging": queries.aging(runtime.db, scope=scope, as_of=day, condition=condition),
             "turnover": None
-            if actor.role in COST_BLIND
+            if not scope.sees_cost
             else queries.turnover(runtime.db, scope=scope, month=chosen, condition=condition),
             "chart": supply_chart(supply, stores),
             "charts": any(i["days_supply"] is not None for i in supply["items"]),
