@@ -46,6 +46,7 @@ from api.routes import (
     routing,
     second_factor,
     sessions,
+    stock,
     surveys,
     used_cars,
     vehicles,
@@ -181,6 +182,7 @@ def create_app(
         used_cars,
         desking,
         loans,
+        stock,
     ):
         app.include_router(module.router)
     pages.install(app)

@@ -22,6 +22,7 @@ from projections.performance.projection import PerformanceProjection
 from projections.projection import Projection
 from projections.salesperson_kpi.projection import SalespersonKpiProjection
 from projections.satisfaction.projection import SatisfactionProjection
+from projections.stock_reports.projection import StockReportsProjection
 from projections.used_stock.projection import UsedStockProjection
 
 _FACTORIES: tuple[Callable[[], Projection], ...] = (
@@ -43,6 +44,7 @@ _FACTORIES: tuple[Callable[[], Projection], ...] = (
     UsedStockProjection,
     DealApprovalsProjection,
     LoanApplicationsProjection,
+    StockReportsProjection,
 )
 
 

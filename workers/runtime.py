@@ -38,6 +38,7 @@ from domain.reporting.service import Reporting
 from domain.routing.service import Routing
 from domain.sales.service import Sales
 from domain.satisfaction.service import Satisfaction
+from domain.stock.service import Stock
 from projections.db import Database, open_database
 from projections.directory.open_leads import ViewOpenLeads
 from projections.directory.phone_index import ViewPhoneIndex
@@ -101,6 +102,10 @@ class Services:
     def finance(self) -> Finance:
         """Loan applications on deals and the lenders' answers (domain/finance)."""
         return Finance(self.app)
+
+    def stock(self) -> Stock:
+        """OEM orders, transfers with an approval, stock settings (domain/stock)."""
+        return Stock(self.app)
 
     @classmethod
     def over(

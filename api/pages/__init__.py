@@ -46,6 +46,7 @@ from api.pages.routes import (
     managerops_performance,
     notifications,
     routing,
+    stock,
     used_cars,
 )
 from api.pages.session import PREFIX, CsrfRefused, EnrolmentRequired, LoginRequired
@@ -78,6 +79,7 @@ AREAS: tuple[ModuleType, ...] = (
     used_cars,
     desking,
     loans,
+    stock,
 )
 
 

@@ -41,6 +41,8 @@ class VehicleStatus(StrEnum):
     DELIVERED = "delivered"
     # A used car sold wholesale (to a dealer or an auction): it left stock without a deal.
     WHOLESALED = "wholesaled"
+    # On the road between two stores (a transfer shipped, not yet arrived): on nobody's floor.
+    IN_TRANSIT = "in_transit"
 
 
 def vehicle_id_for(vin: str) -> UUID:
@@ -552,3 +554,145 @@ class Vehicle(ShowroomAggregate):
     ) -> None:
         self.status = VehicleStatus.WHOLESALED
         self.sold_price = price
+
+    # --- transfers with an approval (domain/stock) ----------------------------------------------
+    # A transfer is requested with its cost, approved (or refused) by the group, shipped (the
+    # vehicle is in transit, off both stores' floors) and received at the other store, whose
+    # stock then carries the vehicle at its cost plus the transfer's.
+
+    class TransferRequested(ShowroomAggregate.Event):
+        to_store_id: UUID
+        cost: Decimal
+        reason: str
+
+    class TransferApproved(ShowroomAggregate.Event):
+        to_store_id: UUID
+
+    class TransferRefused(ShowroomAggregate.Event):
+        to_store_id: UUID
+        reason: str
+
+    class TransferShipped(ShowroomAggregate.Event):
+        from_store_id: UUID
+        to_store_id: UUID
+        shipped_on: date
+        expected_on: date
+
+    class TransferArrived(ShowroomAggregate.Event):
+        from_store_id: UUID
+        to_store_id: UUID
+        cost: Decimal
+        arrived_on: date
+
+    @property
+    def transfer_state(self) -> str | None:
+        """None, or where the open transfer stands: requested, approved, in_transit."""
+        state: str | None = getattr(self, "_transfer_state", None)
+        return state
+
+    def request_transfer(
+        self, to_store_id: UUID, cost: Decimal | int | str, reason: str, occurred_at: datetime
+    ) -> None:
+        """Ask to move a vehicle in stock to another store at a cost (freight, driver)."""
+        self._ensure("request a transfer", VehicleStatus.IN_STOCK)
+        if self.transfer_state is not None:
+            raise IllegalTransitionError("transfer", self.id, self.transfer_state, "request")
+        if to_store_id == self.store_id:
+            raise VehicleAlreadyAtStoreError(f"vehicle {self.id} is already at store {to_store_id}")
+        self._request_transfer(
+            to_store_id=to_store_id,
+            cost=values.money(cost, field="cost"),
+            reason=values.text(reason, "reason", max_length=500, required=False),
+            occurred_at=occurred_at,
+        )
+
+    @event(TransferRequested)
+    def _request_transfer(
+        self, to_store_id: UUID, cost: Decimal, reason: str, occurred_at: datetime
+    ) -> None:
+        self._transfer_state: str | None = "requested"
+        self.transfer_to: UUID | None = to_store_id
+        self.transfer_cost = cost
+
+    def _ensure_transfer(self, action: str, *states: str) -> UUID:
+        if self.transfer_state not in states:
+            raise IllegalTransitionError("transfer", self.id, self.transfer_state or "none", action)
+        assert self.transfer_to is not None  # set with every state
+        return self.transfer_to
+
+    def approve_transfer(self, occurred_at: datetime) -> None:
+        """The group agrees to the requested transfer."""
+        to = self._ensure_transfer("approve", "requested")
+        self._approve_transfer(to_store_id=to, occurred_at=occurred_at)
+
+    @event(TransferApproved)
+    def _approve_transfer(self, to_store_id: UUID, occurred_at: datetime) -> None:
+        self._transfer_state = "approved"
+
+    def refuse_transfer(self, reason: str, occurred_at: datetime) -> None:
+        """The group refuses the requested transfer, with its reason."""
+        to = self._ensure_transfer("refuse", "requested")
+        self._refuse_transfer(
+            to_store_id=to,
+            reason=values.text(reason, "reason", max_length=500),
+            occurred_at=occurred_at,
+        )
+
+    @event(TransferRefused)
+    def _refuse_transfer(self, to_store_id: UUID, reason: str, occurred_at: datetime) -> None:
+        self._transfer_state = None
+        self.transfer_to = None
+
+    def ship_transfer(self, shipped_on: date, expected_on: date, occurred_at: datetime) -> None:
+        """The approved transfer leaves the store; it is expected at the other on `expected_on`."""
+        to = self._ensure_transfer("ship", "approved")
+        self._ensure("ship", VehicleStatus.IN_STOCK)
+        shipped_on = happened_on(shipped_on, "shipped_on")
+        if expected_on < shipped_on:
+            raise InvalidValueError("expected_on cannot be before shipped_on")
+        self._ship_transfer(
+            from_store_id=self.store_id,
+            to_store_id=to,
+            shipped_on=shipped_on,
+            expected_on=expected_on,
+            occurred_at=occurred_at,
+        )
+
+    @event(TransferShipped)
+    def _ship_transfer(
+        self,
+        from_store_id: UUID,
+        to_store_id: UUID,
+        shipped_on: date,
+        expected_on: date,
+        occurred_at: datetime,
+    ) -> None:
+        self._transfer_state = "in_transit"
+        self.status = VehicleStatus.IN_TRANSIT
+        self.transfer_expected_on = expected_on
+
+    def receive_transfer(self, arrived_on: date, occurred_at: datetime) -> None:
+        """The vehicle in transit arrived: it joins the other store's stock, cost + transfer."""
+        to = self._ensure_transfer("receive", "in_transit")
+        self._receive_transfer(
+            from_store_id=self.store_id,
+            to_store_id=to,
+            cost=self.transfer_cost,
+            arrived_on=happened_on(arrived_on, "arrived_on"),
+            occurred_at=occurred_at,
+        )
+
+    @event(TransferArrived)
+    def _receive_transfer(
+        self,
+        from_store_id: UUID,
+        to_store_id: UUID,
+        cost: Decimal,
+        arrived_on: date,
+        occurred_at: datetime,
+    ) -> None:
+        self._transfer_state = None
+        self.transfer_to = None
+        self.status = VehicleStatus.IN_STOCK
+        self.store_id = to_store_id
+        self.cost = self.cost + cost

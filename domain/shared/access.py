@@ -376,3 +376,9 @@ def ensure_deal_approver(
         raise PermissionDeniedError("nobody decides their own approval request")
     if principal.staff_id is not None and principal.staff_id == salesperson_id:
         raise PermissionDeniedError("nobody approves the discount of a deal they sell")
+
+
+# Stock (docs/stock.md): who reads the stock reports and pipeline pages, and who approves a
+# transfer between stores (the group, not either store: it moves the group's money).
+STOCK_READERS = (Role.ADMIN, Role.GROUP_EXEC, Role.STORE_MANAGER, Role.FINANCE, Role.AUDITOR)
+TRANSFER_APPROVERS = (Role.ADMIN, Role.GROUP_EXEC)

@@ -43,6 +43,7 @@ SECTIONS += ("chain",)  # the log chain: verification and checkpoints (ops/bench
 SECTIONS += ("access",)  # the access log's cost on a read (ops/bench/access_log.py)
 SECTIONS += ("staffnames",)  # revealing sealed staff names (ops/bench/staff_names.py)
 SECTIONS += ("routing",)  # routing decisions next to the dispatcher (ops/bench/routing.py)
+SECTIONS += ("stock",)  # days' supply, turnover, guidance beside pandas (ops/bench/stock.py)
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
@@ -158,7 +159,7 @@ def run(args: argparse.Namespace, progress: Callable[[str], None] = print) -> di
                     seconds=args.duration,
                     rates=rates,
                 )
-        if {"rebuild", "queries", "pages", "chain"} & set(sections):
+        if {"rebuild", "queries", "pages", "chain", "stock"} & set(sections):
             progress(f"[{name}] generating {args.events:,} events")
             with bench_store(name, base) as backend:
                 row, summary = bulk_generation(backend, args.events)
@@ -191,6 +192,17 @@ def run(args: argparse.Namespace, progress: Callable[[str], None] = print) -> di
                         seconds=args.duration,
                         label=f"{summary.events:,} events",
                     )
+                if "stock" in sections:
+                    from ops.bench import stock
+
+                    progress(f"[{name}] stock reports")
+                    rows += stock.run(
+                        backend,
+                        last_day=summary.last_day or date.today(),
+                        label=f"{summary.events:,} events",
+                        calls=args.calls,
+                        seconds=args.duration,
+                    )
                 if "chain" in sections:  # last: it appends 1,000 events to the log
                     progress(f"[{name}] log chain")
                     rows += _chain(backend, f"{summary.events:,} events")
@@ -209,6 +221,16 @@ def run(args: argparse.Namespace, progress: Callable[[str], None] = print) -> di
                     label=f"{summary.events:,} events",
                     target=summary.events >= 10_000_000,
                 )
+                if "stock" in sections:
+                    from ops.bench import stock
+
+                    rows += stock.run(
+                        backend,
+                        last_day=summary.last_day or date.today(),
+                        label=f"{summary.events:,} events",
+                        calls=args.calls,
+                        seconds=args.duration,
+                    )
         if "lag" in sections:
             progress(f"[{name}] lag")
             with bench_store(name, base) as backend:

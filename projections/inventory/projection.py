@@ -151,3 +151,23 @@ class InventoryProjection(Projection):
     @handles(Vehicle.Wholesaled)
     def on_wholesaled(self, event: Vehicle.Wholesaled, tx: Tx) -> None:
         self._set(tx, event, status=VehicleStatus.WHOLESALED.value, sold_price=fen(event.price))
+
+    # Transfers with an approval (domain/stock): in transit the vehicle is on no store's floor;
+    # on arrival it stands at the receiving store, its cost raised by the transfer's.
+
+    @handles(Vehicle.TransferShipped)
+    def on_transfer_shipped(self, event: Vehicle.TransferShipped, tx: Tx) -> None:
+        self._set(tx, event, status=VehicleStatus.IN_TRANSIT.value)
+
+    @handles(Vehicle.TransferArrived)
+    def on_transfer_arrived(self, event: Vehicle.TransferArrived, tx: Tx) -> None:
+        found = self.vehicles.get(tx, str(event.originator_id))
+        if found is None:
+            return
+        self._set(
+            tx,
+            event,
+            status=VehicleStatus.IN_STOCK.value,
+            store_id=sid(event.to_store_id),
+            cost=int(found["cost"]) + fen(event.cost),
+        )

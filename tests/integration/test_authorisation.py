@@ -110,9 +110,15 @@ def owned_by_sales_a1(api: Api) -> dict[str, str]:
         "offset": "1",
         "campaign_id": deal["id"],  # not a campaign: 404 (403 to a role that may never)
         "partner_id": deal["id"],
-        "order_id": deal["id"],  # not a recon order (the vehicle is new): 403/404 to outsiders
         "application_id": loan["id"],
+        "order_id": _oem_order(api, store),
     }
+
+
+def _oem_order(api: Api, store: str) -> str:
+    """An OEM order of store A (docs/stock.md)."""
+    body = {"store_id": store, "make": "BYD", "model": "Han", "model_year": 2026}
+    return str(api.ok(api.post("manager_a", "/stock/orders", body))["id"])
 
 
 # Every route with a path parameter, with a body that would be valid for someone in scope.
@@ -320,6 +326,23 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/loan-applications/{application_id}/decline"): {"reason": "income too low"},
     ("POST", "/loan-applications/{application_id}/funding"): {"income": "3000"},
     ("POST", "/loan-applications/{application_id}/withdrawal"): {"reason": "cash"},
+    # Stock pipeline: OEM orders, transfers with an approval, stock settings (docs/stock.md).
+    ("GET", "/stock/orders/{order_id}"): None,
+    ("POST", "/stock/orders/{order_id}/allocation"): {
+        "vin": with_check_digit("LGXCE4CB0PA000778"),
+        "cost": "150000",
+        "list_price": "180000",
+    },
+    ("POST", "/stock/orders/{order_id}/shipment"): {"expected_on": "2027-01-15"},
+    ("POST", "/stock/orders/{order_id}/receipt"): {"vin": with_check_digit("LGXCE4CB0PA000778")},
+    ("POST", "/stock/orders/{order_id}/cancellation"): {"reason": "x"},
+    ("POST", "/stock/transfers/{vehicle_id}"): {"to_store_id": "{store_b}", "cost": "800"},
+    ("POST", "/stock/transfers/{vehicle_id}/approval"): {},
+    ("POST", "/stock/transfers/{vehicle_id}/refusal"): {"reason": "x"},
+    ("POST", "/stock/transfers/{vehicle_id}/shipment"): {"expected_on": "2027-01-15"},
+    ("POST", "/stock/transfers/{vehicle_id}/receipt"): {},
+    ("GET", "/stock/settings/{store_id}"): None,
+    ("PUT", "/stock/settings/{store_id}"): {"aged_days": 60, "target_days": 45},
 }
 
 STORE_LEVEL_READS = {
@@ -336,6 +359,8 @@ STORE_LEVEL_READS = {
     ("GET", "/stores/{store_id}/rotation"),
     ("GET", "/used-cars/policies/{store_id}"),  # the store's aged-car policy (no cost in it)
     ("GET", "/stores/{store_id}/approval-rules"),
+    ("GET", "/stock/orders/{order_id}"),  # the store's pipeline (its cost hidden)
+    ("GET", "/stock/settings/{store_id}"),
 }
 OUTSIDERS = ["sales_a2", "sales_b1", "manager_b"]
 

@@ -22,6 +22,7 @@ SECTIONS = (
     "9 access log",
     "10 staff names",
     "11 routing",
+    "12 stock",
 )
 QUERY_ENDPOINTS = ("kpis", "leaderboard", "funnel", "inventory", "history")
 
