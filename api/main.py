@@ -40,6 +40,7 @@ from api.routes import (
     pay_plans,
     performance,
     reports,
+    response_sla,
     second_factor,
     sessions,
     surveys,
@@ -171,6 +172,7 @@ def create_app(
         lead_dedup,
         lead_losses,
         follow_ups,
+        response_sla,
     ):
         app.include_router(module.router)
     pages.install(app)

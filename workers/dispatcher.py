@@ -35,6 +35,7 @@ import dramatiq
 from dramatiq.errors import ActorNotFound
 
 from domain.app import Showroom
+from domain.leads.model import Lead
 from domain.pay.periods import PayPeriod
 from domain.reporting.model import Export, ExportKind
 from domain.sales.model import Deal
@@ -229,6 +230,32 @@ def chained(*rules: Rule) -> Rule:
 RULES = {
     **RULES,
     **{cls: chained(RULES[cls], notify) if cls in RULES else notify for cls in NOTICES},
+}
+
+
+def lead_captured_sla(event: Lead.Captured, position: int) -> Iterable[Job]:
+    # Every captured lead gets its response clock and timers (workers/response_timers.py).
+    args = {"lead_id": str(event.originator_id)}
+    yield Job(actor="start_response_clock", args=args, kind="response_clock")
+
+
+def lead_answered_sla(event: Lead.ActivityLogged, position: int) -> Iterable[Job]:
+    # A human contact may be the first response; an automated one never is (the KPI's rule).
+    if not event.automated:
+        args = {"lead_id": str(event.originator_id)}
+        yield Job(actor="answer_response_clock", args=args, kind="response_answer")
+
+
+# The response SLA's rules (docs/response-sla.md), chained after any rule of the same event.
+RULES = {
+    **RULES,
+    **{
+        cls: chained(RULES[cls], rule) if cls in RULES else rule
+        for cls, rule in (
+            (Lead.Captured, lead_captured_sla),
+            (Lead.ActivityLogged, lead_answered_sla),
+        )
+    },
 }
 
 

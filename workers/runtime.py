@@ -34,6 +34,7 @@ from domain.performance.service import Performance
 from domain.reporting.service import Reporting
 from domain.sales.service import Sales
 from domain.satisfaction.service import Satisfaction
+from domain.sla.service import ResponseSla
 from projections.db import Database, open_database
 from projections.directory.open_leads import ViewOpenLeads
 from projections.directory.phone_index import ViewPhoneIndex
@@ -86,6 +87,11 @@ class Services:
     def follow_ups(self) -> FollowUps:
         """Follow-up tasks and after-delivery calls (domain/followups)."""
         return FollowUps(self.app)
+
+    @cached_property
+    def response_sla(self) -> ResponseSla:
+        """Response-time SLA: store rules and each lead's clock (domain/sla)."""
+        return ResponseSla(self.app)
 
     @classmethod
     def over(
