@@ -40,6 +40,7 @@ from domain.pay.periods import PayPeriod
 from domain.reporting.model import Export, ExportKind
 from domain.sales.model import Deal
 from domain.shared import clock
+from domain.sla.model import clocked
 from domain.topics import stored_topics
 from projections.db import Database, Tx
 from projections.notifications.rules import NOTICES
@@ -234,9 +235,11 @@ RULES = {
 
 
 def lead_captured_sla(event: Lead.Captured, position: int) -> Iterable[Job]:
-    # Every captured lead gets its response clock and timers (workers/response_timers.py).
-    args = {"lead_id": str(event.originator_id)}
-    yield Job(actor="start_response_clock", args=args, kind="response_clock")
+    # Every captured lead gets its response clock and timers (workers/response_timers.py),
+    # unless it was entered long after its capture (history typed in: domain/sla/model.py).
+    if clocked(event.occurred_at, event.timestamp):
+        args = {"lead_id": str(event.originator_id)}
+        yield Job(actor="start_response_clock", args=args, kind="response_clock")
 
 
 def lead_answered_sla(event: Lead.ActivityLogged, position: int) -> Iterable[Job]:

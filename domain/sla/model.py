@@ -172,6 +172,16 @@ def bucket(elapsed: timedelta) -> Bucket:
     return Bucket.OVER_240
 
 
+# A lead recorded more than this after its capture is history typed in (a go-live, a late
+# entry): whether it was answered in time was settled before the system knew of it.
+BACKDATED = timedelta(hours=24)
+
+
+def clocked(captured_at: datetime, recorded_at: datetime) -> bool:
+    """Whether a lead gets a response clock: not when it was entered long after its capture."""
+    return recorded_at - captured_at <= BACKDATED
+
+
 class Stage(StrEnum):
     WARN = "warn"
     BREACH = "breach"
@@ -228,6 +238,7 @@ class ResponseClock(ShowroomAggregate):
         warn_at: datetime
         due_at: datetime
         reassign_at: datetime
+        salesperson_id: UUID | None  # the owner when the clock started (None: unassigned)
 
     class Warned(ShowroomAggregate.Event):
         lead_id: UUID
@@ -265,6 +276,7 @@ class ResponseClock(ShowroomAggregate):
         captured_at: datetime,
         limit_minutes: int,
         due: Deadlines,
+        salesperson_id: UUID | None = None,
     ) -> ResponseClock:
         return cls(
             lead_id=lead_id,
@@ -275,6 +287,7 @@ class ResponseClock(ShowroomAggregate):
             warn_at=due.warn_at,
             due_at=due.due_at,
             reassign_at=due.reassign_at,
+            salesperson_id=salesperson_id,
             occurred_at=captured_at,
         )
 
@@ -289,6 +302,7 @@ class ResponseClock(ShowroomAggregate):
         warn_at: datetime,
         due_at: datetime,
         reassign_at: datetime,
+        salesperson_id: UUID | None,
         occurred_at: datetime,
     ) -> None:
         self.lead_id, self.store_id, self.channel = lead_id, store_id, channel

@@ -19,7 +19,7 @@ from domain.leads.model import Lead
 from domain.organisation.model import Store
 from domain.shared.access import MANAGERS, can_see_vehicle, ensure_role, ensure_store
 from domain.shared.actor import SYSTEM, Principal, Role, acting_as
-from domain.shared.clock import aware
+from domain.shared.clock import aware, now
 from domain.shared.errors import ConflictError, NotFoundError
 from domain.sla.model import (
     DEFAULT,
@@ -105,6 +105,7 @@ class ResponseSla:
                 captured_at=lead.captured_at,
                 limit_minutes=chosen.limit_minutes,
                 due=deadlines(store.hours, lead.captured_at, chosen),
+                salesperson_id=lead.salesperson_id,
             )
             try:
                 self.app.written(clock)
@@ -113,10 +114,11 @@ class ResponseSla:
             return clock
 
     def answer(self, lead_id: UUID) -> Written | None:
-        """Stop the lead's clock at its first human response (nothing before one, or twice)."""
+        """Stop the lead's clock at its first human response (nothing before one, or twice, or
+        without a clock: the start job answers a lead that was answered before it ran)."""
         with acting_as(SYSTEM):
-            clock = self.start(lead_id)
-            if clock.answered_at is not None:
+            clock = self._clock(lead_id)
+            if clock is None or clock.answered_at is not None:
                 return None
             lead = self.app.load(Lead, lead_id, "lead")
             if lead.first_response_at is None:
@@ -132,15 +134,17 @@ class ResponseSla:
         owner with the reason "sla_breach"). Nothing for an answered or closed lead, or a stage
         already recorded."""
         with acting_as(SYSTEM):
-            clock = self.start(lead_id)
-            if clock.answered_at is not None:
+            clock = self._clock(lead_id)
+            if clock is None or clock.answered_at is not None:
                 return None
             lead = self.app.load(Lead, lead_id, "lead")
             if lead.first_response_at is not None:
                 return self.answer(lead_id)  # answered; the answering job may not have run yet
             if not lead.is_open:
                 return None
-            when = clock.due(stage)
+            # Business time is the due time; never later than now (a dispatcher whose clock
+            # runs ahead of this process's must not record a future event).
+            when = min(clock.due(stage), now())
             owner = lead.salesperson_id
             if stage is Stage.WARN:
                 if clock.warned or clock.breached:
@@ -148,7 +152,7 @@ class ResponseSla:
                 clock.warn(owner, when)
                 return self._saved(clock)
             if not clock.breached:
-                clock.breach(owner, clock.due_at)
+                clock.breach(owner, min(clock.due_at, when))
             if stage is Stage.BREACH:
                 return self._saved(clock) if clock.pending_events else None
             if clock.escalated:
@@ -156,6 +160,14 @@ class ResponseSla:
             clock.escalate(owner, when)
             lead.request_routing(SLA_BREACH, when)
             return self._saved(clock, lead)
+
+    def _clock(self, lead_id: UUID) -> ResponseClock | None:
+        """The lead's clock when its start job made one (a lead entered long after its capture
+        has none: the dispatcher asks for no start; an answer that runs first waits for it)."""
+        ident = clock_id_for(lead_id)
+        if not self.app.exists(ident):
+            return None
+        return self.app.load(ResponseClock, ident, "response clock")
 
     def _saved(self, clock: ResponseClock, *others: Lead) -> Written | None:
         try:

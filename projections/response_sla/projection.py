@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from domain.leads.model import Lead
 from domain.organisation.model import Store
 from domain.organisation.teams import SalesTeams
 from domain.shared import months
@@ -54,16 +55,26 @@ class ResponseSlaProjection(Projection):
     def on_started(self, event: ResponseClock.Started, tx: Tx) -> None:
         day = self.zones.day(tx, event.store_id, event.captured_at)
         tx.execute(
-            f"INSERT INTO {TABLE} (lead_id, store_id, channel, month, captured_at, due_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (lead_id) DO NOTHING",
+            f"INSERT INTO {TABLE} (lead_id, store_id, channel, salesperson_id, month,"
+            " captured_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (lead_id) DO NOTHING",
             (
                 sid(event.lead_id),
                 sid(event.store_id),
                 event.channel,
+                sid(event.salesperson_id),
                 months.of_day(day),
                 utc_iso(event.captured_at),
                 utc_iso(event.due_at),
             ),
+        )
+
+    @handles(Lead.Assigned)
+    def on_assigned(self, event: Lead.Assigned, tx: Tx) -> None:
+        # A running clock is the new owner's; a decided one stays with the owner it judged.
+        tx.execute(
+            f"UPDATE {TABLE} SET salesperson_id = ? WHERE lead_id = ?"
+            " AND answered_at IS NULL AND breached = 0",
+            (sid(event.salesperson_id), sid(event.originator_id)),
         )
 
     @handles(ResponseClock.Warned)

@@ -245,6 +245,10 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/deals/{deal_id}/calls/{offset}"): {"outcome": "not_reached"},
     ("GET", "/stores/{store_id}/follow-up-settings"): None,
     ("PUT", "/stores/{store_id}/follow-up-settings"): {"gap_days": 2, "call_offsets": [1]},
+    ("GET", "/stores/{store_id}/response-sla"): None,
+    ("PUT", "/stores/{store_id}/response-sla"): {
+        "rules": {"default": {"limit_minutes": 15, "warn_minutes": 10, "reassign_minutes": 30}}
+    },
 }
 
 STORE_LEVEL_READS = {
@@ -258,6 +262,7 @@ STORE_LEVEL_READS = {
     ("GET", "/stores/{store_id}/on-duty"),
     ("GET", "/staff/{staff_id}/duty"),
     ("GET", "/stores/{store_id}/follow-up-settings"),
+    ("GET", "/stores/{store_id}/response-sla"),
 }
 OUTSIDERS = ["sales_a2", "sales_b1", "manager_b"]
 

@@ -80,6 +80,7 @@ class Event:
     def __init__(self) -> None:
         self.originator_id, self.salesperson_id, self.dispute_id = uuid4(), uuid4(), uuid4()
         self.statement_ids = [str(uuid4())]
+        self.lead_id, self.store_id = uuid4(), uuid4()  # a response clock's (domain/sla)
 
 
 def test_every_notice_has_a_label_and_its_text_and_link_are_filled_by_its_facts() -> None:

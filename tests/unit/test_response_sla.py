@@ -25,6 +25,7 @@ from domain.sla.model import (
     Stage,
     bucket,
     clock_id_for,
+    clocked,
     deadlines,
     response_time,
     rule,
@@ -170,6 +171,13 @@ def sla(g: Group) -> ResponseSla:
     return ResponseSla(g.app)
 
 
+def started(g: Group, n: int = 1) -> UUID:
+    """A lead captured Monday 09:30 in Shanghai, its clock started (the dispatcher's job)."""
+    lead_id = g.lead(n=n)
+    sla(g).start(lead_id)
+    return lead_id
+
+
 def clock_events(g: Group, lead_id: UUID) -> list[str]:
     clock = g.app.load(ResponseClock, clock_id_for(lead_id), "clock")
     events = g.app.repository.event_store.get(clock.id)
@@ -213,7 +221,7 @@ def test_only_the_stores_manager_or_an_admin_sets_its_rules(g: Group) -> None:
 
 
 def test_a_breach_is_recorded_once_however_often_its_timer_fires(g: Group) -> None:
-    lead_id = g.lead()
+    lead_id = started(g)
 
     first = sla(g).fire(lead_id, Stage.BREACH)
     again = sla(g).fire(lead_id, Stage.BREACH)
@@ -223,7 +231,7 @@ def test_a_breach_is_recorded_once_however_often_its_timer_fires(g: Group) -> No
 
 
 def test_a_timer_after_the_first_human_response_only_stops_the_clock(g: Group) -> None:
-    lead_id = g.lead()
+    lead_id = started(g)
     g.leads.log_activity(g.seller, lead_id, "call", occurred_at=at(minutes=4))
 
     sla(g).fire(lead_id, Stage.BREACH)
@@ -235,7 +243,7 @@ def test_a_timer_after_the_first_human_response_only_stops_the_clock(g: Group) -
 
 
 def test_an_automated_message_is_no_response_so_the_lead_still_breaches(g: Group) -> None:
-    lead_id = g.lead()
+    lead_id = started(g)
     g.leads.log_activity(g.seller, lead_id, "message", automated=True, occurred_at=at(minutes=1))
 
     sla(g).fire(lead_id, Stage.BREACH)
@@ -246,7 +254,7 @@ def test_an_automated_message_is_no_response_so_the_lead_still_breaches(g: Group
 def test_past_the_second_limit_the_lead_asks_the_routing_rules_once_with_the_reason(
     g: Group,
 ) -> None:
-    lead_id = g.lead()
+    lead_id = started(g)
 
     sla(g).fire(lead_id, Stage.REASSIGN)  # the breach's own job never ran: recorded first
     sla(g).fire(lead_id, Stage.REASSIGN)
@@ -259,14 +267,14 @@ def test_past_the_second_limit_the_lead_asks_the_routing_rules_once_with_the_rea
 
 
 def test_a_warning_after_the_breach_says_nothing(g: Group) -> None:
-    lead_id = g.lead()
+    lead_id = started(g)
     sla(g).fire(lead_id, Stage.BREACH)
 
     assert sla(g).fire(lead_id, Stage.WARN) is None
 
 
 def test_a_lead_closed_before_its_timer_is_left_alone(g: Group) -> None:
-    lead_id = g.lead()
+    lead_id = started(g)
     g.leads.lose_lead(g.manager, lead_id, "price", occurred_at=at(minutes=2))
 
     assert sla(g).fire(lead_id, Stage.BREACH) is None
@@ -274,7 +282,7 @@ def test_a_lead_closed_before_its_timer_is_left_alone(g: Group) -> None:
 
 
 def test_a_late_response_is_answered_as_breached_with_its_opening_minutes(g: Group) -> None:
-    lead_id = g.lead()
+    lead_id = started(g)
     g.leads.log_activity(g.seller, lead_id, "call", occurred_at=at(minutes=40))
 
     sla(g).answer(lead_id)
@@ -286,3 +294,22 @@ def test_a_late_response_is_answered_as_breached_with_its_opening_minutes(g: Gro
 
 def new_events_of(g: Group, ident: UUID) -> list[object]:
     return list(g.app.repository.event_store.get(ident))
+
+
+def test_an_answer_before_the_clock_started_waits_and_the_start_answers_it(g: Group) -> None:
+    lead_id = g.lead()
+    g.leads.log_activity(g.seller, lead_id, "call", occurred_at=at(minutes=3))
+
+    early = sla(g).answer(lead_id)  # the answering job ran before the start job
+    sla(g).start(lead_id)
+    sla(g).answer(lead_id)
+
+    assert early is None
+    assert clock_events(g, lead_id) == ["Started", "Answered"]
+
+
+def test_a_lead_entered_more_than_a_day_after_its_capture_gets_no_clock() -> None:
+    captured = local(2026, 9, 28, 9, 0)
+
+    assert clocked(captured, captured + timedelta(hours=24))
+    assert not clocked(captured, captured + timedelta(hours=24, seconds=1))

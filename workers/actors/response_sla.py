@@ -17,7 +17,7 @@ def start_response_clock(lead_id: str) -> None:
     """Start a captured lead's response clock and record its three timers."""
     runtime = context.runtime()
     clock = runtime.response_sla.start(UUID(lead_id))
-    if clock.answered_at is None:
+    if runtime.response_sla.answer(UUID(lead_id)) is None and clock.answered_at is None:
         response_timers.schedule_clock(runtime.db, clock)
 
 
