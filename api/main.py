@@ -43,6 +43,7 @@ from api.routes import (
     pay_plans,
     performance,
     reports,
+    response_sla,
     routing,
     second_factor,
     sessions,
@@ -183,6 +184,7 @@ def create_app(
         desking,
         loans,
         stock,
+        response_sla,
     ):
         app.include_router(module.router)
     pages.install(app)

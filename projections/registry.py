@@ -20,6 +20,7 @@ from projections.pay_plans.projection import PayPlansProjection
 from projections.payouts.projection import PayoutsProjection
 from projections.performance.projection import PerformanceProjection
 from projections.projection import Projection
+from projections.response_sla.projection import ResponseSlaProjection
 from projections.salesperson_kpi.projection import SalespersonKpiProjection
 from projections.satisfaction.projection import SatisfactionProjection
 from projections.stock_reports.projection import StockReportsProjection
@@ -45,6 +46,7 @@ _FACTORIES: tuple[Callable[[], Projection], ...] = (
     DealApprovalsProjection,
     LoanApplicationsProjection,
     StockReportsProjection,
+    ResponseSlaProjection,
 )
 
 

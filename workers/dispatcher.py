@@ -41,6 +41,7 @@ from domain.reporting.model import Export, ExportKind
 from domain.routing.service import CAPTURED, trigger_of_request
 from domain.sales.model import Deal
 from domain.shared import clock
+from domain.sla.model import clocked
 from domain.topics import stored_topics
 from projections.db import Database, Tx
 from projections.notifications.rules import NOTICES
@@ -263,6 +264,34 @@ RULES = {
     **RULES,
     Lead.Captured: _and(Lead.Captured, lead_captured),
     Lead.RoutingRequested: _and(Lead.RoutingRequested, lead_routing_requested),
+}
+
+
+def lead_captured_sla(event: Lead.Captured, position: int) -> Iterable[Job]:
+    # Every captured lead gets its response clock and timers (workers/response_timers.py),
+    # unless it was entered long after its capture (history typed in: domain/sla/model.py).
+    if clocked(event.occurred_at, event.timestamp):
+        args = {"lead_id": str(event.originator_id)}
+        yield Job(actor="start_response_clock", args=args, kind="response_clock")
+
+
+def lead_answered_sla(event: Lead.ActivityLogged, position: int) -> Iterable[Job]:
+    # A human contact may be the first response; an automated one never is (the KPI's rule).
+    if not event.automated:
+        args = {"lead_id": str(event.originator_id)}
+        yield Job(actor="answer_response_clock", args=args, kind="response_answer")
+
+
+# The response SLA's rules (docs/response-sla.md), chained after any rule of the same event.
+RULES = {
+    **RULES,
+    **{
+        cls: chained(RULES[cls], rule) if cls in RULES else rule
+        for cls, rule in (
+            (Lead.Captured, lead_captured_sla),
+            (Lead.ActivityLogged, lead_answered_sla),
+        )
+    },
 }
 
 

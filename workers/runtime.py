@@ -38,6 +38,7 @@ from domain.reporting.service import Reporting
 from domain.routing.service import Routing
 from domain.sales.service import Sales
 from domain.satisfaction.service import Satisfaction
+from domain.sla.service import ResponseSla
 from domain.stock.service import Stock
 from projections.db import Database, open_database
 from projections.directory.open_leads import ViewOpenLeads
@@ -106,6 +107,11 @@ class Services:
     def stock(self) -> Stock:
         """OEM orders, transfers with an approval, stock settings (domain/stock)."""
         return Stock(self.app)
+
+    @cached_property
+    def response_sla(self) -> ResponseSla:
+        """Response-time SLA: store rules and each lead's clock (domain/sla)."""
+        return ResponseSla(self.app)
 
     @classmethod
     def over(

@@ -45,6 +45,7 @@ from api.pages.routes import (
     managerops_deals,
     managerops_performance,
     notifications,
+    response_sla,
     routing,
     stock,
     used_cars,
@@ -80,6 +81,7 @@ AREAS: tuple[ModuleType, ...] = (
     desking,
     loans,
     stock,
+    response_sla,
 )
 
 

@@ -25,6 +25,7 @@ from domain.performance.evaluations import Evaluation
 from domain.sales.model import Deal
 from domain.shared.access import DEAL_APPROVERS, LOSS_APPROVERS, PAY_CONFIRMERS, RESOLVERS
 from domain.shared.actor import Role
+from domain.sla.model import ResponseClock
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,32 @@ NOTICES: dict[type[Any], Notice] = {
     ),
 }
 
+
+def _response_clock(event: Any, facts: Facts) -> About:
+    # About the lead of its owner at the timer: the store's managers and that salesperson's
+    # team leader may read it (the read policy picks them among the roles below).
+    owner = str(event.salesperson_id) if event.salesperson_id is not None else None
+    return About(
+        store_id=str(event.store_id), owner_id=owner, params={"lead_id": str(event.lead_id)}
+    )
+
+
+# The response SLA's notices (docs/response-sla.md): to the team leader or the store's manager.
+NOTICES[ResponseClock.Warned] = Notice(
+    kind="sla_about_to_breach",
+    text="A lead is about to miss its first-response time.",
+    link="/app/leads/{lead_id}",
+    to=Recipients(roles=LOSS_APPROVERS),
+    about=_response_clock,
+)
+NOTICES[ResponseClock.Breached] = Notice(
+    kind="sla_breached",
+    text="A lead missed its first-response time.",
+    link="/app/leads/{lead_id}",
+    to=Recipients(roles=LOSS_APPROVERS),
+    about=_response_clock,
+)
+
 # Every kind with its label (the preferences page and the robots' kinds), in table order.
 KINDS: dict[str, str] = {
     "lead_assigned": "New lead assigned",
@@ -298,6 +325,8 @@ KINDS: dict[str, str] = {
     "deal_approval_granted": "Discount approved",
     "deal_approval_refused": "Discount refused",
     "loan_declined": "Loan declined on a contracted deal",
+    "sla_about_to_breach": "Lead about to miss its response time",
+    "sla_breached": "Lead missed its response time",
 }
 STORE_GROUP_KINDS = tuple(n.kind for n in NOTICES.values() if n.store_group)
 

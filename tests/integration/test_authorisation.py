@@ -343,6 +343,10 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/stock/transfers/{vehicle_id}/receipt"): {},
     ("GET", "/stock/settings/{store_id}"): None,
     ("PUT", "/stock/settings/{store_id}"): {"aged_days": 60, "target_days": 45},
+    ("GET", "/stores/{store_id}/response-sla"): None,
+    ("PUT", "/stores/{store_id}/response-sla"): {
+        "rules": {"default": {"limit_minutes": 15, "warn_minutes": 10, "reassign_minutes": 30}}
+    },
 }
 
 STORE_LEVEL_READS = {
@@ -361,6 +365,7 @@ STORE_LEVEL_READS = {
     ("GET", "/stores/{store_id}/approval-rules"),
     ("GET", "/stock/orders/{order_id}"),  # the store's pipeline (its cost hidden)
     ("GET", "/stock/settings/{store_id}"),
+    ("GET", "/stores/{store_id}/response-sla"),
 }
 OUTSIDERS = ["sales_a2", "sales_b1", "manager_b"]
 

@@ -82,6 +82,7 @@ class Event:
         self.statement_ids = [str(uuid4())]
         # A deal's approval events carry the store and the level (docs/desking.md).
         self.store_id, self.level = uuid4(), "manager"
+        self.lead_id, self.store_id = uuid4(), uuid4()  # a response clock's (domain/sla)
 
 
 def test_every_notice_has_a_label_and_its_text_and_link_are_filled_by_its_facts() -> None:

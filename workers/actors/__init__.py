@@ -10,6 +10,11 @@ from workers.actors.follow_ups import cancel_follow_up_calls, plan_follow_up_cal
 from workers.actors.maintenance import backup_data, expire_stored_files
 from workers.actors.notifications import deliver_notification, deliver_notifications
 from workers.actors.payouts import export_payouts
+from workers.actors.response_sla import (
+    answer_response_clock,
+    fire_response_timer,
+    start_response_clock,
+)
 from workers.actors.routing import route_lead
 
 ACTORS: list[Any] = [export_kpi_month, export_payouts]
@@ -18,3 +23,4 @@ ACTORS.append(write_checkpoint)  # the log chain's checkpoints (workers/checkpoi
 ACTORS += [deliver_notifications, deliver_notification]  # workers/notify (notifications)
 ACTORS += [plan_follow_up_calls, cancel_follow_up_calls]  # after-delivery calls (回访)
 ACTORS.append(route_lead)  # lead routing (docs/routing.md)
+ACTORS += [start_response_clock, fire_response_timer, answer_response_clock]  # response SLA
