@@ -104,6 +104,7 @@ class Services:
         """Loan applications on deals and the lenders' answers (domain/finance)."""
         return Finance(self.app)
 
+    @cached_property
     def stock(self) -> Stock:
         """OEM orders, transfers with an approval, stock settings (domain/stock)."""
         return Stock(self.app)
