@@ -23,6 +23,7 @@ from api import (
 )
 from api.routes import (
     access_log,
+    appraisals,
     auth,
     customers,
     deals,
@@ -171,6 +172,7 @@ def create_app(
         lead_dedup,
         lead_losses,
         follow_ups,
+        appraisals,
     ):
         app.include_router(module.router)
     pages.install(app)

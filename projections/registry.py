@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from projections.appraisals.projection import AppraisalsProjection
 from projections.directory.projection import DirectoryProjection
 from projections.duty.projection import DutyProjection
 from projections.follow_ups.projection import FollowUpsProjection
@@ -37,6 +38,7 @@ _FACTORIES: tuple[Callable[[], Projection], ...] = (
     DutyProjection,
     LeadLossesProjection,
     FollowUpsProjection,
+    AppraisalsProjection,
 )
 
 

@@ -17,6 +17,7 @@ from functools import cached_property
 
 from audit.personal import SealingMapper
 from domain.app import Showroom
+from domain.appraisals.service import Appraisals
 from domain.crm.ports import PhoneIndex
 from domain.crm.service import Crm
 from domain.followups.service import FollowUps
@@ -139,6 +140,11 @@ class Services:
     def front(self) -> FrontOfHouse:
         """Sales teams and working time (built on first use, over the shared Organisation)."""
         return FrontOfHouse(self.app, self.organisation)
+
+    @cached_property
+    def appraisals(self) -> Appraisals:
+        """Appraisals and trade-ins (domain/appraisals, docs/trade-ins.md)."""
+        return Appraisals(self.app)
 
 
 @dataclass

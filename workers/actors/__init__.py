@@ -10,9 +10,11 @@ from workers.actors.follow_ups import cancel_follow_up_calls, plan_follow_up_cal
 from workers.actors.maintenance import backup_data, expire_stored_files
 from workers.actors.notifications import deliver_notification, deliver_notifications
 from workers.actors.payouts import export_payouts
+from workers.actors.trade_ins import receive_trade_in
 
 ACTORS: list[Any] = [export_kpi_month, export_payouts]
 ACTORS += [backup_data, expire_stored_files]  # timer jobs (workers/timers.py)
 ACTORS.append(write_checkpoint)  # the log chain's checkpoints (workers/checkpoints.py)
 ACTORS += [deliver_notifications, deliver_notification]  # workers/notify (notifications)
 ACTORS += [plan_follow_up_calls, cancel_follow_up_calls]  # after-delivery calls (回访)
+ACTORS.append(receive_trade_in)  # a delivered deal's trade-in into used stock (trade-ins)
