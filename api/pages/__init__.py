@@ -42,6 +42,7 @@ from api.pages.routes import (
     managerops_deals,
     managerops_performance,
     notifications,
+    trade_ins,
 )
 from api.pages.session import PREFIX, CsrfRefused, EnrolmentRequired, LoginRequired
 from domain.shared.errors import DomainError
@@ -68,6 +69,7 @@ AREAS: tuple[ModuleType, ...] = (
     lead_dedup,
     lead_losses,
     follow_ups,
+    trade_ins,
 )
 
 

@@ -25,9 +25,9 @@ from api.schemas.appraisals import (
 )
 from api.schemas.common import OptionalMonthQuery, PageOf, Written
 from domain.appraisals.model import Appraisal, AppraisalStatus
-from domain.appraisals.service import APPRAISAL_READERS, Appraisals
+from domain.appraisals.service import Appraisals
 from domain.sales.model import Deal
-from domain.shared.access import ReadScope, ensure_role, read_scope
+from domain.shared.access import APPRAISAL_READERS, ReadScope, ensure_role, read_scope
 from domain.shared.clock import DEFAULT_TIMEZONE, business_day, now
 from domain.shared.errors import NotFoundError
 from projections.appraisals import queries as appraisals_view

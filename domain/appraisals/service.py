@@ -16,8 +16,8 @@ from domain.inventory.model import Vehicle, VehicleStatus, vehicle_id_for
 from domain.organisation.model import Store
 from domain.sales.model import Deal, DealStatus
 from domain.shared.access import (
-    GROUP_READERS,
-    MANAGERS,
+    APPRAISAL_READERS,
+    APPRAISERS,
     ensure_floor_write,
     ensure_readable,
     ensure_role,
@@ -33,12 +33,6 @@ from domain.shared.errors import (
     PermissionDeniedError,
 )
 
-# Who appraises, values and offers (the used-car manager is a store manager here), and who
-# puts a trade-in on a deal: the allowance is a desk decision, not the salesperson's.
-APPRAISERS = MANAGERS
-# Who reads appraisals with their ACV: appraisers and the group's readers. Salespeople do not:
-# ACV is the dealer's cost of the car (what they see of their own deal's trade: docs/trade-ins.md).
-APPRAISAL_READERS = (*MANAGERS, *(r for r in GROUP_READERS if r not in MANAGERS))
 TRADE_IN_SOURCE = "trade_in"
 
 

@@ -346,3 +346,14 @@ def ensure_loss_approver(
     ensure_store(principal, store_id)
     if requested_by is not None and requested_by == principal.user_id:
         raise PermissionDeniedError("nobody approves or rejects their own loss request")
+
+
+# --- appraisals and trade-ins (docs/trade-ins.md) ---------------------------------------------
+
+# Who appraises, values and offers (the used-car manager is a store manager here), and who puts
+# a trade-in on a deal: the allowance is a desk decision, not the salesperson's.
+APPRAISERS = MANAGERS
+# Who reads appraisals with their ACV: appraisers and the group's readers. Salespeople and team
+# leaders do not: ACV is what the car costs the dealer (of their own deal's trade they see the
+# allowance, the payoff and the equity).
+APPRAISAL_READERS = (Role.ADMIN, Role.STORE_MANAGER, Role.GROUP_EXEC, Role.FINANCE, Role.AUDITOR)
