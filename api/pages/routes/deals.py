@@ -95,6 +95,7 @@ EVENT_LABELS: dict[str, str] = {
     "Deal.Delivered": N_("Delivered"),
     "Deal.Unwound": N_("Unwound"),
     "Deal.Cancelled": N_("Cancelled"),
+    "Deal.TradeInAttached": N_("Trade-in attached"),  # docs/trade-ins.md
 }
 # The KPIs of "my month", in the order shown, and the version read when no target names one.
 MONTH_KPIS: tuple[tuple[str, int, str], ...] = (
