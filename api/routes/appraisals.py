@@ -186,9 +186,14 @@ def decline(appraisal_id: UUID, body: Decline, service: AppraisalsDep, actor: Ac
 
 
 @router.post("/appraisals/{appraisal_id}/expiry", status_code=201)
-def expire(appraisal_id: UUID, body: Expire, service: AppraisalsDep, actor: ActorDep) -> Written:
+def expire(
+    appraisal_id: UUID, service: AppraisalsDep, actor: ActorDep, body: Expire | None = None
+) -> Written:
     """Close an offer whose expiry has passed."""
-    return Written.of(service.expire(actor, appraisal_id, body.expected_version, body.occurred_at))
+    given = body or Expire()
+    return Written.of(
+        service.expire(actor, appraisal_id, given.expected_version, given.occurred_at)
+    )
 
 
 @router.post("/deals/{deal_id}/trade-in", status_code=201)
