@@ -23,6 +23,7 @@ from api import (
 )
 from api.routes import (
     access_log,
+    appraisals,
     auth,
     customers,
     deals,
@@ -185,6 +186,7 @@ def create_app(
         loans,
         stock,
         response_sla,
+        appraisals,
     ):
         app.include_router(module.router)
     pages.install(app)

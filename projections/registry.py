@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from projections.appraisals.projection import AppraisalsProjection
 from projections.deal_approvals.projection import DealApprovalsProjection
 from projections.directory.projection import DirectoryProjection
 from projections.duty.projection import DutyProjection
@@ -47,6 +48,7 @@ _FACTORIES: tuple[Callable[[], Projection], ...] = (
     LoanApplicationsProjection,
     StockReportsProjection,
     ResponseSlaProjection,
+    AppraisalsProjection,
 )
 
 

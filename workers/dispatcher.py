@@ -228,6 +228,14 @@ def chained(*rules: Rule) -> Rule:
     return rule
 
 
+def trade_in_delivered(event: Deal.Delivered, position: int) -> Iterable[Job]:
+    # A delivered deal's trade-in enters used stock at its ACV (a no-op for a deal without one;
+    # idempotent: the appraisal is acquired in the same save as the vehicle).
+    yield Job(actor="receive_trade_in", args={"deal_id": str(event.originator_id)})
+
+
+RULES = {**RULES, Deal.Delivered: chained(RULES[Deal.Delivered], trade_in_delivered)}
+
 # Every notifying event asks for its deliveries too (projections/notifications/rules.py).
 RULES = {
     **RULES,

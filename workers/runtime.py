@@ -17,6 +17,7 @@ from functools import cached_property
 
 from audit.personal import SealingMapper
 from domain.app import Showroom
+from domain.appraisals.service import Appraisals
 from domain.crm.ports import PhoneIndex
 from domain.crm.service import Crm
 from domain.finance.service import Finance
@@ -171,6 +172,11 @@ class Services:
     def floor_rotations(self) -> FloorRotations:
         """The walk-in rotation of each store (built on first use, over the shared services)."""
         return FloorRotations(self.app, self.leads, self.organisation)
+
+    @cached_property
+    def appraisals(self) -> Appraisals:
+        """Appraisals and trade-ins (domain/appraisals, docs/trade-ins.md)."""
+        return Appraisals(self.app)
 
 
 @dataclass

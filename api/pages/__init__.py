@@ -48,6 +48,7 @@ from api.pages.routes import (
     response_sla,
     routing,
     stock,
+    trade_ins,
     used_cars,
 )
 from api.pages.session import PREFIX, CsrfRefused, EnrolmentRequired, LoginRequired
@@ -82,6 +83,7 @@ AREAS: tuple[ModuleType, ...] = (
     loans,
     stock,
     response_sla,
+    trade_ins,
 )
 
 

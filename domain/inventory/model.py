@@ -696,3 +696,66 @@ class Vehicle(ShowroomAggregate):
         self.status = VehicleStatus.IN_STOCK
         self.store_id = to_store_id
         self.cost = self.cost + cost
+
+    # --- back into stock (docs/trade-ins.md) --------------------------------------------------
+
+    class Reacquired(ShowroomAggregate.Event):
+        """A car the group delivered once is the group's again (a trade-in): its id derives
+        from the VIN, so it comes back as this same vehicle, used, at its new cost."""
+
+        store_id: UUID
+        condition: str
+        cost: Decimal
+        list_price: Decimal
+        received_on: date
+        source: str
+        reference_id: UUID
+
+    def reacquire(
+        self,
+        store_id: UUID,
+        cost: Decimal | int | str,
+        list_price: Decimal | int | str,
+        received_on: date,
+        source: str,
+        reference_id: UUID,
+        occurred_at: datetime,
+    ) -> None:
+        """Take a delivered vehicle back into a store's stock as a used car (not an unwind: the
+        sale stands; this is a new acquisition of the same car)."""
+        self._ensure("take back into stock", VehicleStatus.DELIVERED)
+        self._reacquire(
+            store_id=store_id,
+            condition=values.Condition.USED.value,
+            cost=_price(cost, "cost"),
+            list_price=_price(list_price, "list_price"),
+            received_on=happened_on(received_on, "received_on"),
+            source=values.text(source, "source", max_length=40),
+            reference_id=reference_id,
+            occurred_at=occurred_at,
+        )
+
+    @event(Reacquired)
+    def _reacquire(
+        self,
+        store_id: UUID,
+        condition: str,
+        cost: Decimal,
+        list_price: Decimal,
+        received_on: date,
+        source: str,
+        reference_id: UUID,
+        occurred_at: datetime,
+    ) -> None:
+        self.store_id = store_id
+        self.condition = values.Condition(condition)
+        self.cost = cost
+        self.list_price = list_price
+        self.received_on = received_on
+        self.status = VehicleStatus.IN_STOCK
+        self.deal_id = None
+        self.sold_price = None
+        # A new life in stock: the last life's reconditioning and front line do not carry over
+        # (a car back from a customer is inspected and readied again: docs/used-cars.md).
+        self.__dict__.pop("_recon_orders", None)
+        self.__dict__.pop("_ready_on", None)

@@ -198,8 +198,8 @@ class Quote:
     discount: Decimal
     cost: Decimal
     model: str | None = None
-    # Trade allowance above the trade's ACV; it lowers front gross (DOMAIN.md). Zero until the
-    # trade-in work puts trades on deals.
+    # The trade's allowance − ACV (docs/trade-ins.md): an over-allowance lowers front gross, an
+    # under-allowance (negative here) raises it, exactly as the signed contract counts it.
     over_allowance: Decimal = Decimal(0)
 
     @property

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from domain.appraisals.errors import TradeInAlreadyAttachedError
 from domain.inventory.model import Vehicle
 from domain.sales.desking import (
     NOTHING,
@@ -566,8 +567,11 @@ class Deal(ShowroomAggregate):
         selling_price = self.price - self.discount
         self._sign_contract(
             selling_price=selling_price,
+            # The trade's ACV − allowance: an over-allowance lowers it (docs/trade-ins.md).
             front_gross=values.money(
-                selling_price - self.vehicle_cost, field="front_gross", allow_negative=True
+                selling_price - self.vehicle_cost + self.trade_adjustment,
+                field="front_gross",
+                allow_negative=True,
             ),
             occurred_at=occurred_at,
         )
@@ -683,6 +687,7 @@ class Deal(ShowroomAggregate):
             discount=self.discount,
             cost=self.vehicle_cost,
             model=self.model,
+            over_allowance=-self.trade_adjustment,
         )
 
     @property
@@ -691,8 +696,8 @@ class Deal(ShowroomAggregate):
 
     @property
     def trade_equity(self) -> Decimal:
-        """Trade allowance less payoff; zero until trade-ins are put on deals."""
-        return _ZERO
+        """Trade allowance less payoff (docs/trade-ins.md); zero without a trade-in."""
+        return self.trade_in.equity if self.trade_in is not None else _ZERO
 
     @property
     def amount_financed(self) -> Decimal | None:
@@ -976,6 +981,68 @@ class Deal(ShowroomAggregate):
         """A finance contract stands on the deal (funded through an application or entered)."""
         return any(p.active and p.kind is ProductKind.FINANCE for p in self.products.values())
 
+    # --- trade-in (docs/trade-ins.md) ---------------------------------------------------------
+
+    # Deals recorded before trade-ins existed, and deals without one, have none.
+    trade_in: TradeIn | None = None
+
+    class TradeInAttached(ShowroomAggregate.Event):
+        """The customer's car goes in part exchange: its appraisal's ACV, the allowance the
+        customer is given for it, and the loan still owed on it (paid off by the dealer)."""
+
+        appraisal_id: UUID
+        vin: str
+        acv: Decimal
+        allowance: Decimal
+        payoff: Decimal
+
+    @property
+    def trade_adjustment(self) -> Decimal:
+        """What the trade adds to front gross: ACV − allowance (negative: an over-allowance)."""
+        if self.trade_in is None:
+            return _ZERO
+        return self.trade_in.acv - self.trade_in.allowance
+
+    def attach_trade_in(
+        self,
+        appraisal_id: UUID,
+        vin: str,
+        acv: Decimal,
+        allowance: Decimal | int | str,
+        payoff: Decimal | int | str,
+        occurred_at: datetime,
+    ) -> None:
+        """Take the appraised car in trade before the contract; the same appraisal may be
+        attached again with new figures, another one is refused (one trade per deal)."""
+        self._ensure("attach a trade-in to", *NEGOTIATING)
+        if self.trade_in is not None and self.trade_in.appraisal_id != appraisal_id:
+            raise TradeInAlreadyAttachedError(
+                f"deal {self.id} trades in appraisal {self.trade_in.appraisal_id} already"
+            )
+        given = values.money(allowance, field="allowance")
+        if given == 0:
+            raise InvalidValueError("allowance must be positive")
+        self._attach_trade_in(
+            appraisal_id=appraisal_id,
+            vin=values.vin(vin),
+            acv=values.money(acv, field="acv"),
+            allowance=given,
+            payoff=values.money(payoff, field="payoff"),
+            occurred_at=occurred_at,
+        )
+
+    @event(TradeInAttached)
+    def _attach_trade_in(
+        self,
+        appraisal_id: UUID,
+        vin: str,
+        acv: Decimal,
+        allowance: Decimal,
+        payoff: Decimal,
+        occurred_at: datetime,
+    ) -> None:
+        self.trade_in = TradeIn(appraisal_id, vin, acv, allowance, payoff)
+
 
 def _note(value: str | None) -> str | None:
     if value is None:
@@ -988,3 +1055,25 @@ def _level_value(level: ApprovalLevel | None) -> str:
     if level is None:
         raise DealApproverLevelError("only a team leader, manager or general manager decides")
     return level.value
+
+
+@dataclass(frozen=True)
+class TradeIn:
+    """The car a deal's customer trades in (money in yuan, two decimals)."""
+
+    appraisal_id: UUID
+    vin: str
+    acv: Decimal
+    allowance: Decimal
+    payoff: Decimal
+
+    @property
+    def over_allowance(self) -> Decimal:
+        """Allowance above ACV (0 when the allowance is at or under it)."""
+        return max(self.allowance - self.acv, _ZERO)
+
+    @property
+    def equity(self) -> Decimal:
+        """What the trade is worth to the customer's side of the deal: allowance − payoff
+        (negative equity is owed on top of the new car's price)."""
+        return self.allowance - self.payoff

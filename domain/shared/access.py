@@ -382,3 +382,12 @@ def ensure_deal_approver(
 # transfer between stores (the group, not either store: it moves the group's money).
 STOCK_READERS = (Role.ADMIN, Role.GROUP_EXEC, Role.STORE_MANAGER, Role.FINANCE, Role.AUDITOR)
 TRANSFER_APPROVERS = (Role.ADMIN, Role.GROUP_EXEC)
+# --- appraisals and trade-ins (docs/trade-ins.md) ---------------------------------------------
+
+# Who appraises, values and offers (the used-car manager is a store manager here), and who puts
+# a trade-in on a deal: the allowance is a desk decision, not the salesperson's.
+APPRAISERS = MANAGERS
+# Who reads appraisals with their ACV: appraisers and the group's readers. Salespeople and team
+# leaders do not: ACV is what the car costs the dealer (of their own deal's trade they see the
+# allowance, the payoff and the equity).
+APPRAISAL_READERS = (Role.ADMIN, Role.STORE_MANAGER, Role.GROUP_EXEC, Role.FINANCE, Role.AUDITOR)

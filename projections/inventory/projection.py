@@ -115,6 +115,22 @@ class InventoryProjection(Projection):
     def on_transferred(self, event: Vehicle.Transferred, tx: Tx) -> None:
         self._set(tx, event, store_id=sid(event.to_store_id))
 
+    @handles(Vehicle.Reacquired)
+    def on_reacquired(self, event: Vehicle.Reacquired, tx: Tx) -> None:
+        # A car delivered once, back as used stock (a trade-in): a new acquisition, aged anew.
+        self._set(
+            tx,
+            event,
+            store_id=sid(event.store_id),
+            condition=event.condition,
+            cost=fen(event.cost),
+            list_price=fen(event.list_price),
+            received_on=event.received_on.isoformat(),
+            status=VehicleStatus.IN_STOCK.value,
+            deal_id=None,
+            sold_price=None,
+        )
+
     def _set(self, tx: Tx, event: Any, **columns: Any) -> None:
         key = str(event.originator_id)
         found = self.vehicles.get(tx, key)

@@ -93,6 +93,7 @@ def owned_by_sales_a1(api: Api) -> dict[str, str]:
         "plan_id": deal["id"],  # not a plan: pay-plan routes answer 403/404 to outsiders
         "assignment_id": deal["id"],
         "period_id": deal["id"],  # not a pay period: its routes answer 404 to outsiders
+        "appraisal_id": deal["id"],  # not an appraisal: its routes answer 403/404 to outsiders
         "dispute_id": deal["id"],
         "salesperson_id": str(api.world.staff["sales_a1"]),
         "n": "1",
@@ -347,6 +348,20 @@ ROUTES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("PUT", "/stores/{store_id}/response-sla"): {
         "rules": {"default": {"limit_minutes": 15, "warn_minutes": 10, "reassign_minutes": 30}}
     },
+    # Appraisals and trade-ins (docs/trade-ins.md).
+    ("GET", "/appraisals/{appraisal_id}"): None,
+    ("POST", "/appraisals/{appraisal_id}/inspection"): {
+        "findings": [{"item": "tyres", "result": "ok"}]
+    },
+    ("POST", "/appraisals/{appraisal_id}/valuation"): {"acv": "1000"},
+    ("POST", "/appraisals/{appraisal_id}/offer"): {
+        "amount": "1000",
+        "expires_at": "2099-01-01T00:00:00+00:00",
+    },
+    ("POST", "/appraisals/{appraisal_id}/decline"): {"reason": "x"},
+    ("POST", "/appraisals/{appraisal_id}/expiry"): {},
+    ("POST", "/deals/{deal_id}/trade-in"): {"appraisal_id": "{deal_id}", "allowance": "1000"},
+    ("GET", "/deals/{deal_id}/trade-in"): None,
 }
 
 STORE_LEVEL_READS = {

@@ -70,7 +70,7 @@ def page_routes(api: Api, method: str) -> list[str]:
         {
             path
             for path, methods in routes_of(app.routes)  # type: ignore[attr-defined]
-            if method in methods and path.startswith("/app")
+            if method in methods and (path == "/app" or path.startswith("/app/"))
         }
     )
 

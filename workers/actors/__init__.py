@@ -16,6 +16,7 @@ from workers.actors.response_sla import (
     start_response_clock,
 )
 from workers.actors.routing import route_lead
+from workers.actors.trade_ins import receive_trade_in
 
 ACTORS: list[Any] = [export_kpi_month, export_payouts]
 ACTORS += [backup_data, expire_stored_files]  # timer jobs (workers/timers.py)
@@ -24,3 +25,4 @@ ACTORS += [deliver_notifications, deliver_notification]  # workers/notify (notif
 ACTORS += [plan_follow_up_calls, cancel_follow_up_calls]  # after-delivery calls (回访)
 ACTORS.append(route_lead)  # lead routing (docs/routing.md)
 ACTORS += [start_response_clock, fire_response_timer, answer_response_clock]  # response SLA
+ACTORS.append(receive_trade_in)  # a delivered deal's trade-in into used stock (trade-ins)

@@ -110,6 +110,7 @@ EVENT_LABELS: dict[str, str] = {
     "Deal.StructureSet": N_("Down payment set"),
     "Deal.OrderPlaced": N_("Order placed"),
     "Deal.OrderCancelled": N_("Order cancelled"),
+    "Deal.TradeInAttached": N_("Trade-in attached"),  # docs/trade-ins.md
 }
 # The KPIs of "my month", in the order shown, and the version read when no target names one.
 MONTH_KPIS: tuple[tuple[str, int, str], ...] = (

@@ -1,0 +1,1 @@
+"""Appraisals: the list and the look-to-book ratio (docs/trade-ins.md)."""
