@@ -68,7 +68,7 @@ STATUSES = {
     AppraisalStatus.OFFERED: N_("Offered"),
     AppraisalStatus.ACCEPTED: N_("Accepted on a deal"),
     AppraisalStatus.ACQUIRED: N_("Acquired"),
-    AppraisalStatus.DECLINED: N_("Declined"),
+    AppraisalStatus.DECLINED: N_("Declined by customer"),
     AppraisalStatus.EXPIRED: N_("Expired"),
 }
 CHECKLIST_LABELS = {
