@@ -20,6 +20,9 @@ MAX_MATCHES = 20
 class Mode(StrEnum):
     ROUND_ROBIN = "round_robin"  # everyone eligible takes turns, weight 1 each
     WEIGHTED = "weighted"  # turns in proportion to each person's weight
+    # By hand: routing leaves the pool's new leads to the manager (the switch that turns
+    # automatic routing off again, keeping the rest of the rules for later).
+    MANUAL = "manual"
 
 
 @dataclass(frozen=True)

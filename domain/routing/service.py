@@ -17,7 +17,7 @@ from domain.organisation.working_time import duty_time
 from domain.routing.decide import STORE_POOL, Decision, TeamPool, decide, pool_for
 from domain.routing.errors import RoutingBusyError
 from domain.routing.model import Rotation, RoutingRules
-from domain.routing.policy import Match, Policy, match, matches, policy
+from domain.routing.policy import Match, Mode, Policy, match, matches, policy
 from domain.routing.ports import Floor
 from domain.shared import months
 from domain.shared.access import STORE_BOUND, TEAM_MANAGERS, ensure_role, ensure_store
@@ -128,7 +128,7 @@ class Routing:
         mine = [t for t in teams if manages or t.leader_id == actor.staff_id]
         if not manages and actor.role is not Role.TEAM_LEADER:
             mine = []
-        enabled = self.app.exists(rules.id)
+        enabled = self.app.exists(rules.id) and rules.store_policy.mode is not Mode.MANUAL
         return RulesView(rules, enabled, manages, mine, teams)
 
     def _checked_policy(self, store_id: UUID, data: dict[str, Any]) -> Policy:
@@ -245,7 +245,9 @@ class Routing:
             for t in (roster.teams.values() if roster else ())
         }
         rules = settings.rules
-        pool = pool_for(rules, teams, lead.channel.value, lead.model_interest)[0]
+        pool, chosen = pool_for(rules, teams, lead.channel.value, lead.model_interest)[:2]
+        if chosen.mode is Mode.MANUAL:
+            return None  # this pool's leads are handed out by hand (routing switched off)
         decision = decide(
             rules,
             teams,

@@ -171,6 +171,26 @@ def test_captured_leads_are_dealt_in_turn_once_each_and_counted_by_the_fairness_
     }
 
 
+def test_a_store_switched_to_by_hand_routes_nothing_and_keeps_its_other_rules(
+    runtime: Runtime, jobs: Jobs, world: World
+) -> None:
+    runtime.routing.set_store_policy(SYSTEM, world.store_a, mode="manual", on_duty_only=False)
+    lead = capture(runtime, world, 1)
+
+    dispatch_all(runtime, jobs)
+
+    assert owner(runtime, lead) is None, "the manager hands this store's leads out"
+    assert routed_events(runtime, world) == [], "no turn was taken"
+    assert runtime.routing.queue(SYSTEM, world.store_a) == []
+    assert not runtime.routing.rules_view(SYSTEM, world.store_a).enabled
+
+    # Switched back on, the next lead is routed again (the rules were kept).
+    runtime.routing.set_store_policy(SYSTEM, world.store_a, mode="round_robin", on_duty_only=False)
+    later = capture(runtime, world, 2)
+    dispatch_all(runtime, jobs)
+    assert owner(runtime, later) is not None and owner(runtime, lead) is None
+
+
 def test_a_lead_nobody_on_duty_can_take_waits_in_the_queue_until_the_manager_assigns_it(
     runtime: Runtime, jobs: Jobs, world: World
 ) -> None:

@@ -40,6 +40,7 @@ NAV = [
 MODES = {
     Mode.ROUND_ROBIN.value: N_("Round robin"),
     Mode.WEIGHTED.value: N_("Weighted round robin"),
+    Mode.MANUAL.value: N_("By hand (automatic routing off)"),
 }
 WHY = {
     Why.ROTATION.value: N_("In turn"),
