@@ -86,6 +86,8 @@ PATH_GROUPS: dict[str, str] = {
     "/app/used-cars/policy": "stock",
     "/app/stock": "stock",
     "/app/stock/pipeline": "stock",
+    "/app/appraisals": "stock",
+    "/app/look-to-book": "stock",
     "/app/account": "more",
 }
 

@@ -45,7 +45,9 @@ def get_rules(store_id: UUID, desk: DeskDep, actor: ActorDep) -> ApprovalRulesOu
 
 
 @router.put("/stores/{store_id}/approval-rules", status_code=201)
-def set_rules(store_id: UUID, body: ApprovalRulesIn, desk: DeskDep, actor: ActorDep) -> Written:
+def set_rules(
+    store_id: UUID, desk: DeskDep, actor: ActorDep, body: ApprovalRulesIn = ApprovalRulesIn()
+) -> Written:
     """Set the store's approval levels and thresholds (its managers, group roles)."""
     return Written.of(
         desk.set_rules(

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends
 
 from api.deps import ActorDep, RuntimeDep
-from api.schemas.common import Written
+from api.schemas.common import OptionalMonthQuery, Written
 from api.schemas.routing import (
     FairnessOut,
     MatchesIn,
@@ -115,7 +115,7 @@ def assign_from_queue(
 
 @router.get("/stores/{store_id}/routing/fairness")
 def fairness(
-    store_id: UUID, routing: RoutingDep, actor: ActorDep, month: str | None = None
+    store_id: UUID, routing: RoutingDep, actor: ActorDep, month: OptionalMonthQuery = None
 ) -> FairnessOut:
     """Per salesperson for a month (YYYY-MM, default this month): leads offered, due and
     received, against weight and time on duty."""

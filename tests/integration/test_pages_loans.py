@@ -19,7 +19,7 @@ def test_a_loan_is_applied_for_approved_and_funded_from_the_deals_loan_page(api:
     applied = seller.post(f"/app/deals/{deal_id}/loans", form)
 
     assert applied.status_code == 303
-    [loan] = api.ok(api.get("sales_a1", f"/deals/{deal_id}/loan-applications"), 200)
+    [loan] = api.ok(api.get("sales_a1", fresh(api, f"/deals/{deal_id}/loan-applications")), 200)
     manager = signed_in(api, "manager_a")
     manager.get(fresh(api, f"/app/deals/{deal_id}/loans"))
     approved = manager.post(

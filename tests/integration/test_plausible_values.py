@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 from domain.shared.values import with_check_digit
+from domain.sla.model import clock_id_for
 from tests.integration.conftest import Api
 
 PROBLEM = "application/problem+json"
@@ -93,7 +96,14 @@ def a_lead(api: Api) -> str:
         "customer_phone": "13800138000",
         "salesperson_id": str(api.world.staff["sales_a1"]),
     }
-    return str(api.ok(api.post("manager_a", "/leads", body))["id"])
+    lead_id = str(api.ok(api.post("manager_a", "/leads", body))["id"])
+    # The lead's response clock starts in the background (docs/response-sla.md): let it, so
+    # that "nothing written" below is about the refused request alone.
+    deadline = time.monotonic() + 30
+    while not api.runtime.app.exists(clock_id_for(UUID(lead_id))):
+        assert time.monotonic() < deadline, "the lead's response clock did not start"
+        time.sleep(0.02)
+    return lead_id
 
 
 IMPLAUSIBLE_TIMES = [
