@@ -180,7 +180,7 @@ def _pipeline_page(
             ),
             "order_stores": _order_stores(runtime, actor) if manager else [],
             # A transfer goes to any open store: the destination is a store's name, not its data.
-            "destinations": _destinations(runtime) if manager else [],
+            "destinations": _destinations(runtime, actor) if manager else [],
             "in_stock": _in_stock(runtime, actor) if manager else [],
         },
         actor=actor,
@@ -193,9 +193,11 @@ def _order_stores(runtime: Runtime, actor: Principal) -> list[tuple[str, str]]:
     return [(str(s["id"]), s["name"]) for s in found["items"]]
 
 
-def _destinations(runtime: Runtime) -> list[tuple[str, str]]:
+def _destinations(runtime: Runtime, actor: Principal) -> list[tuple[str, str]]:
+    """Every open store but a store manager's own (the cars offered stand in it)."""
     found = directory.list_stores(runtime.db, active=True, limit=100)
-    return [(str(s["id"]), s["name"]) for s in found["items"]]
+    own = str(actor.store_id) if actor.role is Role.STORE_MANAGER else None
+    return [(str(s["id"]), s["name"]) for s in found["items"] if str(s["id"]) != own]
 
 
 def _in_stock(runtime: Runtime, actor: Principal) -> list[tuple[str, str]]:
