@@ -225,3 +225,26 @@ def test_a_received_vin_other_than_the_allocated_one_is_refused_beside_the_vin(a
     assert wrong.status_code == 422
     assert f'id="f-{order}-receive-vin-error"' in wrong.text
     assert api.ok(api.get("manager_a", f"/stock/orders/{order}"), 200)["status"] == "in_transit"
+
+
+def test_the_pipeline_forms_answer_403_or_404_to_those_the_service_refuses(api: Api) -> None:
+    """A salesperson posting an order and another store's manager recording an allocation for
+    store A's order are refused as the API refuses them (an error page, not a form message);
+    that manager is offered no form for the order, and the order is left as it was."""
+    store = str(api.world.store_a)
+    body = {"store_id": store, "make": "BYD", "model": "Han", "trim": "EV", "colour": "Grey"}
+    order = api.ok(api.post("manager_a", "/stock/orders", body | {"model_year": 2026}))["id"]
+    seller = signed_in(api, "sales_a1")
+    other = signed_in(api, "manager_b")
+
+    by_seller = seller.post("/app/stock/orders", body | {"model_year": "2026"})
+    by_other = other.post(
+        f"/app/stock/orders/{order}/allocate",
+        {"vin": PAGE_VIN, "cost": "150000", "list_price": "180000"},
+    )
+    other_page = other.get(fresh(api, "/app/stock/pipeline"))
+
+    assert by_seller.status_code == 403
+    assert by_other.status_code in (403, 404)
+    assert f"/app/stock/orders/{order}/" not in other_page.text
+    assert api.ok(api.get("manager_a", f"/stock/orders/{order}"), 200)["status"] == "ordered"
