@@ -44,3 +44,38 @@ def test_the_group_executive_opens_the_pipeline_in_chinese(
     assert no_horizontal_scroll(executive)
     if SHOTS:
         executive.screenshot(path=f"{SHOTS}/pipeline-{size}.png", full_page=True)
+
+
+def test_a_manager_places_an_order_on_the_pipeline_and_a_bad_vin_is_shown_beside_it(
+    new_page: Callable[..., Page], size: str
+) -> None:
+    """A store manager places an OEM order with the pipeline's form and is offered the
+    allocation form for it; a VIN of three letters comes back beside the VIN field. On the
+    narrowest phone (360 px) and a desktop, without the page scrolling sideways."""
+    manager = new_page(size, user="manager1", locale="en-GB")
+    if size == "phone":
+        manager.set_viewport_size({"width": 360, "height": 800})
+
+    manager.goto("/app/stock/pipeline")
+    manager.locator("#h-order").click()  # the form is folded until asked for
+    manager.fill("#f-make", "BYD")
+    manager.fill("#f-model", "Seal")
+    manager.fill("#f-colour", "White")
+    manager.fill("#f-model_year", "2026")
+    manager.get_by_role("button", name="Place the order").click()
+    allocate = manager.locator("form[action$='/allocate']").first
+    expect(allocate).to_be_visible()
+    assert no_horizontal_scroll(manager)
+    if SHOTS:
+        manager.screenshot(path=f"{SHOTS}/pipeline-forms-{size}.png", full_page=True)
+        manager.locator("#h-transfer").click()
+        manager.screenshot(path=f"{SHOTS}/pipeline-transfer-{size}.png", full_page=True)
+    allocate.locator("input[name=vin]").fill("ABC")
+    allocate.locator("input[name=cost]").fill("150000")
+    allocate.locator("input[name=list_price]").fill("180000")
+    allocate.get_by_role("button", name="Record the allocation").click()
+
+    expect(manager.locator("form[action$='/allocate'] p.error")).to_contain_text("VIN")
+    assert no_horizontal_scroll(manager)
+    if SHOTS:
+        manager.screenshot(path=f"{SHOTS}/pipeline-error-{size}.png", full_page=True)

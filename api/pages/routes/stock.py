@@ -1,34 +1,39 @@
 """Stock on the pages: the reports a store manager and the group read (days' supply over a
 stated window, purchase guidance with its inputs, aging as of a day with the store's aged
-threshold, the month's turnover), and the pipeline with the group's transfer approvals.
+threshold, the month's turnover), and the pipeline with a form for each next step of an OEM
+order (place, allocate, ship, receive) and of a transfer (request, approve or refuse, ship,
+receive).
 
 The same queries (projections/stock_reports) and service (domain/stock) as the JSON routes
-GET /stock/days-supply ... and POST /stock/transfers/{id}/approval; the services and the read
-scope decide who may (domain/shared/access.py: STOCK_READERS, TRANSFER_APPROVERS, COST_BLIND).
+GET /stock/days-supply ... and POST /stock/orders/..., /stock/transfers/...; the services and
+the read scope decide who may (domain/shared/access.py: STOCK_READERS, MANAGERS,
+TRANSFER_APPROVERS, COST_BLIND).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.deps import ConsistentDep, RuntimeDep
-from api.pages.forms import Refused, raise_access, read_form, submit
+from api.pages.forms import FormReader, read_form, run_command
 from api.pages.i18n import N_
 from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
 from api.pages.session import PREFIX, PageActorDep
 from domain.shared import months
-from domain.shared.access import STOCK_READERS, ensure_role, read_scope
-from domain.shared.actor import Principal
+from domain.shared.access import MANAGERS, STOCK_READERS, allows, ensure_role, read_scope
+from domain.shared.actor import Principal, Role
 from domain.shared.clock import DEFAULT_TIMEZONE, business_day, now
 from domain.shared.errors import InvalidValueError, NotFoundError
+from domain.shared.values import vin as checked_vin
 from projections.directory import queries as directory
+from projections.inventory import queries as inventory
 from projections.stock_reports import queries
 from workers.runtime import Runtime
 
@@ -150,9 +155,13 @@ def _pipeline_page(
     status: int = 200,
     failed: str | None = None,
     form_error: str | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
 ) -> Response:
     ensure_role(actor, *STOCK_READERS)
-    answer = queries.pipeline(runtime.db, scope=read_scope(actor))
+    scope = read_scope(actor)
+    answer = queries.pipeline(runtime.db, scope=scope)
+    manager = allows(actor, MANAGERS)
     return render(
         request,
         "stock/pipeline.html",
@@ -162,54 +171,205 @@ def _pipeline_page(
             "status_labels": {k: _(v) for k, v in STATUS_LABELS.items()},
             "failed": failed,
             "form_error": form_error,
+            "errors": errors or {},
+            "values": values or {},
+            # What the forms offer is what the service allows (domain/stock/service.py): a
+            # store manager orders for, ships from and receives at their own store; admin any.
+            "manages": lambda store_id: (
+                manager and (actor.role is Role.ADMIN or str(actor.store_id) == str(store_id))
+            ),
+            "order_stores": _order_stores(runtime, actor) if manager else [],
+            # A transfer goes to any open store: the destination is a store's name, not its data.
+            "destinations": _destinations(runtime, actor) if manager else [],
+            "in_stock": _in_stock(runtime, actor) if manager else [],
         },
         actor=actor,
         status=status,
     )
 
 
+def _order_stores(runtime: Runtime, actor: Principal) -> list[tuple[str, str]]:
+    found = directory.list_stores(runtime.db, active=True, limit=100, scope=read_scope(actor))
+    return [(str(s["id"]), s["name"]) for s in found["items"]]
+
+
+def _destinations(runtime: Runtime, actor: Principal) -> list[tuple[str, str]]:
+    """Every open store but a store manager's own (the cars offered stand in it)."""
+    found = directory.list_stores(runtime.db, active=True, limit=100)
+    own = str(actor.store_id) if actor.role is Role.STORE_MANAGER else None
+    return [(str(s["id"]), s["name"]) for s in found["items"] if str(s["id"]) != own]
+
+
+def _in_stock(runtime: Runtime, actor: Principal) -> list[tuple[str, str]]:
+    """The cars in the actor's stores a transfer may be requested for (oldest first)."""
+    found = inventory.vehicles(
+        runtime.db, "in_stock", scope=read_scope(actor), as_of=_today(runtime, actor), limit=200
+    )
+    return [
+        (
+            str(v["id"]),
+            " ".join(str(v[k]) for k in ("make", "model", "trim", "colour") if v[k])
+            + f" · {v['vin']}",
+        )
+        for v in found["items"]
+    ]
+
+
 @router.get("/stock/pipeline")
 def pipeline(
     request: Request, runtime: RuntimeDep, actor: PageActorDep, _position: ConsistentDep
 ) -> Response:
-    """OEM orders and transfers on their way, with the group's approval of each transfer."""
+    """OEM orders and transfers on their way, with the forms that move each one on."""
     return _pipeline_page(request, runtime, actor)
+
+
+async def _run(
+    request: Request,
+    runtime: Runtime,
+    actor: Principal,
+    form: FormReader,
+    failed: str,
+    write: Callable[[], Any],
+    fields: tuple[str, ...],
+    field: str | None = None,
+) -> Response:
+    """One pipeline form: its errors beside its own fields (`failed` names the form), nothing
+    written; else the service's write and back to the pipeline. `write` runs only for a valid
+    form, so the fields a reader gave as None never reach the service (hence the routes'
+    `type: ignore[arg-type]`)."""
+
+    def again(errors: dict[str, str], message: str | None) -> Response:
+        return _pipeline_page(
+            request,
+            runtime,
+            actor,
+            status=422,
+            failed=failed,
+            form_error=message,
+            errors=errors,
+            values=form.values,
+        )
+
+    return await run_command(
+        request,
+        actor.user_id,
+        form,
+        write=write,
+        then=lambda _written: f"{PREFIX}/stock/pipeline",
+        again=again,
+        fields=fields,
+        field=field,
+    )
+
+
+def _vin(form: FormReader, name: str) -> str:
+    """A VIN checked on the page (length, letters, check digit), so that its message stands
+    beside the field together with the form's other errors."""
+    value = form.text(name, max_length=17)
+    if value and name not in form.errors:
+        try:
+            return checked_vin(value)
+        except InvalidValueError:
+            form.errors[name] = _("Not a valid VIN: 17 characters with a correct check digit.")
+    return value
+
+
+@router.post("/stock/orders")
+async def place_order(request: Request, runtime: RuntimeDep, actor: PageActorDep) -> Response:
+    """Order a car from the maker for a store (admin, or that store's manager)."""
+    form = await read_form(request)
+    store_id = form.uuid("store_id")
+    make = form.text("make", max_length=60)
+    model = form.text("model", max_length=60)
+    trim = form.text("trim", required=False, max_length=60)
+    colour = form.text("colour", required=False, max_length=60)
+    year = form.integer("model_year", low=1990, high=2100)
+    stock = runtime.stock
+    return await _run(
+        request,
+        runtime,
+        actor,
+        form,
+        "order",
+        lambda: stock.place_order(actor, store_id, make, model, trim, colour, year),  # type: ignore[arg-type]
+        ("store_id", "make", "model", "trim", "colour", "model_year"),
+    )
+
+
+@router.post("/stock/orders/{order_id}/{action}")
+async def move_order(
+    order_id: UUID, action: str, request: Request, runtime: RuntimeDep, actor: PageActorDep
+) -> Response:
+    """The maker's allocation (VIN, invoice cost, list price), the shipment (expected day), the
+    receipt (the allocated VIN: the car enters stock), by the store's manager or admin."""
+    form = await read_form(request)
+    stock = runtime.stock
+    write: Callable[[], Any]
+    if action == "allocate":
+        vin = _vin(form, "vin")
+        cost = form.money("cost")
+        price = form.money("list_price")
+        write = lambda: stock.allocate_order(actor, order_id, vin, cost, price)  # type: ignore[arg-type]  # noqa: E731
+        fields: tuple[str, ...] = ("vin", "cost", "list_price")
+        field: str | None = None
+    elif action == "ship":
+        expected = form.day("expected_on")
+        write = lambda: stock.ship_order(actor, order_id, expected)  # type: ignore[arg-type]  # noqa: E731
+        fields, field = ("expected_on",), "expected_on"
+    elif action == "receive":
+        vin = _vin(form, "vin")
+        write = lambda: stock.receive_order(actor, order_id, vin)  # noqa: E731
+        fields, field = ("vin",), "vin"
+    else:
+        raise NotFoundError("page", action)
+    return await _run(request, runtime, actor, form, f"{order_id}-{action}", write, fields, field)
+
+
+@router.post("/stock/transfers")
+async def request_transfer(request: Request, runtime: RuntimeDep, actor: PageActorDep) -> Response:
+    """Ask to move a car in stock to another store at a cost (the manager of either store, or
+    admin); the group approves it."""
+    form = await read_form(request)
+    vehicle_id = form.uuid("vehicle_id")
+    to_store_id = form.uuid("to_store_id")
+    cost = form.money("cost")
+    reason = form.text("reason", required=False, max_length=500)
+    stock = runtime.stock
+    return await _run(
+        request,
+        runtime,
+        actor,
+        form,
+        "transfer",
+        lambda: stock.request_transfer(actor, vehicle_id, to_store_id, cost, reason),  # type: ignore[arg-type]
+        ("vehicle_id", "to_store_id", "cost", "reason"),
+        "vehicle_id",
+    )
 
 
 @router.post("/stock/transfers/{vehicle_id}/{action}")
 async def decide(
     vehicle_id: UUID, action: str, request: Request, runtime: RuntimeDep, actor: PageActorDep
 ) -> Response:
-    """Approve a requested transfer, or refuse it with a reason (admin, group executive)."""
+    """Approve a requested transfer, or refuse it with a reason (admin, group executive); ship
+    it (the sending store's manager) and receive it (the receiving store's manager)."""
     form = await read_form(request)
     stock = runtime.stock
+    write: Callable[[], Any]
+    fields: tuple[str, ...] = ()
+    field: str | None = None
     if action == "approve":
-        write: Any = lambda: stock.approve_transfer(actor, vehicle_id)  # noqa: E731
-        fields: tuple[str, ...] = ()
+        write = lambda: stock.approve_transfer(actor, vehicle_id)  # noqa: E731
     elif action == "refuse":
         reason = form.text("reason", max_length=500)
         write = lambda: stock.refuse_transfer(actor, vehicle_id, reason)  # noqa: E731
-        fields = ("reason",)
+        fields, field = ("reason",), "reason"
+    elif action == "ship":
+        expected = form.day("expected_on")
+        write = lambda: stock.ship_transfer(actor, vehicle_id, expected)  # type: ignore[arg-type]  # noqa: E731
+        fields, field = ("expected_on",), "expected_on"
+    elif action == "receive":
+        write = lambda: stock.receive_transfer(actor, vehicle_id)  # noqa: E731
     else:
         raise NotFoundError("page", action)
-    message = None
-    if form.ok:
-        try:
-            return await submit(
-                request,
-                actor.user_id,
-                form,
-                write=write,
-                then=lambda _written: f"{PREFIX}/stock/pipeline",
-                fields=fields,
-            )
-        except Refused as refused:
-            raise_access(refused)
-            message = refused.message
-    else:
-        message = next(iter(form.errors.values()), None)
-    return await run_in_threadpool(
-        lambda: _pipeline_page(
-            request, runtime, actor, status=422, failed=str(vehicle_id), form_error=message
-        )
-    )
+    return await _run(request, runtime, actor, form, f"{vehicle_id}-{action}", write, fields, field)
