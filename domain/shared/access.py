@@ -391,3 +391,13 @@ APPRAISERS = MANAGERS
 # leaders do not: ACV is what the car costs the dealer (of their own deal's trade they see the
 # allowance, the payoff and the equity).
 APPRAISAL_READERS = (Role.ADMIN, Role.STORE_MANAGER, Role.GROUP_EXEC, Role.FINANCE, Role.AUDITOR)
+
+
+def acts_for_store(actor: Principal, store_id: object) -> bool:
+    """Whether `actor` acts for the store itself (admin: any; otherwise their own store)."""
+    return actor.role is Role.ADMIN or str(actor.store_id) == str(store_id)
+
+
+def own_store_of_manager(actor: Principal) -> str | None:
+    """A store manager's own store (the one a transfer of theirs leaves), else None."""
+    return str(actor.store_id) if actor.role is Role.STORE_MANAGER else None

@@ -27,8 +27,16 @@ from api.pages.i18n import gettext as _
 from api.pages.render import NavItem, render
 from api.pages.session import PREFIX, PageActorDep
 from domain.shared import months
-from domain.shared.access import MANAGERS, STOCK_READERS, allows, ensure_role, read_scope
-from domain.shared.actor import Principal, Role
+from domain.shared.access import (
+    MANAGERS,
+    STOCK_READERS,
+    acts_for_store,
+    allows,
+    ensure_role,
+    own_store_of_manager,
+    read_scope,
+)
+from domain.shared.actor import Principal
 from domain.shared.clock import DEFAULT_TIMEZONE, business_day, now
 from domain.shared.errors import InvalidValueError, NotFoundError
 from domain.shared.values import vin as checked_vin
@@ -175,9 +183,7 @@ def _pipeline_page(
             "values": values or {},
             # What the forms offer is what the service allows (domain/stock/service.py): a
             # store manager orders for, ships from and receives at their own store; admin any.
-            "manages": lambda store_id: (
-                manager and (actor.role is Role.ADMIN or str(actor.store_id) == str(store_id))
-            ),
+            "manages": lambda store_id: manager and acts_for_store(actor, store_id),
             "order_stores": _order_stores(runtime, actor) if manager else [],
             # A transfer goes to any open store: the destination is a store's name, not its data.
             "destinations": _destinations(runtime, actor) if manager else [],
@@ -196,7 +202,7 @@ def _order_stores(runtime: Runtime, actor: Principal) -> list[tuple[str, str]]:
 def _destinations(runtime: Runtime, actor: Principal) -> list[tuple[str, str]]:
     """Every open store but a store manager's own (the cars offered stand in it)."""
     found = directory.list_stores(runtime.db, active=True, limit=100)
-    own = str(actor.store_id) if actor.role is Role.STORE_MANAGER else None
+    own = own_store_of_manager(actor)
     return [(str(s["id"]), s["name"]) for s in found["items"] if str(s["id"]) != own]
 
 
