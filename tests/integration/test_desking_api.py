@@ -67,7 +67,9 @@ def _pending(api: Api, who: str, position: int) -> list[dict[str, Any]]:
 
 
 def _kinds(api: Api, who: str) -> list[str]:
-    return sorted(n["kind"] for n in api.ok(api.get(who, "/notifications"), 200))
+    # Read-your-writes: the inbox as of every write so far (its view follows the log).
+    at = {"position": api.runtime.app.position()}
+    return sorted(n["kind"] for n in api.ok(api.get(who, "/notifications", params=at), 200))
 
 
 def test_a_discount_is_refused_changed_approved_ordered_and_signed(api: Api) -> None:
